@@ -1,0 +1,194 @@
+/*
+ * Trial history: slots by trial number plus per-label sorted indexes.
+ */
+#include "history.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+int pz_history_create(const struct pz_space *space, struct pz_history **out)
+{
+	struct pz_history *h = calloc(1, sizeof(*h));
+	size_t np = (size_t)space->n_params;
+
+	*out = NULL;
+	if (h == NULL)
+		return PZ_ENOMEM;
+	h->space = space;
+	h->sorted = calloc(np ? np : 1, sizeof(*h->sorted));
+	h->n_sorted = calloc(np ? np : 1, sizeof(*h->n_sorted));
+	h->cap_sorted = calloc(np ? np : 1, sizeof(*h->cap_sorted));
+	if (h->sorted == NULL || h->n_sorted == NULL || h->cap_sorted == NULL) {
+		pz_history_destroy(h);
+		return PZ_ENOMEM;
+	}
+	*out = h;
+	return 0;
+}
+
+void pz_history_destroy(struct pz_history *h)
+{
+	if (h == NULL)
+		return;
+	if (h->sorted != NULL)
+		for (int i = 0; i < h->space->n_params; i++)
+			free(h->sorted[i]);
+	free(h->sorted);
+	free(h->n_sorted);
+	free(h->cap_sorted);
+	free(h->values);
+	free(h->loss);
+	free(h->state);
+	free(h);
+}
+
+static int grow_slots(struct pz_history *h, size_t need)
+{
+	size_t np = (size_t)h->space->n_params, cap = h->cap ? h->cap : 64;
+	double *v, *l;
+	unsigned char *s;
+
+	if (need <= h->cap)
+		return 0;
+	while (cap < need)
+		cap *= 2;
+	v = realloc(h->values, cap * (np ? np : 1) * sizeof(double));
+	if (v == NULL)
+		return PZ_ENOMEM;
+	h->values = v;
+	l = realloc(h->loss, cap * sizeof(double));
+	if (l == NULL)
+		return PZ_ENOMEM;
+	h->loss = l;
+	s = realloc(h->state, cap);
+	if (s == NULL)
+		return PZ_ENOMEM;
+	h->state = s;
+	memset(h->state + h->cap, PZ_TRIAL_NONE, cap - h->cap);
+	h->cap = cap;
+	return 0;
+}
+
+/* Position of (value, number) in param p's sorted index. */
+static size_t sorted_pos(const struct pz_history *h, int p, double v,
+                         uint32_t number)
+{
+	size_t lo = 0, hi = h->n_sorted[p];
+	int np = h->space->n_params;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		uint32_t t = h->sorted[p][mid];
+		double tv = h->values[(size_t)t * np + p];
+
+		if (tv < v || (tv == v && t < number))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static void count_state(struct pz_history *h, unsigned char state, int delta)
+{
+	if (state == PZ_TRIAL_OK)
+		h->n_ok += delta;
+	else if (state == PZ_TRIAL_FAIL)
+		h->n_fail += delta;
+	else if (state == PZ_TRIAL_PENDING)
+		h->n_pending += delta;
+}
+
+int pz_history_add(struct pz_history *h, uint64_t number,
+                   const double *values, enum pz_trial_state state,
+                   double loss)
+{
+	int np = h->space->n_params;
+	int rc;
+
+	if (number >= UINT32_MAX)
+		return PZ_ERANGE;
+	if (state == PZ_TRIAL_OK && !isfinite(loss))
+		return PZ_EINVAL;
+	if (state != PZ_TRIAL_OK && state != PZ_TRIAL_FAIL &&
+	    state != PZ_TRIAL_PENDING)
+		return PZ_EINVAL;
+	if ((rc = grow_slots(h, (size_t)number + 1)) != 0)
+		return rc;
+	if (number < h->n_slots && h->state[number] != PZ_TRIAL_NONE)
+		return PZ_EEXIST;
+	/* Reserve index space first so that failure leaves h unchanged. */
+	for (int p = 0; p < np; p++) {
+		if (isnan(values[p]) || h->n_sorted[p] < h->cap_sorted[p])
+			continue;
+		size_t cap = h->cap_sorted[p] ? 2 * h->cap_sorted[p] : 64;
+		uint32_t *s = realloc(h->sorted[p], cap * sizeof(uint32_t));
+
+		if (s == NULL)
+			return PZ_ENOMEM;
+		h->sorted[p] = s;
+		h->cap_sorted[p] = cap;
+	}
+	memcpy(h->values + (size_t)number * np, values, (size_t)np * sizeof(double));
+	h->loss[number] = state == PZ_TRIAL_OK ? loss : NAN;
+	h->state[number] = (unsigned char)state;
+	if (number >= h->n_slots) {
+		for (size_t t = h->n_slots; t < number; t++)
+			h->state[t] = PZ_TRIAL_NONE;
+		h->n_slots = (size_t)number + 1;
+	}
+	for (int p = 0; p < np; p++) {
+		if (isnan(values[p]))
+			continue;
+		size_t pos = sorted_pos(h, p, values[p], (uint32_t)number);
+
+		memmove(h->sorted[p] + pos + 1, h->sorted[p] + pos,
+		        (h->n_sorted[p] - pos) * sizeof(uint32_t));
+		h->sorted[p][pos] = (uint32_t)number;
+		h->n_sorted[p]++;
+	}
+	h->n_trials++;
+	count_state(h, state, +1);
+	return 0;
+}
+
+int pz_history_set(struct pz_history *h, uint64_t number,
+                   enum pz_trial_state state, double loss)
+{
+	if (number >= h->n_slots || h->state[number] == PZ_TRIAL_NONE)
+		return PZ_ENOENT;
+	if (state == PZ_TRIAL_OK && !isfinite(loss))
+		return PZ_EINVAL;
+	if (state != PZ_TRIAL_OK && state != PZ_TRIAL_FAIL &&
+	    state != PZ_TRIAL_PENDING)
+		return PZ_EINVAL;
+	count_state(h, h->state[number], -1);
+	h->state[number] = (unsigned char)state;
+	h->loss[number] = state == PZ_TRIAL_OK ? loss : NAN;
+	count_state(h, state, +1);
+	return 0;
+}
+
+int pz_history_remove(struct pz_history *h, uint64_t number)
+{
+	int np = h->space->n_params;
+	const double *row;
+
+	if (number >= h->n_slots || h->state[number] == PZ_TRIAL_NONE)
+		return PZ_ENOENT;
+	row = pz_history_row(h, (size_t)number);
+	for (int p = 0; p < np; p++) {
+		if (isnan(row[p]))
+			continue;
+		size_t pos = sorted_pos(h, p, row[p], (uint32_t)number);
+
+		memmove(h->sorted[p] + pos, h->sorted[p] + pos + 1,
+		        (h->n_sorted[p] - pos - 1) * sizeof(uint32_t));
+		h->n_sorted[p]--;
+	}
+	count_state(h, h->state[number], -1);
+	h->state[number] = PZ_TRIAL_NONE;
+	h->n_trials--;
+	return 0;
+}

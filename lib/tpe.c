@@ -1,0 +1,598 @@
+/*
+ * TPE and random suggestions; see tpe.h for the algorithm and contract.
+ *
+ * Cost per suggestion, for n trials in the history and P labels: one
+ * O(n) pass to split good from bad (a bounded insertion selection of the
+ * n_below best, n_below <= gamma_cap), then per label (univariate) two
+ * O(n) passes over the history's sorted index to build the estimators, and
+ * candidate scoring that only visits kernels within reach (parzen.h); or
+ * per group (multivariate) O(n * D) to fit and score. Nothing is sorted
+ * per suggestion.
+ */
+#include "tpe.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kde.h"
+#include "parzen.h"
+#include "rng.h"
+#include "sample.h"
+
+enum { CLS_NONE = 0, CLS_BELOW = 1, CLS_ABOVE = 2 };
+
+void pz_tpe_config_default(struct pz_tpe_config *cfg)
+{
+	cfg->gamma = 0.10;
+	cfg->gamma_sqrt = 0;
+	cfg->gamma_cap = 25;
+	cfg->n_startup = 10;
+	cfg->n_ei_candidates = 24;
+	cfg->prior_weight = 1.0;
+	cfg->linear_forgetting = 25;
+	cfg->forget_below = 0;
+	cfg->multivariate = 1;
+	cfg->bandwidth = 0.2;
+	cfg->int_categorical = 0;
+	cfg->pending = PZ_PENDING_LIAR;
+	cfg->failed = PZ_FAILED_ABOVE;
+}
+
+void pz_tpe_config_hyperopt(struct pz_tpe_config *cfg)
+{
+	cfg->gamma = 0.25;
+	cfg->gamma_sqrt = 1;
+	cfg->gamma_cap = 25;
+	cfg->n_startup = 20;
+	cfg->n_ei_candidates = 24;
+	cfg->prior_weight = 1.0;
+	cfg->linear_forgetting = 25;
+	cfg->forget_below = 1;
+	cfg->multivariate = 0;
+	cfg->bandwidth = 0.2;
+	cfg->int_categorical = 1;
+	cfg->pending = PZ_PENDING_LIAR;
+	cfg->failed = PZ_FAILED_ABOVE;
+}
+
+/* --- config <-> JSON ------------------------------------------------------ */
+
+static int cfg_number(const cJSON *v, const char *key, double lo, double hi,
+                      int integer, double *out, struct pz_error *err)
+{
+	if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
+		return pz_error_set(err, PZ_EINVAL, "config.%s: must be a number",
+		                    key);
+	if (integer && v->valuedouble != floor(v->valuedouble))
+		return pz_error_set(err, PZ_EINVAL,
+		                    "config.%s: must be an integer", key);
+	if (v->valuedouble < lo || v->valuedouble > hi)
+		return pz_error_set(err, PZ_ERANGE,
+		                    "config.%s: must be in [%g, %g] (got %g)", key,
+		                    lo, hi, v->valuedouble);
+	*out = v->valuedouble;
+	return 0;
+}
+
+static int cfg_bool(const cJSON *v, const char *key, int *out,
+                    struct pz_error *err)
+{
+	if (!cJSON_IsBool(v))
+		return pz_error_set(err, PZ_EINVAL,
+		                    "config.%s: must be true or false", key);
+	*out = cJSON_IsTrue(v);
+	return 0;
+}
+
+int pz_tpe_config_from_json(struct pz_tpe_config *cfg, const cJSON *json,
+                            struct pz_error *err)
+{
+	const cJSON *c, *preset;
+	double x;
+	int rc = 0;
+
+	pz_tpe_config_default(cfg);
+	if (json == NULL || cJSON_IsNull(json))
+		return 0;
+	if (!cJSON_IsObject(json))
+		return pz_error_set(err, PZ_EINVAL, "config: must be an object");
+	preset = cJSON_GetObjectItemCaseSensitive(json, "preset");
+	if (preset != NULL) {
+		if (cJSON_IsString(preset) &&
+		    strcmp(preset->valuestring, "hyperopt") == 0)
+			pz_tpe_config_hyperopt(cfg);
+		else if (!cJSON_IsString(preset) ||
+		         strcmp(preset->valuestring, "parzen") != 0)
+			return pz_error_set(err, PZ_EINVAL,
+			                    "config.preset: must be \"parzen\" or "
+			                    "\"hyperopt\"");
+	}
+	cJSON_ArrayForEach(c, json)
+	{
+		const char *k = c->string;
+
+		if (strcmp(k, "preset") == 0)
+			continue;
+		if (strcmp(k, "gamma") == 0) {
+			rc = cfg_number(c, k, 1e-9, 1, 0, &x, err);
+			cfg->gamma = x;
+		} else if (strcmp(k, "gamma_sqrt") == 0) {
+			rc = cfg_bool(c, k, &cfg->gamma_sqrt, err);
+		} else if (strcmp(k, "gamma_cap") == 0) {
+			rc = cfg_number(c, k, 1, 1e9, 1, &x, err);
+			cfg->gamma_cap = (int)x;
+		} else if (strcmp(k, "n_startup") == 0) {
+			rc = cfg_number(c, k, 0, 1e9, 1, &x, err);
+			cfg->n_startup = (int)x;
+		} else if (strcmp(k, "n_ei_candidates") == 0) {
+			rc = cfg_number(c, k, 1, 100000, 1, &x, err);
+			cfg->n_ei_candidates = (int)x;
+		} else if (strcmp(k, "prior_weight") == 0) {
+			rc = cfg_number(c, k, 1e-9, 1e9, 0, &x, err);
+			cfg->prior_weight = x;
+		} else if (strcmp(k, "linear_forgetting") == 0) {
+			rc = cfg_number(c, k, 0, 1e9, 1, &x, err);
+			cfg->linear_forgetting = (int)x;
+		} else if (strcmp(k, "forget_below") == 0) {
+			rc = cfg_bool(c, k, &cfg->forget_below, err);
+		} else if (strcmp(k, "multivariate") == 0) {
+			rc = cfg_bool(c, k, &cfg->multivariate, err);
+		} else if (strcmp(k, "bandwidth") == 0) {
+			rc = cfg_number(c, k, 1e-6, 10, 0, &x, err);
+			cfg->bandwidth = x;
+		} else if (strcmp(k, "int_categorical") == 0) {
+			rc = cfg_bool(c, k, &cfg->int_categorical, err);
+		} else if (strcmp(k, "pending") == 0) {
+			if (cJSON_IsString(c) && strcmp(c->valuestring, "liar") == 0)
+				cfg->pending = PZ_PENDING_LIAR;
+			else if (cJSON_IsString(c) &&
+			         strcmp(c->valuestring, "ignore") == 0)
+				cfg->pending = PZ_PENDING_IGNORE;
+			else
+				rc = pz_error_set(err, PZ_EINVAL,
+				                  "config.pending: must be \"liar\" or "
+				                  "\"ignore\"");
+		} else if (strcmp(k, "failed") == 0) {
+			if (cJSON_IsString(c) && strcmp(c->valuestring, "above") == 0)
+				cfg->failed = PZ_FAILED_ABOVE;
+			else if (cJSON_IsString(c) &&
+			         strcmp(c->valuestring, "ignore") == 0)
+				cfg->failed = PZ_FAILED_IGNORE;
+			else
+				rc = pz_error_set(err, PZ_EINVAL,
+				                  "config.failed: must be \"above\" or "
+				                  "\"ignore\"");
+		} else {
+			rc = pz_error_set(err, PZ_EINVAL,
+			                  "config.%s: unknown setting (known: preset, "
+			                  "gamma, gamma_sqrt, gamma_cap, n_startup, "
+			                  "n_ei_candidates, prior_weight, "
+			                  "linear_forgetting, forget_below, "
+			                  "multivariate, bandwidth, int_categorical, "
+			                  "pending, failed)", k);
+		}
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+cJSON *pz_tpe_config_to_json(const struct pz_tpe_config *cfg)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (o == NULL)
+		return NULL;
+	if (!cJSON_AddNumberToObject(o, "gamma", cfg->gamma) ||
+	    !cJSON_AddBoolToObject(o, "gamma_sqrt", cfg->gamma_sqrt) ||
+	    !cJSON_AddNumberToObject(o, "gamma_cap", cfg->gamma_cap) ||
+	    !cJSON_AddNumberToObject(o, "n_startup", cfg->n_startup) ||
+	    !cJSON_AddNumberToObject(o, "n_ei_candidates",
+	                             cfg->n_ei_candidates) ||
+	    !cJSON_AddNumberToObject(o, "prior_weight", cfg->prior_weight) ||
+	    !cJSON_AddNumberToObject(o, "linear_forgetting",
+	                             cfg->linear_forgetting) ||
+	    !cJSON_AddBoolToObject(o, "forget_below", cfg->forget_below) ||
+	    !cJSON_AddBoolToObject(o, "multivariate", cfg->multivariate) ||
+	    !cJSON_AddNumberToObject(o, "bandwidth", cfg->bandwidth) ||
+	    !cJSON_AddBoolToObject(o, "int_categorical", cfg->int_categorical) ||
+	    !cJSON_AddStringToObject(o, "pending",
+	                             cfg->pending == PZ_PENDING_LIAR ? "liar"
+	                                                             : "ignore") ||
+	    !cJSON_AddStringToObject(o, "failed",
+	                             cfg->failed == PZ_FAILED_ABOVE ? "above"
+	                                                            : "ignore")) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+int pz_tpe_n_below(const struct pz_tpe_config *cfg, int n_ok)
+{
+	double x = cfg->gamma_sqrt ? cfg->gamma * sqrt((double)n_ok)
+	                           : cfg->gamma * n_ok;
+	int n = (int)ceil(x);
+
+	if (n > cfg->gamma_cap)
+		n = cfg->gamma_cap;
+	return n < n_ok ? n : n_ok;
+}
+
+/* --- the suggestion -------------------------------------------------------- */
+
+struct ctx {
+	const struct pz_space *space;
+	const struct pz_history *h;
+	const struct pz_tpe_config *cfg;
+	struct pz_rng rng;
+	unsigned char *cls;    /* per slot: CLS_* */
+	uint32_t *age;         /* per slot: rank in number order within class */
+	double *mus, *wts;     /* scratch, n_slots each */
+	const double **rows;   /* scratch, n_slots */
+	double *out;
+};
+
+/* hyperopt's linear forgetting: the oldest n - lf get a ramp from 1/n. */
+static double forgetting_weight(int lf, size_t n, size_t rank)
+{
+	size_t m;
+
+	if (lf <= 0 || n <= (size_t)lf)
+		return 1.0;
+	m = n - (size_t)lf;
+	if (rank >= m)
+		return 1.0;
+	if (m == 1)
+		return 1.0 / (double)n;
+	return 1.0 / (double)n + (1.0 - 1.0 / (double)n) * (double)rank /
+	                             (double)(m - 1);
+}
+
+static int cls_forgets(const struct ctx *c, int cls)
+{
+	return cls == CLS_ABOVE || c->cfg->forget_below;
+}
+
+/* Mark the n_below best ok trials (by loss, then number) as CLS_BELOW. */
+static int split(struct ctx *c)
+{
+	const struct pz_history *h = c->h;
+	int nb = pz_tpe_n_below(c->cfg, (int)h->n_ok), k = 0;
+	uint32_t *best = malloc((size_t)(nb > 0 ? nb : 1) * sizeof(uint32_t));
+
+	if (best == NULL)
+		return PZ_ENOMEM;
+	for (size_t t = 0; t < h->n_slots; t++) {
+		switch (h->state[t]) {
+		case PZ_TRIAL_OK:
+			c->cls[t] = CLS_ABOVE;
+			break;
+		case PZ_TRIAL_FAIL:
+			c->cls[t] = c->cfg->failed == PZ_FAILED_ABOVE ? CLS_ABOVE
+			                                              : CLS_NONE;
+			continue;
+		case PZ_TRIAL_PENDING:
+			c->cls[t] = c->cfg->pending == PZ_PENDING_LIAR ? CLS_ABOVE
+			                                               : CLS_NONE;
+			continue;
+		default:
+			c->cls[t] = CLS_NONE;
+			continue;
+		}
+		if (nb == 0)
+			continue;
+		/* Bounded insertion into best[0..k), ascending (loss, number). */
+		double l = h->loss[t];
+		if (k == nb && !(l < h->loss[best[k - 1]]))
+			continue;
+		int i = k < nb ? k++ : nb - 1;
+		while (i > 0 && l < h->loss[best[i - 1]]) {
+			best[i] = best[i - 1];
+			i--;
+		}
+		best[i] = (uint32_t)t;
+	}
+	for (int i = 0; i < k; i++)
+		c->cls[best[i]] = CLS_BELOW;
+	free(best);
+	return 0;
+}
+
+/* Age ranks within each class for trials where param p is active; returns
+ * the class sizes. */
+static void rank_ages(struct ctx *c, int p, size_t n_cls[3])
+{
+	const struct pz_history *h = c->h;
+	int np = c->space->n_params;
+
+	n_cls[0] = n_cls[1] = n_cls[2] = 0;
+	for (size_t t = 0; t < h->n_slots; t++) {
+		int k = c->cls[t];
+
+		if (k == CLS_NONE || isnan(h->values[t * np + p]))
+			continue;
+		c->age[t] = (uint32_t)n_cls[k]++;
+	}
+}
+
+static int pick_best(const double *score, int n)
+{
+	int best = 0;
+
+	for (int i = 1; i < n; i++)
+		if (score[i] > score[best])
+			best = i;
+	return best;
+}
+
+static int suggest_categorical(struct ctx *c, const struct pz_dim *d, int p)
+{
+	const struct pz_history *h = c->h;
+	int K = d->n_options, np = c->space->n_params;
+	int nc = c->cfg->n_ei_candidates;
+	double *pb = calloc((size_t)(2 * K + 2 * nc), sizeof(double));
+	double *pa, *cand, *score;
+	size_t n_cls[3];
+	double sb = 0, sa = 0;
+
+	if (pb == NULL)
+		return PZ_ENOMEM;
+	pa = pb + K;
+	cand = pa + K;
+	score = cand + nc;
+	rank_ages(c, p, n_cls);
+	for (size_t t = 0; t < h->n_slots; t++) {
+		int k = c->cls[t];
+		double v = h->values[t * np + p];
+
+		if (k == CLS_NONE || isnan(v))
+			continue;
+		double w = cls_forgets(c, k)
+		               ? forgetting_weight(c->cfg->linear_forgetting,
+		                                   n_cls[k], c->age[t])
+		               : 1.0;
+		(k == CLS_BELOW ? pb : pa)[pz_dim_category(d, v)] += w;
+	}
+	for (int i = 0; i < K; i++) {
+		double prior = c->cfg->prior_weight * K *
+		               (d->p0 != NULL ? d->p0[i] : 1.0 / K);
+
+		pb[i] += prior;
+		pa[i] += prior;
+		sb += pb[i];
+		sa += pa[i];
+	}
+	for (int j = 0; j < nc; j++) {
+		double u = pz_rng_uniform(&c->rng) * sb, acc = 0;
+		int i;
+
+		for (i = 0; i < K - 1; i++) {
+			acc += pb[i];
+			if (u < acc)
+				break;
+		}
+		cand[j] = i;
+		score[j] = log(pb[i] / sb) - log(pa[i] / sa);
+	}
+	c->out[p] = pz_dim_category_value(d, (int)cand[pick_best(score, nc)]);
+	free(pb);
+	return 0;
+}
+
+/* Observations of param p in class k, sorted by value (from the history's
+ * index), with their forgetting weights, in kernel space. */
+static int collect_sorted(struct ctx *c, const struct pz_dim *d, int p, int k,
+                          const size_t n_cls[3], double *mus, double *wts)
+{
+	const struct pz_history *h = c->h;
+	int n = 0;
+
+	for (size_t j = 0; j < h->n_sorted[p]; j++) {
+		uint32_t t = h->sorted[p][j];
+
+		if (c->cls[t] != k)
+			continue;
+		mus[n] = pz_dim_to_kernel(d, pz_history_row(h, t)[p]);
+		wts[n] = cls_forgets(c, k)
+		             ? forgetting_weight(c->cfg->linear_forgetting,
+		                                 n_cls[k], c->age[t])
+		             : 1.0;
+		n++;
+	}
+	return n;
+}
+
+static int suggest_numeric(struct ctx *c, const struct pz_dim *d, int p)
+{
+	struct pz_gmm below, above;
+	size_t n_cls[3];
+	int nb, na, rc, nc = c->cfg->n_ei_candidates;
+	double best_score = -INFINITY, best_x = NAN;
+
+	rank_ages(c, p, n_cls);
+	nb = collect_sorted(c, d, p, CLS_BELOW, n_cls, c->mus, c->wts);
+	rc = pz_gmm_fit(&below, d, c->mus, c->wts, nb, c->cfg->prior_weight);
+	if (rc != 0)
+		return rc;
+	na = collect_sorted(c, d, p, CLS_ABOVE, n_cls, c->mus, c->wts);
+	rc = pz_gmm_fit(&above, d, c->mus, c->wts, na, c->cfg->prior_weight);
+	if (rc != 0) {
+		pz_gmm_finish(&below);
+		return rc;
+	}
+	for (int j = 0; j < nc; j++) {
+		double x = pz_gmm_sample(&below, d, &c->rng);
+		double s = pz_gmm_logpdf(&below, d, x) - pz_gmm_logpdf(&above, d, x);
+
+		if (j == 0 || s > best_score) {
+			best_score = s;
+			best_x = x;
+		}
+	}
+	c->out[p] = best_x;
+	pz_gmm_finish(&below);
+	pz_gmm_finish(&above);
+	return 0;
+}
+
+/* Joint model over the members of group g. */
+static int suggest_joint(struct ctx *c, const struct pz_group *g,
+                         struct pz_dim *dims)
+{
+	const struct pz_history *h = c->h;
+	int D = g->n_members, first = g->members[0], nc = c->cfg->n_ei_candidates;
+	struct pz_kde below, above;
+	size_t n_cls[3];
+	int n[3] = {0, 0, 0}, rc;
+	double *cand = malloc((size_t)(D * (nc + 1)) * sizeof(double));
+	double best_score = -INFINITY;
+	int best = 0;
+
+	if (cand == NULL)
+		return PZ_ENOMEM;
+	rank_ages(c, first, n_cls);
+	/* rows: below from the front of the scratch, above from the back. */
+	size_t cap = h->n_slots;
+	for (size_t t = 0; t < h->n_slots; t++) {
+		int k = c->cls[t];
+
+		if (k == CLS_NONE || isnan(pz_history_row(h, t)[first]))
+			continue;
+		size_t slot = k == CLS_BELOW ? (size_t)n[1] : cap - 1 - (size_t)n[2];
+
+		c->rows[slot] = pz_history_row(h, t);
+		c->wts[slot] = cls_forgets(c, k)
+		                   ? forgetting_weight(c->cfg->linear_forgetting,
+		                                       n_cls[k], c->age[t])
+		                   : 1.0;
+		n[k]++;
+	}
+	rc = pz_kde_fit(&below, dims, g->members, D, c->rows, c->wts, n[1],
+	                c->cfg->prior_weight, c->cfg->bandwidth);
+	if (rc != 0) {
+		free(cand);
+		return rc;
+	}
+	rc = pz_kde_fit(&above, dims, g->members, D,
+	                c->rows + cap - (size_t)n[2], c->wts + cap - (size_t)n[2],
+	                n[2], c->cfg->prior_weight, c->cfg->bandwidth);
+	if (rc != 0) {
+		pz_kde_finish(&below);
+		free(cand);
+		return rc;
+	}
+	for (int j = 0; j < nc; j++) {
+		double *x = cand + (size_t)j * D;
+		double s;
+
+		pz_kde_sample(&below, &c->rng, x);
+		s = pz_kde_logpdf(&below, x) - pz_kde_logpdf(&above, x);
+		if (j == 0 || s > best_score) {
+			best_score = s;
+			best = j;
+		}
+	}
+	for (int k = 0; k < D; k++)
+		c->out[g->members[k]] = cand[(size_t)best * D + k];
+	pz_kde_finish(&below);
+	pz_kde_finish(&above);
+	free(cand);
+	return 0;
+}
+
+static int group_active(const struct pz_group *g, const double *values)
+{
+	return g->cond_param < 0 ||
+	       (!isnan(values[g->cond_param]) &&
+	        values[g->cond_param] == (double)g->cond_option);
+}
+
+static int tpe(struct ctx *c)
+{
+	const struct pz_space *s = c->space;
+	struct pz_dim *dims = malloc((size_t)(s->n_params ? s->n_params : 1) *
+	                             sizeof(*dims));
+	int rc = 0;
+
+	if (dims == NULL)
+		return PZ_ENOMEM;
+	for (int i = 0; i < s->n_params; i++) {
+		pz_dim_init(&dims[i], &s->params[i], c->cfg->int_categorical);
+		c->out[i] = NAN;
+	}
+	for (int gi = 0; gi < s->n_groups && rc == 0; gi++) {
+		const struct pz_group *g = &s->groups[gi];
+
+		if (!group_active(g, c->out))
+			continue;
+		if (c->cfg->multivariate) {
+			struct pz_dim *gd = malloc((size_t)g->n_members * sizeof(*gd));
+
+			if (gd == NULL) {
+				rc = PZ_ENOMEM;
+				break;
+			}
+			for (int k = 0; k < g->n_members; k++)
+				gd[k] = dims[g->members[k]];
+			rc = suggest_joint(c, g, gd);
+			free(gd);
+			continue;
+		}
+		for (int k = 0; k < g->n_members && rc == 0; k++) {
+			int p = g->members[k];
+
+			rc = dims[p].categorical ? suggest_categorical(c, &dims[p], p)
+			                         : suggest_numeric(c, &dims[p], p);
+		}
+	}
+	free(dims);
+	return rc;
+}
+
+int pz_suggest(const struct pz_space *space, const struct pz_history *history,
+               enum pz_algo algo, const struct pz_tpe_config *cfg,
+               uint64_t seed, uint64_t number, double *out,
+               struct pz_error *err)
+{
+	struct ctx c;
+	size_t n;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	pz_rng_init(&c.rng, seed, number);
+	if (algo == PZ_ALGO_RANDOM || history == NULL || cfg == NULL ||
+	    history->n_trials < (size_t)cfg->n_startup || history->n_ok == 0) {
+		pz_sample_prior(space, &c.rng, out);
+		return 0;
+	}
+	c.space = space;
+	c.h = history;
+	c.cfg = cfg;
+	c.out = out;
+	n = history->n_slots;
+	c.cls = malloc(n);
+	c.age = malloc(n * sizeof(uint32_t));
+	c.mus = malloc(n * sizeof(double));
+	c.wts = malloc(n * sizeof(double));
+	c.rows = malloc(n * sizeof(*c.rows));
+	if (c.cls == NULL || c.age == NULL || c.mus == NULL || c.wts == NULL ||
+	    c.rows == NULL) {
+		rc = PZ_ENOMEM;
+		goto out;
+	}
+	rc = split(&c);
+	if (rc == 0)
+		rc = tpe(&c);
+out:
+	free(c.cls);
+	free(c.age);
+	free(c.mus);
+	free(c.wts);
+	free(c.rows);
+	if (rc != 0)
+		return pz_error_set(err, rc, "suggestion failed: %s",
+		                    pz_strerror(rc));
+	return 0;
+}
