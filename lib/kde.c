@@ -7,6 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Scoring skips components whose log term is more than this below the
+ * largest: the density's relative error is then below n * exp(-40), that
+ * is n * 4.3e-18 (4.3e-13 for 100,000 components). */
+#define PZ_KDE_CUTOFF 40.0
+
 void pz_kde_finish(struct pz_kde *k)
 {
 	free(k->center);
@@ -44,7 +49,7 @@ int pz_kde_fit(struct pz_kde *k, const struct pz_dim *dims, const int *members,
                int n_dims, const double *const *rows, const double *weights,
                int n, double prior_weight, double bandwidth)
 {
-	double wsum = prior_weight, scott;
+	double wsum = prior_weight, scott, log_sigma_sum = 0;
 	int D = n_dims, nn = n > 0 ? n : 1;
 
 	memset(k, 0, sizeof(*k));
@@ -78,6 +83,11 @@ int pz_kde_fit(struct pz_kde *k, const struct pz_dim *dims, const int *members,
 	k->prior_base = log(k->prior_w);
 
 	scott = bandwidth * pow((double)nn, -1.0 / (D + 4.0));
+	/* Each component is a product of kernels truncated to the bounds;
+	 * accumulate the product of its per-dimension masses and take one
+	 * log per component at the end. */
+	for (int i = 0; i < n; i++)
+		k->scratch[i] = 1.0;
 	for (int d = 0; d < D; d++) {
 		const struct pz_dim *dd = &dims[d];
 		double *col = k->center + (size_t)d * nn;
@@ -100,22 +110,20 @@ int pz_kde_fit(struct pz_kde *k, const struct pz_dim *dims, const int *members,
 		if (dd->q > 0 && !dd->log)
 			s = fmax(s, fmin(dd->q, wd));
 		k->sigma[d] = s;
+		log_sigma_sum += log(s);
 		for (int i = 0; i < n; i++) {
 			col[i] = pz_dim_to_kernel(dd, rows[i][p]);
-			k->base[i] -= log(s);
-			if (dd->bounded) {
-				double a = (dd->lo - col[i]) / s;
-				double b = (dd->hi - col[i]) / s;
-
-				if (!(a < -8.5 && b > 8.5))
-					k->base[i] -= pz_log_normal_mass(a, b);
-			}
+			if (dd->bounded)
+				k->scratch[i] *= pz_normal_mass_fast(
+				    (dd->lo - col[i]) / s, (dd->hi - col[i]) / s);
 		}
 		/* Prior component: centred, full width; its truncated mass. */
 		k->prior_base -= log(wd);
 		if (dd->bounded)
 			k->prior_base -= pz_log_normal_mass(-0.5, 0.5);
 	}
+	for (int i = 0; i < n; i++)
+		k->base[i] -= log_sigma_sum + log(k->scratch[i]);
 	return 0;
 }
 
@@ -162,6 +170,14 @@ void pz_kde_sample(const struct pz_kde *k, struct pz_rng *rng, double *out)
 	}
 }
 
+/*
+ * The scoring loops are most of a suggestion's time with a long history;
+ * on x86-64 they are also compiled for AVX2 and picked at load time.
+ */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
+    defined(__linux__)
+__attribute__((target_clones("avx2", "default")))
+#endif
 double pz_kde_logpdf(const struct pz_kde *k, const double *x)
 {
 	double *acc = k->scratch, best = -INFINITY, sum = 0, prior;
@@ -198,10 +214,10 @@ double pz_kde_logpdf(const struct pz_kde *k, const double *x)
 	}
 	best = prior;
 	for (int i = 0; i < n; i++)
-		if (acc[i] > best)
-			best = acc[i];
+		best = acc[i] > best ? acc[i] : best;
 	sum = exp(prior - best);
 	for (int i = 0; i < n; i++)
-		sum += exp(acc[i] - best);
+		if (acc[i] > best - PZ_KDE_CUTOFF)
+			sum += exp(acc[i] - best);
 	return best + log(sum);
 }

@@ -71,6 +71,13 @@ double pz_dim_draw_kernel(const struct pz_dim *d, double mu, double sigma,
 /* log(Phi(b) - Phi(a)) for a < b, accurate in both tails. */
 double pz_log_normal_mass(double a, double b);
 
+/*
+ * Phi(b) - Phi(a) for a <= 0 <= b (a kernel centred inside its bounds),
+ * from a table: absolute error below 1e-6. Other cases are computed
+ * exactly.
+ */
+double pz_normal_mass_fast(double a, double b);
+
 struct pz_gmm {
 	int n;
 	int prior_pos;

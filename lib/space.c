@@ -372,7 +372,8 @@ static int parse_numeric_args(struct parser *ps, const cJSON *j, size_t len,
 	default:
 		break;
 	}
-	if (pz_param_step(p) > 0 && !pz_hp_is_integer(p->kind)) {
+	if (p->kind == PZ_HP_QUNIFORM || p->kind == PZ_HP_QLOGUNIFORM ||
+	    p->kind == PZ_HP_QNORMAL || p->kind == PZ_HP_QLOGNORMAL) {
 		if ((rc = get_number(ps, j, len, "q", 1, &p->q)) != 0)
 			return rc;
 		if (!(p->q > 0))
