@@ -39,6 +39,14 @@ double pz_quantize(double x, double q);
 cJSON *pz_params_to_json(const struct pz_space *space, const double *values);
 
 /*
+ * The same object as JSON text, with every number printed in the shortest
+ * form that reads back as the identical double (cJSON's printer may drop
+ * the last bit). This is what the daemon stores, so that a resumed study
+ * sees exactly the values it suggested. Returns malloc'ed text or NULL.
+ */
+char *pz_params_to_text(const struct pz_space *space, const double *values);
+
+/*
  * Validate a user-supplied params object and convert it to a vector.
  * Refuses (naming the label): unknown labels, non-numbers, values outside
  * a bounded prior's range, values off the q grid or not integral where

@@ -209,10 +209,12 @@ static int parse_children(struct parser *ps, const cJSON *arr, size_t len,
 	{
 		size_t l2 = path_index(ps, len, i);
 
+		/* Count the slot first so that a failed child is freed too. */
+		n->n_children = i + 1;
 		rc = parse_node(ps, c, l2, depth + 1, &n->children[i]);
 		if (rc != 0)
 			return rc;
-		n->n_children = ++i;
+		i++;
 	}
 	return 0;
 }
@@ -488,11 +490,12 @@ static int parse_hp(struct parser *ps, const cJSON *j, size_t len, int depth,
 	cJSON_ArrayForEach(c, opts)
 	{
 		ps->cond_option = i;
+		n->n_children = i + 1;
 		rc = parse_node(ps, c, path_index(ps, ol, i), depth + 1,
 		                &n->children[i]);
 		if (rc != 0)
 			break;
-		n->n_children = ++i;
+		i++;
 	}
 	ps->cond_param = saved_param;
 	ps->cond_option = saved_option;
@@ -540,11 +543,14 @@ static int parse_fn(struct parser *ps, const cJSON *j, size_t len, int depth,
 		lo = hi = 2;
 		break;
 	}
+	if ((nargs < lo || nargs > hi) && lo == hi)
+		return fail(ps, path_key(ps, len, "args"),
+		            "%s takes %d argument%s, got %d", fn_names[kind],
+		            lo, lo == 1 ? "" : "s", nargs);
 	if (nargs < lo || nargs > hi)
 		return fail(ps, path_key(ps, len, "args"),
-		            "%s takes %s%d argument%s, got %d", fn_names[kind],
-		            lo == hi ? "" : "at least ", lo, lo == 1 ? "" : "s",
-		            nargs);
+		            "%s takes %d to %d arguments, got %d",
+		            fn_names[kind], lo, hi, nargs);
 	n = node_new(PZ_NODE_FN, nargs, 0);
 	if (n == NULL)
 		return pz_error_set(ps->err, PZ_ENOMEM, "out of memory");

@@ -1,0 +1,237 @@
+/*
+ * parzend: command line, default paths, and the one event loop.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <grp.h>
+#include <sys/resource.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "log.h"
+#include "server.h"
+
+#define DEFAULT_MAX_LINE (1u << 20)
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: parzend [OPTIONS]\n"
+	        "\n"
+	        "The parzen daemon: hyperparameter studies in SQLite, served to\n"
+	        "workers as JSON-RPC over a Unix socket (docs/protocol.md).\n"
+	        "\n"
+	        "  --socket PATH        listen here (default\n"
+	        "                       $XDG_RUNTIME_DIR/parzen/parzend.sock);\n"
+	        "                       ignored under systemd socket activation\n"
+	        "  --db PATH            database (default\n"
+	        "                       $XDG_STATE_HOME/parzen/parzen.db)\n"
+	        "  --durability MODE    full: fsync every commit, a power cut\n"
+	        "                       loses nothing acknowledged (default);\n"
+	        "                       normal: faster, a power cut may lose the\n"
+	        "                       last commits (a crash of parzend does not)\n"
+	        "  --max-line BYTES     longest request line (default 1048576)\n"
+	        "  --socket-mode OCTAL  socket file mode (default 0600)\n"
+	        "  --group NAME         also accept peers of this group\n"
+	        "  --log-level LEVEL    error, warn, info (default) or debug\n"
+	        "  -h, --help           this text\n"
+	        "  -V, --version        the version\n"
+	        "\n"
+	        "Exit status: 0 after SIGTERM/SIGINT, 1 on a start-up error,\n"
+	        "2 on a usage error.\n");
+}
+
+/* $VAR/sub, else $HOME/fallback/sub; NULL if neither is set. */
+static char *default_path(const char *var, const char *home_rel,
+                          const char *sub)
+{
+	const char *base = getenv(var), *home = getenv("HOME");
+	char *out = NULL;
+
+	if (base != NULL && base[0] == '/') {
+		if (asprintf(&out, "%s/%s", base, sub) < 0)
+			out = NULL;
+	} else if (home != NULL && home_rel != NULL) {
+		if (asprintf(&out, "%s/%s/%s", home, home_rel, sub) < 0)
+			out = NULL;
+	}
+	return out;
+}
+
+static char *default_socket(void)
+{
+	const char *rt = getenv("RUNTIME_DIRECTORY"); /* systemd */
+	char *p = NULL;
+
+	if (rt != NULL && rt[0] == '/') {
+		if (asprintf(&p, "%s/parzend.sock", rt) < 0)
+			p = NULL;
+		return p;
+	}
+	p = default_path("XDG_RUNTIME_DIR", NULL, "parzen/parzend.sock");
+	if (p == NULL && asprintf(&p, "/tmp/parzen-%u/parzend.sock",
+	                          (unsigned)geteuid()) < 0)
+		p = NULL;
+	return p;
+}
+
+static char *default_db(void)
+{
+	const char *st = getenv("STATE_DIRECTORY"); /* systemd */
+	char *p = NULL;
+
+	if (st != NULL && st[0] == '/') {
+		if (asprintf(&p, "%s/parzen.db", st) < 0)
+			p = NULL;
+		return p;
+	}
+	return default_path("XDG_STATE_HOME", ".local/state", "parzen/parzen.db");
+}
+
+/* Many workers: raise the soft open-files limit to the hard one. */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"socket", required_argument, NULL, 's'},
+		{"db", required_argument, NULL, 'd'},
+		{"durability", required_argument, NULL, 'D'},
+		{"max-line", required_argument, NULL, 'm'},
+		{"socket-mode", required_argument, NULL, 'M'},
+		{"group", required_argument, NULL, 'g'},
+		{"log-level", required_argument, NULL, 'l'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	struct pz_server_options opt = {
+		.durable = 1,
+		.max_line = DEFAULT_MAX_LINE,
+		.socket_mode = 0600,
+		.allow_gid = -1,
+	};
+	struct pz_server srv;
+	struct pz_error err = {0};
+	char *socket_path = NULL, *db_path = NULL, *end;
+	uv_loop_t loop;
+	int c, level, rc;
+
+	while ((c = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			free(socket_path);
+			socket_path = strdup(optarg);
+			break;
+		case 'd':
+			free(db_path);
+			db_path = strdup(optarg);
+			break;
+		case 'D':
+			if (strcmp(optarg, "full") == 0)
+				opt.durable = 1;
+			else if (strcmp(optarg, "normal") == 0)
+				opt.durable = 0;
+			else {
+				fprintf(stderr, "parzend: --durability must be full "
+				                "or normal\n");
+				return 2;
+			}
+			break;
+		case 'm':
+			errno = 0;
+			opt.max_line = strtoul(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || opt.max_line < 1024 ||
+			    opt.max_line > (1u << 30)) {
+				fprintf(stderr, "parzend: --max-line must be a number "
+				                "of bytes from 1024 to 1073741824\n");
+				return 2;
+			}
+			break;
+		case 'M':
+			opt.socket_mode = (unsigned)strtoul(optarg, &end, 8);
+			if (*end != '\0' || opt.socket_mode > 0777) {
+				fprintf(stderr, "parzend: --socket-mode must be an "
+				                "octal mode such as 0660\n");
+				return 2;
+			}
+			break;
+		case 'g': {
+			struct group *g = getgrnam(optarg);
+
+			if (g == NULL) {
+				fprintf(stderr, "parzend: no group named '%s'\n",
+				        optarg);
+				return 2;
+			}
+			opt.allow_gid = (int)g->gr_gid;
+			break;
+		}
+		case 'l':
+			level = pz_log_parse_level(optarg);
+			if (level < 0) {
+				fprintf(stderr, "parzend: --log-level must be error, "
+				                "warn, info or debug\n");
+				return 2;
+			}
+			pz_log_set_level(level);
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("parzend %s\n", PZ_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "parzend: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	if (socket_path == NULL)
+		socket_path = default_socket();
+	if (db_path == NULL)
+		db_path = default_db();
+	if (socket_path == NULL || db_path == NULL) {
+		fprintf(stderr, "parzend: cannot choose default paths (set HOME "
+		                "or pass --socket and --db)\n");
+		free(socket_path);
+		free(db_path);
+		return 1;
+	}
+	opt.socket_path = socket_path;
+	opt.db_path = db_path;
+	raise_nofile();
+
+	uv_loop_init(&loop);
+	rc = pz_server_start(&srv, &loop, &opt, &err);
+	if (rc != 0)
+		pz_log(PZ_LOG_ERROR, "%s", err.msg);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	if (uv_loop_close(&loop) != 0) {
+		pz_log(PZ_LOG_ERROR, "handles left open at exit (a bug)");
+		rc = rc != 0 ? rc : -1;
+	}
+	if (srv.store != NULL || rc == 0)
+		pz_server_finish(&srv);
+	free(socket_path);
+	free(db_path);
+	if (rc == 0)
+		pz_log(PZ_LOG_INFO, "stopped");
+	return rc == 0 ? 0 : 1;
+}

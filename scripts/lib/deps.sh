@@ -1,0 +1,80 @@
+# shellcheck shell=bash
+#
+# Debian package installation shared by scripts/test.sh and scripts/demo.sh.
+# Source this file, then call
+#
+#     pz_ensure_packages PKG...
+#
+# It asks dpkg which of the packages are not installed and installs only
+# those: as root with one `apt-get update` followed by `apt-get install -y
+# --no-install-recommends`; as anyone else it prints the exact command to
+# run and returns 1, so a `set -e` script stops there.
+
+# What building parzen needs (the top-level meson.build requires these).
+PZ_BUILD_PACKAGES=(
+	build-essential
+	meson
+	ninja-build
+	pkg-config
+	libuv1-dev
+	libsqlite3-dev
+	libcjson-dev
+)
+
+# What the test suites need on top: cmocka for the C unit tests, valgrind
+# for the valgrind test setup, and the system Python's numpy, optuna and
+# pytest for the Python tests and benchmarks.
+# shellcheck disable=SC2034  # used by the scripts that source this file
+PZ_TEST_PACKAGES=(
+	"${PZ_BUILD_PACKAGES[@]}"
+	libcmocka-dev
+	valgrind
+	python3-numpy
+	python3-optuna
+	python3-pytest
+)
+
+# The system interpreter: a pyenv or virtualenv python3 earlier on PATH does
+# not see Debian's python3-* packages.
+# shellcheck disable=SC2034
+PZ_PYTHON=/usr/bin/python3
+
+pz_package_installed()
+{
+	local status
+
+	status=$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) || return 1
+	[[ $status == "install ok installed" ]]
+}
+
+pz_ensure_packages()
+{
+	local missing=() pkg
+
+	if ! command -v dpkg-query >/dev/null 2>&1; then
+		echo "deps: dpkg-query not found; this script expects Debian." \
+		     "Install the equivalents of: $*" >&2
+		return 1
+	fi
+	for pkg in "$@"; do
+		pz_package_installed "$pkg" || missing+=("$pkg")
+	done
+	if ((${#missing[@]} == 0)); then
+		echo "deps: all ${#} packages installed"
+		return 0
+	fi
+	if ((EUID != 0)); then
+		echo "deps: missing packages: ${missing[*]}" >&2
+		echo "deps: run as root:" >&2
+		echo "    apt-get update && apt-get install -y" \
+		     "--no-install-recommends ${missing[*]}" >&2
+		return 1
+	fi
+	echo "deps: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	if [[ -z ${PZ_APT_UPDATED:-} ]]; then
+		apt-get update </dev/null
+		PZ_APT_UPDATED=1
+	fi
+	apt-get install -y --no-install-recommends "${missing[@]}" </dev/null
+}
