@@ -2,7 +2,8 @@
 """Run the quality benchmark and write its section of bench/RESULTS.md.
 
     /usr/bin/python3 bench/quality.py [BUILD_DIR] [--seeds N] [--evals N]
-                                      [--only NAME,...] [--no-optuna]
+                                      [--only NAME,...]
+                                      [--no-optuna | --reuse-optuna]
 
 Runs, in turn: BUILD_DIR/bench/quality with parzen's default TPE config,
 with {"preset": "hyperopt"}, and with --algo random; then
@@ -12,7 +13,10 @@ with seeds 0..19 and 100 evaluations each. The raw lines go to
 bench/out/quality-<method>.json; the medians of the best loss so far at
 25, 50 and 100 evaluations go to bench/RESULTS.md between the markers
 <!-- quality:begin --> and <!-- quality:end --> (the rest of the file is
-kept). hyperopt cannot be installed here, so its numbers, and those of
+kept). Optuna's runs take minutes and, being seeded, give the same
+numbers every time: --reuse-optuna takes them from the files a previous
+full run saved, for a quick loop while tuning parzen. hyperopt cannot be
+installed here, so its numbers, and those of
 Optuna 5.0.0rc1, are the reference numbers of ANCHORS.md, copied below.
 
 Standard library only. A benchmark, not a test: it fails only when a run
@@ -28,10 +32,12 @@ import subprocess
 import sys
 import time
 
+from results import cpu_model, markers, write_section
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 PYTHON = "/usr/bin/python3"
-BEGIN, END = "<!-- quality:begin -->", "<!-- quality:end -->"
+BEGIN, END = markers("quality")
 
 # name, known minimum (as ANCHORS.md prints it), in suite order
 FUNCTIONS = [
@@ -97,6 +103,34 @@ def run(key, cmd):
     return wall, {d["function"]: d for d in lines}
 
 
+def out_path(key, args):
+    """bench/out/quality-KEY.json for a full run; partial runs are named
+    apart so that they do not replace it."""
+    tag = ""
+    if args.only or args.seeds != 20 or args.evals != 100:
+        tag = "-s%d-e%d%s" % (args.seeds, args.evals,
+                              "-" + args.only.replace(",", "+")
+                              if args.only else "")
+    return os.path.join(HERE, "out", "quality-%s%s.json" % (key, tag))
+
+
+def load_saved(key, args, names):
+    """A saved run of `key` with the same seeds, evals and functions."""
+    full = os.path.join(HERE, "out", "quality-%s.json" % key)
+    for path in (out_path(key, args), full):
+        try:
+            with open(path) as f:
+                saved = json.load(f)
+        except (OSError, ValueError):
+            continue
+        lines = {d["function"]: d for d in saved.get("results", [])}
+        if all(n in lines and lines[n]["seeds"] == args.seeds
+               and lines[n]["evals"] == args.evals for n in names):
+            saved["path"] = os.path.relpath(path, ROOT)
+            return saved
+    return None
+
+
 def fmt(x):
     if x is None:
         return "—"
@@ -112,17 +146,6 @@ def sig3(x):
 
 def at_or_below(a, b):
     return a is not None and b is not None and sig3(a) <= sig3(b)
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def optuna_version():
@@ -171,9 +194,10 @@ def section(args, ran, results, names, marks, started, no_optuna):
     for key, title, cmd in ran:
         shown = [os.path.relpath(c, ROOT) if os.path.isabs(c)
                  and c.startswith(ROOT) else c for c in cmd]
-        wall = results[key][0]
-        w.append("| %s | %s s | `%s` |" % (
+        wall, _, reused = results[key]
+        w.append("| %s | %s s%s | `%s` |" % (
             title, "%.2f" % wall if wall < 10 else "%.0f" % wall,
+            " (saved run of %s, reused)" % reused if reused else "",
             " ".join(shlex.quote(c) for c in shown)))
     w.append("")
     res = {k: v[1] for k, v in results.items()}
@@ -245,24 +269,6 @@ def section(args, ran, results, names, marks, started, no_optuna):
     return "\n".join(w) + "\n", summary
 
 
-def write_results(path, text):
-    old = ""
-    if os.path.exists(path):
-        with open(path) as f:
-            old = f.read()
-    if BEGIN in old and END in old:
-        head, rest = old.split(BEGIN, 1)
-        tail = rest.split(END, 1)[1].lstrip("\n")
-        new = head + text + ("\n" + tail if tail else "")
-    elif old:
-        new = old.rstrip("\n") + "\n\n" + text
-    else:
-        new = "# Benchmark results\n\n" + text
-    with open(path + ".tmp", "w") as f:
-        f.write(new)
-    os.replace(path + ".tmp", path)
-
-
 def main():
     ap = argparse.ArgumentParser(
         description="Run the quality benchmark; write bench/RESULTS.md.")
@@ -274,7 +280,12 @@ def main():
                     help="comma-separated function names")
     ap.add_argument("--no-optuna", action="store_true",
                     help="skip the Optuna runs (minutes) for a quick look")
+    ap.add_argument("--reuse-optuna", action="store_true",
+                    help="take Optuna's results from bench/out when a "
+                    "saved run has the same seeds and evals")
     args = ap.parse_args()
+    if args.no_optuna and args.reuse_optuna:
+        ap.error("--no-optuna and --reuse-optuna exclude each other")
     build = args.build
     if not os.path.isdir(build) and os.path.isdir(os.path.join(ROOT, build)):
         build = os.path.join(ROOT, build)
@@ -294,9 +305,19 @@ def main():
     outdir = os.path.join(HERE, "out")
     os.makedirs(outdir, exist_ok=True)
     for key, title, cmd in ran:
+        saved = None
+        if args.reuse_optuna and key.startswith("optuna-"):
+            saved = load_saved(key, args, names)
+        if saved is not None:
+            print("== %s: reusing %s of %s"
+                  % (key, saved["path"], saved["date"]), file=sys.stderr)
+            lines = {d["function"]: d for d in saved["results"]}
+            results[key] = (sum(lines[n]["seconds"] for n in names), lines,
+                            saved["date"])
+            continue
         wall, lines = run(key, cmd)
-        results[key] = (wall, lines)
-        with open(os.path.join(outdir, "quality-%s.json" % key), "w") as f:
+        results[key] = (wall, lines, None)
+        with open(out_path(key, args), "w") as f:
             json.dump({"method": title, "command": cmd,
                        "date": started.isoformat(timespec="seconds"),
                        "wall_seconds": wall,
@@ -310,7 +331,7 @@ def main():
     text, summary = section(args, ran, results, names, marks, started,
                             args.no_optuna)
     path = os.path.join(HERE, "RESULTS.md")
-    write_results(path, text)
+    write_section("quality", text, path)
     sys.stdout.write(text)
     if summary:
         print(summary)

@@ -179,7 +179,7 @@ static void hold(struct pz_conn *c, char *line, size_t len, char *id)
 
 static char *to_line(cJSON *reply, size_t *len)
 {
-	char *text = cJSON_PrintUnformatted(reply);
+	char *text = pz_rpc_print(reply);
 	size_t n;
 	char *line;
 
@@ -218,7 +218,7 @@ static void reply(struct pz_conn *c, cJSON *r)
 		free(line);
 		return;
 	}
-	id = idj != NULL ? cJSON_PrintUnformatted(idj) : NULL;
+	id = idj != NULL ? pz_rpc_print((cJSON *)idj) : NULL;
 	hold(c, line, len, id);
 }
 
@@ -312,10 +312,16 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 	size_t start = 0, scan;
 
 	(void)b;
+	if (nread == UV_EOF) {
+		/* The peer may only have shut down its writing side (a script
+		 * that sends its requests and then waits): answer what was
+		 * read, including replies still waiting for the commit, then
+		 * close. A peer that is fully gone makes those writes fail. */
+		pz_conn_shutdown(c);
+		return;
+	}
 	if (nread < 0) {
-		if (nread != UV_EOF)
-			pz_log(PZ_LOG_DEBUG, "read: %s", uv_strerror((int)nread));
-		/* Replies still held for this peer are dropped with it. */
+		pz_log(PZ_LOG_DEBUG, "read: %s", uv_strerror((int)nread));
 		conn_close(c);
 		return;
 	}

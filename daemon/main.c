@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,6 +218,10 @@ int main(int argc, char **argv)
 	opt.socket_path = socket_path;
 	opt.db_path = db_path;
 	raise_nofile();
+	/* A worker that hangs up while its replies are being written is a
+	 * write error on its connection, not a reason for the daemon to die
+	 * (systemd ignores SIGPIPE for services; a shell does not). */
+	signal(SIGPIPE, SIG_IGN);
 
 	uv_loop_init(&loop);
 	rc = pz_server_start(&srv, &loop, &opt, &err);

@@ -11,6 +11,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +92,60 @@ static int from_core(struct rpc_err *e, int rc, const struct pz_error *err,
 		return fail(e, PZ_RPC_BAD_PARAMS, full, "params.%s", err->msg);
 	}
 	return fail(e, code, path[0] ? path : NULL, "%s", err->msg);
+}
+
+/* --- exact numbers --------------------------------------------------------- */
+
+/*
+ * cJSON 1.7.13 and later print a number with 15 significant digits
+ * whenever that reads back *approximately* equal (DaveGamble/cJSON#838):
+ * 0.1 + 0.2 goes out as 0.3, a 53-bit seed loses its last digits, and a
+ * worker would evaluate a point one ulp away from the stored params and
+ * report the loss of that point. So a finite number that "%.15g" does not
+ * reproduce exactly becomes a raw node holding the shortest "%.16g" or
+ * "%.17g" text that does; the others print as cJSON prints them.
+ */
+static int exact_numbers(cJSON *item)
+{
+	char buf[40];
+
+	for (; item != NULL; item = item->next) {
+		double v = item->valuedouble;
+
+		if (item->child != NULL && exact_numbers(item->child) != 0)
+			return -1;
+		if (!cJSON_IsNumber(item) || !isfinite(v))
+			continue;
+		snprintf(buf, sizeof(buf), "%.15g", v);
+		if (strtod(buf, NULL) == v)
+			continue;
+		snprintf(buf, sizeof(buf), "%.16g", v);
+		if (strtod(buf, NULL) != v)
+			snprintf(buf, sizeof(buf), "%.17g", v);
+		item->valuestring = strdup(buf);
+		if (item->valuestring == NULL)
+			return -1;
+		item->type = cJSON_Raw | (item->type & cJSON_StringIsConst);
+	}
+	return 0;
+}
+
+char *pz_rpc_print(cJSON *item)
+{
+	if (item == NULL)
+		return NULL;
+	if (cJSON_IsNumber(item) || item->child != NULL) {
+		/* Only this node and its children: never its siblings. */
+		cJSON *next = item->next;
+		int rc;
+
+		item->next = NULL;
+		rc = exact_numbers(item);
+		item->next = next;
+		if (rc != 0)
+			return NULL;
+	}
+	return cJSON_PrintUnformatted(item);
 }
 
 /* --- params ----------------------------------------------------------------- */
@@ -459,7 +514,10 @@ static int trial_tell(struct pz_rpc *rpc, const cJSON *params,
 	if (get_trial(rpc, params, &s, &number, e) != 0)
 		return -1;
 	if (res != NULL && cJSON_IsObject(res)) {
-		res_text = cJSON_PrintUnformatted(res);
+		cJSON *copy = cJSON_Duplicate(res, 1);
+
+		res_text = pz_rpc_print(copy);
+		cJSON_Delete(copy);
 		if (res_text == NULL)
 			return wrong(e, "result",
 			             "an object of finite numbers (it could not "
@@ -538,8 +596,18 @@ static int trial_enqueue(struct pz_rpc *rpc, const cJSON *params,
 	if (!cJSON_IsObject(p))
 		return wrong(e, "params", "an object {label: value}");
 	rc = pz_core_enqueue(rpc->core, s, p, &number, &err);
-	if (rc != 0)
-		return from_core(e, rc, &err, PZ_RPC_INVALID_SPACE);
+	if (rc != 0) {
+		char path[sizeof(e->path)];
+
+		from_core(e, rc, &err, PZ_RPC_INVALID_SPACE);
+		/* The core names a label "params.<label>"; in the request it
+		 * sits at params.params.<label>. */
+		if (strncmp(e->path, "params.", 7) == 0) {
+			snprintf(path, sizeof(path), "params.%.300s", e->path);
+			memcpy(e->path, path, sizeof(path));
+		}
+		return -1;
+	}
 	*result = wrap("trial", pz_core_trial_json(s, number, NULL));
 	return *result != NULL ? 0 : oom(e);
 }
@@ -727,6 +795,53 @@ cJSON *pz_rpc_error(const cJSON *id, int code, const char *message,
 	return r;
 }
 
+/*
+ * Offset of the first byte that is not part of well-formed UTF-8 (no
+ * overlong forms, surrogates or code points above U+10FFFF), or -1.
+ * cJSON copies string bytes as they are; without this check one client
+ * could store a name that makes every later reply listing it undecodable
+ * for every other client.
+ */
+static ptrdiff_t bad_utf8(const char *text, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned char c = s[i];
+		size_t n;
+		unsigned char lo = 0x80, hi = 0xBF;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xC2 && c <= 0xDF)
+			n = 1;
+		else if (c >= 0xE0 && c <= 0xEF)
+			n = 2;
+		else if (c >= 0xF0 && c <= 0xF4)
+			n = 3;
+		else
+			return (ptrdiff_t)i;
+		if (c == 0xE0)
+			lo = 0xA0;
+		else if (c == 0xED)
+			hi = 0x9F;
+		else if (c == 0xF0)
+			lo = 0x90;
+		else if (c == 0xF4)
+			hi = 0x8F;
+		if (len - i <= n || s[i + 1] < lo || s[i + 1] > hi)
+			return (ptrdiff_t)i;
+		for (size_t k = 2; k <= n; k++)
+			if (s[i + k] < 0x80 || s[i + k] > 0xBF)
+				return (ptrdiff_t)i;
+		i += n + 1;
+	}
+	return -1;
+}
+
 static void method_list(char *buf, size_t len)
 {
 	size_t used = 0;
@@ -745,8 +860,15 @@ cJSON *pz_rpc_handle(struct pz_rpc *rpc, const char *line, size_t len)
 	const struct method *m = NULL;
 	struct rpc_err e = {0};
 	char buf[512];
+	ptrdiff_t at_bad;
 
 	rpc->n_requests++;
+	if ((at_bad = bad_utf8(line, len)) >= 0) {
+		snprintf(buf, sizeof(buf),
+		         "parse error: the line is not valid UTF-8 (byte %td)",
+		         at_bad);
+		return pz_rpc_error(NULL, PZ_RPC_PARSE_ERROR, buf, NULL);
+	}
 	req = cJSON_ParseWithLengthOpts(line, len, &end, 0);
 	if (req == NULL) {
 		const char *at = cJSON_GetErrorPtr();

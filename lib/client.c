@@ -17,6 +17,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,29 +174,34 @@ const char *pz_client_last_error_path(const struct pz_client *c)
 }
 
 /* Disconnect and fail with `code`: the stream can no longer be trusted. */
+__attribute__((format(printf, 4, 5)))
 static int fail_stream(struct pz_client *c, struct pz_error *err, int code,
-                       const char *msg)
+                       const char *fmt, ...)
 {
+	va_list ap;
+
 	disconnect(c);
-	return pz_error_set(err, code, "%s", msg);
+	if (err != NULL) {
+		err->code = code;
+		va_start(ap, fmt);
+		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+		va_end(ap);
+	}
+	return code;
 }
 
 static int send_all(struct pz_client *c, const char *p, size_t n,
                     struct pz_error *err)
 {
-	char msg[160];
-
 	while (n > 0) {
 		ssize_t w = send(c->fd, p, n, MSG_NOSIGNAL);
 
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w < 0) {
-			snprintf(msg, sizeof(msg),
-			         "lost the connection to parzend: %s",
-			         strerror(errno));
-			return fail_stream(c, err, PZ_EIO, msg);
-		}
+		if (w < 0)
+			return fail_stream(c, err, PZ_EIO,
+			                   "lost the connection to parzend: %s",
+			                   strerror(errno));
 		p += w;
 		n -= (size_t)w;
 	}
@@ -205,7 +211,6 @@ static int send_all(struct pz_client *c, const char *p, size_t n,
 /* Compact the buffer, grow it when full, and read once into it. */
 static int fill(struct pz_client *c, struct pz_error *err)
 {
-	char msg[160];
 	ssize_t n;
 
 	if (c->head > 0) {
@@ -230,11 +235,10 @@ static int fill(struct pz_client *c, struct pz_error *err)
 	do {
 		n = recv(c->fd, c->buf + c->len, c->cap - c->len, 0);
 	} while (n < 0 && errno == EINTR);
-	if (n < 0) {
-		snprintf(msg, sizeof(msg), "lost the connection to parzend: %s",
-		         strerror(errno));
-		return fail_stream(c, err, PZ_EIO, msg);
-	}
+	if (n < 0)
+		return fail_stream(c, err, PZ_EIO,
+		                   "lost the connection to parzend: %s",
+		                   strerror(errno));
 	if (n == 0)
 		return fail_stream(c, err, PZ_EIO, c->len > 0 ?
 		                   "parzend closed the connection in the "
@@ -252,23 +256,25 @@ static int read_line(struct pz_client *c, const char **line, size_t *n,
                      struct pz_error *err)
 {
 	for (;;) {
-		char *start = c->buf + c->head;
-		char *nl = memchr(start + c->scanned, '\n',
-		                  c->len - c->head - c->scanned);
+		size_t avail = c->len - c->head;
+		char *nl = NULL;
 		int rc;
 
+		if (avail > c->scanned)
+			nl = memchr(c->buf + c->head + c->scanned, '\n',
+			            avail - c->scanned);
 		if (nl != NULL) {
-			*line = start;
-			*n = (size_t)(nl - start);
+			*line = c->buf + c->head;
+			*n = (size_t)(nl - *line);
 			c->head += *n + 1;
 			c->scanned = 0;
 			return 0;
 		}
-		c->scanned = c->len - c->head;
+		c->scanned = avail;
 		if (c->scanned > PZ_CLIENT_MAX_LINE)
 			return fail_stream(c, err, PZ_EPROTO,
 			                   "parzend sent a reply line longer "
-			                   "than 67108864 bytes");
+			                   "than %u bytes", PZ_CLIENT_MAX_LINE);
 		rc = fill(c, err);
 		if (rc != 0)
 			return rc;
@@ -287,7 +293,8 @@ static cJSON *parse_line(const char *line, size_t n)
 
 	if (msg == NULL)
 		return NULL;
-	while (end < line + n && strchr(" \t\r", *end) != NULL)
+	while (end < line + n && (*end == ' ' || *end == '\t' ||
+	                          *end == '\r'))
 		end++;
 	if (end != line + n || !cJSON_IsObject(msg)) {
 		cJSON_Delete(msg);
@@ -303,8 +310,6 @@ static cJSON *parse_line(const char *line, size_t n)
 static int read_reply(struct pz_client *c, cJSON **out,
                       struct pz_error *err)
 {
-	char msg[200];
-
 	for (;;) {
 		const cJSON *id;
 		const char *line = NULL;
@@ -331,11 +336,11 @@ static int read_reply(struct pz_client *c, cJSON **out,
 			*out = reply;
 			return 0;
 		}
-		snprintf(msg, sizeof(msg),
-		         "parzend sent a reply that does not belong to request "
-		         "%" PRId64 ", the only one in flight", c->last_id);
 		cJSON_Delete(reply);
-		return fail_stream(c, err, PZ_EPROTO, msg);
+		return fail_stream(c, err, PZ_EPROTO,
+		                   "parzend sent a reply that does not belong "
+		                   "to request %" PRId64 ", the only one in "
+		                   "flight", c->last_id);
 	}
 }
 

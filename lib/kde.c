@@ -215,6 +215,8 @@ double pz_kde_logpdf(const struct pz_kde *k, const double *x)
 	best = prior;
 	for (int i = 0; i < n; i++)
 		best = acc[i] > best ? acc[i] : best;
+	if (best == -INFINITY)
+		return -INFINITY; /* no component reaches x: zero density */
 	sum = exp(prior - best);
 	for (int i = 0; i < n; i++)
 		if (acc[i] > best - PZ_KDE_CUTOFF)

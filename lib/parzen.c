@@ -270,9 +270,8 @@ static double component_log(const struct pz_gmm *g, int i, int interval,
 double pz_gmm_logpdf(const struct pz_gmm *g, const struct pz_dim *d, double x)
 {
 	int interval = d->q > 0;
-	double t = 0, ta = 0, tb = 0, lo, hi, best = -INFINITY, sum = 0;
-	double terms_stack[64], *terms = terms_stack;
-	int first, last, nt = 0;
+	double t = 0, ta = 0, tb = 0, lo, hi, m = -INFINITY, sum = 0;
+	int first, last;
 
 	if (interval) {
 		double a = x - 0.5 * d->q, b = x + 0.5 * d->q;
@@ -302,7 +301,7 @@ double pz_gmm_logpdf(const struct pz_gmm *g, const struct pz_dim *d, double x)
 		hi = t + PZ_GMM_REACH * g->reach;
 	}
 
-	/* First component with mu >= lo, then walk to mu > hi. */
+	/* First component with mu >= lo; the window ends at mu > hi. */
 	int a = 0, b = g->n;
 	while (a < b) {
 		int mid = a + (b - a) / 2;
@@ -313,29 +312,27 @@ double pz_gmm_logpdf(const struct pz_gmm *g, const struct pz_dim *d, double x)
 			b = mid;
 	}
 	first = a;
-	last = first;
-	while (last < g->n && g->mu[last] <= hi)
-		last++;
-	if (last - first + 1 > 64) {
-		terms = malloc((size_t)(last - first + 1) * sizeof(double));
-		if (terms == NULL)
-			return NAN;
+	for (last = first; last < g->n && g->mu[last] <= hi; last++)
+		;
+	/* Streaming log-sum-exp over the window and the prior component:
+	 * keep the running maximum m and sum = sum_i exp(term_i - m). */
+	for (int i = first; i <= last; i++) {
+		int k = i < last ? i : g->prior_pos;
+		double term;
+
+		if (i == last && k >= first && k < last)
+			break; /* the prior was inside the window */
+		term = component_log(g, k, interval, t, ta, tb);
+		if (term == -INFINITY)
+			continue;
+		if (term > m) {
+			sum = sum * exp(m - term) + 1.0;
+			m = term;
+		} else {
+			sum += exp(term - m);
+		}
 	}
-	for (int i = first; i < last; i++)
-		terms[nt++] = component_log(g, i, interval, t, ta, tb);
-	if (g->prior_pos < first || g->prior_pos >= last)
-		terms[nt++] = component_log(g, g->prior_pos, interval, t, ta, tb);
-	for (int i = 0; i < nt; i++)
-		if (terms[i] > best)
-			best = terms[i];
-	if (best == -INFINITY) {
-		if (terms != terms_stack)
-			free(terms);
+	if (m == -INFINITY)
 		return -INFINITY;
-	}
-	for (int i = 0; i < nt; i++)
-		sum += exp(terms[i] - best);
-	if (terms != terms_stack)
-		free(terms);
-	return best + log(sum) + g->log_norm;
+	return m + log(sum) + g->log_norm;
 }

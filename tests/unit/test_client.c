@@ -57,8 +57,11 @@ struct peer {
 	char path[100];
 };
 
-/* A copy of `src` with ' turned into " and "$ID" into `id`. */
-static char *expand(const char *src, int64_t id)
+/*
+ * A copy of `src` with ' turned into ", "$ID" into `id` and "$NUL" into a
+ * NUL byte; its length goes to *len when len is not NULL.
+ */
+static char *expand(const char *src, int64_t id, size_t *len)
 {
 	size_t n = strlen(src);
 	char *out = malloc(n * 2 + 32), *o = out;
@@ -69,12 +72,17 @@ static char *expand(const char *src, int64_t id)
 		if (strncmp(src, "$ID", 3) == 0) {
 			o += sprintf(o, "%lld", (long long)id);
 			src += 3;
+		} else if (strncmp(src, "$NUL", 4) == 0) {
+			*o++ = '\0';
+			src += 4;
 		} else {
 			*o++ = *src == '\'' ? '"' : *src;
 			src++;
 		}
 	}
 	*o = '\0';
+	if (len != NULL)
+		*len = (size_t)(o - out);
 	return out;
 }
 
@@ -95,8 +103,9 @@ static int write_all(int fd, const char *p, size_t n)
 
 static int write_text(int fd, const char *text, int64_t id)
 {
-	char *s = expand(text, id);
-	int rc = s == NULL ? -1 : write_all(fd, s, strlen(s));
+	size_t n = 0;
+	char *s = expand(text, id, &n);
+	int rc = s == NULL ? -1 : write_all(fd, s, n);
 
 	free(s);
 	return rc;
@@ -155,7 +164,7 @@ static int expect_request(int fd, const struct step *s, int64_t *id)
 		if (params != NULL)
 			goto out;
 	} else if (s->params != NULL) {
-		char *text = expand(s->params, 0);
+		char *text = expand(s->params, 0, NULL);
 
 		want = cJSON_Parse(text);
 		free(text);
@@ -276,7 +285,7 @@ static void peer_finish(struct peer *p)
 
 static cJSON *parse(const char *squoted)
 {
-	char *text = expand(squoted, 0);
+	char *text = expand(squoted, 0, NULL);
 	cJSON *v = cJSON_Parse(text);
 
 	free(text);
@@ -629,6 +638,7 @@ static void test_bad_replies(void **state)
 	static const char *const bad[] = {
 		"not json\n",
 		"{'jsonrpc':'2.0','id':$ID,'result':1} x\n",
+		"{'jsonrpc':'2.0','id':$ID,'result':1}$NUL\n",
 		"[{'jsonrpc':'2.0','id':$ID,'result':1}]\n",
 		"\n",
 		"{'jsonrpc':'2.0','id':$ID}\n",

