@@ -4,6 +4,7 @@
  */
 #include "conn.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -353,6 +354,36 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 	}
 }
 
+/*
+ * Is `gid` one of the peer's groups? SO_PEERCRED has only its primary
+ * group; a worker admitted by --group is normally a member through a
+ * supplementary group (usermod -aG), which SO_PEERGROUPS lists.
+ */
+static int peer_in_group(int fd, const struct ucred *cred, gid_t gid)
+{
+	gid_t some[64], *groups = some;
+	socklen_t len = sizeof(some);
+	int found = 0;
+
+	if (cred->gid == gid)
+		return 1;
+#ifdef SO_PEERGROUPS
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) != 0) {
+		if (errno != ERANGE || (groups = malloc(len)) == NULL)
+			return 0;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) != 0)
+			len = 0;
+	}
+	for (size_t i = 0; i < len / sizeof(gid_t) && !found; i++)
+		found = groups[i] == gid;
+	if (groups != some)
+		free(groups);
+#else
+	(void)fd;
+#endif
+	return found;
+}
+
 static int peer_allowed(struct pz_server *srv, uv_pipe_t *p)
 {
 	struct ucred cred;
@@ -364,7 +395,8 @@ static int peer_allowed(struct pz_server *srv, uv_pipe_t *p)
 		return 0;
 	if (cred.uid == geteuid() || cred.uid == 0)
 		return 1;
-	if (srv->opt.allow_gid >= 0 && cred.gid == (gid_t)srv->opt.allow_gid)
+	if (srv->opt.allow_gid >= 0 &&
+	    peer_in_group(fd, &cred, (gid_t)srv->opt.allow_gid))
 		return 1;
 	pz_log(PZ_LOG_WARN, "refused a connection from uid %u (pid %d)",
 	       (unsigned)cred.uid, (int)cred.pid);

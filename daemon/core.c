@@ -413,6 +413,7 @@ static void reset(struct pz_core *core)
 
 	drop_all(core);
 	core->txn_failed = 0;
+	core->failure[0] = '\0';
 	if (pz_store_study_foreach(core->store, read_study, core, &err) != 0)
 		drop_all(core);
 }
@@ -424,11 +425,12 @@ int pz_core_commit(struct pz_core *core, struct pz_error *err)
 	if (!pz_store_in_txn(core->store))
 		return 0;
 	if (core->txn_failed) {
+		pz_error_set(err, PZ_EIO,
+		             "%s; the changes of this batch were rolled back",
+		             core->failure);
 		pz_store_rollback(core->store);
 		reset(core);
-		return pz_error_set(err, PZ_EIO,
-		                    "a database write failed; the changes of this "
-		                    "batch were rolled back");
+		return PZ_EIO;
 	}
 	rc = pz_store_commit(core->store, err);
 	if (rc != 0) {
@@ -439,21 +441,30 @@ int pz_core_commit(struct pz_core *core, struct pz_error *err)
 	return 0;
 }
 
-/* Open the batch's transaction; remember failures of writes inside it. */
-static int begin(struct pz_core *core, struct pz_error *err)
+static int write_failed(struct pz_core *core, int rc,
+                        const struct pz_error *err)
 {
-	int rc = pz_store_begin(core->store, err);
-
-	if (rc != 0)
-		core->txn_failed = 1;
-	return rc;
-}
-
-static int write_failed(struct pz_core *core, int rc)
-{
+	if (!core->txn_failed && err != NULL)
+		snprintf(core->failure, sizeof(core->failure), "%s", err->msg);
 	core->txn_failed = 1;
 	return rc;
 }
+
+/* Open the batch's transaction; remember failures of writes inside it. */
+static int begin(struct pz_core *core, struct pz_error *err)
+{
+	int rc;
+
+	/* After a failed write SQLite may already have rolled the batch back
+	 * and be in autocommit mode: no further write may slip through. */
+	if (core->txn_failed)
+		return pz_error_set(err, PZ_EIO, "%s", core->failure);
+	rc = pz_store_begin(core->store, err);
+	if (rc != 0)
+		write_failed(core, rc, err);
+	return rc;
+}
+
 
 int pz_core_study(struct pz_core *core, const char *name,
                   struct pz_study **out, struct pz_error *err)
@@ -623,19 +634,19 @@ int pz_core_create(struct pz_core *core, const struct pz_study_def *def,
 	if ((rc = begin(core, err)) != 0)
 		goto out;
 	if ((rc = pz_store_study_insert(core->store, &row, &row.id, err)) != 0) {
-		write_failed(core, rc);
+		write_failed(core, rc, err);
 		goto out;
 	}
 	s = study_new(&row);
 	if (s == NULL) {
 		rc = write_failed(core, pz_error_set(err, PZ_ENOMEM,
-		                                     "out of memory"));
+		                                     "out of memory"), err);
 		goto out;
 	}
 	link_study(core, s);
 	rc = load(core, s, err);
 	if (rc != 0)
-		write_failed(core, rc);
+		write_failed(core, rc, err);
 	*out = s;
 out:
 	free(space_text);
@@ -652,7 +663,7 @@ int pz_core_set_paused(struct pz_core *core, struct pz_study *s, int paused,
 		return rc;
 	rc = pz_store_study_set_paused(core->store, s->id, paused, err);
 	if (rc != 0)
-		return write_failed(core, rc);
+		return write_failed(core, rc, err);
 	s->paused = paused;
 	return 0;
 }
@@ -667,7 +678,7 @@ int pz_core_delete(struct pz_core *core, struct pz_study *s, size_t *n_trials,
 		return rc;
 	rc = pz_store_study_delete(core->store, s->id, err);
 	if (rc != 0)
-		return write_failed(core, rc);
+		return write_failed(core, rc, err);
 	*n_trials = s->n_trials;
 	for (p = &core->studies; *p != s; p = &(*p)->next)
 		;
@@ -700,7 +711,7 @@ static int write_trial(struct pz_core *core, const struct pz_study *s,
 	if ((rc = begin(core, err)) != 0)
 		return rc;
 	rc = pz_store_trial_update(core->store, &r, err);
-	return rc != 0 ? write_failed(core, rc) : 0;
+	return rc != 0 ? write_failed(core, rc, err) : 0;
 }
 
 static int hand_out(struct pz_core *core, struct pz_study *s, uint32_t number,
@@ -718,11 +729,11 @@ static int hand_out(struct pz_core *core, struct pz_study *s, uint32_t number,
 	t.worker = dup_or_null(worker);
 	if (worker != NULL && t.worker == NULL)
 		return write_failed(core, pz_error_set(err, PZ_ENOMEM,
-		                                       "out of memory"));
+		                                       "out of memory"), err);
 	if (running_add(s, number) != 0) {
 		free(t.worker);
 		return write_failed(core, pz_error_set(err, PZ_ENOMEM,
-		                                       "out of memory"));
+		                                       "out of memory"), err);
 	}
 	queued_remove(s, number);
 	free(s->trials[number].worker);
@@ -770,7 +781,7 @@ static int new_trial(struct pz_core *core, struct pz_study *s,
 	r.finished = NAN;
 	if ((rc = begin(core, err)) == 0 &&
 	    (rc = pz_store_trial_insert(core->store, &r, &t.id, err)) != 0)
-		write_failed(core, rc);
+		write_failed(core, rc, err);
 	free(text);
 	if (rc != 0)
 		return rc;
@@ -778,7 +789,7 @@ static int new_trial(struct pz_core *core, struct pz_study *s,
 	rc = add_trial(core, s, &t, values, NAN);
 	if (rc != 0) {
 		free(t.worker);
-		return write_failed(core, pz_error_set(err, rc, "out of memory"));
+		return write_failed(core, pz_error_set(err, rc, "out of memory"), err);
 	}
 	return 0;
 }
@@ -919,7 +930,7 @@ static int requeue(struct pz_core *core, struct pz_study *s, uint32_t number,
 		return rc;
 	if (queued_add(s, number) != 0)
 		return write_failed(core, pz_error_set(err, PZ_ENOMEM,
-		                                       "out of memory"));
+		                                       "out of memory"), err);
 	running_remove(s, number);
 	free(s->trials[number].worker);
 	t.run_index = -1;

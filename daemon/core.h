@@ -70,6 +70,7 @@ struct pz_core {
 	struct pz_study *studies;
 	struct pz_idmap ids;
 	int txn_failed;
+	char failure[PZ_ERROR_MSG_MAX]; /* the first failed write's message */
 	uint64_t n_commits;
 };
 

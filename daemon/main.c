@@ -35,6 +35,9 @@ static void usage(FILE *f)
 	        "                       normal: faster, a power cut may lose the\n"
 	        "                       last commits (a crash of parzend does not)\n"
 	        "  --max-line BYTES     longest request line (default 1048576)\n"
+	        "  --max-db-size BYTES  cap the database file; writes past it\n"
+	        "                       are refused as on a full disk (default:\n"
+	        "                       no cap)\n"
 	        "  --socket-mode OCTAL  socket file mode (default 0600)\n"
 	        "  --group NAME         also accept peers of this group\n"
 	        "  --log-level LEVEL    error, warn, info (default) or debug\n"
@@ -110,6 +113,7 @@ int main(int argc, char **argv)
 		{"db", required_argument, NULL, 'd'},
 		{"durability", required_argument, NULL, 'D'},
 		{"max-line", required_argument, NULL, 'm'},
+		{"max-db-size", required_argument, NULL, 'S'},
 		{"socket-mode", required_argument, NULL, 'M'},
 		{"group", required_argument, NULL, 'g'},
 		{"log-level", required_argument, NULL, 'l'},
@@ -157,6 +161,15 @@ int main(int argc, char **argv)
 			    opt.max_line > (1u << 30)) {
 				fprintf(stderr, "parzend: --max-line must be a number "
 				                "of bytes from 1024 to 1073741824\n");
+				return 2;
+			}
+			break;
+		case 'S':
+			errno = 0;
+			opt.max_db_bytes = strtoll(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || opt.max_db_bytes < 65536) {
+				fprintf(stderr, "parzend: --max-db-size must be a number "
+				                "of bytes, at least 65536\n");
 				return 2;
 			}
 			break;

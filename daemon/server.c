@@ -139,7 +139,18 @@ static int listen_socket(struct pz_server *srv, struct pz_error *err)
 	if (fd == -2)
 		return pz_error_set(err, PZ_EINVAL, "%s", msg);
 	if (fd >= 0) {
+		struct sockaddr_un sa;
+		socklen_t sa_len = sizeof(sa);
+
 		srv->activated = 1;
+		/* server.info reports where clients reach us, not --socket. */
+		memset(&sa, 0, sizeof(sa));
+		if (getsockname(fd, (struct sockaddr *)&sa, &sa_len) == 0 &&
+		    sa.sun_path[0] == '/') {
+			snprintf(srv->activated_path, sizeof(srv->activated_path),
+			         "%.*s", (int)sizeof(sa.sun_path), sa.sun_path);
+			srv->rpc.socket_path = srv->activated_path;
+		}
 		rc = uv_pipe_open(&srv->listener, fd);
 		if (rc != 0)
 			return pz_error_set(err, PZ_EIO, "socket activation: %s",
@@ -190,7 +201,8 @@ int pz_server_start(struct pz_server *srv, uv_loop_t *loop,
 	srv->opt = *opt;
 	if ((rc = make_parent(opt->db_path, err)) != 0)
 		return rc;
-	if ((rc = pz_store_open(opt->db_path, opt->durable, &srv->store, err)) != 0)
+	if ((rc = pz_store_open(opt->db_path, opt->durable, opt->max_db_bytes,
+	                        &srv->store, err)) != 0)
 		return rc;
 	if ((rc = pz_core_init(&srv->core, srv->store, err)) != 0) {
 		pz_store_close(srv->store);

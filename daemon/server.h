@@ -18,6 +18,7 @@ struct pz_server_options {
 	const char *socket_path;
 	const char *db_path;
 	int durable;
+	long long max_db_bytes;  /* 0: unlimited */
 	size_t max_line;
 	unsigned socket_mode;
 	int allow_gid;        /* -1: only the daemon's uid (and root) */
@@ -35,6 +36,7 @@ struct pz_server {
 	struct pz_rpc rpc;
 	struct pz_conn *conns;
 	int activated;        /* listener came from systemd */
+	char activated_path[108]; /* its path, for server.info ("" if none) */
 	int bound;            /* we created the socket file */
 	int stopping;
 };

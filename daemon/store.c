@@ -76,7 +76,7 @@ static int db_error(struct pz_store *s, struct pz_error *err, const char *what)
 	const char *hint = "";
 
 	if ((code & 0xff) == SQLITE_FULL)
-		hint = " (the disk is full)";
+		hint = " (the disk is full, or the database reached --max-db-size)";
 	else if ((code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED)
 		hint = " (is another parzend using this database?)";
 	return pz_error_set(err, PZ_EIO, "database: %s: %s%s", what,
@@ -135,8 +135,8 @@ static int migrate(struct pz_store *s, struct pz_error *err)
 	return 0;
 }
 
-int pz_store_open(const char *path, int durable, struct pz_store **out,
-                  struct pz_error *err)
+int pz_store_open(const char *path, int durable, long long max_bytes,
+                  struct pz_store **out, struct pz_error *err)
 {
 	struct pz_store *s = calloc(1, sizeof(*s));
 	char pragmas[256];
@@ -168,6 +168,16 @@ int pz_store_open(const char *path, int durable, struct pz_store **out,
 	}
 	if ((rc = migrate(s, err)) != 0)
 		goto fail;
+	if (max_bytes > 0) {
+		/* Pages are 4096 bytes unless the file says otherwise. */
+		snprintf(pragmas, sizeof(pragmas),
+		         "PRAGMA max_page_count = %lld",
+		         (max_bytes + 4095) / 4096);
+		if (sqlite3_exec(s->db, pragmas, NULL, NULL, NULL) != SQLITE_OK) {
+			rc = db_error(s, err, "setting --max-db-size");
+			goto fail;
+		}
+	}
 	for (int i = 0; i < N_STMTS; i++) {
 		if (sqlite3_prepare_v3(s->db, sql_text[i], -1,
 		                       SQLITE_PREPARE_PERSISTENT, &s->st[i],

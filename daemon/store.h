@@ -47,9 +47,12 @@ struct pz_trial_row {
 	double finished;      /* NAN: NULL */
 };
 
-/* durable: synchronous=FULL (else NORMAL). */
-int pz_store_open(const char *path, int durable, struct pz_store **out,
-                  struct pz_error *err);
+/*
+ * durable: synchronous=FULL (else NORMAL). max_bytes > 0 caps the database
+ * file (SQLite's max_page_count): writes beyond it fail as on a full disk.
+ */
+int pz_store_open(const char *path, int durable, long long max_bytes,
+                  struct pz_store **out, struct pz_error *err);
 void pz_store_close(struct pz_store *s);
 
 int pz_store_begin(struct pz_store *s, struct pz_error *err);
