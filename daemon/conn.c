@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "json.h"
 #include "log.h"
 #include "rpc.h"
 #include "server.h"
@@ -180,7 +181,7 @@ static void hold(struct pz_conn *c, char *line, size_t len, char *id)
 
 static char *to_line(cJSON *reply, size_t *len)
 {
-	char *text = pz_rpc_print(reply);
+	char *text = pz_json_print(reply, NULL);
 	size_t n;
 	char *line;
 
@@ -219,7 +220,7 @@ static void reply(struct pz_conn *c, cJSON *r)
 		free(line);
 		return;
 	}
-	id = idj != NULL ? pz_rpc_print((cJSON *)idj) : NULL;
+	id = idj != NULL ? pz_json_print(idj, NULL) : NULL;
 	hold(c, line, len, id);
 }
 

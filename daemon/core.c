@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "eval.h"
+#include "json.h"
 #include "sample.h"
 
 static const char *const tstate_names[] = {
@@ -589,9 +590,9 @@ int pz_core_create(struct pz_core *core, const struct pz_study_def *def,
 		return rc;
 	if (d.heartbeat_timeout <= 0)
 		d.heartbeat_timeout = PZ_DEFAULT_HEARTBEAT_TIMEOUT;
-	space_text = cJSON_PrintUnformatted(d.space);
+	space_text = pz_json_print(d.space, NULL);
 	cfg_json = pz_tpe_config_to_json(&cfg);
-	config_text = cfg_json ? cJSON_PrintUnformatted(cfg_json) : NULL;
+	config_text = cfg_json ? pz_json_print(cfg_json, NULL) : NULL;
 	cJSON_Delete(cfg_json);
 	if (space_text == NULL || config_text == NULL) {
 		rc = pz_error_set(err, PZ_ENOMEM, "out of memory");

@@ -17,6 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "json.h"
+
 struct rpc_err {
 	int code;
 	char msg[PZ_ERROR_MSG_MAX + 64];
@@ -92,60 +94,6 @@ static int from_core(struct rpc_err *e, int rc, const struct pz_error *err,
 		return fail(e, PZ_RPC_BAD_PARAMS, full, "params.%s", err->msg);
 	}
 	return fail(e, code, path[0] ? path : NULL, "%s", err->msg);
-}
-
-/* --- exact numbers --------------------------------------------------------- */
-
-/*
- * cJSON 1.7.13 and later print a number with 15 significant digits
- * whenever that reads back *approximately* equal (DaveGamble/cJSON#838):
- * 0.1 + 0.2 goes out as 0.3, a 53-bit seed loses its last digits, and a
- * worker would evaluate a point one ulp away from the stored params and
- * report the loss of that point. So a finite number that "%.15g" does not
- * reproduce exactly becomes a raw node holding the shortest "%.16g" or
- * "%.17g" text that does; the others print as cJSON prints them.
- */
-static int exact_numbers(cJSON *item)
-{
-	char buf[40];
-
-	for (; item != NULL; item = item->next) {
-		double v = item->valuedouble;
-
-		if (item->child != NULL && exact_numbers(item->child) != 0)
-			return -1;
-		if (!cJSON_IsNumber(item) || !isfinite(v))
-			continue;
-		snprintf(buf, sizeof(buf), "%.15g", v);
-		if (strtod(buf, NULL) == v)
-			continue;
-		snprintf(buf, sizeof(buf), "%.16g", v);
-		if (strtod(buf, NULL) != v)
-			snprintf(buf, sizeof(buf), "%.17g", v);
-		item->valuestring = strdup(buf);
-		if (item->valuestring == NULL)
-			return -1;
-		item->type = cJSON_Raw | (item->type & cJSON_StringIsConst);
-	}
-	return 0;
-}
-
-char *pz_rpc_print(cJSON *item)
-{
-	if (item == NULL)
-		return NULL;
-	if (cJSON_IsNumber(item) || item->child != NULL) {
-		/* Only this node and its children: never its siblings. */
-		cJSON *next = item->next;
-		int rc;
-
-		item->next = NULL;
-		rc = exact_numbers(item);
-		item->next = next;
-		if (rc != 0)
-			return NULL;
-	}
-	return cJSON_PrintUnformatted(item);
 }
 
 /* --- params ----------------------------------------------------------------- */
@@ -514,14 +462,9 @@ static int trial_tell(struct pz_rpc *rpc, const cJSON *params,
 	if (get_trial(rpc, params, &s, &number, e) != 0)
 		return -1;
 	if (res != NULL && cJSON_IsObject(res)) {
-		cJSON *copy = cJSON_Duplicate(res, 1);
-
-		res_text = pz_rpc_print(copy);
-		cJSON_Delete(copy);
+		res_text = pz_json_print(res, NULL);
 		if (res_text == NULL)
-			return wrong(e, "result",
-			             "an object of finite numbers (it could not "
-			             "be encoded)");
+			return oom(e);
 	}
 	rc = pz_core_tell(rpc->core, s, number, ok, loss, res_text, attempt,
 	                  &err);

@@ -50,15 +50,6 @@ struct pz_rpc {
  */
 cJSON *pz_rpc_handle(struct pz_rpc *rpc, const char *line, size_t len);
 
-/*
- * Print `item` as one unformatted line of JSON in which every number reads
- * back as exactly the same double. cJSON alone does not promise that (see
- * rpc.c). Numbers that need it are turned into raw nodes in place, so the
- * tree must be the caller's to change. Returns a malloc'd string, or NULL
- * when out of memory.
- */
-char *pz_rpc_print(cJSON *item);
-
 /* An error reply for `id` (borrowed, may be NULL). */
 cJSON *pz_rpc_error(const cJSON *id, int code, const char *message,
                     const char *path);

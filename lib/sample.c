@@ -3,6 +3,8 @@
  */
 #include "sample.h"
 
+#include "json.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,61 +90,13 @@ cJSON *pz_params_to_json(const struct pz_space *space, const double *values)
 	return obj;
 }
 
-/* Shortest %.Ng (N = 15..17) that reads back as exactly v. */
-static void exact_number(char *buf, size_t len, double v)
-{
-	for (int prec = 15; prec <= 17; prec++) {
-		snprintf(buf, len, "%.*g", prec, v);
-		if (strtod(buf, NULL) == v)
-			return;
-	}
-}
-
 char *pz_params_to_text(const struct pz_space *space, const double *values)
 {
-	size_t cap = 64, used = 0;
-	char *out = malloc(cap), num[40];
+	cJSON *obj = pz_params_to_json(space, values);
+	char *text = obj != NULL ? pz_json_print(obj, NULL) : NULL;
 
-	if (out == NULL)
-		return NULL;
-	out[used++] = '{';
-	for (int i = 0; i < space->n_params; i++) {
-		cJSON *label;
-		char *ltext;
-		size_t need;
-
-		if (isnan(values[i]))
-			continue;
-		/* Labels are escaped by cJSON's string printer. */
-		label = cJSON_CreateString(space->params[i].label);
-		ltext = label != NULL ? cJSON_PrintUnformatted(label) : NULL;
-		cJSON_Delete(label);
-		if (ltext == NULL) {
-			free(out);
-			return NULL;
-		}
-		exact_number(num, sizeof(num), values[i]);
-		need = used + strlen(ltext) + strlen(num) + 4;
-		if (need > cap) {
-			char *n;
-
-			while (cap < need)
-				cap *= 2;
-			n = realloc(out, cap);
-			if (n == NULL) {
-				free(ltext);
-				free(out);
-				return NULL;
-			}
-			out = n;
-		}
-		used += (size_t)sprintf(out + used, "%s%s:%s", used > 1 ? "," : "",
-		                        ltext, num);
-		free(ltext);
-	}
-	out[used++] = '}';
-	out[used] = '\0';
-	return out;
+	cJSON_Delete(obj);
+	return text;
 }
 
 /* Is x on the grid round(./q)*q? Allow for the rounding of a JSON trip. */

@@ -17,8 +17,11 @@ PARZEND = os.environ.get("PARZEND", "parzend")
 
 
 class Daemon:
-    def __init__(self, workdir, *extra_args, durability="full"):
+    def __init__(self, workdir, *extra_args, durability="full",
+                 wrapper=None):
+        """`wrapper`: a command prefix to run parzend under (valgrind)."""
         self.workdir = str(workdir)
+        self.wrapper = list(wrapper or [])
         self.socket = os.path.join(self.workdir, "parzend.sock")
         self.db = os.path.join(self.workdir, "parzen.db")
         self.log = os.path.join(self.workdir, "parzend.log")
@@ -34,8 +37,9 @@ class Daemon:
         notify.bind(notify_path)
         notify.settimeout(timeout)
         env = dict(os.environ, NOTIFY_SOCKET=notify_path)
-        cmd = [PARZEND, "--socket", self.socket, "--db", self.db,
-               "--durability", self.durability] + self.extra
+        cmd = self.wrapper + [PARZEND, "--socket", self.socket,
+                              "--db", self.db,
+                              "--durability", self.durability] + self.extra
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(cmd, env=env, stdout=log,
                                          stderr=subprocess.STDOUT)
