@@ -26,12 +26,27 @@ const char *pz_tstate_name(int state)
 	return state >= 0 && state <= PZ_T_FAIL ? tstate_names[state] : "?";
 }
 
-double pz_now(void)
+static double clock_seconds(clockid_t id)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
+	clock_gettime(id, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+double pz_now(void)
+{
+	return clock_seconds(CLOCK_REALTIME);
+}
+
+double pz_clock(void)
+{
+	return clock_seconds(CLOCK_MONOTONIC);
+}
+
+double pz_clock_to_wall(double t)
+{
+	return pz_now() + (t - pz_clock());
 }
 
 static char *dup_or_null(const char *s)
@@ -261,7 +276,7 @@ static int load_trial(void *arg, const struct pz_trial_row *r)
 static int load(struct pz_core *core, struct pz_study *s,
                 struct pz_error *err)
 {
-	struct load_ctx c = {core, s, NULL, err, pz_now()};
+	struct load_ctx c = {core, s, NULL, err, pz_clock()};
 	cJSON *cfg;
 	int rc;
 
@@ -739,7 +754,7 @@ static int hand_out(struct pz_core *core, struct pz_study *s, uint32_t number,
 	queued_remove(s, number);
 	free(s->trials[number].worker);
 	t.run_index = s->trials[number].run_index;
-	t.deadline = t.started + s->heartbeat_timeout;
+	t.deadline = pz_clock() + s->heartbeat_timeout;
 	s->trials[number] = t;
 	return 0;
 }
@@ -769,7 +784,7 @@ static int new_trial(struct pz_core *core, struct pz_study *s,
 	t.created = pz_now();
 	t.started = state == PZ_T_RUNNING ? t.created : NAN;
 	t.finished = NAN;
-	t.deadline = t.created + s->heartbeat_timeout;
+	t.deadline = pz_clock() + s->heartbeat_timeout;
 	memset(&r, 0, sizeof(r));
 	r.study_id = s->id;
 	r.number = (int64_t)s->n_trials;
@@ -912,7 +927,7 @@ int pz_core_heartbeat(struct pz_core *core, struct pz_study *s,
 	(void)core;
 	if ((rc = check_attempt(s, number, attempt, 0, err)) != 0)
 		return rc;
-	s->trials[number].deadline = pz_now() + s->heartbeat_timeout;
+	s->trials[number].deadline = pz_clock() + s->heartbeat_timeout;
 	return 0;
 }
 
@@ -1081,6 +1096,7 @@ cJSON *pz_core_trial_json(const struct pz_study *s, uint32_t number,
 	cJSON_AddItemToObject(o, "started", number_or_null(t->started));
 	cJSON_AddItemToObject(o, "finished", number_or_null(t->finished));
 	if (t->state == PZ_T_RUNNING)
-		cJSON_AddNumberToObject(o, "deadline", t->deadline);
+		cJSON_AddNumberToObject(o, "deadline",
+		                        pz_clock_to_wall(t->deadline));
 	return o;
 }

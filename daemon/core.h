@@ -35,7 +35,7 @@ struct pz_trial {
 	int32_t run_index;     /* position in study->running, or -1 */
 	char *worker;
 	double created, started, finished;
-	double deadline;       /* running: reclaimed after this time */
+	double deadline;       /* running: reclaimed after this pz_clock() */
 };
 
 struct pz_study {
@@ -79,8 +79,15 @@ int pz_core_init(struct pz_core *core, struct pz_store *store,
                  struct pz_error *err);
 void pz_core_finish(struct pz_core *core);
 
-/* Wall-clock time in seconds. */
+/* Wall-clock time in seconds, for the timestamps people read. */
 double pz_now(void);
+/*
+ * Monotonic seconds, for deadlines: a step of the wall clock must not
+ * reclaim (or immortalize) every running trial.
+ */
+double pz_clock(void);
+/* A pz_clock() time as wall-clock time, for display. */
+double pz_clock_to_wall(double t);
 
 /*
  * Commit the open transaction (if any). On failure everything since the
@@ -140,7 +147,7 @@ int pz_core_enqueue(struct pz_core *core, struct pz_study *s,
                     const cJSON *params, uint32_t *number,
                     struct pz_error *err);
 
-/* Requeue running trials whose deadline passed; returns how many. */
+/* Requeue running trials whose deadline (pz_clock()) passed. */
 size_t pz_core_reclaim(struct pz_core *core, double now);
 
 /* JSON views (NULL on allocation failure). */

@@ -497,8 +497,8 @@ static int trial_heartbeat(struct pz_rpc *rpc, const cJSON *params,
 		cJSON_AddNumberToObject(t, "id", (double)s->trials[number].id);
 		cJSON_AddStringToObject(t, "state", "running");
 		cJSON_AddNumberToObject(t, "attempt", s->trials[number].attempt);
-		cJSON_AddNumberToObject(t, "deadline",
-		                        s->trials[number].deadline);
+		cJSON_AddNumberToObject(
+		    t, "deadline", pz_clock_to_wall(s->trials[number].deadline));
 	}
 	*result = wrap("trial", t);
 	return *result != NULL ? 0 : oom(e);

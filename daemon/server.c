@@ -56,7 +56,7 @@ static void on_check(uv_check_t *h)
 static void on_reclaim(uv_timer_t *t)
 {
 	struct pz_server *srv = t->data;
-	size_t n = pz_core_reclaim(&srv->core, pz_now());
+	size_t n = pz_core_reclaim(&srv->core, pz_clock());
 
 	if (n > 0)
 		pz_log(PZ_LOG_INFO, "reclaimed %zu trial%s whose worker stopped "

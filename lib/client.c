@@ -11,6 +11,7 @@
  * searched once, not once per piece.
  */
 #include "client.h"
+#include "json.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -490,12 +491,12 @@ int pz_client_call(struct pz_client *c, const char *method, cJSON *params,
 	req = build_request(++c->last_id, method, params);
 	if (req == NULL)
 		return pz_error_set(err, PZ_ENOMEM, "out of memory");
-	text = cJSON_PrintUnformatted(req);
+	text = pz_json_print(req, NULL);
 	if (text == NULL) {
 		rc = pz_error_set(err, PZ_ENOMEM, "out of memory");
 		goto err_req;
 	}
-	/* cJSON escapes control characters, so text holds no '\n'. */
+	/* Control characters are escaped, so text holds no '\n'. */
 	rc = send_all(c, text, strlen(text), err);
 	if (rc == 0)
 		rc = send_all(c, "\n", 1, err);

@@ -22,8 +22,9 @@ PZ_BUILD_PACKAGES=(
 )
 
 # What the test suites need on top: cmocka for the C unit tests, valgrind
-# for the valgrind test setup, and the system Python's numpy, optuna and
-# pytest for the Python tests and benchmarks.
+# for the valgrind test setup, the system Python's numpy, optuna and pytest
+# for the Python tests and benchmarks, and systemd for systemd-analyze and
+# systemd-socket-activate (the unit files' checks; no systemd needs to run).
 # shellcheck disable=SC2034  # used by the scripts that source this file
 PZ_TEST_PACKAGES=(
 	"${PZ_BUILD_PACKAGES[@]}"
@@ -32,6 +33,7 @@ PZ_TEST_PACKAGES=(
 	python3-numpy
 	python3-optuna
 	python3-pytest
+	systemd
 )
 
 # The system interpreter: a pyenv or virtualenv python3 earlier on PATH does
