@@ -67,6 +67,8 @@ static void unload(struct pz_core *core, struct pz_study *s)
 	free(s->trials);
 	free(s->queued);
 	free(s->running);
+	free(s->fresh_params);
+	s->fresh_params = NULL;
 	pz_history_destroy(s->hist);
 	pz_space_destroy(s->space);
 	s->trials = NULL;
@@ -798,9 +800,15 @@ static int new_trial(struct pz_core *core, struct pz_study *s,
 	if ((rc = begin(core, err)) == 0 &&
 	    (rc = pz_store_trial_insert(core->store, &r, &t.id, err)) != 0)
 		write_failed(core, rc, err);
-	free(text);
-	if (rc != 0)
+	if (rc != 0) {
+		free(text);
 		return rc;
+	}
+	/* Keep the text for the ask reply: printing numbers exactly is a
+	 * large part of a trial's cost. */
+	free(s->fresh_params);
+	s->fresh_params = text;
+	s->fresh_number = (int64_t)s->n_trials;
 	t.worker = dup_or_null(r.worker);
 	rc = add_trial(core, s, &t, values, NAN);
 	if (rc != 0) {
@@ -1075,7 +1083,11 @@ cJSON *pz_core_trial_json(const struct pz_study *s, uint32_t number,
 	cJSON_AddStringToObject(o, "study", s->name);
 	cJSON_AddNumberToObject(o, "number", number);
 	cJSON_AddStringToObject(o, "state", pz_tstate_name(t->state));
-	cJSON_AddItemToObject(o, "params", pz_params_to_json(s->space, values));
+	if (s->fresh_params != NULL && s->fresh_number == (int64_t)number)
+		cJSON_AddRawToObject(o, "params", s->fresh_params);
+	else
+		cJSON_AddItemToObject(o, "params",
+		                      pz_params_to_json(s->space, values));
 	if (pz_eval(s->space, values, &point, NULL) != 0)
 		point = cJSON_CreateNull();
 	cJSON_AddItemToObject(o, "point", point);

@@ -63,6 +63,9 @@ struct pz_study {
 	uint32_t *running;         /* numbers, unordered */
 	size_t n_running, cap_running;
 	int64_t best;              /* number of the best ok trial, -1 */
+	/* The stored params text of the newest trial, reused by its reply. */
+	char *fresh_params;
+	int64_t fresh_number;
 };
 
 struct pz_core {

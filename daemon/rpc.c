@@ -438,6 +438,7 @@ static int trial_tell(struct pz_rpc *rpc, const cJSON *params,
 	uint32_t number;
 	int64_t attempt;
 	double loss = NAN;
+	cJSON *t;
 	int ok, rc;
 
 	if (get_string(params, "status", 1, &status, e) != 0 ||
@@ -468,11 +469,24 @@ static int trial_tell(struct pz_rpc *rpc, const cJSON *params,
 	}
 	rc = pz_core_tell(rpc->core, s, number, ok, loss, res_text, attempt,
 	                  &err);
-	if (rc == 0)
-		*result = wrap("trial", pz_core_trial_json(s, number, res_text));
 	free(res_text);
 	if (rc != 0)
 		return from_core(e, rc, &err, PZ_RPC_BAD_PARAMS);
+	/* A summary: the worker has the params, point and result already. */
+	t = cJSON_CreateObject();
+	if (t != NULL) {
+		cJSON_AddNumberToObject(t, "id", (double)s->trials[number].id);
+		cJSON_AddStringToObject(t, "study", s->name);
+		cJSON_AddNumberToObject(t, "number", number);
+		cJSON_AddStringToObject(t, "state", ok ? "ok" : "fail");
+		if (ok)
+			cJSON_AddNumberToObject(t, "loss", loss);
+		else
+			cJSON_AddNullToObject(t, "loss");
+		cJSON_AddNumberToObject(t, "attempt", s->trials[number].attempt);
+		cJSON_AddNumberToObject(t, "finished", s->trials[number].finished);
+	}
+	*result = wrap("trial", t);
 	return *result != NULL ? 0 : oom(e);
 }
 
@@ -714,6 +728,27 @@ static int check_keys(const struct method *m, const cJSON *params,
 	return 0;
 }
 
+static ptrdiff_t bad_utf8(const char *text, size_t len);
+
+/*
+ * Add string `s` with every byte that is not part of well-formed UTF-8
+ * turned into '?'. Messages and paths are cut at byte limits ("%.100s",
+ * PZ_ERROR_MSG_MAX), which can split a character of a name the client
+ * sent; the reply must still be valid UTF-8 (found by tests/fuzz).
+ */
+static void add_utf8_string(cJSON *o, const char *key, const char *s)
+{
+	cJSON *item = cJSON_AddStringToObject(o, key, s);
+	char *v = item != NULL ? item->valuestring : NULL;
+	size_t len = v != NULL ? strlen(v) : 0, i = 0;
+	ptrdiff_t bad;
+
+	while (i < len && (bad = bad_utf8(v + i, len - i)) >= 0) {
+		v[i + (size_t)bad] = '?';
+		i += (size_t)bad + 1;
+	}
+}
+
 cJSON *pz_rpc_error(const cJSON *id, int code, const char *message,
                     const char *path)
 {
@@ -727,12 +762,12 @@ cJSON *pz_rpc_error(const cJSON *id, int code, const char *message,
 	err = cJSON_AddObjectToObject(r, "error");
 	if (err != NULL) {
 		cJSON_AddNumberToObject(err, "code", code);
-		cJSON_AddStringToObject(err, "message", message);
+		add_utf8_string(err, "message", message);
 		if (path != NULL && path[0] != '\0') {
 			cJSON *data = cJSON_AddObjectToObject(err, "data");
 
 			if (data != NULL)
-				cJSON_AddStringToObject(data, "path", path);
+				add_utf8_string(data, "path", path);
 		}
 	}
 	return r;

@@ -47,11 +47,14 @@ void pz_json_number(char *buf, size_t len, double v)
 		snprintf(buf, len, "%.0f", v == 0 ? 0.0 : v); /* no "-0" */
 		return;
 	}
-	for (int prec = 1; prec <= 17; prec++) {
+	/* %.15g already drops trailing zeros, so starting there still gives
+	 * the shortest text; 17 digits always read back exactly. */
+	for (int prec = 15; prec < 17; prec++) {
 		snprintf(buf, len, "%.*g", prec, v);
 		if (strtod(buf, NULL) == v)
 			return;
 	}
+	snprintf(buf, len, "%.17g", v);
 }
 
 static void put_string(struct out *o, const char *s)

@@ -599,7 +599,7 @@ def test_loss_missing_or_bad(bad, running):
     done = bad.call("trial.tell", trial=tid, status="ok", loss=0.25,
                     result={"acc": 0.9})["trial"]
     assert done["state"] == "ok" and done["loss"] == 0.25
-    assert done["result"] == {"acc": 0.9}
+    assert bad.call("trial.get", trial=tid)["trial"]["result"] == {"acc": 0.9}
 
 
 def test_fail_needs_no_loss(bad, running):
