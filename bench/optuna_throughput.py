@@ -96,6 +96,10 @@ def work(storage, name, algo, w, ready, go, t_end, out):
     out.put((asks, tells, pairs, errors, t_last))
 
 
+def r3(x):
+    return round(x, 3) if x is not None else None
+
+
 def pct(v, p):
     v = sorted(v)
     return v[max(0, math.ceil(p * len(v)) - 1)] if v else None
@@ -136,7 +140,6 @@ def main():
     tells = [x for r in res for x in r[1]]
     pairs = [x for r in res for x in r[2]]
     elapsed = max(r[4] for r in res) - t_start if pairs else args.seconds
-    r3 = lambda x: round(x, 3) if x is not None else None
     print(json.dumps({
         "bench": "throughput", "system": "optuna " + optuna.__version__,
         "storage": "sqlite", "algo": args.sampler, "workers": args.workers,

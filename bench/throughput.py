@@ -300,16 +300,16 @@ def section(args, ctx):
     if t10:
         fill = t10["fill"]
         w += ["**TPE with 10,000 trials of history** (durability full): "
-              "filled with %d finished trials by `--fill-prior` in %.1f s "
+              "filled with %s finished trials by `--fill-prior` in %.1f s "
               "(%s trials/s, 3 calls per trial), then:" % (
-                  fill["trials"], fill["seconds"],
+                  "{:,}".format(fill["trials"]), fill["seconds"],
                   rate(fill["trials_per_s"])), ""]
         w += ["| workers | history at start | trials/s | ask p50 | ask p99 "
               "| tell p50 | tell p99 | target >= 500/s |",
               "|---|---|---|---|---|---|---|---|"]
         for r in t10["runs"]:
-            w.append("| %d | %d | %s | %s | %s | %s | %s | %s |" % (
-                r["workers"], r["history_before"],
+            w.append("| %d | %s | %s | %s | %s | %s | %s | %s |" % (
+                r["workers"], "{:,}".format(r["history_before"]),
                 rate(r["trials_per_s"]), ms(r["ask_p50_ms"]),
                 ms(r["ask_p99_ms"]), ms(r["tell_p50_ms"]),
                 ms(r["tell_p99_ms"]),

@@ -761,22 +761,38 @@ static int hand_out(struct pz_core *core, struct pz_study *s, uint32_t number,
 	return 0;
 }
 
-/* Create trial n_trials with `values`, in `state` (queued or running). */
+/*
+ * Create trial n_trials with `values`, queued or running. A point that
+ * cannot be evaluated (a function node with no finite result) is refused
+ * with PZ_EINVAL, unless `fail_result` is given: then the trial is created
+ * failed, with the reason stored in its result, so that a study whose
+ * suggestion for this number cannot be evaluated moves on to the next.
+ */
 static int new_trial(struct pz_core *core, struct pz_study *s,
                      const double *values, int state, const char *worker,
-                     struct pz_error *err)
+                     int *failed, struct pz_error *err)
 {
 	struct pz_trial_row r;
 	struct pz_trial t;
-	char *text = pz_params_to_text(s->space, values);
+	char *text = pz_params_to_text(s->space, values), *reason = NULL;
 	cJSON *point = NULL;
 	int rc;
 
 	if (text == NULL)
 		return pz_error_set(err, PZ_ENOMEM, "out of memory");
-	/* The point must be computable before the trial exists. */
 	rc = pz_eval(s->space, values, &point, err);
 	cJSON_Delete(point);
+	if (rc == PZ_EINVAL && failed != NULL) {
+		cJSON *res = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(res, "error", err->msg);
+		reason = res != NULL ? pz_json_print(res, NULL) : NULL;
+		cJSON_Delete(res);
+		rc = reason != NULL ? 0 : pz_error_set(err, PZ_ENOMEM,
+		                                       "out of memory");
+		state = PZ_T_FAIL;
+		*failed = 1;
+	}
 	if (rc != 0) {
 		free(text);
 		return rc;
@@ -784,8 +800,8 @@ static int new_trial(struct pz_core *core, struct pz_study *s,
 	memset(&t, 0, sizeof(t));
 	t.state = (unsigned char)state;
 	t.created = pz_now();
-	t.started = state == PZ_T_RUNNING ? t.created : NAN;
-	t.finished = NAN;
+	t.started = state != PZ_T_QUEUED ? t.created : NAN;
+	t.finished = state == PZ_T_FAIL ? t.created : NAN;
 	t.deadline = pz_clock() + s->heartbeat_timeout;
 	memset(&r, 0, sizeof(r));
 	r.study_id = s->id;
@@ -793,13 +809,15 @@ static int new_trial(struct pz_core *core, struct pz_study *s,
 	r.state = pz_tstate_name(state);
 	r.params = text;
 	r.loss = NAN;
+	r.result = reason;
 	r.worker = state == PZ_T_RUNNING ? worker : NULL;
 	r.created = t.created;
 	r.started = t.started;
-	r.finished = NAN;
+	r.finished = t.finished;
 	if ((rc = begin(core, err)) == 0 &&
 	    (rc = pz_store_trial_insert(core->store, &r, &t.id, err)) != 0)
 		write_failed(core, rc, err);
+	free(reason);
 	if (rc != 0) {
 		free(text);
 		return rc;
@@ -855,13 +873,28 @@ int pz_core_ask(struct pz_core *core, struct pz_study *s, const char *worker,
 	values = malloc((size_t)(s->space->n_params + 1) * sizeof(double));
 	if (values == NULL)
 		return pz_error_set(err, PZ_ENOMEM, "out of memory");
-	rc = pz_suggest(s->space, s->hist, s->algo, &s->cfg, s->seed,
-	                s->n_trials, values, err);
-	if (rc == 0)
-		rc = new_trial(core, s, values, PZ_T_RUNNING, worker, err);
+	/* A suggestion whose point cannot be evaluated becomes a failed trial
+	 * (see new_trial) and the next number is suggested; the failure also
+	 * steers TPE away from that region. */
+	for (;;) {
+		int failed = 0;
+
+		if (s->max_trials > 0 && (int64_t)s->n_trials >= s->max_trials) {
+			*reason = "max_trials";
+			break;
+		}
+		rc = pz_suggest(s->space, s->hist, s->algo, &s->cfg, s->seed,
+		                s->n_trials, values, err);
+		if (rc == 0)
+			rc = new_trial(core, s, values, PZ_T_RUNNING, worker,
+			               &failed, err);
+		if (rc != 0 || !failed) {
+			if (rc == 0)
+				*number = (int64_t)s->n_trials - 1;
+			break;
+		}
+	}
 	free(values);
-	if (rc == 0)
-		*number = (int64_t)s->n_trials - 1;
 	return rc;
 }
 
@@ -1014,7 +1047,7 @@ int pz_core_enqueue(struct pz_core *core, struct pz_study *s,
 	if (rc != 0)
 		rc = PZ_EINVAL;
 	else
-		rc = new_trial(core, s, values, PZ_T_QUEUED, NULL, err);
+		rc = new_trial(core, s, values, PZ_T_QUEUED, NULL, NULL, err);
 	free(values);
 	if (rc == 0)
 		*number = (uint32_t)s->n_trials - 1;

@@ -495,7 +495,20 @@ static int cmp_worst_first(const void *pa, const void *pb)
 struct cell {
 	uint32_t count;
 	float shade;        /* lowest shade in the cell */
+	int level;          /* the shade it is drawn in */
 };
+
+static void open_shade(struct pz_buf *b, const struct pz_layer *l, int lev)
+{
+	char col[8];
+
+	if (!l->coloured) {
+		pz_buf_printf(b, "<path class=\"bin s%d\" d=\"", lev);
+		return;
+	}
+	pz_chart_colour((lev + 0.5) / N_COLOURS, col);
+	pz_buf_printf(b, "<path class=\"bin\" fill=\"%s\" d=\"", col);
+}
 
 static void put_bins(struct pz_buf *b, const struct pz_layer *l,
                      const struct pz_point *pts, size_t n)
@@ -524,39 +537,40 @@ static void put_bins(struct pz_buf *b, const struct pz_layer *l,
 		if (++e->count > max)
 			max = e->count;
 	}
-	/* One path per shade: by count on a log scale, or by colour. */
+	/* Each cell's shade: by count on a log scale, or by colour. */
+	for (size_t i = 0; i < (size_t)nx * (size_t)ny; i++) {
+		struct cell *e = &cells[i];
+		int lev;
+
+		if (e->count == 0)
+			continue;
+		if (l->coloured)
+			lev = (int)(e->shade * N_COLOURS);
+		else
+			lev = (int)ceil(log((double)e->count + 1) /
+			                log((double)max + 1) * N_SHADES) - 1;
+		e->level = lev < 0 ? 0 : lev >= levels ? levels - 1 : lev;
+	}
+	/* One path per shade; a run of cells of one shade along a row is
+	 * one rectangle. */
 	for (int lev = 0; lev < levels; lev++) {
 		int opened = 0;
 
 		for (int cy = 0; cy < ny; cy++) {
-			for (int cx = 0; cx < nx; cx++) {
-				const struct cell *e =
-				        &cells[(size_t)cy * (size_t)nx + (size_t)cx];
-				int el;
+			const struct cell *row = &cells[(size_t)cy * (size_t)nx];
 
-				if (e->count == 0)
+			for (int cx = 0; cx < nx;) {
+				int end = cx;
+
+				if (row[cx].count == 0 || row[cx].level != lev) {
+					cx++;
 					continue;
-				if (l->coloured)
-					el = (int)(e->shade * N_COLOURS);
-				else
-					el = (int)ceil(log((double)e->count + 1) /
-					               log((double)max + 1) *
-					               N_SHADES) - 1;
-				el = el < 0 ? 0 : el >= levels ? levels - 1 : el;
-				if (el != lev)
-					continue;
+				}
+				while (end < nx && row[end].count > 0 &&
+				       row[end].level == lev)
+					end++;
 				if (!opened) {
-					if (l->coloured) {
-						char col[8];
-
-						pz_chart_colour((lev + 0.5) / N_COLOURS,
-						                col);
-						pz_buf_printf(b, "<path class=\"bin\" "
-						              "fill=\"%s\" d=\"", col);
-					} else {
-						pz_buf_printf(b, "<path class=\"bin "
-						              "s%d\" d=\"", lev);
-					}
+					open_shade(b, l, lev);
 					opened = 1;
 				}
 				pz_buf_puts(b, "M");
@@ -564,12 +578,13 @@ static void put_bins(struct pz_buf *b, const struct pz_layer *l,
 				pz_buf_puts(b, " ");
 				pz_buf_coord(b, l->y0 + cy * c);
 				pz_buf_puts(b, "h");
-				pz_buf_coord(b, c);
+				pz_buf_coord(b, (end - cx) * c);
 				pz_buf_puts(b, "v");
 				pz_buf_coord(b, c);
 				pz_buf_puts(b, "h");
-				pz_buf_coord(b, -c);
+				pz_buf_coord(b, -(end - cx) * c);
 				pz_buf_puts(b, "z");
+				cx = end;
 			}
 		}
 		if (opened)
@@ -578,41 +593,61 @@ static void put_bins(struct pz_buf *b, const struct pz_layer *l,
 	free(cells);
 }
 
-/* Best first: increasing loss, NAN last. */
-static int cmp_best_first(const void *a, const void *b)
+/*
+ * Copy the (at most) k points of lowest loss into best[], best first:
+ * one pass that keeps a sorted list, cheap since few points beat the
+ * k-th best seen so far.
+ */
+static size_t select_best(const struct pz_point *pts, size_t n, size_t k,
+                          struct pz_point *best)
 {
-	return -cmp_worst_first(a, b);
+	size_t m = 0;
+
+	for (size_t i = 0; i < n && k > 0; i++) {
+		size_t j;
+
+		if (isnan(pts[i].loss) ||
+		    (m == k && !(pts[i].loss < best[m - 1].loss)))
+			continue;
+		j = m < k ? m++ : m - 1;
+		while (j > 0 && pts[i].loss < best[j - 1].loss) {
+			best[j] = best[j - 1];
+			j--;
+		}
+		best[j] = pts[i];
+	}
+	return m;
 }
 
 void pz_chart_points(struct pz_buf *b, const struct pz_layer *l,
                      struct pz_point *pts, size_t n)
 {
-	size_t drawn;
+	struct pz_point *best = NULL;
+	size_t drawn = n;
 	int binned = n > l->direct_max;
 
 	if (binned) {
-		size_t k = 0;
-
-		/* Partition: the points with a loss first, best first. */
-		qsort(pts, n, sizeof(*pts), cmp_best_first);
-		while (k < n && k < l->keep_best && !isnan(pts[k].loss))
-			k++;
-		drawn = k;
+		best = malloc((l->keep_best ? l->keep_best : 1) * sizeof(*best));
+		if (best == NULL) {
+			b->failed = 1;
+			return;
+		}
+		drawn = select_best(pts, n, l->keep_best, best);
 	} else {
 		qsort(pts, n, sizeof(*pts), cmp_worst_first);
-		drawn = n;
 	}
 	pz_buf_printf(b, "<g class=\"pts %s\" data-n=\"%zu\" data-drawn=\"%zu\" "
 	              "data-mode=\"%s\">", l->cls, n, drawn,
 	              binned ? "bins" : "points");
 	if (binned) {
 		put_bins(b, l, pts, n);
-		/* The best, drawn last so they sit on top, best topmost. */
+		/* The best on top of the bins, the very best topmost. */
 		for (size_t i = drawn; i-- > 0;)
-			put_point(b, l, &pts[i]);
+			put_point(b, l, &best[i]);
 	} else {
 		for (size_t i = 0; i < n; i++)
 			put_point(b, l, &pts[i]);
 	}
 	pz_buf_puts(b, "</g>");
+	free(best);
 }

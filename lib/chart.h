@@ -103,7 +103,7 @@ struct pz_layer {
 };
 
 /*
- * Draw `n` points (reordered in place) as a <g class="pts CLS"
+ * Draw `n` points (maybe reordered) as a <g class="pts CLS"
  * data-n="N" data-drawn="D" data-mode="points|bins">. With at most
  * direct_max points each becomes an element with data-trial (and
  * data-loss, data-x). With more, points are binned into cells: a cell is

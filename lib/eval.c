@@ -61,8 +61,8 @@ static int eval_fn(const struct pz_space *space, const struct pz_node *n,
 		if (!cJSON_IsNumber(v) && !cJSON_IsBool(v)) {
 			cJSON_Delete(v);
 			return pz_error_set(err, PZ_EINVAL,
-			                    "%s() argument %d is not a number",
-			                    pz_fn_kind_name(n->fn), i + 1);
+			                    "%s: %s() argument %d is not a number",
+			                    n->path, pz_fn_kind_name(n->fn), i + 1);
 		}
 		args[i] = cJSON_IsBool(v) ? (double)cJSON_IsTrue(v)
 		                          : v->valuedouble;
@@ -70,8 +70,8 @@ static int eval_fn(const struct pz_space *space, const struct pz_node *n,
 	}
 	if (fn_apply(n, args, &res) != 0)
 		return pz_error_set(err, PZ_EINVAL,
-		                    "%s() has no finite result for these arguments",
-		                    pz_fn_kind_name(n->fn));
+		                    "%s: %s() has no finite result for these "
+		                    "arguments", n->path, pz_fn_kind_name(n->fn));
 	*out = cJSON_CreateNumber(res);
 	return *out != NULL ? 0 : pz_error_set(err, PZ_ENOMEM, "out of memory");
 }

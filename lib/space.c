@@ -172,6 +172,7 @@ static void node_destroy(struct pz_node *n)
 	}
 	free(n->children);
 	free(n->keys);
+	free(n->path);
 	free(n);
 }
 
@@ -350,6 +351,17 @@ static int parse_numeric_args(struct parser *ps, const cJSON *j, size_t len,
 		if (!(p->sigma > 0))
 			return fail(ps, path_key(ps, len, "sigma"),
 			            "sigma must be > 0 (got %g)", p->sigma);
+		/* Draws lie within mu +- 9 sigma (with probability 1 - 2e-19);
+		 * keep that range representable: exp() of it for the log kinds,
+		 * finite otherwise. */
+		if (pz_hp_is_log(p->kind) && fabs(p->mu) + 9 * p->sigma > 700)
+			return fail(ps, len,
+			            "|mu| + 9 sigma must be <= 700 for %s, whose "
+			            "values are exp() of a normal (got mu %g, sigma %g)",
+			            hp_names[p->kind], p->mu, p->sigma);
+		if (!pz_hp_is_log(p->kind) && fabs(p->mu) + 9 * p->sigma > 1e300)
+			return fail(ps, len, "mu and sigma are too large to draw "
+			                     "finite values");
 		break;
 	case PZ_HP_RANDINT:
 		p->low = 0;
@@ -556,6 +568,10 @@ static int parse_fn(struct parser *ps, const cJSON *j, size_t len, int depth,
 		return pz_error_set(ps->err, PZ_ENOMEM, "out of memory");
 	n->fn = kind;
 	*out = n;
+	ps->path[len] = '\0';
+	n->path = strdup(ps->path);
+	if (n->path == NULL)
+		return pz_error_set(ps->err, PZ_ENOMEM, "out of memory");
 	return parse_children(ps, args, path_key(ps, len, "args"), depth, n);
 }
 

@@ -151,6 +151,7 @@ struct pz_node {
 	char **keys;             /* OBJECT: member names */
 	int param;               /* HP: index into params */
 	enum pz_fn_kind fn;      /* FN */
+	char *path;              /* FN: JSON path, for evaluation errors */
 };
 
 #endif

@@ -475,11 +475,14 @@ def test_trial_survives_restart(daemon, spawn, how):
         assert daemon.stop() == 0
     else:
         daemon.kill9()
+    restarted = time.time()
     daemon.start()
     c = daemon.connect()
     held = c.call("trial.get", trial=t["id"])["trial"]
     assert (held["state"], held["worker"], held["attempt"], held["params"]) \
         == ("running", "R", 0, t["params"])
+    # A fresh heartbeat deadline: the worker had no daemon to beat to.
+    assert held["deadline"] >= restarted + 60
     w.send("tell")
     r = json.loads(w.line())
     assert r["reconnects"] == 1

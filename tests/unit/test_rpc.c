@@ -12,9 +12,9 @@
  * and a batch that fails on a full database, which must leave memory equal
  * to what the database holds.
  *
- * Request lines are written with single quotes for readability; send()
- * turns the quotes of its format into double ones before formatting, so
- * arguments are copied as they are.
+ * Request lines are written with single quotes for readability; post()
+ * turns every single quote of the formatted line into a double one, so
+ * no text in a test may contain a single quote of its own.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "core.h"
+#include "json.h"
 #include "rpc.h"
 #include "sample.h"
 #include "store.h"
@@ -37,8 +38,9 @@
 	"{'x': {'$hp': 'uniform', 'label': 'x', 'low': 0, 'high': 1}}"
 
 /*
- * The tutorial's classifier space plus two unconditional labels: nested
- * choices, a function node and every family of kind.
+ * The tutorial's classifier space plus two unconditional labels (lr,
+ * units): nested choices, a function node, and log, quantized, normal,
+ * integer and categorical kinds.
  */
 #define SPACE_NESTED \
 	"{'lr': {'$hp': 'loguniform', 'label': 'lr', 'low': -9, 'high': -2}," \
@@ -68,7 +70,7 @@ struct fx {
 	struct pz_store *store;
 	struct pz_core core;
 	struct pz_rpc rpc;
-	cJSON *reply;        /* the last reply; the next send() frees it */
+	cJSON *reply;        /* the last reply; the next post() frees it */
 };
 
 /* --- fixture -------------------------------------------------------------- */
@@ -153,48 +155,75 @@ static void commit_ok(struct fx *f)
 
 static char *vformat(const char *fmt, va_list ap)
 {
-	char *dfmt = strdup(fmt), *line;
-	va_list ap2;
-	int n;
+	char *line = NULL;
 
-	assert_non_null(dfmt);
-	for (char *p = dfmt; *p != '\0'; p++)
+	assert_true(vasprintf(&line, fmt, ap) >= 0);
+	for (char *p = line; *p != '\0'; p++)
 		if (*p == '\'')
 			*p = '"';
-	va_copy(ap2, ap);
-	n = vsnprintf(NULL, 0, dfmt, ap2);
-	va_end(ap2);
-	assert_true(n >= 0);
-	line = malloc((size_t)n + 1);
-	assert_non_null(line);
-	vsnprintf(line, (size_t)n + 1, dfmt, ap);
-	free(dfmt);
 	return line;
 }
 
-/* Dispatch one line, no commit. Returns the reply (NULL: none). */
-static cJSON *vsend(struct fx *f, const char *fmt, va_list ap)
+/*
+ * Dispatch `len` bytes, no commit, and keep the reply as a client reads
+ * it: printed as the server prints it (raw nodes included) and parsed
+ * back. Returns the reply (NULL: none).
+ */
+static cJSON *dispatch(struct fx *f, const char *line, size_t len)
+{
+	cJSON *reply = pz_rpc_handle(&f->rpc, line, len);
+	char *text;
+
+	cJSON_Delete(f->reply);
+	f->reply = NULL;
+	if (reply == NULL)
+		return NULL;
+	text = pz_json_print(reply, NULL);
+	assert_non_null(text);
+	cJSON_Delete(reply);
+	f->reply = cJSON_Parse(text);
+	if (f->reply == NULL)
+		fail_msg("a reply does not parse: %s", text);
+	free(text);
+	return f->reply;
+}
+
+/* Dispatch one formatted line, no commit. */
+static cJSON *vpost(struct fx *f, const char *fmt, va_list ap)
 {
 	char *line = vformat(fmt, ap);
 
-	cJSON_Delete(f->reply);
-	f->reply = pz_rpc_handle(&f->rpc, line, strlen(line));
+	dispatch(f, line, strlen(line));
 	free(line);
 	return f->reply;
 }
 
-static cJSON *send(struct fx *f, const char *fmt, ...)
+static cJSON *post(struct fx *f, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-static cJSON *send(struct fx *f, const char *fmt, ...)
+static cJSON *post(struct fx *f, const char *fmt, ...)
 {
 	va_list ap;
 	cJSON *r;
 
 	va_start(ap, fmt);
-	r = vsend(f, fmt, ap);
+	r = vpost(f, fmt, ap);
 	va_end(ap);
 	return r;
+}
+
+/* Dispatch a single-quoted line that is not a format, no commit. */
+static cJSON *raw(struct fx *f, const char *squoted)
+{
+	char *line = strdup(squoted);
+
+	assert_non_null(line);
+	for (char *p = line; *p != '\0'; p++)
+		if (*p == '\'')
+			*p = '"';
+	dispatch(f, line, strlen(line));
+	free(line);
+	return f->reply;
 }
 
 static void fail_reply(const cJSON *reply, const char *what)
@@ -210,22 +239,20 @@ static cJSON *ok(struct fx *f, const char *method, const char *pfmt, ...)
 
 static cJSON *ok(struct fx *f, const char *method, const char *pfmt, ...)
 {
-	char *params, *line;
+	char *params;
 	va_list ap;
 	cJSON *result;
 
 	va_start(ap, pfmt);
 	params = vformat(pfmt, ap);
 	va_end(ap);
-	send(f, "{'jsonrpc': '2.0', 'id': 1, 'method': '%s', 'params': %s}",
+	post(f, "{'jsonrpc': '2.0', 'id': 1, 'method': '%s', 'params': %s}",
 	     method, params);
 	free(params);
 	commit_ok(f);
 	result = cJSON_GetObjectItemCaseSensitive(f->reply, "result");
-	if (result == NULL) {
-		line = f->reply ? cJSON_PrintUnformatted(f->reply) : NULL;
-		fail_msg("%s failed: %s", method, line ? line : "(no reply)");
-	}
+	if (result == NULL)
+		fail_reply(f->reply, method);
 	return result;
 }
 
@@ -281,7 +308,7 @@ static const cJSON *bad(struct fx *f, int code, const char *path,
 	va_start(ap, pfmt);
 	params = vformat(pfmt, ap);
 	va_end(ap);
-	send(f, "{'jsonrpc': '2.0', 'id': 2, 'method': '%s', 'params': %s}",
+	post(f, "{'jsonrpc': '2.0', 'id': 2, 'method': '%s', 'params': %s}",
 	     method, params);
 	free(params);
 	commit_ok(f);
@@ -370,34 +397,19 @@ static void envelope_parse_errors(void **state)
 		"",
 		"{'jsonrpc': '2.0', 'id': 1, 'method': 'server.info'} x",
 		"{'jsonrpc': '2.0', 'id': 1, 'method': 'server.info'}{}",
-		"{'jsonrpc': '2.0', 'id': 1, 'method': 'study.get', "
-		"'params': {'study': '\xff'}}",
+		"{'jsonrpc': '2.0', 'id': 1, 'params': {'study': '\xff'}}",
 		"{'jsonrpc': '2.0', 'id': 1, 'method': '\xc0\xaf'}",
 		"{'jsonrpc': '2.0', 'id': 1, 'method': '\xed\xa0\x80'}",
 	};
 
-	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
-		send(f, "%s", "");
-		cJSON_Delete(f->reply);
-		f->reply = NULL;
-		{
-			char *l = strdup(lines[i]);
-
-			for (char *p = l; *p != '\0'; p++)
-				if (*p == '\'')
-					*p = '"';
-			f->reply = pz_rpc_handle(&f->rpc, l, strlen(l));
-			free(l);
-		}
-		check_error(f->reply, PZ_RPC_PARSE_ERROR, "null", NULL);
-	}
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		check_error(raw(f, lines[i]), PZ_RPC_PARSE_ERROR, "null", NULL);
 	/* Trailing white space, also a CR, is not an error. */
-	send(f, "{'jsonrpc': '2.0', 'id': 1, 'method': 'server.info'} \t\r");
+	post(f, "{'jsonrpc': '2.0', 'id': 1, 'method': 'server.info'} \t\r");
 	assert_non_null(cJSON_GetObjectItemCaseSensitive(f->reply, "result"));
 	/* A NUL inside the line is not JSON. */
-	cJSON_Delete(f->reply);
-	f->reply = pz_rpc_handle(&f->rpc, "{\"a\":\0}", 7);
-	check_error(f->reply, PZ_RPC_PARSE_ERROR, "null", NULL);
+	check_error(dispatch(f, "{\"a\":\0}", 7), PZ_RPC_PARSE_ERROR, "null",
+	            NULL);
 	assert_false(pz_core_dirty(&f->core));
 }
 
@@ -406,48 +418,48 @@ static void envelope_invalid_requests(void **state)
 	struct fx *f = *state;
 	const char *msg;
 
-	send(f, "42");
+	post(f, "42");
 	check_error(f->reply, PZ_RPC_INVALID_REQUEST, "null", NULL);
-	send(f, "'study.list'");
+	post(f, "'study.list'");
 	check_error(f->reply, PZ_RPC_INVALID_REQUEST, "null", NULL);
-	send(f, "null");
+	post(f, "null");
 	check_error(f->reply, PZ_RPC_INVALID_REQUEST, "null", NULL);
 
-	send(f, "[{'jsonrpc': '2.0', 'id': 1, 'method': 'server.info'}]");
+	post(f, "[{'jsonrpc': '2.0', 'id': 1, 'method': 'server.info'}]");
 	msg = str(check_error(f->reply, PZ_RPC_INVALID_REQUEST, "null", NULL),
 	          "message");
 	assert_non_null(strstr(msg, "batch"));
 
 	/* The id is echoed once it is known to be valid. */
-	send(f, "{'jsonrpc': '1.0', 'id': 3, 'method': 'server.info'}");
+	post(f, "{'jsonrpc': '1.0', 'id': 3, 'method': 'server.info'}");
 	check_error(f->reply, PZ_RPC_INVALID_REQUEST, "3", "jsonrpc");
-	send(f, "{'id': 'a', 'method': 'server.info'}");
+	post(f, "{'id': 'a', 'method': 'server.info'}");
 	check_error(f->reply, PZ_RPC_INVALID_REQUEST, "\"a\"", "jsonrpc");
-	send(f, "{'jsonrpc': 2, 'id': 3, 'method': 'server.info'}");
+	post(f, "{'jsonrpc': 2, 'id': 3, 'method': 'server.info'}");
 	check_error(f->reply, PZ_RPC_INVALID_REQUEST, "3", "jsonrpc");
-	send(f, "{'jsonrpc': '2.0', 'id': 4, 'method': 5}");
+	post(f, "{'jsonrpc': '2.0', 'id': 4, 'method': 5}");
 	check_error(f->reply, PZ_RPC_INVALID_REQUEST, "4", "method");
-	send(f, "{'jsonrpc': '2.0', 'id': 4}");
+	post(f, "{'jsonrpc': '2.0', 'id': 4}");
 	check_error(f->reply, PZ_RPC_INVALID_REQUEST, "4", "method");
-	send(f, "{'jsonrpc': '2.0', 'id': 4, 'method': null}");
+	post(f, "{'jsonrpc': '2.0', 'id': 4, 'method': null}");
 	check_error(f->reply, PZ_RPC_INVALID_REQUEST, "4", "method");
 
 	/* Ids that are neither numbers nor strings: answered with null. */
-	send(f, "{'jsonrpc': '2.0', 'id': true, 'method': 'server.info'}");
+	post(f, "{'jsonrpc': '2.0', 'id': true, 'method': 'server.info'}");
 	check_error(f->reply, PZ_RPC_INVALID_REQUEST, "null", "id");
-	send(f, "{'jsonrpc': '2.0', 'id': {}, 'method': 'server.info'}");
+	post(f, "{'jsonrpc': '2.0', 'id': {}, 'method': 'server.info'}");
 	check_error(f->reply, PZ_RPC_INVALID_REQUEST, "null", "id");
-	send(f, "{'jsonrpc': '2.0', 'id': [1], 'method': 'server.info'}");
+	post(f, "{'jsonrpc': '2.0', 'id': [1], 'method': 'server.info'}");
 	check_error(f->reply, PZ_RPC_INVALID_REQUEST, "null", "id");
 
 	/* params must be an object (or null, or absent). */
-	send(f, "{'jsonrpc': '2.0', 'id': 5, 'method': 'study.list', "
+	post(f, "{'jsonrpc': '2.0', 'id': 5, 'method': 'study.list', "
 	        "'params': [1]}");
 	check_error(f->reply, PZ_RPC_BAD_PARAMS, "5", "params");
-	send(f, "{'jsonrpc': '2.0', 'id': 5, 'method': 'study.list', "
+	post(f, "{'jsonrpc': '2.0', 'id': 5, 'method': 'study.list', "
 	        "'params': 'x'}");
 	check_error(f->reply, PZ_RPC_BAD_PARAMS, "5", "params");
-	send(f, "{'jsonrpc': '2.0', 'id': 5, 'method': 'study.list', "
+	post(f, "{'jsonrpc': '2.0', 'id': 5, 'method': 'study.list', "
 	        "'params': null}");
 	assert_non_null(at(f->reply, "result.studies"));
 	assert_false(pz_core_dirty(&f->core));
@@ -458,7 +470,7 @@ static void envelope_ids(void **state)
 	struct fx *f = *state;
 	char *text;
 
-	send(f, "{'jsonrpc': '2.0', 'id': 'req-7', 'method': 'server.info'}");
+	post(f, "{'jsonrpc': '2.0', 'id': 'req-7', 'method': 'server.info'}");
 	assert_string_equal(str(f->reply, "id"), "req-7");
 	assert_string_equal(str(f->reply, "jsonrpc"), "2.0");
 	assert_string_equal(str(f->reply, "result.name"), "parzend");
@@ -466,19 +478,19 @@ static void envelope_ids(void **state)
 	assert_string_equal(str(f->reply, "result.durability"), "full");
 	assert_string_equal(str(f->reply, "result.database"), f->db);
 
-	send(f, "{'jsonrpc': '2.0', 'id': 9007199254740993, "
+	post(f, "{'jsonrpc': '2.0', 'id': 9007199254740993, "
 	        "'method': 'server.info'}");
 	assert_true(cJSON_IsNumber(at(f->reply, "id")));
-	send(f, "{'jsonrpc': '2.0', 'id': -1.5, 'method': 'server.info'}");
+	post(f, "{'jsonrpc': '2.0', 'id': -1.5, 'method': 'server.info'}");
 	assert_true(num(f->reply, "id") == -1.5);
 
 	/* An explicit null id is answered (it is not a notification). */
-	send(f, "{'jsonrpc': '2.0', 'id': null, 'method': 'server.info'}");
+	post(f, "{'jsonrpc': '2.0', 'id': null, 'method': 'server.info'}");
 	assert_true(is_null(f->reply, "id"));
 	assert_non_null(at(f->reply, "result"));
 
 	/* Replies print as one line. */
-	text = pz_rpc_print(f->reply);
+	text = pz_json_print(f->reply, NULL);
 	assert_non_null(text);
 	assert_null(strchr(text, '\n'));
 	free(text);
@@ -489,7 +501,7 @@ static void envelope_notifications(void **state)
 	struct fx *f = *state;
 
 	/* Executed, not answered. */
-	assert_null(send(f, "{'jsonrpc': '2.0', 'method': 'study.create', "
+	assert_null(post(f, "{'jsonrpc': '2.0', 'method': 'study.create', "
 	                    "'params': {'name': 'n', 'space': %s}}",
 	                 SPACE_X));
 	assert_true(pz_core_dirty(&f->core));
@@ -497,7 +509,7 @@ static void envelope_notifications(void **state)
 	assert_string_equal(str(ok(f, "study.get", "{'study': 'n'}"),
 	                        "study.name"),
 	                    "n");
-	assert_null(send(f, "{'jsonrpc': '2.0', 'method': 'trial.ask', "
+	assert_null(post(f, "{'jsonrpc': '2.0', 'method': 'trial.ask', "
 	                    "'params': {'study': 'n'}}"));
 	commit_ok(f);
 	assert_int_equal(num(ok(f, "study.get", "{'study': 'n'}"),
@@ -505,15 +517,15 @@ static void envelope_notifications(void **state)
 	                 1);
 
 	/* Failing notifications are not answered either. */
-	assert_null(send(f, "{'jsonrpc': '2.0', 'method': 'no.such'}"));
-	assert_null(send(f, "{'jsonrpc': '2.0', 'method': 'study.get', "
+	assert_null(post(f, "{'jsonrpc': '2.0', 'method': 'no.such'}"));
+	assert_null(post(f, "{'jsonrpc': '2.0', 'method': 'study.get', "
 	                    "'params': {'study': 'absent'}}"));
-	assert_null(send(f, "{'jsonrpc': '2.0', 'method': 'study.get', "
+	assert_null(post(f, "{'jsonrpc': '2.0', 'method': 'study.get', "
 	                    "'params': [1]}"));
 	/* An invalid request is answered, as the id cannot be trusted. */
-	assert_non_null(send(f, "{'jsonrpc': '1.0', 'method': 'study.list'}"));
+	assert_non_null(post(f, "{'jsonrpc': '1.0', 'method': 'study.list'}"));
 	check_error(f->reply, PZ_RPC_INVALID_REQUEST, "null", "jsonrpc");
-	assert_non_null(send(f, "{'method': 7}"));
+	assert_non_null(post(f, "{'method': 7}"));
 	check_error(f->reply, PZ_RPC_INVALID_REQUEST, "null", "jsonrpc");
 	assert_false(pz_core_dirty(&f->core));
 }
@@ -523,12 +535,29 @@ static void envelope_unknown(void **state)
 	struct fx *f = *state;
 	const cJSON *e;
 
-	send(f, "{'jsonrpc': '2.0', 'id': 6, 'method': 'study.nope'}");
+	post(f, "{'jsonrpc': '2.0', 'id': 6, 'method': 'study.nope'}");
 	e = check_error(f->reply, PZ_RPC_NO_METHOD, "6", NULL);
 	assert_non_null(strstr(str(e, "message"), "study.nope"));
 	assert_non_null(strstr(str(e, "message"), "trial.tell"));
+	/*
+	 * The message quotes at most 100 bytes of the name, which cuts the
+	 * 34th euro sign; the reply must stay UTF-8, so its bytes become '?'.
+	 */
+	{
+		static const char euro[] = "\xe2\x82\xac";
+		char name[3 * 60 + 1] = "", expect[200] = "no method '";
+
+		for (int i = 0; i < 60; i++)
+			strcat(name, euro);
+		for (int i = 0; i < 33; i++)
+			strcat(expect, euro);
+		strcat(expect, "?' (methods: ");
+		post(f, "{'jsonrpc': '2.0', 'id': 6, 'method': '%s'}", name);
+		e = check_error(f->reply, PZ_RPC_NO_METHOD, "6", NULL);
+		assert_memory_equal(str(e, "message"), expect, strlen(expect));
+	}
 	/* Method names are case sensitive. */
-	send(f, "{'jsonrpc': '2.0', 'id': 6, 'method': 'Study.List'}");
+	post(f, "{'jsonrpc': '2.0', 'id': 6, 'method': 'Study.List'}");
 	check_error(f->reply, PZ_RPC_NO_METHOD, "6", NULL);
 
 	/* Unknown params are refused by name, never ignored. */
@@ -696,7 +725,7 @@ static void study_create_refusals(void **state)
 	bad(f, PZ_RPC_INVALID_SPACE, "space.x.$hp", "study.create",
 	    "{'name': 'a', 'space': {'x': {'$hp': 'log_uniform', "
 	    "'label': 'x'}}}");
-	bad(f, PZ_RPC_INVALID_SPACE, "space.c.options[1].q.q", "study.create",
+	bad(f, PZ_RPC_INVALID_SPACE, "space.c.options[1].q", "study.create",
 	    "{'name': 'a', 'space': {'c': {'$hp': 'choice', 'label': 'c', "
 	    "'options': [1, {'$hp': 'quniform', 'label': 'q', 'low': 0, "
 	    "'high': 1, 'q': 0}]}}}");
@@ -862,16 +891,20 @@ static void trial_ask_tell(void **state)
 	bad(f, PZ_RPC_NOT_FOUND, NULL, "trial.ask", "{'study': 'x'}");
 	bad(f, PZ_RPC_BAD_PARAMS, "params.study", "trial.ask", "{}");
 
-	/* tell: ok with a result, and only once. */
+	/* tell: ok with a result, and only once; the reply is a summary. */
 	t = at(ok(f, "trial.tell",
 	          "{'trial': %lld, 'status': 'ok', 'loss': 0.1, "
 	          "'result': {'acc': 0.3, 'tags': ['a']}, 'attempt': 0}",
 	          (long long)id),
 	       "trial");
+	assert_true(num(t, "id") == (double)id);
+	assert_string_equal(str(t, "study"), "s");
+	assert_true(num(t, "number") == 0);
 	assert_string_equal(str(t, "state"), "ok");
 	assert_true(num(t, "loss") == 0.1);
-	assert_true(num(t, "result.acc") == 0.3);
-	assert_true(num(t, "finished") >= num(t, "started"));
+	assert_true(num(t, "attempt") == 0);
+	assert_true(num(t, "finished") > 0);
+	assert_null(cJSON_GetObjectItemCaseSensitive(t, "params"));
 	bad(f, PZ_RPC_WRONG_STATE, NULL, "trial.tell",
 	    "{'trial': %lld, 'status': 'ok', 'loss': 0.2}", (long long)id);
 	bad(f, PZ_RPC_WRONG_STATE, NULL, "trial.tell",
@@ -920,13 +953,18 @@ static void trial_ask_tell(void **state)
 	       "trial");
 	assert_string_equal(str(t, "state"), "fail");
 	assert_true(is_null(t, "loss"));
+	t = at(ok(f, "trial.get", "{'trial': %lld}", (long long)id2), "trial");
 	assert_string_equal(str(t, "result.error"), "oom");
+	assert_true(is_null(t, "loss"));
 
-	/* trial.get shows the stored result. */
+	/* trial.get shows the whole trial with the stored result. */
 	t = at(ok(f, "trial.get", "{'trial': %lld}", (long long)id), "trial");
 	assert_string_equal(str(t, "state"), "ok");
+	assert_true(num(t, "loss") == 0.1);
 	assert_true(num(t, "result.acc") == 0.3);
-	assert_string_equal(str(t, "result.tags.0") , "a");
+	assert_true(num(t, "finished") >= num(t, "started"));
+	assert_true(num(t, "params.lr") > 0);
+	assert_string_equal(str(t, "worker"), "gpu0");
 	bad(f, PZ_RPC_NOT_FOUND, NULL, "trial.get", "{'trial': 424242}");
 	bad(f, PZ_RPC_BAD_PARAMS, "params.trial", "trial.get", "{}");
 }
@@ -1066,8 +1104,8 @@ static void trial_enqueue(void **state)
 	ok(f, "trial.enqueue", "{'study': 'm', 'params': {'x': 0.5}}");
 	bad(f, PZ_RPC_WRONG_STATE, NULL, "trial.enqueue",
 	    "{'study': 'm', 'params': {'x': 0.25}}");
-	assert_true(num(ok(f, "trial.ask", "{'study': 'm'}"), "trial.params.x") ==
-	            0.5);
+	t = ok(f, "trial.ask", "{'study': 'm'}");
+	assert_true(num(t, "trial.params.x") == 0.5);
 }
 
 static void trial_list(void **state)
@@ -1132,63 +1170,6 @@ static void trial_list(void **state)
 
 static void group_commit(void **state)
 {
-	struct fx *f = *state;
-	int64_t id;
-	uint64_t commits;
-
-	assert_false(pz_core_dirty(&f->core));
-	send(f, "{'jsonrpc': '2.0', 'id': 1, 'method': 'study.create', "
-	        "'params': {'name': 's', 'space': %s}}", SPACE_X);
-	assert_true(pz_core_dirty(&f->core));
-	commits = f->core.n_commits;
-	commit_ok(f);
-	assert_int_equal(f->core.n_commits, commits + 1);
-	/* Committing nothing is not a commit. */
-	commit_ok(f);
-	assert_int_equal(f->core.n_commits, commits + 1);
-
-	/* Reads and refusals leave the core clean. */
-	send(f, "{'jsonrpc': '2.0', 'id': 1, 'method': 'study.get', "
-	        "'params': {'study': 's'}}");
-	assert_false(pz_core_dirty(&f->core));
-	send(f, "{'jsonrpc': '2.0', 'id': 1, 'method': 'study.list'}");
-	send(f, "{'jsonrpc': '2.0', 'id': 1, 'method': 'server.info'}");
-	send(f, "{'jsonrpc': '2.0', 'id': 1, 'method': 'study.create', "
-	        "'params': {'name': 's', 'space': %s, 'exist_ok': true}}",
-	     SPACE_X);
-	send(f, "{'jsonrpc': '2.0', 'id': 1, 'method': 'study.create', "
-	        "'params': {'name': 't', 'space': {'x': {'$hp': 'q'}}}}");
-	assert_false(pz_core_dirty(&f->core));
-
-	/* Several changes share one commit. */
-	send(f, "{'jsonrpc': '2.0', 'id': 1, 'method': 'trial.ask', "
-	        "'params': {'study': 's'}}");
-	assert_true(pz_core_dirty(&f->core));
-	id = (int64_t)num(f->reply, "result.trial.id");
-	send(f, "{'jsonrpc': '2.0', 'id': 1, 'method': 'trial.ask', "
-	        "'params': {'study': 's'}}");
-	send(f, "{'jsonrpc': '2.0', 'id': 1, 'method': 'study.pause', "
-	        "'params': {'study': 's'}}");
-	commit_ok(f);
-	assert_int_equal(f->core.n_commits, commits + 2);
-
-	/* Heartbeats are memory only; reads of trials are reads. */
-	send(f, "{'jsonrpc': '2.0', 'id': 1, 'method': 'trial.heartbeat', "
-	        "'params': {'trial': %lld}}", (long long)id);
-	assert_non_null(at(f->reply, "result"));
-	send(f, "{'jsonrpc': '2.0', 'id': 1, 'method': 'trial.get', "
-	        "'params': {'trial': %lld}}", (long long)id);
-	send(f, "{'jsonrpc': '2.0', 'id': 1, 'method': 'trial.list', "
-	        "'params': {'study': 's'}}");
-	send(f, "{'jsonrpc': '2.0', 'id': 1, 'method': 'study.best', "
-	        "'params': {'study': 's'}}");
-	/* A paused study's ask changes nothing. */
-	send(f, "{'jsonrpc': '2.0', 'id': 1, 'method': 'trial.ask', "
-	        "'params': {'study': 's'}}");
-	assert_string_equal(str(f->reply, "result.reason"), "paused");
-	assert_false(pz_core_dirty(&f->core));
-
-	/* Every other change opens the batch. */
 	static const char *const changes[] = {
 		"{'jsonrpc': '2.0', 'id': 1, 'method': 'study.resume', "
 		"'params': {'study': 's'}}",
@@ -1201,15 +1182,72 @@ static void group_commit(void **state)
 		"{'jsonrpc': '2.0', 'id': 1, 'method': 'study.delete', "
 		"'params': {'study': 's'}}",
 	};
+	struct fx *f = *state;
+	int64_t id;
+	uint64_t commits;
+
+	assert_false(pz_core_dirty(&f->core));
+	post(f, "{'jsonrpc': '2.0', 'id': 1, 'method': 'study.create', "
+	        "'params': {'name': 's', 'space': %s}}", SPACE_X);
+	assert_true(pz_core_dirty(&f->core));
+	commits = f->core.n_commits;
+	commit_ok(f);
+	assert_int_equal(f->core.n_commits, commits + 1);
+	/* Committing nothing is not a commit. */
+	commit_ok(f);
+	assert_int_equal(f->core.n_commits, commits + 1);
+
+	/* Reads and refusals leave the core clean. */
+	post(f, "{'jsonrpc': '2.0', 'id': 1, 'method': 'study.get', "
+	        "'params': {'study': 's'}}");
+	assert_false(pz_core_dirty(&f->core));
+	post(f, "{'jsonrpc': '2.0', 'id': 1, 'method': 'study.list'}");
+	post(f, "{'jsonrpc': '2.0', 'id': 1, 'method': 'server.info'}");
+	post(f, "{'jsonrpc': '2.0', 'id': 1, 'method': 'study.create', "
+	        "'params': {'name': 's', 'space': %s, 'exist_ok': true}}",
+		SPACE_X);
+	post(f, "{'jsonrpc': '2.0', 'id': 1, 'method': 'study.create', "
+	        "'params': {'name': 't', 'space': {'x': {'$hp': 'q'}}}}");
+	assert_false(pz_core_dirty(&f->core));
+
+	/* Several changes share one commit. */
+	post(f, "{'jsonrpc': '2.0', 'id': 1, 'method': 'trial.ask', "
+	        "'params': {'study': 's'}}");
+	assert_true(pz_core_dirty(&f->core));
+	id = (int64_t)num(f->reply, "result.trial.id");
+	post(f, "{'jsonrpc': '2.0', 'id': 1, 'method': 'trial.ask', "
+	        "'params': {'study': 's'}}");
+	post(f, "{'jsonrpc': '2.0', 'id': 1, 'method': 'study.pause', "
+	        "'params': {'study': 's'}}");
+	commit_ok(f);
+	assert_int_equal(f->core.n_commits, commits + 2);
+
+	/* Heartbeats are memory only; reads of trials are reads. */
+	post(f, "{'jsonrpc': '2.0', 'id': 1, 'method': 'trial.heartbeat', "
+	        "'params': {'trial': %lld}}", (long long)id);
+	assert_non_null(at(f->reply, "result"));
+	post(f, "{'jsonrpc': '2.0', 'id': 1, 'method': 'trial.get', "
+	        "'params': {'trial': %lld}}", (long long)id);
+	post(f, "{'jsonrpc': '2.0', 'id': 1, 'method': 'trial.list', "
+	        "'params': {'study': 's'}}");
+	post(f, "{'jsonrpc': '2.0', 'id': 1, 'method': 'study.best', "
+	        "'params': {'study': 's'}}");
+	/* A paused study's ask changes nothing. */
+	post(f, "{'jsonrpc': '2.0', 'id': 1, 'method': 'trial.ask', "
+	        "'params': {'study': 's'}}");
+	assert_string_equal(str(f->reply, "result.reason"), "paused");
+	assert_false(pz_core_dirty(&f->core));
+
+	/* Every other change opens the batch. */
 	for (size_t i = 0; i < sizeof(changes) / sizeof(changes[0]); i++) {
 		/* The release queues the trial; ask it again to tell it. */
 		if (i == 2) {
-			send(f, "{'jsonrpc': '2.0', 'id': 1, "
+			post(f, "{'jsonrpc': '2.0', 'id': 1, "
 			        "'method': 'trial.ask', "
 			        "'params': {'study': 's'}}");
 			commit_ok(f);
 		}
-		send(f, changes[i], (long long)id);
+		post(f, changes[i], (long long)id);
 		if (cJSON_GetObjectItemCaseSensitive(f->reply, "result") ==
 		    NULL)
 			fail_reply(f->reply, changes[i]);
@@ -1399,6 +1437,7 @@ static void exact_resume(void **state)
 	assert_string_equal(resumed[RESUME_STOP], lost);
 	free(lost);
 	free(resumed[RESUME_STOP]);
+	core_commit(&b.core);
 	db_close(&b);
 
 	/* A clean stop and restart; the rest of the study. */
@@ -1422,8 +1461,8 @@ static void exact_resume(void **state)
 
 	for (int n = 0; n < RESUME_TRIALS; n++)
 		if (strcmp(straight[n], resumed[n]) != 0)
-			fail_msg("trial %d differs:\n  straight: %s\n  resumed:  "
-			         "%s", n, straight[n], resumed[n]);
+			fail_msg("trial %d differs:\n  straight: %s\n"
+			         "  resumed:  %s", n, straight[n], resumed[n]);
 	/* TPE was in charge after the start-up trials: not all alike. */
 	assert_string_not_equal(straight[RESUME_TRIALS - 1],
 	                        straight[RESUME_TRIALS - 2]);
@@ -1445,7 +1484,7 @@ static void exact_resume(void **state)
 	remove_db_files(&b);
 }
 
-/* --- a failed batch -------------------------------------------------------- */
+/* --- a failed batch ------------------------------------------------------ */
 
 /* Counts and state of study "s" as study.get shows them, as text. */
 static char *study_summary(struct fx *f)
@@ -1485,30 +1524,32 @@ static void failed_batch(void **state)
 	   SPACE_X);
 
 	/*
-	 * Each round is one batch: a release and a re-ask, an enqueue, a
-	 * pause, a resume and a tell with a large result. Until the file is
-	 * full they commit; then the batch fails, and everything must be as
-	 * the last committed batch left it.
+	 * Each round is one batch: an ask, a release and a re-ask, an
+	 * enqueue, a pause, a resume and a tell with a large result. Until
+	 * the file is full they commit; then the batch fails, and everything
+	 * must be as the last committed batch left it.
 	 */
 	for (rounds = 0; rounds < 500 && !failed; rounds++) {
 		int64_t id;
 
 		free(before);
 		before = study_summary(f);
-		id = ask(f, "s", "w");
-		send(f, "{'jsonrpc': '2.0', 'id': 1, 'method': "
+		post(f, "{'jsonrpc': '2.0', 'id': 1, 'method': 'trial.ask', "
+		        "'params': {'study': 's', 'worker': 'w'}}");
+		id = (int64_t)num(f->reply, "result.trial.id");
+		post(f, "{'jsonrpc': '2.0', 'id': 1, 'method': "
 		        "'trial.release', 'params': {'trial': %lld}}",
 		     (long long)id);
-		send(f, "{'jsonrpc': '2.0', 'id': 1, 'method': 'trial.ask', "
+		post(f, "{'jsonrpc': '2.0', 'id': 1, 'method': 'trial.ask', "
 		        "'params': {'study': 's', 'worker': 'w'}}");
-		send(f, "{'jsonrpc': '2.0', 'id': 1, "
+		post(f, "{'jsonrpc': '2.0', 'id': 1, "
 		        "'method': 'trial.enqueue', "
 		        "'params': {'study': 's', 'params': {'x': 0.5}}}");
-		send(f, "{'jsonrpc': '2.0', 'id': 1, 'method': 'study.pause', "
+		post(f, "{'jsonrpc': '2.0', 'id': 1, 'method': 'study.pause', "
 		        "'params': {'study': 's'}}");
-		send(f, "{'jsonrpc': '2.0', 'id': 1, 'method': 'study.resume', "
+		post(f, "{'jsonrpc': '2.0', 'id': 1, 'method': 'study.resume', "
 		        "'params': {'study': 's'}}");
-		send(f, "{'jsonrpc': '2.0', 'id': 1, 'method': 'trial.tell', "
+		post(f, "{'jsonrpc': '2.0', 'id': 1, 'method': 'trial.tell', "
 		        "'params': {'trial': %lld, 'status': 'ok', "
 		        "'loss': %d, 'result': {'blob': '%s'}}}",
 		     (long long)id, rounds, blob);
@@ -1518,7 +1559,7 @@ static void failed_batch(void **state)
 			 * batch are refused without touching SQLite. */
 			assert_true(num(e, "code") == PZ_RPC_STORAGE);
 			assert_non_null(strstr(str(e, "message"), "full"));
-			send(f, "{'jsonrpc': '2.0', 'id': 1, "
+			post(f, "{'jsonrpc': '2.0', 'id': 1, "
 			        "'method': 'study.pause', "
 			        "'params': {'study': 's'}}");
 			check_error(f->reply, PZ_RPC_STORAGE, "1", NULL);

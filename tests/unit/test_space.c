@@ -982,25 +982,25 @@ static void eval_refusals(void **state)
 	} cases[] = {
 		{"{'r': {'$fn': 'div', 'args': [1, {'$hp': 'uniform',"
 		 " 'label': 'd', 'low': -1, 'high': 1}]}}", 0,
-		 "div() has no finite result"},
+		 "space.r: div() has no finite result"},
 		{"{'r': {'$fn': 'div', 'args': [{'$hp': 'uniform',"
 		 " 'label': 'd', 'low': -1, 'high': 1}, 0]}}", 0.5,
-		 "div() has no finite result"},
+		 "space.r: div() has no finite result"},
 		{"{'r': {'$fn': 'pow', 'args': [-8, {'$hp': 'uniform',"
 		 " 'label': 'd', 'low': 0, 'high': 1}]}}", 0.5,
-		 "pow() has no finite result"},
+		 "space.r: pow() has no finite result"},
 		{"{'r': {'$fn': 'pow', 'args': [0, {'$hp': 'uniform',"
 		 " 'label': 'd', 'low': -2, 'high': 0}]}}", -1,
-		 "pow() has no finite result"},
+		 "space.r: pow() has no finite result"},
 		{"{'r': {'$fn': 'mul', 'args': [1e300, {'$hp': 'uniform',"
 		 " 'label': 'd', 'low': 0, 'high': 1e10}]}}", 1e9,
-		 "mul() has no finite result"},
+		 "space.r: mul() has no finite result"},
 		{"[{'$fn': 'neg', 'args': [{'$hp': 'choice', 'label': 'd',"
 		 " 'options': [1, 'one']}]}]", 1,
-		 "neg() argument 1 is not a number"},
+		 "space[0]: neg() argument 1 is not a number"},
 		{"{'r': {'$fn': 'add', 'args': [1, [{'$hp': 'uniform',"
 		 " 'label': 'd', 'low': 0, 'high': 1}]]}}", 0.5,
-		 "add() argument 2 is not a number"},
+		 "space.r: add() argument 2 is not a number"},
 	};
 
 	(void)state;

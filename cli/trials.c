@@ -1,0 +1,442 @@
+/*
+ * The trial commands: `trials` lists a study's trials as a table, CSV or
+ * the daemon's JSON, paging through trial.list; `enqueue` adds a trial
+ * with given params (a warm start).
+ */
+#include "cli.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Trials per trial.list call; the daemon allows up to 10000. */
+#define PAGE 1000
+
+struct trials_args {
+	const char *name;
+	const char *state;   /* NULL: every state */
+	int64_t offset;
+	int64_t limit;       /* -1: all */
+	enum { OUT_TABLE, OUT_CSV, OUT_JSON } out;
+};
+
+static int parse_trials(struct cli *cli, int argc, char **argv,
+                        struct trials_args *a)
+{
+	static const struct option longopts[] = {
+		{ "state", required_argument, NULL, 's' },
+		{ "csv", no_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "limit", required_argument, NULL, 'l' },
+		{ "offset", required_argument, NULL, 'o' },
+		CLI_COMMON_LONGOPTS,
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char *const states[] = { "queued", "running", "ok",
+	                                      "fail" };
+	bool csv = false, json = false, known;
+	int opt, rc;
+
+	memset(a, 0, sizeof(*a));
+	a->limit = -1;
+	cli_getopt_reset();
+	while ((opt = getopt_long(argc, argv, CLI_SHORTOPTS, longopts,
+	                          NULL)) != -1) {
+		switch (opt) {
+		case 's':
+			known = false;
+			for (size_t i = 0; i < 4; i++)
+				known = known || strcmp(optarg, states[i]) == 0;
+			if (!known)
+				return cli_usage_err(cli, "--state must be "
+				                     "queued, running, ok or "
+				                     "fail");
+			a->state = optarg;
+			break;
+		case 'c':
+			csv = true;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'l':
+			if (cli_parse_int(optarg, 1, INT64_C(1) << 53,
+			                  &a->limit))
+				return cli_usage_err(cli, "--limit must be an "
+				                     "integer > 0");
+			break;
+		case 'o':
+			if (cli_parse_int(optarg, 0, INT64_C(1) << 53,
+			                  &a->offset))
+				return cli_usage_err(cli, "--offset must be an "
+				                     "integer >= 0");
+			break;
+		default:
+			rc = cli_common_opt(cli, opt, optarg);
+			if (rc >= 0)
+				return rc;
+		}
+	}
+	if (csv && json)
+		return cli_usage_err(cli, "--csv and --json exclude each "
+		                     "other");
+	if (argc - optind != 1)
+		return cli_usage_err(cli, "expected one study NAME");
+	a->name = argv[optind];
+	a->out = csv ? OUT_CSV : json ? OUT_JSON : OUT_TABLE;
+	return -1;
+}
+
+/*
+ * Page through trial.list into one {"trials": [...], "total": n}, the
+ * shape of a single reply.
+ */
+static int fetch(const struct cli *cli, const struct trials_args *a,
+                 cJSON **out)
+{
+	struct pz_client *c;
+	cJSON *all = cJSON_CreateObject();
+	cJSON *list = cJSON_AddArrayToObject(all, "trials");
+	int64_t got = 0, offset = a->offset;
+	double total = 0;
+	int rc;
+
+	*out = NULL;
+	if (list == NULL) {
+		cJSON_Delete(all);
+		return CLI_EXIT_FAIL;
+	}
+	rc = cli_connect(cli, &c);
+	if (rc != 0)
+		goto err_all;
+	for (;;) {
+		int64_t want = a->limit < 0 || a->limit - got > PAGE ?
+		               PAGE : a->limit - got;
+		cJSON *params = cli_study_params(a->name), *res, *page, *t;
+		int n = 0;
+
+		if (params == NULL ||
+		    (a->state != NULL &&
+		     cJSON_AddStringToObject(params, "state", a->state) ==
+		     NULL) ||
+		    cJSON_AddNumberToObject(params, "offset",
+		                            (double)offset) == NULL ||
+		    cJSON_AddNumberToObject(params, "limit",
+		                            (double)want) == NULL) {
+			cJSON_Delete(params);
+			rc = CLI_EXIT_FAIL;
+			goto err_client;
+		}
+		rc = cli_call(cli, c, "trial.list", params, &res);
+		if (rc != 0)
+			goto err_client;
+		total = cli_get_num(res, "total", 0);
+		page = cJSON_DetachItemFromObjectCaseSensitive(res, "trials");
+		cJSON_Delete(res);
+		while (cJSON_IsArray(page) && (t = page->child) != NULL) {
+			cJSON_AddItemToArray(list,
+			                     cJSON_DetachItemViaPointer(page, t));
+			n++;
+		}
+		cJSON_Delete(page);
+		got += n;
+		offset += n;
+		if (n < want || got == a->limit ||
+		    (double)offset >= total)
+			break;
+	}
+	pz_client_destroy(c);
+	if (cJSON_AddNumberToObject(all, "total", total) == NULL) {
+		cJSON_Delete(all);
+		return CLI_EXIT_FAIL;
+	}
+	*out = all;
+	return CLI_EXIT_OK;
+
+err_client:
+	pz_client_destroy(c);
+err_all:
+	cJSON_Delete(all);
+	return rc;
+}
+
+static int print_table(const cJSON *trials)
+{
+	static const char *const head[] = { "NUMBER", "STATE", "LOSS",
+	                                    "PARAMS" };
+	struct cli_table *t = cli_table_create(4, 1u << 0 | 1u << 2);
+	const cJSON *tr;
+	int rc = CLI_EXIT_FAIL;
+
+	if (t == NULL || cli_table_add(t, head) != 0)
+		goto out;
+	cJSON_ArrayForEach(tr, trials) {
+		char number[32], loss[64];
+		char *params = cli_fmt_params(cli_get(tr, "params"));
+		const char *row[] = { number, cli_get_str(tr, "state", "?"),
+		                      loss, params };
+		double l = cli_get_num(tr, "loss", NAN);
+		int added;
+
+		if (params == NULL)
+			goto out;
+		snprintf(number, sizeof(number), "%.0f",
+		         cli_get_num(tr, "number", NAN));
+		if (isnan(l))
+			snprintf(loss, sizeof(loss), "-");
+		else
+			cli_fmt_num(loss, sizeof(loss), l);
+		added = cli_table_add(t, row);
+		free(params);
+		if (added != 0)
+			goto out;
+	}
+	cli_table_print(t, stdout);
+	rc = CLI_EXIT_OK;
+out:
+	cli_table_destroy(t);
+	return rc;
+}
+
+/* One CSV field (RFC 4180): quoted when it holds , " CR or LF. */
+static void csv_field(const char *s, bool first)
+{
+	if (!first)
+		putchar(',');
+	if (strpbrk(s, ",\"\r\n") == NULL) {
+		fputs(s, stdout);
+		return;
+	}
+	putchar('"');
+	for (; *s != '\0'; s++) {
+		if (*s == '"')
+			putchar('"');
+		putchar(*s);
+	}
+	putchar('"');
+}
+
+/* A JSON value as a CSV cell: numbers exact, null empty, else JSON. */
+static int csv_value(const cJSON *v)
+{
+	char num[64], *text;
+
+	if (cJSON_IsNumber(v)) {
+		cli_fmt_exact(num, sizeof(num), v->valuedouble);
+		csv_field(num, false);
+	} else if (cJSON_IsString(v)) {
+		csv_field(v->valuestring, false);
+	} else if (v == NULL || cJSON_IsNull(v)) {
+		csv_field("", false);
+	} else {
+		text = cli_json_compact(v);
+		if (text == NULL)
+			return CLI_EXIT_FAIL;
+		csv_field(text, false);
+		cJSON_free(text);
+	}
+	return CLI_EXIT_OK;
+}
+
+/*
+ * Columns: number, id, state, loss, worker, started, finished (Unix
+ * seconds), then params_<label> for every label any listed trial has, in
+ * the order they are first seen; a label a trial does not have (inactive
+ * in its branch of the space) is an empty cell.
+ */
+static int print_csv(const cJSON *trials)
+{
+	static const char *const fixed[] = { "id", "state", "loss", "worker",
+	                                     "started", "finished" };
+	cJSON *labels = cJSON_CreateArray();
+	const cJSON *tr, *p, *l;
+	int rc = CLI_EXIT_FAIL;
+
+	if (labels == NULL)
+		return rc;
+	cJSON_ArrayForEach(tr, trials) {
+		cJSON_ArrayForEach(p, cli_get(tr, "params")) {
+			bool seen = false;
+
+			cJSON_ArrayForEach(l, labels) {
+				if (strcmp(l->valuestring, p->string) == 0) {
+					seen = true;
+					break;
+				}
+			}
+			if (!seen && !cJSON_AddItemToArray(labels,
+			                cJSON_CreateString(p->string)))
+				goto out;
+		}
+	}
+	csv_field("number", true);
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		csv_field(fixed[i], false);
+	cJSON_ArrayForEach(l, labels) {
+		char *name;
+
+		if (asprintf(&name, "params_%s", l->valuestring) < 0)
+			goto out;
+		csv_field(name, false);
+		free(name);
+	}
+	fputs("\r\n", stdout);
+	cJSON_ArrayForEach(tr, trials) {
+		const cJSON *params = cli_get(tr, "params");
+		char num[32];
+
+		snprintf(num, sizeof(num), "%.0f",
+		         cli_get_num(tr, "number", NAN));
+		csv_field(num, true);
+		for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+			if (csv_value(cli_get(tr, fixed[i])) != 0)
+				goto out;
+		}
+		cJSON_ArrayForEach(l, labels) {
+			if (csv_value(cli_get(params, l->valuestring)) != 0)
+				goto out;
+		}
+		fputs("\r\n", stdout);
+	}
+	rc = CLI_EXIT_OK;
+out:
+	cJSON_Delete(labels);
+	return rc;
+}
+
+static int trials_exec(struct cli *cli, int argc, char **argv)
+{
+	struct trials_args a;
+	const cJSON *trials;
+	cJSON *res;
+	int rc, shown;
+
+	rc = parse_trials(cli, argc, argv, &a);
+	if (rc >= 0)
+		return rc;
+	rc = fetch(cli, &a, &res);
+	if (rc != 0)
+		return rc;
+	trials = cli_get(res, "trials");
+	switch (a.out) {
+	case OUT_JSON:
+		rc = cli_print_json(res);
+		break;
+	case OUT_CSV:
+		rc = print_csv(trials);
+		break;
+	case OUT_TABLE:
+		rc = print_table(trials);
+		shown = cJSON_GetArraySize(trials);
+		if (rc == 0 && (double)(a.offset + shown) <
+		                       cli_get_num(res, "total", 0))
+			fprintf(stderr, "(trials %lld to %lld of %.0f; see "
+			        "--offset and --limit)\n",
+			        (long long)a.offset,
+			        (long long)a.offset + shown - 1,
+			        cli_get_num(res, "total", 0));
+		break;
+	}
+	cJSON_Delete(res);
+	return rc;
+}
+
+const struct cli_command cli_cmd_trials = {
+	.name = "trials",
+	.args = "NAME [--state S] [--csv|--json] [--limit N] [--offset N]",
+	.summary = "list the trials of a study",
+	.help =
+	"By number: a table of number, state, loss and the flat params.\n"
+	"\n"
+	"  --state S    only trials in state S: queued, running, ok, fail\n"
+	"  --limit N    at most N trials (default: all)\n"
+	"  --offset N   skip the first N (default 0)\n"
+	"  --csv        CSV (RFC 4180): number, id, state, loss, worker,\n"
+	"               started, finished, then one params_LABEL column per\n"
+	"               label; numbers exact, times in Unix seconds\n"
+	"  --json       the daemon's reply, {\"trials\": [...], \"total\": n}\n"
+	"               (pages joined)\n",
+	.exec = trials_exec,
+};
+
+static int enqueue_exec(struct cli *cli, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		CLI_COMMON_LONGOPTS,
+		{ NULL, 0, NULL, 0 },
+	};
+	struct pz_error err = { 0 };
+	const char *end = NULL, *arg;
+	const cJSON *trial;
+	cJSON *params, *req = NULL, *res;
+	char *text = NULL;
+	bool json = false;
+	int opt, rc;
+
+	cli_getopt_reset();
+	while ((opt = getopt_long(argc, argv, CLI_SHORTOPTS, longopts,
+	                          NULL)) != -1) {
+		if (opt == 'j') {
+			json = true;
+			continue;
+		}
+		rc = cli_common_opt(cli, opt, optarg);
+		if (rc >= 0)
+			return rc;
+	}
+	if (argc - optind != 2)
+		return cli_usage_err(cli, "expected a study NAME and "
+		                     "PARAMS_JSON");
+	arg = argv[optind + 1];
+	if (strcmp(arg, "-") == 0) {
+		text = cli_read_file("-", &err);
+		if (text == NULL) {
+			cli_err(cli, "%s", err.msg);
+			return CLI_EXIT_FAIL;
+		}
+		arg = text;
+	}
+	params = cJSON_ParseWithOpts(arg, &end, 1);
+	if (!cJSON_IsObject(params)) {
+		rc = cli_usage_err(cli, "PARAMS_JSON must be a JSON object "
+		                   "such as '{\"lr\": 0.01}'%s",
+		                   params == NULL ? " (not valid JSON)" : "");
+		cJSON_Delete(params);
+		goto out;
+	}
+	req = cli_study_params(argv[optind]);
+	if (req == NULL || !cJSON_AddItemToObject(req, "params", params)) {
+		cJSON_Delete(params);
+		cJSON_Delete(req);
+		rc = CLI_EXIT_FAIL;
+		goto out;
+	}
+	rc = cli_rpc(cli, "trial.enqueue", req, &res);
+	if (rc != 0)
+		goto out;
+	trial = cli_get(res, "trial");
+	if (json)
+		rc = cli_print_json(res);
+	else
+		printf("enqueued trial %.0f (id %.0f) of study %s\n",
+		       cli_get_num(trial, "number", NAN),
+		       cli_get_num(trial, "id", NAN), argv[optind]);
+	cJSON_Delete(res);
+out:
+	free(text);
+	return rc;
+}
+
+const struct cli_command cli_cmd_enqueue = {
+	.name = "enqueue",
+	.args = "NAME PARAMS_JSON",
+	.summary = "queue a trial with given params (warm start)",
+	.help =
+	"PARAMS_JSON is a flat {label: value} object as in a trial (a\n"
+	"choice's value is the option index); - reads it from stdin. The\n"
+	"trial is handed to the next worker that asks.\n"
+	"\n"
+	"  --json   print the daemon's reply ({\"trial\": {...}})\n",
+	.exec = enqueue_exec,
+};
