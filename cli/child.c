@@ -167,6 +167,7 @@ int child_spawn(struct child *ch, char *const argv[], char *const envp[],
 	sigaddset(&dfl, SIGPIPE);
 	sigaddset(&dfl, SIGINT);
 	sigaddset(&dfl, SIGTERM);
+	sigaddset(&dfl, SIGHUP);
 	sigaddset(&dfl, SIGCHLD);
 	if ((e = posix_spawn_file_actions_init(&fa)) != 0)
 		goto err_e;
@@ -231,8 +232,8 @@ err_bufs:
 
 /*
  * One poll() over the signalfd and the open pipes, for at most `ms`
- * milliseconds, and the I/O it allows. *sig receives the first SIGINT or
- * SIGTERM read, if it is still 0.
+ * milliseconds, and the I/O it allows. *sig receives the first stop
+ * signal read, if it is still 0.
  */
 static void step(struct child *ch, int sigfd, int ms, int *sig)
 {
@@ -247,7 +248,7 @@ static void step(struct child *ch, int sigfd, int ms, int *sig)
 	if (poll(p, 4, ms) <= 0)
 		return;
 	while ((s = cli_signals_read(sigfd)) != 0) {
-		if ((s == SIGINT || s == SIGTERM) && *sig == 0)
+		if (cli_is_stop_signal(s) && *sig == 0)
 			*sig = s;
 	}
 	if (ch->out_fd >= 0 && p[1].revents != 0)

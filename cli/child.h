@@ -4,7 +4,7 @@
  * The command runs in its own process group with its stdin, stdout and
  * stderr on pipes. The caller pumps it with child_wait(), which returns
  * when it exits, when a timeout passes (time to heart-beat) or when
- * SIGINT/SIGTERM arrives on the caller's signalfd (cli_signals_open()). On
+ * a stop signal arrives on the caller's signalfd (cli_signals_open()). On
  * the way the given stdin bytes are written, and the last CHILD_TAIL bytes
  * of stdout and of stderr are kept; optionally both are also copied to
  * ours, so the command's output stays visible.
@@ -57,14 +57,14 @@ int child_spawn(struct child *ch, char *const argv[], char *const envp[],
 /*
  * Pump the pipes until the child exits (returns 0; ch->status is its wait
  * status and what it printed is in the tails), `timeout` seconds pass
- * (returns -1), or SIGINT or SIGTERM is read from `sigfd` (returns its
+ * (returns -1), or a stop signal is read from `sigfd` (returns its
  * number).
  */
 int child_wait(struct child *ch, int sigfd, double timeout);
 
 /*
  * Stop the child: SIGTERM to its process group, SIGKILL after `grace`
- * seconds or as soon as SIGINT or SIGTERM is read from `sigfd`, and reap
+ * seconds or as soon as a stop signal is read from `sigfd`, and reap
  * it. Returns the signal read meanwhile, or 0.
  */
 int child_stop(struct child *ch, int sigfd, double grace);

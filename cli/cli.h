@@ -155,14 +155,18 @@ char *cli_json_compact(const cJSON *v);
 double cli_monotonic(void);
 
 /*
- * Block SIGINT, SIGTERM and SIGCHLD and return a non-blocking,
- * close-on-exec signalfd that reports them, or -1 (errno set). Child
- * processes must unblock them again (worker.c does, in posix_spawn).
+ * Block the stop signals (SIGINT, SIGTERM, SIGHUP) and SIGCHLD and return
+ * a non-blocking, close-on-exec signalfd that reports them, or -1 (errno
+ * set). Child processes must unblock them again (child.c does, in
+ * posix_spawn).
  */
 int cli_signals_open(void);
 
+/* Whether `sig` asks us to stop: SIGINT, SIGTERM or SIGHUP. */
+bool cli_is_stop_signal(int sig);
+
 /*
- * Wait up to `timeout` seconds (< 0: forever) for SIGINT or SIGTERM on
+ * Wait up to `timeout` seconds (< 0: forever) for a stop signal on
  * `sigfd`. Returns the signal number, or 0 when the time is up.
  */
 int cli_signals_wait(int sigfd, double timeout);

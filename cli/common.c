@@ -5,6 +5,7 @@
  */
 #include "cli.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <poll.h>
@@ -17,18 +18,22 @@
 
 int cli_common_opt(struct cli *cli, int opt, const char *arg)
 {
+	const char *summary = cli->cmd->summary;
+
 	switch (opt) {
 	case CLI_OPT_SOCKET:
 		cli->socket = arg;
 		return -1;
 	case 'h':
-		printf("usage: parzen %s %s\n\n%s.\n", cli->cmd->name,
-		       cli->cmd->args, cli->cmd->summary);
+		printf("usage: parzen %s %s\n\n%c%s.\n", cli->cmd->name,
+		       cli->cmd->args, toupper((unsigned char)summary[0]),
+		       summary + 1);
 		if (cli->cmd->help[0] != '\0')
 			printf("\n%s", cli->cmd->help);
-		printf("\nCommon options: --socket PATH (default $PARZEN_SOCKET,"
-		       " else\n$XDG_RUNTIME_DIR/parzen/parzend.sock), "
-		       "-h/--help.\nExit status: see `parzen --help`.\n");
+		printf("\nCommon options: --socket PATH (default "
+		       "$PARZEN_SOCKET, else\n"
+		       "$XDG_RUNTIME_DIR/parzen/parzend.sock), -h/--help.\n"
+		       "Exit status: see `parzen --help`.\n");
 		return CLI_EXIT_OK;
 	default:
 		/* getopt has already said what was wrong. */
@@ -394,10 +399,16 @@ int cli_signals_open(void)
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGCHLD);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
 		return -1;
 	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+bool cli_is_stop_signal(int sig)
+{
+	return sig == SIGINT || sig == SIGTERM || sig == SIGHUP;
 }
 
 int cli_signals_read(int sigfd)
@@ -429,7 +440,7 @@ int cli_signals_wait(int sigfd, double timeout)
 		if (poll(&pfd, 1, ms) < 0 && errno != EINTR)
 			return 0;
 		while ((sig = cli_signals_read(sigfd)) != 0) {
-			if (sig == SIGINT || sig == SIGTERM)
+			if (cli_is_stop_signal(sig))
 				return sig;
 		}
 	}

@@ -134,8 +134,8 @@ static int fetch(const struct cli *cli, const struct trials_args *a,
 		page = cJSON_DetachItemFromObjectCaseSensitive(res, "trials");
 		cJSON_Delete(res);
 		while (cJSON_IsArray(page) && (t = page->child) != NULL) {
-			cJSON_AddItemToArray(list,
-			                     cJSON_DetachItemViaPointer(page, t));
+			t = cJSON_DetachItemViaPointer(page, t);
+			cJSON_AddItemToArray(list, t);
 			n++;
 		}
 		cJSON_Delete(page);

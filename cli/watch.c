@@ -256,8 +256,8 @@ const struct cli_command cli_cmd_watch = {
 	"terminal the line is redrawn; otherwise a line is printed each\n"
 	"time the counts, the best loss or the state change. Ends with\n"
 	"status 0 when the study has max_trials trials and none is running\n"
-	"or queued, or on SIGINT/SIGTERM. If parzend goes away, watch says\n"
-	"so and reconnects.\n"
+	"or queued (never, without max_trials), else at SIGINT, SIGTERM or\n"
+	"SIGHUP. If parzend goes away, watch says so and reconnects.\n"
 	"\n"
 	"  --interval SECONDS   time between polls (default 2)\n",
 	.exec = watch_exec,

@@ -1,7 +1,7 @@
 /*
  * `parzen worker NAME -- CMD ARGS...`: ask parzend for a trial of the study,
  * run CMD on it, tell the outcome, and again, until the study has nothing
- * more to give, --count trials were run, or SIGINT/SIGTERM.
+ * more to give, --count trials were run, or SIGINT/SIGTERM/SIGHUP.
  *
  * The command sees the trial in its environment (PARZEN_PARAMS, the flat
  * params, and PARZEN_POINT, the evaluated point, as JSON; PARZEN_TRIAL_ID
@@ -18,7 +18,7 @@
  * reconnects with backoff and repeats what it was doing. A repeated ask
  * under the same worker name (host:pid) gets the same trial back; a
  * repeated tell whose first copy was committed is refused as "already
- * finished", which is the expected outcome. On SIGINT/SIGTERM the command
+ * finished", which is the expected outcome. On a stop signal the command
  * is stopped, its trial given back (trial.release), and the worker exits.
  */
 #include "child.h"
@@ -358,7 +358,7 @@ static int from_dict(struct outcome *o, const struct child *ch, cJSON *obj)
 static int from_output(struct outcome *o, const struct child *ch)
 {
 	const char *line, *end = NULL;
-	char *text, *num_end, *quote;
+	char *text, *num_end;
 	size_t n;
 	bool cut;
 	double v;
@@ -372,11 +372,10 @@ static int from_output(struct outcome *o, const struct child *ch)
 	if (cut)
 		return fail(o, ch, "the last line of stdout is longer than "
 		            "%u bytes", CHILD_TAIL);
-	text = malloc(n + 1);
+	/* Cleaned, so that its strings can travel (and NULs do not cut). */
+	text = clean_utf8(line, n);
 	if (text == NULL)
 		return PZ_ENOMEM;
-	memcpy(text, line, n);
-	text[n] = '\0';
 
 	errno = 0;
 	v = strtod(text, &num_end);
@@ -398,11 +397,9 @@ static int from_output(struct outcome *o, const struct child *ch)
 		goto out;
 	}
 	cJSON_Delete(obj);
-	quote = clean_utf8(text, n < QUOTE_MAX ? n : QUOTE_MAX);
-	rc = quote == NULL ? PZ_ENOMEM :
-	     fail(o, ch, "the last line of stdout is neither a number nor "
-	          "a JSON object: '%s%s'", quote, n > QUOTE_MAX ? "..." : "");
-	free(quote);
+	rc = fail(o, ch, "the last line of stdout is neither a number nor a "
+	          "JSON object: '%.*s%s'", n < QUOTE_MAX ? (int)n : QUOTE_MAX,
+	          text, n > QUOTE_MAX ? "..." : "");
 out:
 	free(text);
 	return rc;
@@ -434,14 +431,16 @@ static int outcome_make(struct outcome *o, const struct child *ch,
 }
 
 /*
- * Tell parzend, repeating across reconnects until it answers. Returns 0
- * to go on, else the exit status.
+ * Tell parzend, repeating across reconnects until it answers. An outcome
+ * it refuses (a result it cannot store) is told once more as a failure
+ * with the reason, so that the trial does not stay running. Returns 0 to
+ * go on, else the exit status.
  */
 static int tell(struct worker *w, const struct pz_trial_ticket *t,
                 struct outcome *o)
 {
 	struct pz_error err = { 0 };
-	bool repeated = false;
+	bool repeated = false, refused = false;
 	char *result = NULL;
 	int rc;
 
@@ -465,36 +464,41 @@ static int tell(struct worker *w, const struct pz_trial_ticket *t,
 			continue;
 		}
 		connected(w);
-		if (rc == PZ_ESTATE && repeated) {
-			/* The first copy was committed before the drop. */
+		if (rc == 0)
+			break;
+		if (rc == PZ_ESTATE) {
+			/* After a drop: the first copy was committed. */
+			if (!repeated)
+				cli_err(w->cli, "trial %" PRId64 " was not "
+				        "recorded: %s", t->number, err.msg);
 			rc = 0;
-		} else if (rc == PZ_ESTATE) {
-			cli_err(w->cli, "trial %" PRId64 " was not recorded: "
-			        "%s", t->number, err.msg);
-			rc = 0;
-		} else if (rc == PZ_EINVAL && o->ok) {
-			/* Keep the trial: fail it with the reason. */
-			cJSON_Delete(o->result);
-			o->result = NULL;
-			cJSON_free(result);
-			result = NULL;
-			o->ok = false;
-			if ((o->result = cJSON_CreateObject()) == NULL ||
-			    cJSON_AddStringToObject(o->result, "error",
-			                            err.msg) == NULL) {
-				rc = CLI_EXIT_FAIL;
-				break;
-			}
-			cli_err(w->cli, "parzend refused trial %" PRId64 "'s "
-			        "result (%s); telling it failed", t->number,
-			        err.msg);
-			continue;
-		} else if (rc != 0) {
+			break;
+		}
+		if (rc == PZ_ENOENT) {
+			cli_err(w->cli, "%s", err.msg);
+			rc = CLI_EXIT_NOTFOUND;
+			break;
+		}
+		if (refused) {
 			cli_err(w->cli, "cannot report trial %" PRId64 ": %s",
 			        t->number, err.msg);
-			rc = rc == PZ_EINVAL ? 0 : cli_exit_status(rc);
+			rc = 0;
+			break;
 		}
-		break;
+		refused = true;
+		cli_err(w->cli, "parzend refused trial %" PRId64 "'s outcome "
+		        "(%s); telling it failed", t->number, err.msg);
+		cJSON_Delete(o->result);
+		cJSON_free(result);
+		result = NULL;
+		o->ok = false;
+		o->result = cJSON_CreateObject();
+		if (o->result == NULL ||
+		    cJSON_AddStringToObject(o->result, "error",
+		                            err.msg) == NULL) {
+			rc = CLI_EXIT_FAIL;
+			break;
+		}
 	}
 	if (rc > CLI_EXIT_SIGNAL)
 		cli_err(w->cli, "trial %" PRId64 "'s outcome was not "
@@ -660,6 +664,20 @@ static int run_trial(struct worker *w, const struct pz_trial_ticket *t)
 			rc = r != 0 ? CLI_EXIT_SIGNAL + r : CLI_EXIT_OK;
 			goto out_child;
 		}
+	}
+	if (WIFEXITED(ch.status) && (WEXITSTATUS(ch.status) == 126 ||
+	                             WEXITSTATUS(ch.status) == 127)) {
+		/*
+		 * The shell's "cannot execute" and "not found" (also what a
+		 * failed exec looks like where posix_spawn cannot report
+		 * it): every trial would fail the same way, so stop rather
+		 * than burn through the study.
+		 */
+		cli_err(w->cli, "%s exited with status %d: it could not be "
+		        "run (not found, or not executable?)", w->cmd[0],
+		        WEXITSTATUS(ch.status));
+		release(w, t);
+		goto out_child;
 	}
 	if (outcome_make(&o, &ch, w->cmd[0]) != 0) {
 		cli_err(w->cli, "out of memory");
@@ -840,16 +858,18 @@ const struct cli_command cli_cmd_worker = {
 	"\n"
 	"The worker heart-beats while CMD runs (every third of the study's\n"
 	"heartbeat_timeout), reconnects with backoff if parzend restarts,\n"
-	"and waits while the study is paused. On SIGINT or SIGTERM it stops\n"
-	"CMD (SIGTERM to its process group, SIGKILL after --grace seconds\n"
-	"or at a second signal), gives the trial back and exits.\n"
+	"and waits while the study is paused. On SIGINT, SIGTERM or SIGHUP it\n"
+	"stops CMD (SIGTERM to its process group, SIGKILL after --grace\n"
+	"seconds or at a second signal), gives the trial back and exits.\n"
 	"\n"
 	"  --count N          run at most N trials (default: until the study\n"
 	"                     has max_trials trials and none is running or\n"
 	"                     queued)\n"
 	"  --grace SECONDS    between SIGTERM and SIGKILL (default 10)\n"
 	"\n"
-	"A command that cannot be started ends the worker with status 1 (its\n"
-	"trial is given back); failed trials do not.\n",
+	"A command that cannot be started, or that exits with status 126 or\n"
+	"127 (the shell's \"cannot execute\" and \"not found\"), ends the\n"
+	"worker with status 1 and its trial is given back: every trial would\n"
+	"fail the same way. Other failed trials do not stop the worker.\n",
 	.exec = worker_exec,
 };

@@ -624,8 +624,9 @@ int pz_core_create(struct pz_core *core, const struct pz_study_def *def,
 
 		if (!d.exist_ok)
 			rc = pz_error_set(err, PZ_EEXIST,
-			                  "a study named '%s' already exists (pass "
-			                  "exist_ok to reuse it)", d.name);
+			                  "a study named '%s' already exists (to reuse "
+			                  "it, ask with exist_ok / --exist-ok and the "
+			                  "same definition)", d.name);
 		else if (diff != NULL)
 			rc = pz_error_set(err, PZ_EEXIST,
 			                  "study '%s' exists with a different %s",

@@ -371,7 +371,8 @@ def test_worker_runs_study_to_the_end(daemon, tmp_path):
 
 def test_worker_outcomes(daemon, tmp_path):
     """A result dict, status fail, a failing exit with its stderr, death
-    by a signal, garbage, no output, a non-finite loss."""
+    by a signal, garbage, no output, a non-finite loss, no loss, CRLF,
+    bytes that are not UTF-8."""
     create(daemon, tmp_path, "o")
     cases = [
         ("dict.sh", 'echo "epoch 1"\n'
@@ -386,6 +387,7 @@ def test_worker_outcomes(daemon, tmp_path):
         ("nan.sh", 'echo nan\n'),
         ("lossless.sh", 'echo \'{"status": "ok", "acc": 1}\'\n'),
         ("crlf.sh", 'printf "0.75\\r\\n\\r\\n"\n'),
+        ("latin1.sh", 'printf \'{"loss": 2, "note": "caf\\351"}\\n\'\n'),
     ]
     for name, body in cases:
         r = run(daemon, "worker", "o", "--count", "1", "--",
@@ -420,6 +422,9 @@ def test_worker_outcomes(daemon, tmp_path):
     assert t["state"] == "fail" and t["result"]["acc"] == 1
     assert "loss" in t["result"]["error"]
     assert by["crlf.sh"]["state"] == "ok" and by["crlf.sh"]["loss"] == 0.75
+    # Bytes that are not UTF-8 would not travel: they become '?'.
+    t = by["latin1.sh"]
+    assert t["state"] == "ok" and t["result"] == {"note": "caf?"}
 
 
 def test_worker_keeps_bounded_tails(daemon, tmp_path):
@@ -459,7 +464,7 @@ def test_worker_sigint_stops_command_and_releases(daemon, tmp_path):
     cmd = script(tmp_path, "hang.sh",
                  'sleep 60 &\necho $$ $! > "%s.tmp"\nmv "%s.tmp" "%s"\n'
                  'wait\n' % (pidfile, pidfile, pidfile))
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         w = spawn(daemon, "worker", "int", "--", cmd)
         wait_for(pidfile.exists, what="the command to start")
         pids = [int(p) for p in pidfile.read_text().split()]
@@ -543,6 +548,12 @@ def test_worker_command_not_found(daemon, tmp_path):
     create(daemon, tmp_path, "nf")
     r = run(daemon, "worker", "nf", "--", str(tmp_path / "missing"))
     assert r.returncode == FAIL and "cannot run" in r.stderr
+    (t,) = trials(daemon, "nf")
+    assert t["state"] == "queued"
+    # A command a shell cannot find (status 127): stop, do not burn
+    # the study's trials.
+    r = run(daemon, "worker", "nf", "--", "sh", "-c", "no-such-cmd-here")
+    assert r.returncode == FAIL and "status 127" in r.stderr
     (t,) = trials(daemon, "nf")
     assert t["state"] == "queued"
     assert run(daemon, "worker", "nope", "--", "true").returncode == \
