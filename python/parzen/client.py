@@ -235,6 +235,9 @@ class Client:
                     # out of step, so start over on a new connection.
                     self._drop()
                     problem = e
+                except BaseException:
+                    self._drop()  # interrupted mid-reply: out of step
+                    raise
                 again = []
                 for k, i in enumerate(todo):
                     if k >= len(got):
@@ -289,12 +292,39 @@ class Client:
             if warned:
                 log.warning("parzen: reconnected to parzend at %s",
                             self.socket)
+        for i in range(n):
+            if resent[i] and isinstance(out[i], Error):
+                out[i] = self._recover(calls[i][0], calls[i][1], out[i])
         return list(zip(out, resent))
+
+    def _recover(self, method, params, err):
+        """The answer to a request that was sent twice (its first reply
+        was lost) and whose second copy failed because the first had
+        already acted; `err` itself when that is not what happened."""
+        params = params or {}
+        if err.code == WRONG_STATE and method == "trial.tell":
+            t = self.get_trial(params["trial"])
+            mine = t["state"] == params["status"] and (
+                params.get("attempt") is None or
+                t["attempt"] == params["attempt"]) and (
+                params["status"] != "ok" or t["loss"] == params.get("loss"))
+            return {"trial": t} if mine else err
+        if err.code == WRONG_STATE and method == "trial.release":
+            t = self.get_trial(params["trial"])
+            mine = params.get("attempt") is None or \
+                t["attempt"] > params["attempt"]
+            return {"trial": t} if mine else err
+        if err.code == NOT_FOUND and method == "study.delete":
+            return {"deleted": params["study"], "trials": None}
+        if err.code == CONFLICT and method == "study.create" and \
+                not params.get("exist_ok"):
+            return {"study": self.get_study(params["name"])}
+        return err
 
     def call(self, method, **params):
         """Call `method` and return its result; raise `Error` on an error
         reply."""
-        result, _ = self._roundtrip([(method, params)])[0]
+        result = self._roundtrip([(method, params)])[0][0]
         if isinstance(result, Error):
             raise result
         return result
@@ -304,16 +334,6 @@ class Client:
         Returns a list with each call's result, or its `Error` (not
         raised)."""
         return [r for r, _ in self._roundtrip(list(calls))]
-
-    def _call_resent_ok(self, method, params, code, recover):
-        """Call; if the first copy of a resent call already acted, the
-        second gets `code` and `recover()` gives the answer instead."""
-        result, resent = self._roundtrip([(method, params)])[0]
-        if isinstance(result, Error):
-            if resent and result.code == code:
-                return recover()
-            raise result
-        return result
 
     # --- one method per protocol method --------------------------------------
 
@@ -334,9 +354,7 @@ class Client:
             p["heartbeat_timeout"] = heartbeat_timeout
         if exist_ok:
             p["exist_ok"] = True
-        return self._call_resent_ok(
-            "study.create", p, CONFLICT,
-            lambda: {"study": self.get_study(name)})["study"]
+        return self.call("study.create", **p)["study"]
 
     def get_study(self, study):
         """study.get -> the study object."""
@@ -356,9 +374,7 @@ class Client:
 
     def delete_study(self, study):
         """study.delete -> {"deleted": name, "trials": n}."""
-        return self._call_resent_ok(
-            "study.delete", {"study": study}, NOT_FOUND,
-            lambda: {"deleted": study, "trials": None})
+        return self.call("study.delete", study=study)
 
     def best(self, study):
         """study.best -> the best ok trial, or None."""
@@ -384,9 +400,7 @@ class Client:
             p["result"] = result
         if attempt is not None:
             p["attempt"] = attempt
-        return self._call_resent_ok("trial.tell", p, WRONG_STATE,
-                                    lambda: {"trial": self.get_trial(trial)}
-                                    )["trial"]
+        return self.call("trial.tell", **p)["trial"]
 
     def heartbeat(self, trial, attempt=None):
         """trial.heartbeat -> {"id", "state", "attempt", "deadline"}."""
@@ -400,9 +414,7 @@ class Client:
         p = {"trial": trial}
         if attempt is not None:
             p["attempt"] = attempt
-        return self._call_resent_ok("trial.release", p, WRONG_STATE,
-                                    lambda: {"trial": self.get_trial(trial)}
-                                    )["trial"]
+        return self.call("trial.release", **p)["trial"]
 
     def enqueue(self, study, params):
         """trial.enqueue -> the queued trial."""

@@ -8,7 +8,11 @@ again with the same `Trials(study=...)` resumes where it stopped, and
 running it with a larger `max_evals` extends the search. The study itself
 is created without a `max_trials`, so `max_evals` may change between
 runs; each fmin stops asking for new trials once the study holds
-`max_evals` of them.
+`max_evals` of them, then waits for the ones still running elsewhere.
+Processes sharing a study pass `max_evals` to each ask (`max_trials`);
+a parzend that does not take it yet (python/DAEMON_REQUESTS.md) gets the
+count checked before each batch instead, and a trial numbered past
+`max_evals` is given back unrun.
 
 Speed comes from round trips: the tell of one trial and the ask of the
 next travel in one write; with random search, which does not depend on
@@ -90,6 +94,10 @@ def _open_study(trials, compiled, algo, config, seed):
                 raise
             study = c.create_study(**kw)
     trials._set_space_document(compiled.document)
+    if not trials.persistent:
+        # Only this Trials writes to its private study, and it records
+        # every reply: its views are complete without reading them back.
+        trials._loaded = True
     return study
 
 
@@ -112,14 +120,18 @@ class _Run:
         self.queue = collections.deque()    # asked, not yet run
         self.tells = []                     # told here, not yet sent
         self.full = self.total >= max_evals  # no new trials to ask for
-        self.ask_limit = True               # parzend takes ask's max_trials
+        # Whether parzend takes trial.ask's max_trials (None: not known
+        # yet). Without it, processes sharing a study check the count
+        # before asking, and give back a trial past max_evals.
+        self.ask_limit = None
+        self.shared = trials.persistent
         self.hb = Heartbeat(self.client.socket, heartbeat_interval(study))
 
     # --- talking to parzend ------------------------------------------------
 
     def _ask_call(self, slot):
         p = {"study": self.name, "worker": worker_name(slot)}
-        if self.ask_limit and self.max_evals < sys.maxsize:
+        if self.ask_limit is not False and self.max_evals < sys.maxsize:
             p["max_trials"] = self.max_evals
         return ("trial.ask", p)
 
@@ -141,11 +153,14 @@ class _Run:
         asks = replies[n_tells:]
         if asks and isinstance(asks[0], Error) and \
                 asks[0].code == INVALID_PARAMS and "max_trials" in \
-                (asks[0].path or asks[0].message) and self.ask_limit:
+                (asks[0].path or asks[0].message) and \
+                self.ask_limit is None:
             # parzend without the per-ask limit: ask again without it and
             # watch the trial numbers instead.
             self.ask_limit = False
             return self.exchange(n_ask)
+        if asks and self.ask_limit is None and self.max_evals < sys.maxsize:
+            self.ask_limit = True
         out = []
         for r in asks:
             if isinstance(r, Error):
@@ -197,7 +212,20 @@ class _Run:
                     continue
                 n = 1
             else:
-                n = max(1, min(self.batch, self.max_evals - self.total))
+                if self.shared and not self.ask_limit:
+                    # Others may be adding trials: look before asking.
+                    self.flush()
+                    counts = self.client.get_study(self.name)["counts"]
+                    self.total = max(self.total, counts["total"])
+                    if self.total >= self.max_evals:
+                        self.full = True
+                        continue
+                    # A quarter of what is left: two processes that saw
+                    # the same count together stay within it.
+                    n = max(1, min(self.batch,
+                                   (self.max_evals - self.total) // 4))
+                else:
+                    n = max(1, min(self.batch, self.max_evals - self.total))
             over = []
             for t, reason in self.exchange(n):
                 if t is None:
@@ -214,7 +242,6 @@ class _Run:
                 if self.total >= self.max_evals:
                     self.full = True
                 self.queue.append(t)
-                self.trials._update(t)
             if over:
                 self.give_back(over)
                 if not self.queue:
@@ -225,6 +252,7 @@ class _Run:
         """Run the next trial; returns the exception the objective raised
         (after recording the trial), or None."""
         t = self.queue.popleft()
+        self.trials._update(t)  # running, in the views
         self.hb.begin(t["id"], t["attempt"])
         exc = None
         try:

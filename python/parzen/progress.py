@@ -2,8 +2,10 @@
 
 On a terminal: one line redrawn in place at most ten times a second,
 
-     42%|########            | 42/100 [00:01<00:02, 35.1 trials/s, best loss: 0.7512]
+     42%|########            | 42/100 [00:01<00:02, 35.1 trials/s,
+         best loss: 0.7512]
 
+(one line on the screen), and after the last trial a newline.
 Otherwise (a log file, a pipe): a plain line every few seconds and one at
 the end, so logs stay readable.
 """

@@ -25,9 +25,6 @@ import numbers
 from .exceptions import BadSearchSpace, DuplicateLabel
 from .pyll import Expr, Fn, Param
 
-FLOAT_KINDS = frozenset(("uniform", "quniform", "loguniform", "qloguniform",
-                         "normal", "qnormal", "lognormal", "qlognormal",
-                         "uniformint"))
 INT_KINDS = frozenset(("randint", "choice", "pchoice"))
 
 
@@ -149,17 +146,6 @@ class Space:
         evaluate(self.space, {}, draw=draw)
         return used
 
-    def typed(self, label, value):
-        """A param value as hyperopt keeps it in vals/argmin: int for
-        choice, pchoice and randint; float for the rest."""
-        p = self.params.get(label)
-        if p is None or value is None:
-            return value
-        return int(value) if p.kind in INT_KINDS else float(value)
-
-    def labels(self):
-        return list(self.params)
-
 
 def compile_space(space):
     return Space(space)
@@ -229,12 +215,12 @@ def space_eval(space, hp_assignment):
     return evaluate(space, hp_assignment)
 
 
-def has_nodes(x):
-    """True when x holds a hyperparameter or function node."""
-    if isinstance(x, Expr):
-        return True
+def is_document(x):
+    """True when x is a space document already (JSON holding "$hp" or
+    "$fn" nodes) rather than a space built with `hp`."""
     if isinstance(x, dict):
-        return any(has_nodes(v) for v in x.values())
-    if isinstance(x, (list, tuple)):
-        return any(has_nodes(v) for v in x)
+        return "$hp" in x or "$fn" in x or any(is_document(v)
+                                               for v in x.values())
+    if isinstance(x, list):
+        return any(is_document(v) for v in x)
     return False

@@ -18,7 +18,6 @@ use of a persistent Trials) plus what this process did since.
 """
 import datetime
 import itertools
-import math
 import os
 
 from . import daemon as _daemon
@@ -87,6 +86,7 @@ class Trials:
         self._kinds = None      # label -> kind
         self._labels = None     # labels in document order
         self._loaded = False
+        self._pending_points = None  # generate_trials_to_calculate()
         self.attachments = {}
 
     # --- where the trials are -------------------------------------------
@@ -143,8 +143,14 @@ class Trials:
             self.refresh()
 
     def _update(self, trial):
-        """Record a trial object (from a reply, or made locally)."""
+        """Record a trial object from a reply, or made locally. A partial
+        one (trial.tell answers with a summary) updates the fields it
+        has."""
         n = trial["number"]
+        old = self._raw.get(n)
+        if old is not None and ("params" not in trial or
+                                "result" not in trial):
+            trial = dict(old, **trial)
         self._raw[n] = trial
         self._docs.pop(n, None)
         self._list = None
@@ -164,12 +170,14 @@ class Trials:
         else:
             stored = t.get("result")
             if state == "ok":
+                loss = t.get("loss")
+                loss = float(loss) if loss is not None else None
                 if isinstance(stored, dict):
                     result = decode(stored)
-                    result.setdefault("loss", t.get("loss"))
+                    result["loss"] = loss
                     result["status"] = STATUS_OK
                 else:
-                    result = {"loss": t.get("loss"), "status": STATUS_OK}
+                    result = {"loss": loss, "status": STATUS_OK}
             else:
                 result = decode(stored) if isinstance(stored, dict) else {}
                 if result.get("status") in (None, STATUS_OK):
@@ -279,19 +287,21 @@ class Trials:
     @property
     def best_trial(self):
         """The ok trial with the lowest loss (ties: the lower tid)."""
-        best = None
-        for t in self.trials:
-            r = t["result"]
-            if r.get("status") != STATUS_OK:
+        self._ensure_loaded()
+        best_n, best_loss = None, None
+        for n, t in self._raw.items():
+            loss = t.get("loss")
+            if t["state"] != "ok" or loss is None or loss != loss:
                 continue
-            loss = r.get("loss")
-            if loss is None or (isinstance(loss, float) and math.isnan(loss)):
-                continue
-            if best is None or float(loss) < float(best["result"]["loss"]):
-                best = t
-        if best is None:
+            if best_n is None or loss < best_loss or \
+                    (loss == best_loss and n < best_n):
+                best_n, best_loss = n, loss
+        if best_n is None:
             raise AllTrialsFailed
-        return best
+        d = self._docs.get(best_n)
+        if d is None:
+            d = self._docs[best_n] = self._doc(self._raw[best_n])
+        return d
 
     @property
     def argmin(self):

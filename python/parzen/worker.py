@@ -22,9 +22,10 @@ import socket as _socket
 import threading
 import time
 
+from . import daemon as _daemon
 from .client import WRONG_STATE, Client, Error
 from .results import exception_result, interpret
-from .space import compile_space
+from .space import compile_space, is_document
 
 log = logging.getLogger("parzen")
 
@@ -221,11 +222,13 @@ def worker(study, fn, space=None, algo=None, seed=None, max_trials=None,
 
     fn: called as fn(point) (or fn(point, trial) with pass_trial), returns
         a loss or a hyperopt result dict.
-    space: a space built with `hp` (or a space document). When given, the
-        study is created if missing (with algo, seed, max_trials, config,
-        heartbeat_timeout; an existing study must match) and fn gets the
-        point evaluated in Python, so objects in the space arrive as they
-        are; without it the study must exist and fn gets parzend's point.
+    space: a space built with `hp`, or a space document (JSON with "$hp"
+        nodes). When given, the study is created if missing (with algo,
+        seed, max_trials, config, heartbeat_timeout; an existing study
+        must match). With an `hp` space fn gets the point evaluated in
+        Python, so objects in the space arrive as they are; otherwise
+        (a document, or no space: the study must exist) fn gets
+        parzend's point.
     socket, client: where parzend is (default: $PARZEN_SOCKET or the
         default socket; with a space, parzend is started there if nothing
         listens).
@@ -235,16 +238,18 @@ def worker(study, fn, space=None, algo=None, seed=None, max_trials=None,
         workers are still running, wait (they may be given back) instead
         of returning. A paused study is always waited for.
     """
-    from . import daemon as _daemon
-
     if client is None:
         if space is not None:
             socket = _daemon.ensure_default(socket)
         client = Client(socket)
     compiled = None
     if space is not None:
-        compiled = compile_space(space)
-        client.create_study(study, compiled.document, algo=algo, seed=seed,
+        if is_document(space):
+            document = space
+        else:
+            compiled = compile_space(space)
+            document = compiled.document
+        client.create_study(study, document, algo=algo, seed=seed,
                             max_trials=max_trials, config=config,
                             heartbeat_timeout=heartbeat_timeout,
                             exist_ok=True)

@@ -1,6 +1,5 @@
 """Persistent studies: an fmin killed midway resumes when run again, and
 two processes with the same Trials(study=...) share one search."""
-import json
 import subprocess
 import sys
 

@@ -2,8 +2,6 @@
 documents them, and the daemon's points agreeing with Python's."""
 import functools
 import json
-import math
-import os
 
 import pytest
 
@@ -156,7 +154,7 @@ def test_reused_node_and_local_functions(pzd):
                                           "<python ref x>", 2]
     assert compiled.document['half'][0] == "<python fn halve>"
     points = []
-    fmin(points.append and (lambda p: points.append(p) or p['x']), space,
+    fmin(lambda p: points.append(p) or p['x'], space,
          algo=rand.suggest, max_evals=20, show_progressbar=False)
     for p in points:
         assert p['twice'] == 2 * p['x'] and p['half'] == p['x'] / 2
@@ -230,5 +228,3 @@ def test_math_of_uniformint_is_uniform():
          show_progressbar=False)
     assert set(counts) == {1, 2, 3}
     assert all(abs(v - 200) < 60 for v in counts.values())
-    assert math.isclose(sum(counts.values()), 600)
-    assert os.path.exists  # keep the import set small and honest

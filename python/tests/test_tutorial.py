@@ -2,7 +2,6 @@
 changed from hyperopt to parzen."""
 import math
 import os
-import pickle  # noqa: F401  (the fourth example unpickles)
 
 import pytest
 

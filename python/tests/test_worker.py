@@ -61,6 +61,12 @@ def test_worker_without_space_gets_parzends_point(pzd):
     assert worker("doc", lambda p: got.append(p) or p["a"],
                   client=pzd.client(), max_evals=3) == 3
     assert len(got) == 3 and all(p["k"] == 3 for p in got)
+    # A space document works as the space too.
+    doc = {"b": {"$hp": "randint", "label": "b", "high": 4}}
+    got = []
+    assert worker("doc2", lambda p: got.append(p) or p["b"], space=doc,
+                  max_trials=4, client=pzd.client()) == 4
+    assert all(p["b"] in range(4) for p in got)
 
 
 def test_heartbeats_keep_a_long_trial(pzd):

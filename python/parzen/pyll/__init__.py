@@ -230,4 +230,6 @@ def as_apply(obj):
     return obj
 
 
-__all__ = ["Expr", "Param", "Fn", "scope", "as_apply"]
+from . import stochastic  # noqa: E402  (hyperopt.pyll.stochastic.sample)
+
+__all__ = ["Expr", "Param", "Fn", "scope", "as_apply", "stochastic"]
