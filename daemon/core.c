@@ -840,6 +840,13 @@ static int new_trial(struct pz_core *core, struct pz_study *s,
 int pz_core_ask(struct pz_core *core, struct pz_study *s, const char *worker,
                 int64_t *number, const char **reason, struct pz_error *err)
 {
+	return pz_core_ask_capped(core, s, worker, 0, number, reason, err);
+}
+
+int pz_core_ask_capped(struct pz_core *core, struct pz_study *s,
+                       const char *worker, int64_t cap, int64_t *number,
+                       const char **reason, struct pz_error *err)
+{
 	double *values;
 	uint32_t n;
 	int rc;
@@ -860,15 +867,13 @@ int pz_core_ask(struct pz_core *core, struct pz_study *s, const char *worker,
 		*reason = "paused";
 		return 0;
 	}
-	if (s->n_queued > 0) {
+	if (s->max_trials > 0 && (cap <= 0 || s->max_trials < cap))
+		cap = s->max_trials;
+	if (s->n_queued > 0 && (cap <= 0 || (int64_t)s->queued[0] < cap)) {
 		n = s->queued[0];
 		if ((rc = hand_out(core, s, n, worker, err)) != 0)
 			return rc;
 		*number = n;
-		return 0;
-	}
-	if (s->max_trials > 0 && (int64_t)s->n_trials >= s->max_trials) {
-		*reason = "max_trials";
 		return 0;
 	}
 	values = malloc((size_t)(s->space->n_params + 1) * sizeof(double));
@@ -880,7 +885,7 @@ int pz_core_ask(struct pz_core *core, struct pz_study *s, const char *worker,
 	for (;;) {
 		int failed = 0;
 
-		if (s->max_trials > 0 && (int64_t)s->n_trials >= s->max_trials) {
+		if (cap > 0 && (int64_t)s->n_trials >= cap) {
 			*reason = "max_trials";
 			break;
 		}

@@ -137,6 +137,14 @@ int pz_core_delete(struct pz_core *core, struct pz_study *s, size_t *n_trials,
  */
 int pz_core_ask(struct pz_core *core, struct pz_study *s, const char *worker,
                 int64_t *number, const char **reason, struct pz_error *err);
+/*
+ * The same, handing out (and creating) only trials numbered below `cap`
+ * (> 0) as well as below the study's max_trials: processes that share a
+ * study and each count to the same total stop exactly there.
+ */
+int pz_core_ask_capped(struct pz_core *core, struct pz_study *s,
+                       const char *worker, int64_t cap, int64_t *number,
+                       const char **reason, struct pz_error *err);
 
 /* attempt < 0: not given. result_text may be NULL. */
 int pz_core_tell(struct pz_core *core, struct pz_study *s, uint32_t number,

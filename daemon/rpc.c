@@ -404,15 +404,17 @@ static int trial_ask(struct pz_rpc *rpc, const cJSON *params, cJSON **result,
 	struct pz_error err = {0};
 	struct pz_study *s;
 	const char *worker, *reason;
-	int64_t number;
+	int64_t number, cap = 0;
 	int rc;
 
 	if (get_study(rpc, params, &s, e) != 0 ||
-	    get_string(params, "worker", 0, &worker, e) != 0)
+	    get_string(params, "worker", 0, &worker, e) != 0 ||
+	    get_int(params, "max_trials", 0, 1, 4294967294.0, &cap, e) != 0)
 		return -1;
 	if (worker != NULL && (strlen(worker) == 0 || strlen(worker) > 200))
 		return wrong(e, "worker", "a string of 1 to 200 bytes");
-	rc = pz_core_ask(rpc->core, s, worker, &number, &reason, &err);
+	rc = pz_core_ask_capped(rpc->core, s, worker, cap, &number, &reason,
+	                        &err);
 	if (rc != 0)
 		return from_core(e, rc, &err, PZ_RPC_INVALID_SPACE);
 	if (number < 0) {
@@ -682,7 +684,7 @@ static const struct method methods[] = {
 	{"study.list", study_list, ""},
 	{"study.pause", study_pause, "study"},
 	{"study.resume", study_resume, "study"},
-	{"trial.ask", trial_ask, "study,worker"},
+	{"trial.ask", trial_ask, "study,worker,max_trials"},
 	{"trial.enqueue", trial_enqueue, "study,params"},
 	{"trial.get", trial_get, "trial"},
 	{"trial.heartbeat", trial_heartbeat, "trial,attempt"},

@@ -49,8 +49,8 @@ void pz_scale_init(struct pz_scale *s, enum pz_scale_kind kind, double lo,
 		s->b = p0 + s->a / 2;
 		return;
 	}
-	if (!isfinite(lo) || !isfinite(hi) || (kind == PZ_SCALE_LOG &&
-	                                       (lo <= 0 || hi <= 0))) {
+	if (!isfinite(lo) || !isfinite(hi) ||
+	    (kind == PZ_SCALE_LOG && (lo <= 0 || hi <= 0))) {
 		lo = kind == PZ_SCALE_LOG ? 0.1 : 0;
 		hi = 1;
 	}
@@ -108,30 +108,41 @@ void pz_scale_pad(struct pz_scale *s, double frac)
 
 /* --- ticks -------------------------------------------------------------- */
 
-/* The 1-2-5 step nearest to span / n (DURATION: also 15s, 30s, 15m...). */
+/*
+ * The 1-2-5 step that gives about n ticks over `span` (d3's rule);
+ * DURATION steps are also 15 s, 30 s, 15 min, ... and whole days.
+ */
 static double nice_step(double span, int n, enum pz_tick_format fmt)
 {
-	static const double dur[] = { 1, 2, 5, 10, 15, 30, 60, 120, 300, 600,
-	                              900, 1800, 3600, 7200, 10800, 21600,
-	                              43200, 86400 };
+	static const double dur[] = { 1,    2,    5,     10,    15,    30,
+		                      60,   120,  300,   600,   900,   1800,
+		                      3600, 7200, 10800, 21600, 43200, 86400 };
 	double raw = span / (n > 1 ? n : 1), p, m;
 
-	if (fmt == PZ_TICK_DURATION && raw >= 1 && raw <= 86400) {
+	if (fmt == PZ_TICK_DURATION && raw >= 1) {
+		if (raw > 86400)
+			return 86400 *
+			       nice_step(raw / 86400, 1, PZ_TICK_NUMBER);
 		for (size_t i = 0; i < sizeof(dur) / sizeof(dur[0]); i++)
 			if (dur[i] >= raw)
 				return dur[i];
 	}
 	p = pow(10, floor(log10(raw)));
 	m = raw / p;
-	return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
+	return (m >= 7.07 ? 10 : m >= 3.16 ? 5 : m >= 1.41 ? 2 : 1) * p;
 }
 
+/* Ticks at multiples of a nice step, and of `q` when q > 0. */
 static int linear_ticks(double lo, double hi, int max, enum pz_tick_format fmt,
-                        double *t)
+                        double q, double *t)
 {
 	double step = nice_step(hi - lo, max, fmt);
 	int n = 0;
 
+	if (q > 0 && step < q)
+		step = q;
+	else if (q > 0)
+		step = q * round(step / q);
 	for (double k = ceil(lo / step - 1e-9); n < MAX_TICKS; k++) {
 		double v = k * step;
 
@@ -144,37 +155,42 @@ static int linear_ticks(double lo, double hi, int max, enum pz_tick_format fmt,
 
 static int log_ticks(double lo, double hi, int max, double *t)
 {
-	double d0 = floor(log10(lo) + 1e-9), d1 = ceil(log10(hi) - 1e-9);
-	int decades = (int)(d1 - d0), every, n = 0;
-	static const double mult[] = { 1, 2, 5 };
-	int n_mult = decades <= 2 ? 3 : 1;
+	double first = ceil(log10(lo) - 1e-9), last = floor(log10(hi) + 1e-9);
+	int decades = (int)(last - first) + 1, every, n = 0;
 
 	every = decades > max ? (decades + max - 1) / max : 1;
-	for (double d = d0; d <= d1 && n < MAX_TICKS - 3; d++) {
-		if ((long)(d - d0) % every != 0)
-			continue;
-		for (int m = 0; m < n_mult; m++) {
-			double v = mult[m] * pow(10, d);
+	if (decades <= 2) {
+		/* Few decades: 1, 2 and 5 times each power of ten. */
+		for (double d = first - 1; d <= last && n < MAX_TICKS - 3; d++)
+			for (int m = 1; m <= 5; m += m == 1 ? 1 : 3) {
+				double v = m * pow(10, d);
 
-			if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9))
-				t[n++] = v;
-		}
+				if (v >= lo * (1 - 1e-9) &&
+				    v <= hi * (1 + 1e-9))
+					t[n++] = v;
+			}
+	} else {
+		for (double d = first; d <= last && n < MAX_TICKS; d += every)
+			t[n++] = pow(10, d);
 	}
 	/* Less than a decade shows too few marks: fall back to evenly
 	 * spaced values (still placed on the log scale). */
 	if (n < 3)
-		n = linear_ticks(lo, hi, max < 5 ? max : 5, PZ_TICK_NUMBER, t);
+		n = linear_ticks(lo, hi, max < 5 ? max : 5, PZ_TICK_NUMBER, 0,
+		                 t);
 	return n;
 }
 
 static void put_duration(struct pz_buf *b, double s)
 {
 	long v = lround(s);
-	const char *sign = v < 0 ? "-" : "";
+	const char *sign = s < 0 ? "-" : "";
 
 	if (v < 0)
 		v = -v;
-	if (v == 0)
+	if (s != 0 && fabs(s) < 60 && fabs(s - round(s)) > 1e-9)
+		pz_buf_printf(b, "%s%.3gs", sign, fabs(s));
+	else if (v == 0)
 		pz_buf_puts(b, "0");
 	else if (v < 60)
 		pz_buf_printf(b, "%s%lds", sign, v);
@@ -182,20 +198,26 @@ static void put_duration(struct pz_buf *b, double s)
 		pz_buf_printf(b, "%s%ldm", sign, v / 60);
 	else if (v < 3600)
 		pz_buf_printf(b, "%s%ldm%02lds", sign, v / 60, v % 60);
-	else if (v % 3600 == 0)
+	else if (v < 86400 && v % 3600 == 0)
 		pz_buf_printf(b, "%s%ldh", sign, v / 3600);
-	else
+	else if (v < 86400)
 		pz_buf_printf(b, "%s%ldh%02ldm", sign, v / 3600, v % 3600 / 60);
+	else if (v % 86400 == 0)
+		pz_buf_printf(b, "%s%ldd", sign, v / 86400);
+	else
+		pz_buf_printf(b, "%s%ldd%02ldh", sign, v / 86400,
+		              v % 86400 / 3600);
 }
 
-/* A tick label: decades of a log scale as 1e-5 .. 1e5 beyond 4 digits. */
-static void put_tick(struct pz_buf *b, double v, enum pz_tick_format fmt)
+/* A tick label; on a log scale, powers of ten beyond 4 digits as 1e-5. */
+static void put_tick(struct pz_buf *b, double v, enum pz_tick_format fmt,
+                     int log)
 {
 	double e = log10(fabs(v));
 
 	if (fmt == PZ_TICK_DURATION)
 		put_duration(b, v);
-	else if (v != 0 && fabs(e - round(e)) < 1e-9 && fabs(e) >= 4)
+	else if (log && fabs(e - round(e)) < 1e-9 && fabs(e) >= 4)
 		pz_buf_printf(b, "1e%d", (int)round(e));
 	else
 		pz_buf_num(b, v, 6);
@@ -205,8 +227,9 @@ static void put_tick(struct pz_buf *b, double v, enum pz_tick_format fmt)
 
 static const char *scale_name(enum pz_scale_kind k)
 {
-	return k == PZ_SCALE_LOG ? "log" : k == PZ_SCALE_BAND ? "band"
-	                                                      : "linear";
+	return k == PZ_SCALE_LOG    ? "log"
+	       : k == PZ_SCALE_BAND ? "band"
+	                            : "linear";
 }
 
 /* Write `s` cut to `max` characters (UTF-8 aware), escaped. */
@@ -240,33 +263,33 @@ static void put_cut(struct pz_buf *b, const char *s, size_t max)
 static void band_labels(struct pz_buf *b, const struct pz_axis *a)
 {
 	const struct pz_scale *s = a->scale;
-	int n = (int)s->hi;
+	int n = (int)s->hi, x = a->dir == 'x';
 	double w = pz_scale_band(s);
-	size_t fit = (size_t)(w / 6.5);
-	int rotate = fit < 4;
+	size_t fit = x ? (size_t)(w / 6.5) : 6;
+	int rotate = x && fit < 4;
 
 	if (rotate)
-		fit = 16;
+		fit = 10;
 	for (int i = 0; i < n; i++) {
-		double x = pz_scale_map(s, i);
+		double p = pz_scale_map(s, i);
 		const char *name = a->names ? a->names[i] : "";
 
 		pz_buf_puts(b, "<text class=\"tick\" x=\"");
-		pz_buf_coord(b, x);
+		pz_buf_coord(b, x ? p : a->at - 5);
 		pz_buf_puts(b, "\" y=\"");
-		pz_buf_coord(b, a->at + 14);
+		pz_buf_coord(b, x ? a->at + 14 : p + 3.5);
 		if (rotate) {
-			pz_buf_puts(b, "\" text-anchor=\"end\" transform=\"rotate(-35 ");
-			pz_buf_coord(b, x);
+			pz_buf_puts(b, "\" text-anchor=\"end\" "
+			               "transform=\"rotate(-35 ");
+			pz_buf_coord(b, p);
 			pz_buf_puts(b, " ");
 			pz_buf_coord(b, a->at + 14);
 			pz_buf_puts(b, ")");
 		} else {
-			pz_buf_puts(b, "\" text-anchor=\"middle");
+			pz_buf_puts(b, x ? "\" text-anchor=\"middle"
+			                 : "\" text-anchor=\"end");
 		}
-		pz_buf_puts(b, "\" data-option=\"");
-		pz_buf_printf(b, "%d", i);
-		pz_buf_puts(b, "\" data-name=\"");
+		pz_buf_printf(b, "\" data-option=\"%d\" data-name=\"", i);
 		pz_buf_text(b, name);
 		pz_buf_puts(b, "\"><title>");
 		pz_buf_text(b, name);
@@ -284,8 +307,10 @@ void pz_chart_axis(struct pz_buf *b, const struct pz_axis *a)
 	double pmin = s->p0 < s->p1 ? s->p0 : s->p1;
 	double pmax = s->p0 < s->p1 ? s->p1 : s->p0;
 
-	pz_buf_printf(b, "<g class=\"axis\" data-axis=\"%c\" data-scale=\"%s\" "
-	              "data-domain=\"", a->dir, scale_name(s->kind));
+	pz_buf_printf(b,
+	              "<g class=\"axis\" data-axis=\"%c\" data-scale=\"%s\" "
+	              "data-domain=\"",
+	              a->dir, scale_name(s->kind));
 	pz_buf_num(b, s->lo, 17);
 	pz_buf_puts(b, " ");
 	pz_buf_num(b, s->hi, 17);
@@ -298,7 +323,8 @@ void pz_chart_axis(struct pz_buf *b, const struct pz_axis *a)
 	if (s->kind == PZ_SCALE_LOG)
 		n = log_ticks(s->lo, s->hi, a->max_ticks, t);
 	else if (s->kind == PZ_SCALE_LINEAR)
-		n = linear_ticks(s->lo, s->hi, a->max_ticks, a->format, t);
+		n = linear_ticks(s->lo, s->hi, a->max_ticks, a->format, a->step,
+		                 t);
 
 	/* Grid lines first, one path. */
 	if (a->grid > 0 && n > 0) {
@@ -335,7 +361,7 @@ void pz_chart_axis(struct pz_buf *b, const struct pz_axis *a)
 		                 : "\" text-anchor=\"end\" data-value=\"");
 		pz_buf_num(b, t[i], 17);
 		pz_buf_puts(b, "\">");
-		put_tick(b, t[i], a->format);
+		put_tick(b, t[i], a->format, s->kind == PZ_SCALE_LOG);
 		pz_buf_puts(b, "</text>");
 	}
 	if (s->kind == PZ_SCALE_BAND)
@@ -345,13 +371,15 @@ void pz_chart_axis(struct pz_buf *b, const struct pz_axis *a)
 		double mid = (pmin + pmax) / 2;
 
 		if (x) {
-			pz_buf_puts(b, "<text class=\"atitle\" text-anchor=\"middle\" x=\"");
+			pz_buf_puts(b, "<text class=\"atitle\" "
+			               "text-anchor=\"middle\" x=\"");
 			pz_buf_coord(b, mid);
 			pz_buf_puts(b, "\" y=\"");
 			pz_buf_coord(b, a->at + 30);
 			pz_buf_puts(b, "\">");
 		} else {
-			pz_buf_puts(b, "<text class=\"atitle\" text-anchor=\"middle\" "
+			pz_buf_puts(b, "<text class=\"atitle\" "
+			               "text-anchor=\"middle\" "
 			               "transform=\"translate(");
 			pz_buf_coord(b, a->at - 40);
 			pz_buf_puts(b, " ");
@@ -369,9 +397,11 @@ void pz_chart_axis(struct pz_buf *b, const struct pz_axis *a)
 void pz_chart_colour(double t, char out[8])
 {
 	static const unsigned char stops[9][3] = {
-		{ 0x44, 0x01, 0x54 }, { 0x47, 0x2d, 0x7b }, { 0x3b, 0x52, 0x8b },
-		{ 0x2c, 0x72, 0x8e }, { 0x21, 0x91, 0x8c }, { 0x28, 0xae, 0x80 },
-		{ 0x5e, 0xc9, 0x62 }, { 0xad, 0xdc, 0x30 }, { 0xfd, 0xe7, 0x25 },
+		{ 0x44, 0x01, 0x54 }, { 0x47, 0x2d, 0x7b },
+		{ 0x3b, 0x52, 0x8b }, { 0x2c, 0x72, 0x8e },
+		{ 0x21, 0x91, 0x8c }, { 0x28, 0xae, 0x80 },
+		{ 0x5e, 0xc9, 0x62 }, { 0xad, 0xdc, 0x30 },
+		{ 0xfd, 0xe7, 0x25 },
 	};
 	double f;
 	int i, c[3];
@@ -386,8 +416,8 @@ void pz_chart_colour(double t, char out[8])
 		i = 7;
 	f -= i;
 	for (int k = 0; k < 3; k++)
-		c[k] = (int)lround(stops[i][k] + f * (stops[i + 1][k] -
-		                                      stops[i][k]));
+		c[k] = (int)lround(stops[i][k] +
+		                   f * (stops[i + 1][k] - stops[i][k]));
 	snprintf(out, 8, "#%02x%02x%02x", c[0], c[1], c[2]);
 }
 
@@ -440,7 +470,8 @@ void pz_chart_best(struct pz_buf *b, double x, double y, int64_t trial,
 	pz_buf_coord(b, x);
 	pz_buf_puts(b, "\" cy=\"");
 	pz_buf_coord(b, y);
-	pz_buf_printf(b, "\" data-trial=\"%lld\" data-loss=\"", (long long)trial);
+	pz_buf_printf(b, "\" data-trial=\"%lld\" data-loss=\"",
+	              (long long)trial);
 	pz_buf_num(b, loss, 17);
 	pz_buf_puts(b, "\"/>");
 }
@@ -455,8 +486,9 @@ static void put_point(struct pz_buf *b, const struct pz_layer *l,
 		pz_buf_coord(b, p->y - 2.5);
 		pz_buf_puts(b, "l5 5m0-5l-5 5");
 	} else {
-		pz_buf_puts(b, l->marker == PZ_MARK_RING ? "<circle r=\"3\" cx=\""
-		                                         : "<circle r=\"2.6\" cx=\"");
+		pz_buf_puts(b, l->marker == PZ_MARK_RING
+		                       ? "<circle r=\"3\" cx=\""
+		                       : "<circle r=\"2.6\" cx=\"");
 		pz_buf_coord(b, p->x);
 		pz_buf_puts(b, "\" cy=\"");
 		pz_buf_coord(b, p->y);
@@ -494,8 +526,8 @@ static int cmp_worst_first(const void *pa, const void *pb)
 
 struct cell {
 	uint32_t count;
-	float shade;        /* lowest shade in the cell */
-	int level;          /* the shade it is drawn in */
+	float shade; /* sum of the points' shades */
+	int level;   /* the shade it is drawn in */
 };
 
 static void open_shade(struct pz_buf *b, const struct pz_layer *l, int lev)
@@ -532,8 +564,7 @@ static void put_bins(struct pz_buf *b, const struct pz_layer *l,
 		cx = cx < 0 ? 0 : cx >= nx ? nx - 1 : cx;
 		cy = cy < 0 ? 0 : cy >= ny ? ny - 1 : cy;
 		e = &cells[(size_t)cy * (size_t)nx + (size_t)cx];
-		if (e->count == 0 || pts[i].shade < e->shade)
-			e->shade = pts[i].shade;
+		e->shade += pts[i].shade;
 		if (++e->count > max)
 			max = e->count;
 	}
@@ -545,10 +576,11 @@ static void put_bins(struct pz_buf *b, const struct pz_layer *l,
 		if (e->count == 0)
 			continue;
 		if (l->coloured)
-			lev = (int)(e->shade * N_COLOURS);
+			lev = (int)(e->shade / (float)e->count * N_COLOURS);
 		else
 			lev = (int)ceil(log((double)e->count + 1) /
-			                log((double)max + 1) * N_SHADES) - 1;
+			                log((double)max + 1) * N_SHADES) -
+			      1;
 		e->level = lev < 0 ? 0 : lev >= levels ? levels - 1 : lev;
 	}
 	/* One path per shade; a run of cells of one shade along a row is
@@ -557,12 +589,14 @@ static void put_bins(struct pz_buf *b, const struct pz_layer *l,
 		int opened = 0;
 
 		for (int cy = 0; cy < ny; cy++) {
-			const struct cell *row = &cells[(size_t)cy * (size_t)nx];
+			const struct cell *row =
+				&cells[(size_t)cy * (size_t)nx];
 
 			for (int cx = 0; cx < nx;) {
 				int end = cx;
 
-				if (row[cx].count == 0 || row[cx].level != lev) {
+				if (row[cx].count == 0 ||
+				    row[cx].level != lev) {
 					cx++;
 					continue;
 				}
@@ -627,7 +661,8 @@ void pz_chart_points(struct pz_buf *b, const struct pz_layer *l,
 	int binned = n > l->direct_max;
 
 	if (binned) {
-		best = malloc((l->keep_best ? l->keep_best : 1) * sizeof(*best));
+		best = malloc((l->keep_best ? l->keep_best : 1) *
+		              sizeof(*best));
 		if (best == NULL) {
 			b->failed = 1;
 			return;
@@ -636,9 +671,10 @@ void pz_chart_points(struct pz_buf *b, const struct pz_layer *l,
 	} else {
 		qsort(pts, n, sizeof(*pts), cmp_worst_first);
 	}
-	pz_buf_printf(b, "<g class=\"pts %s\" data-n=\"%zu\" data-drawn=\"%zu\" "
-	              "data-mode=\"%s\">", l->cls, n, drawn,
-	              binned ? "bins" : "points");
+	pz_buf_printf(b,
+	              "<g class=\"pts %s\" data-n=\"%zu\" data-drawn=\"%zu\" "
+	              "data-mode=\"%s\">",
+	              l->cls, n, drawn, binned ? "bins" : "points");
 	if (binned) {
 		put_bins(b, l, pts, n);
 		/* The best on top of the bins, the very best topmost. */

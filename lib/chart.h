@@ -19,15 +19,15 @@
 
 enum pz_scale_kind {
 	PZ_SCALE_LINEAR,
-	PZ_SCALE_LOG,       /* domain > 0, mapped by log10 */
-	PZ_SCALE_BAND,      /* n bands; value i maps to the centre of band i */
+	PZ_SCALE_LOG,  /* domain > 0, mapped by log10 */
+	PZ_SCALE_BAND, /* n bands; value i maps to the centre of band i */
 };
 
 struct pz_scale {
 	enum pz_scale_kind kind;
-	double lo, hi;      /* domain (BAND: 0 and the number of bands) */
-	double p0, p1;      /* the pixels lo and hi map to */
-	double a, b;        /* pixel = a * t + b, t = value or log10(value) */
+	double lo, hi; /* domain (BAND: 0 and the number of bands) */
+	double p0, p1; /* the pixels lo and hi map to */
+	double a, b;   /* pixel = a * t + b, t = value or log10(value) */
 };
 
 /*
@@ -53,18 +53,20 @@ void pz_scale_pad(struct pz_scale *s, double frac);
 /* How tick labels are written. */
 enum pz_tick_format {
 	PZ_TICK_NUMBER,
-	PZ_TICK_DURATION,   /* seconds as 0, 45s, 3m, 1h20m */
+	PZ_TICK_DURATION, /* seconds as 0, 45s, 3m, 1h20m */
 };
 
 struct pz_axis {
 	const struct pz_scale *scale;
-	char dir;                  /* 'x': horizontal at y = at; 'y': vertical
-	                              at x = at */
+	/* 'x': a horizontal axis at y = at; 'y': a vertical one at x = at */
+	char dir;
 	double at;
-	double grid;               /* grid lines this long across the plot */
-	const char *title;         /* NULL: none */
-	const char *const *names;  /* BAND: the band names */
+	double grid;              /* grid lines this long across the plot */
+	const char *title;        /* NULL: none */
+	const char *const *names; /* BAND: the band names */
 	int max_ticks;
+	double step;              /* LINEAR: ticks on multiples of this
+	                             (0: any) */
 	enum pz_tick_format format;
 };
 
@@ -77,11 +79,11 @@ void pz_chart_axis(struct pz_buf *b, const struct pz_axis *a);
 
 /* One point of a layer: where it goes and what it stands for. */
 struct pz_point {
-	float x, y;         /* pixels */
-	float shade;        /* colour key in [0, 1] (coloured layers) */
-	int64_t trial;      /* trial number */
-	double loss;        /* NAN unless the trial finished ok */
-	double value;       /* shown as data-x; NAN: no data-x */
+	float x, y;    /* pixels */
+	float shade;   /* colour key in [0, 1] (coloured layers) */
+	int64_t trial; /* trial number */
+	double loss;   /* NAN unless the trial finished ok */
+	double value;  /* shown as data-x; NAN: no data-x */
 };
 
 enum pz_marker {
@@ -91,15 +93,15 @@ enum pz_marker {
 };
 
 struct pz_layer {
-	const char *cls;           /* CSS class: "ok", "fail", "run" */
+	const char *cls;          /* CSS class: "ok", "fail", "run", "shade" */
 	enum pz_marker marker;
-	int coloured;              /* fill from `shade` by the colour map */
-	const char *const *names;  /* value is an option index: data-x shows
-	                              names[value] */
-	size_t direct_max;         /* up to this many, every point is drawn */
-	double cell;               /* beyond: bins of cell x cell pixels */
-	size_t keep_best;          /* ... and the lowest losses still as points */
-	double x0, y0, x1, y1;     /* plot area the bins cover */
+	int coloured;             /* fill from `shade` by the colour map */
+	const char *const *names; /* values are option indices: data-x shows
+	                             names[value] (NULL: numbers) */
+	size_t direct_max;        /* up to this many, every point is drawn */
+	double cell;              /* beyond: bins of cell x cell pixels */
+	size_t keep_best;         /* ... and the lowest losses as points */
+	double x0, y0, x1, y1;    /* plot area the bins cover */
 };
 
 /*
@@ -108,7 +110,7 @@ struct pz_layer {
  * direct_max points each becomes an element with data-trial (and
  * data-loss, data-x). With more, points are binned into cells: a cell is
  * a square whose opacity grows with its count (coloured layers: whose
- * colour is that of its lowest loss), one <path> per shade, and the
+ * colour is the mean of its points' shades), one <path> per shade, and the
  * keep_best points of lowest loss are drawn on top as points. Never
  * fails; an allocation failure marks `b` failed.
  */

@@ -54,7 +54,8 @@ int pz_client_default_socket(char *buf, size_t len)
 	           env[0] != '\0') {
 		n = snprintf(buf, len, "%s/parzen/parzend.sock", env);
 	} else {
-		n = snprintf(buf, len, "/run/user/%u/parzen/parzend.sock",
+		/* parzend's own fallback without XDG_RUNTIME_DIR. */
+		n = snprintf(buf, len, "/tmp/parzen-%u/parzend.sock",
 		             (unsigned)getuid());
 	}
 	return n >= 0 && (size_t)n < len ? 0 : PZ_ERANGE;

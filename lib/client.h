@@ -50,7 +50,8 @@ struct pz_client;
 /*
  * Write the default socket path into buf: $PARZEN_SOCKET if set and not
  * empty, else $XDG_RUNTIME_DIR/parzen/parzend.sock, else
- * /run/user/<uid>/parzen/parzend.sock. Returns PZ_ERANGE when it does not
+ * /tmp/parzen-<uid>/parzend.sock (where parzend listens by default then).
+ * Returns PZ_ERANGE when it does not
  * fit in `len` bytes (buf then holds a truncated string).
  */
 int pz_client_default_socket(char *buf, size_t len);

@@ -102,7 +102,8 @@ static double score(const struct pair *p, size_t n, int categorical,
 
 		if (categorical) {
 			g = p[i].key >= 0 && p[i].key < GROUPS_MAX - 1
-			            ? (size_t)p[i].key : GROUPS_MAX - 1;
+			            ? (size_t)p[i].key
+			            : GROUPS_MAX - 1;
 		} else {
 			while (g < n_cut && p[i].key > cut[g])
 				g++;
@@ -132,8 +133,8 @@ static double score(const struct pair *p, size_t n, int categorical,
  * rows where `x` is not NAN their rank among those rows: out[m] = (x,
  * rank). Returns m.
  */
-static size_t rank_subset(const struct pair *by_loss, size_t n,
-                          const double *x, size_t stride, struct pair *out)
+static size_t rank_subset(const struct pair *by_loss, size_t n, const double *x,
+                          size_t stride, struct pair *out)
 {
 	size_t m = 0, i, j;
 

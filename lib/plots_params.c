@@ -30,9 +30,10 @@ static void panel_open(struct pz_buf *b, const struct pz_rdata *d, int l,
 
 	pz_buf_puts(b, "<g class=\"panel\" data-label=\"");
 	pz_buf_text(b, p->label);
-	pz_buf_printf(b, "\" data-kind=\"%s\" data-rank=\"%d\" "
-	              "transform=\"translate(", pz_hp_kind_name(p->kind),
-	              rank + 1);
+	pz_buf_printf(b,
+	              "\" data-kind=\"%s\" data-rank=\"%d\" "
+	              "transform=\"translate(",
+	              pz_hp_kind_name(p->kind), rank + 1);
 	pz_buf_coord(b, ox);
 	pz_buf_puts(b, " ");
 	pz_buf_coord(b, oy);
@@ -66,7 +67,8 @@ static void panel_title(struct pz_buf *b, const struct pz_rdata *d, int l,
 static void note(struct pz_buf *b, double x, double y, const char *anchor,
                  const char *text)
 {
-	pz_buf_printf(b, "<text class=\"note\" text-anchor=\"%s\" x=\"", anchor);
+	pz_buf_printf(b, "<text class=\"note\" text-anchor=\"%s\" x=\"",
+	              anchor);
 	pz_buf_coord(b, x);
 	pz_buf_puts(b, "\" y=\"");
 	pz_buf_coord(b, y);
@@ -80,30 +82,37 @@ static void note(struct pz_buf *b, double x, double y, const char *anchor,
 #define EFF_H 292.0
 
 static void effects_panel(struct pz_buf *b, const struct pz_rdata *d, int l,
-                          int rank, double ox, double oy,
-                          struct pz_point *pts)
+                          int rank, double ox, double oy, struct pz_point *pts)
 {
 	const double x0 = 64, x1 = PANEL_W - 16, yb0 = 30, yb1 = 42;
 	const double y0 = 48, y1 = 210;
-	const struct pz_param *p = &d->space->params[l];
 	const struct pz_rlabel *rl = &d->labels[l];
 	struct pz_scale xs, ys;
 	struct pz_axis ax = { 0 };
 	size_t n_ok = 0, n_fail = 0, inactive = 0, above = 0;
 	struct pz_layer layer = {
-		.cls = "ok", .marker = PZ_MARK_DOT, .names = (const char *const *)rl->names,
-		.direct_max = 600, .cell = 3, .keep_best = 25,
-		.x0 = x0, .y0 = y0, .x1 = x1, .y1 = y1,
+		.cls = "ok",
+		.marker = PZ_MARK_DOT,
+		.names = (const char *const *)rl->names,
+		.direct_max = 600,
+		.cell = 3,
+		.keep_best = 25,
+		.x0 = x0,
+		.y0 = y0,
+		.x1 = x1,
+		.y1 = y1,
 	};
 	char text[160];
 
 	pz_plot_label_scale(d, l, x0, x1, &xs);
 	pz_plot_loss_scale(d, d->loss_log, y1, y0, &ys);
 
-	/* Ok points first in the array, failed ones after them. */
+	/* Ok points from the front of the array, failed ones from its
+	 * back. */
 	for (size_t i = 0; i < d->n; i++) {
 		const struct pz_rtrial *t = &d->trials[i];
-		double v = pz_rdata_value(d, i, l);
+		double v = pz_rdata_value(d, i, l), y = t->loss;
+		struct pz_point *q;
 
 		if (t->state != PZ_RS_OK && t->state != PZ_RS_FAIL)
 			continue;
@@ -111,46 +120,30 @@ static void effects_panel(struct pz_buf *b, const struct pz_rdata *d, int l,
 			inactive++;
 			continue;
 		}
-		if (t->state == PZ_RS_OK)
-			n_ok++;
-		else
-			n_fail++;
-	}
-	{
-		size_t k_ok = 0, k_fail = n_ok;
-
-		for (size_t i = 0; i < d->n; i++) {
-			const struct pz_rtrial *t = &d->trials[i];
-			double v = pz_rdata_value(d, i, l);
-			struct pz_point *q;
-
-			if ((t->state != PZ_RS_OK && t->state != PZ_RS_FAIL) ||
-			    isnan(v))
-				continue;
-			q = &pts[t->state == PZ_RS_OK ? k_ok++ : k_fail++];
-			q->x = (float)pz_plot_label_pos(d, l, &xs, v, t->number);
-			q->trial = t->number;
-			q->loss = t->loss;
-			q->value = v;
-			q->shade = 0;
-			if (t->state == PZ_RS_OK) {
-				double y = t->loss;
-
-				if (!d->loss_log && y > d->loss_top) {
-					y = d->loss_top;
-					above++;
-				}
-				q->y = (float)pz_scale_map(&ys, y);
-			} else {
-				q->y = (float)((yb0 + yb1) / 2 +
-				               pz_chart_jitter(t->number + 7) * 8);
+		if (t->state == PZ_RS_OK) {
+			q = &pts[n_ok++];
+			if (!d->loss_log && y > d->loss_top) {
+				y = d->loss_top;
+				above++;
 			}
+			q->y = (float)pz_scale_map(&ys, y);
+		} else {
+			q = &pts[d->n - ++n_fail];
+			q->y = (float)((yb0 + yb1) / 2 +
+			               pz_chart_jitter(t->number + 7) * 8);
 		}
+		q->x = (float)pz_plot_label_pos(d, l, &xs, v, t->number);
+		q->trial = t->number;
+		q->loss = t->loss;
+		q->value = v;
+		q->shade = 0;
 	}
 
 	panel_open(b, d, l, rank, ox, oy);
-	pz_buf_printf(b, "<g data-ok=\"%zu\" data-fail=\"%zu\" "
-	              "data-inactive=\"%zu\">", n_ok, n_fail, inactive);
+	pz_buf_printf(b,
+	              "<g data-ok=\"%zu\" data-fail=\"%zu\" "
+	              "data-inactive=\"%zu\">",
+	              n_ok, n_fail, inactive);
 	panel_title(b, d, l, 8, 16, 0);
 	pz_buf_puts(b, "<rect class=\"band\" x=\"");
 	pz_buf_coord(b, x0);
@@ -168,6 +161,7 @@ static void effects_panel(struct pz_buf *b, const struct pz_rdata *d, int l,
 	ax.at = y1;
 	ax.grid = y1 - y0;
 	ax.names = (const char *const *)rl->names;
+	ax.step = pz_param_step(&d->space->params[l]);
 	ax.max_ticks = 6;
 	ax.title = NULL;
 	pz_chart_axis(b, &ax);
@@ -176,6 +170,7 @@ static void effects_panel(struct pz_buf *b, const struct pz_rdata *d, int l,
 	ax.at = x0;
 	ax.grid = x1 - x0;
 	ax.names = NULL;
+	ax.step = 0;
 	ax.max_ticks = 5;
 	ax.title = rank % COLS == 0 ? (d->loss_log ? "loss (log)" : "loss")
 	                            : NULL;
@@ -187,40 +182,43 @@ static void effects_panel(struct pz_buf *b, const struct pz_rdata *d, int l,
 	layer.keep_best = 0;
 	layer.y0 = yb0;
 	layer.y1 = yb1;
-	pz_chart_points(b, &layer, pts + n_ok, n_fail);
+	pz_chart_points(b, &layer, pts + d->n - n_fail, n_fail);
 
 	if (d->best >= 0 && !isnan(pz_rdata_value(d, (size_t)d->best, l))) {
 		const struct pz_rtrial *t = &d->trials[d->best];
+		double v = pz_rdata_value(d, (size_t)d->best, l);
 
-		pz_chart_best(b, pz_plot_label_pos(d, l, &xs,
-		                                   pz_rdata_value(d, (size_t)d->best,
-		                                                  l),
-		                                   t->number),
+		pz_chart_best(b, pz_plot_label_pos(d, l, &xs, v, t->number),
 		              pz_scale_map(&ys, t->loss), t->number, t->loss);
 	}
-	snprintf(text, sizeof(text), "%zu ok, %zu failed", n_ok, n_fail);
+	snprintf(text, sizeof(text), "%zu ok", n_ok);
+	if (n_fail > 0)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text),
+		         ", %zu failed", n_fail);
 	if (inactive > 0)
 		snprintf(text + strlen(text), sizeof(text) - strlen(text),
-		         "; %zu with the label inactive, left out", inactive);
-	if (above > 0)
-		snprintf(text + strlen(text), sizeof(text) - strlen(text),
-		         "; %zu above the axis", above);
-	note(b, x0, EFF_H - 26 + (p->kind == PZ_HP_CHOICE ||
-	                          p->kind == PZ_HP_PCHOICE ? 12 : 0) - 4,
-	     "start", text);
+		         "; %zu inactive, left out", inactive);
+	note(b, x0, EFF_H - 30, "start", text);
+	if (above > 0) {
+		snprintf(text, sizeof(text), "%zu losses above the axis, on "
+		         "its top line", above);
+		note(b, x0, EFF_H - 16, "start", text);
+	}
 	pz_buf_puts(b, "</g></g>");
 }
 
-void pz_plot_effects(struct pz_buf *b, const struct pz_rdata *d,
-                     int standalone)
+void pz_plot_effects(struct pz_buf *b, const struct pz_rdata *d, int standalone)
 {
 	struct pz_point *pts;
 	int rows = (d->n_params + COLS - 1) / COLS;
 
-	if (d->n_params == 0 || d->counts[PZ_RS_OK] + d->counts[PZ_RS_FAIL] == 0) {
-		pz_plot_empty(b, "effects", d->n_params == 0
-		              ? "The space has no hyperparameters."
-		              : "No trial has finished yet.", standalone);
+	if (d->n_params == 0 ||
+	    d->counts[PZ_RS_OK] + d->counts[PZ_RS_FAIL] == 0) {
+		pz_plot_empty(b, "effects",
+		              d->n_params == 0
+		                      ? "The space has no hyperparameters."
+		                      : "No trial has finished yet.",
+		              standalone);
 		return;
 	}
 	pts = malloc(d->n * sizeof(*pts));
@@ -231,7 +229,8 @@ void pz_plot_effects(struct pz_buf *b, const struct pz_rdata *d,
 	pz_plot_open(b, "effects", PZ_PLOT_WIDTH, FIG_TOP + rows * EFF_H,
 	             standalone);
 	pz_buf_puts(b, "<g class=\"legend\">");
-	pz_buf_puts(b, "<g transform=\"translate(8 14)\"><g class=\"pts ok\">"
+	pz_buf_puts(b,
+	            "<g transform=\"translate(8 14)\"><g class=\"pts ok\">"
 	            "<circle r=\"3.2\" cx=\"4\" cy=\"0\"/></g>"
 	            "<text x=\"14\" y=\"4\">ok trial</text>"
 	            "<g class=\"pts fail\"><path d=\"M80-2.5l5 5m0-5l-5 5\"/>"
@@ -304,14 +303,17 @@ static double prior_pdf(const struct pz_param *p, double t)
 	case PZ_HP_LOGUNIFORM:
 	case PZ_HP_QLOGUNIFORM:
 		lx = t * M_LN10;
-		return lx >= p->low && lx <= p->high ? M_LN10 / (p->high - p->low)
-		                                     : 0;
+		return lx >= p->low && lx <= p->high
+		               ? M_LN10 / (p->high - p->low)
+		               : 0;
 	case PZ_HP_RANDINT:
 		return t >= p->low - 0.5 && t <= p->high - 0.5
-		               ? 1 / (p->high - p->low) : 0;
+		               ? 1 / (p->high - p->low)
+		               : 0;
 	case PZ_HP_UNIFORMINT:
 		return t >= p->low - 0.5 && t <= p->high + 0.5
-		               ? 1 / (p->high - p->low + 1) : 0;
+		               ? 1 / (p->high - p->low + 1)
+		               : 0;
 	default:
 		return t >= p->low && t <= p->high ? 1 / (p->high - p->low) : 0;
 	}
@@ -380,8 +382,8 @@ static void rect(struct pz_buf *b, const char *cls, double x, double y,
 /* Sampled share per grid value as bars, prior mass as marks over them. */
 static void prior_discrete(struct pz_buf *b, const struct pz_rdata *d, int l,
                            const struct pz_scale *xs, int m, double step,
-                           double kmin, size_t *count, size_t n,
-                           double y0, double y1, struct pz_scale *ys)
+                           double kmin, size_t *count, size_t n, double y0,
+                           double y1, struct pz_scale *ys)
 {
 	const struct pz_param *p = &d->space->params[l];
 	double max = 0, w;
@@ -433,10 +435,10 @@ static void prior_discrete(struct pz_buf *b, const struct pz_rdata *d, int l,
 }
 
 /* A histogram of density in axis units, the prior's density as a line. */
-static void prior_continuous(struct pz_buf *b, const struct pz_rdata *d,
-                             int l, const struct pz_scale *xs,
-                             const double *vals, size_t n, double y0,
-                             double y1, struct pz_scale *ys)
+static void prior_continuous(struct pz_buf *b, const struct pz_rdata *d, int l,
+                             const struct pz_scale *xs, const double *vals,
+                             size_t n, double y0, double y1,
+                             struct pz_scale *ys)
 {
 	const struct pz_param *p = &d->space->params[l];
 	int log = xs->kind == PZ_SCALE_LOG, nb;
@@ -480,7 +482,8 @@ static void prior_continuous(struct pz_buf *b, const struct pz_rdata *d,
 		if (i > 0 && curve[i] != curve[i - 1] &&
 		    (p->kind == PZ_HP_UNIFORM || p->kind == PZ_HP_QUNIFORM ||
 		     p->kind == PZ_HP_LOGUNIFORM ||
-		     p->kind == PZ_HP_QLOGUNIFORM || pz_hp_is_integer(p->kind))) {
+		     p->kind == PZ_HP_QLOGUNIFORM ||
+		     pz_hp_is_integer(p->kind))) {
 			pz_buf_puts(b, "H");
 			pz_buf_coord(b, x);
 		}
@@ -496,7 +499,6 @@ static void prior_panel(struct pz_buf *b, const struct pz_rdata *d, int l,
                         int rank, double ox, double oy, double *vals)
 {
 	const double x0 = 64, x1 = PANEL_W - 16, y0 = 28, y1 = 190;
-	const struct pz_param *p = &d->space->params[l];
 	const struct pz_rlabel *rl = &d->labels[l];
 	struct pz_scale xs, ys;
 	struct pz_axis ax = { 0 };
@@ -539,22 +541,27 @@ static void prior_panel(struct pz_buf *b, const struct pz_rdata *d, int l,
 	ax.dir = 'x';
 	ax.at = y1;
 	ax.names = (const char *const *)rl->names;
+	ax.step = pz_param_step(&d->space->params[l]);
 	ax.max_ticks = 6;
 	pz_chart_axis(b, &ax);
 	ax.scale = &ys;
 	ax.dir = 'y';
 	ax.at = x0;
 	ax.names = NULL;
+	ax.step = 0;
 	ax.max_ticks = 4;
-	ax.title = rank % COLS != 0 ? NULL : m > 0 ? "share of trials"
-	                                           : "density";
+	ax.title = rank % COLS != 0 ? NULL
+	           : m > 0          ? "share of trials"
+	                            : "density";
 	pz_chart_axis(b, &ax);
 	if (d->best >= 0 && !isnan(pz_rdata_value(d, (size_t)d->best, l))) {
-		double x = pz_scale_map(&xs, pz_rdata_value(d, (size_t)d->best,
-		                                            l));
+		double x = pz_scale_map(&xs,
+		                        pz_rdata_value(d, (size_t)d->best, l));
 
-		pz_buf_printf(b, "<line class=\"bestv\" data-trial=\"%lld\" "
-		              "x1=\"", (long long)d->trials[d->best].number);
+		pz_buf_printf(b,
+		              "<line class=\"bestv\" data-trial=\"%lld\" "
+		              "x1=\"",
+		              (long long)d->trials[d->best].number);
 		pz_buf_coord(b, x);
 		pz_buf_puts(b, "\" x2=\"");
 		pz_buf_coord(b, x);
@@ -571,21 +578,21 @@ static void prior_panel(struct pz_buf *b, const struct pz_rdata *d, int l,
 	if (m == 0 && rl->log)
 		snprintf(text + strlen(text), sizeof(text) - strlen(text),
 		         "; density per decade");
-	note(b, x0, PRI_H - 22 + (pz_hp_is_categorical(p->kind) ? 10 : 0),
-	     "start", text);
+	note(b, x0, PRI_H - 24, "start", text);
 	pz_buf_puts(b, "</g></g>");
 }
 
-void pz_plot_priors(struct pz_buf *b, const struct pz_rdata *d,
-                    int standalone)
+void pz_plot_priors(struct pz_buf *b, const struct pz_rdata *d, int standalone)
 {
 	double *vals;
 	int rows = (d->n_params + COLS - 1) / COLS;
 
 	if (d->n_params == 0 || d->n == 0) {
-		pz_plot_empty(b, "priors", d->n_params == 0
-		              ? "The space has no hyperparameters."
-		              : "No trials yet.", standalone);
+		pz_plot_empty(b, "priors",
+		              d->n_params == 0
+		                      ? "The space has no hyperparameters."
+		                      : "No trials yet.",
+		              standalone);
 		return;
 	}
 	vals = malloc(d->n * sizeof(*vals));
@@ -596,13 +603,13 @@ void pz_plot_priors(struct pz_buf *b, const struct pz_rdata *d,
 	pz_plot_open(b, "priors", PZ_PLOT_WIDTH, FIG_TOP + rows * PRI_H,
 	             standalone);
 	pz_buf_puts(b, "<g class=\"legend\" transform=\"translate(8 14)\">"
-	            "<rect class=\"hist\" x=\"0\" y=\"-5\" width=\"10\" "
-	            "height=\"10\"/><text x=\"14\" y=\"4\">what the search "
-	            "sampled</text>"
-	            "<path class=\"prior\" d=\"M150 0h16\"/>"
-	            "<text x=\"172\" y=\"4\">prior</text>"
-	            "<path class=\"bestv\" d=\"M220-6v12\"/>"
-	            "<text x=\"228\" y=\"4\">best trial</text></g>");
+	               "<rect class=\"hist\" x=\"0\" y=\"-5\" width=\"10\" "
+	               "height=\"10\"/><text x=\"14\" y=\"4\">what the search "
+	               "sampled</text>"
+	               "<path class=\"prior\" d=\"M150 0h16\"/>"
+	               "<text x=\"172\" y=\"4\">prior</text>"
+	               "<path class=\"bestv\" d=\"M220-6v12\"/>"
+	               "<text x=\"228\" y=\"4\">best trial</text></g>");
 	for (int r = 0; r < d->n_params; r++)
 		prior_panel(b, d, d->order[r], r, (r % COLS) * PANEL_W,
 		            FIG_TOP + (r / COLS) * PRI_H, vals);
@@ -647,7 +654,8 @@ static void pairs_diag(struct pz_buf *b, const struct pz_rdata *d, int l,
 		if (cat) {
 			k = (int)v;
 		} else {
-			t = xs->kind == PZ_SCALE_LOG ? (v > 0 ? log10(v) : t0) : v;
+			t = xs->kind == PZ_SCALE_LOG ? (v > 0 ? log10(v) : t0)
+			                             : v;
 			k = (int)floor((t - t0) / (t1 - t0) * nb);
 		}
 		k = k < 0 ? 0 : k >= nb ? nb - 1 : k;
@@ -655,7 +663,8 @@ static void pairs_diag(struct pz_buf *b, const struct pz_rdata *d, int l,
 			max = counts[k];
 	}
 	for (int k = 0; k < nb; k++) {
-		double h = (y1 - y0) * (double)counts[k] / (double)max, x, w;
+		double h = (y1 - y0 - 24) * (double)counts[k] / (double)max;
+		double x, w;
 
 		if (cat) {
 			w = pz_scale_band(xs) * 0.7;
@@ -679,9 +688,16 @@ static void pairs_cell(struct pz_buf *b, const struct pz_rdata *d, int lx,
 	struct pz_axis ax = { 0 };
 	size_t n = 0;
 	struct pz_layer layer = {
-		.cls = "shade", .marker = PZ_MARK_DOT, .coloured = 1,
-		.direct_max = 500, .cell = 4, .keep_best = 25,
-		.x0 = x0, .y0 = y0, .x1 = x1, .y1 = y1,
+		.cls = "shade",
+		.marker = PZ_MARK_DOT,
+		.coloured = 1,
+		.direct_max = 500,
+		.cell = 4,
+		.keep_best = 25,
+		.x0 = x0,
+		.y0 = y0,
+		.x1 = x1,
+		.y1 = y1,
 	};
 
 	pz_plot_label_scale(d, lx, x0, x1, &xs);
@@ -704,18 +720,26 @@ static void pairs_cell(struct pz_buf *b, const struct pz_rdata *d, int lx,
 	ax.dir = 'x';
 	ax.at = y1;
 	ax.names = (const char *const *)d->labels[lx].names;
-	ax.max_ticks = 4;
+	ax.step = pz_param_step(&d->space->params[lx]);
+	ax.max_ticks = 3;
 	ax.title = bottom ? d->space->params[lx].label : NULL;
 	pz_chart_axis(b, &ax);
 	if (lx == ly) {
 		pairs_diag(b, d, lx, &xs, y0, y1);
-		pz_buf_puts(b, "</g>");
+		pz_buf_puts(b, "<text class=\"title\" x=\"");
+		pz_buf_coord(b, x0 + 6);
+		pz_buf_puts(b, "\" y=\"");
+		pz_buf_coord(b, y0 + 16);
+		pz_buf_puts(b, "\">");
+		pz_buf_text(b, d->space->params[lx].label);
+		pz_buf_puts(b, "</text></g>");
 		return;
 	}
 	ax.scale = &ys;
 	ax.dir = 'y';
 	ax.at = x0;
 	ax.names = (const char *const *)d->labels[ly].names;
+	ax.step = pz_param_step(&d->space->params[ly]);
 	ax.title = left ? d->space->params[ly].label : NULL;
 	pz_chart_axis(b, &ax);
 
@@ -727,8 +751,8 @@ static void pairs_cell(struct pz_buf *b, const struct pz_rdata *d, int lx,
 		if (t->state != PZ_RS_OK || isnan(vx) || isnan(vy))
 			continue;
 		pts[n].x = (float)pz_plot_label_pos(d, lx, &xs, vx, t->number);
-		pts[n].y = (float)pz_plot_label_pos(d, ly, &ys, vy,
-		                                    t->number + 1);
+		pts[n].y =
+			(float)pz_plot_label_pos(d, ly, &ys, vy, t->number + 1);
 		pts[n].shade = shade[i];
 		pts[n].trial = t->number;
 		pts[n].loss = t->loss;
@@ -742,8 +766,9 @@ static void pairs_cell(struct pz_buf *b, const struct pz_rdata *d, int lx,
 		const struct pz_rtrial *t = &d->trials[d->best];
 
 		if (!isnan(vx) && !isnan(vy))
-			pz_chart_best(b, pz_plot_label_pos(d, lx, &xs, vx,
-			                                   t->number),
+			pz_chart_best(b,
+			              pz_plot_label_pos(d, lx, &xs, vx,
+			                                t->number),
 			              pz_plot_label_pos(d, ly, &ys, vy,
 			                                t->number + 1),
 			              t->number, t->loss);
@@ -751,8 +776,7 @@ static void pairs_cell(struct pz_buf *b, const struct pz_rdata *d, int lx,
 	pz_buf_puts(b, "</g>");
 }
 
-void pz_plot_pairs(struct pz_buf *b, const struct pz_rdata *d,
-                   int standalone)
+void pz_plot_pairs(struct pz_buf *b, const struct pz_rdata *d, int standalone)
 {
 	int labels[PAIRS_MAX], k = 0;
 	size_t n_ok = d->counts[PZ_RS_OK], r = 0;
@@ -765,7 +789,8 @@ void pz_plot_pairs(struct pz_buf *b, const struct pz_rdata *d,
 		if (!isnan(d->labels[d->order[i]].importance))
 			labels[k++] = d->order[i];
 	if (k < 2 || n_ok < 2) {
-		pz_plot_empty(b, "pairs", "The scatter matrix needs two labels "
+		pz_plot_empty(b, "pairs",
+		              "The scatter matrix needs two labels "
 		              "with enough finished trials to score.",
 		              standalone);
 		return;
@@ -797,15 +822,16 @@ void pz_plot_pairs(struct pz_buf *b, const struct pz_rdata *d,
 	for (int row = 0; row < k; row++)
 		for (int col = 0; col <= row; col++)
 			pairs_cell(b, d, labels[col], labels[row], shade, pts,
-			           40 + col * cs, 16 + row * cs, cs, row == k - 1,
-			           col == 0);
+			           40 + col * cs, 16 + row * cs, cs,
+			           row == k - 1, col == 0);
 	{
 		char l0[48], l1[48], l2[48];
 		const char *lab[3] = { l0, l1, l2 };
 		double x = 40 + k * cs + 20;
 
 		snprintf(l0, sizeof(l0), "%.4g (best)", rk[0].loss);
-		snprintf(l1, sizeof(l1), "%.4g (median)", rk[(n_ok - 1) / 2].loss);
+		snprintf(l1, sizeof(l1), "%.4g (median)",
+		         rk[(n_ok - 1) / 2].loss);
 		snprintf(l2, sizeof(l2), "%.4g (worst)", rk[n_ok - 1].loss);
 		pz_buf_puts(b, "<text class=\"atitle\" x=\"");
 		pz_buf_coord(b, x);

@@ -16,13 +16,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "json.h"
 #include "plots.h"
 #include "report_data.h"
 #include "svg.h"
 
 const char *const pz_report_plot_kinds[] = {
-	"history", "importance", "effects", "priors", "pairs", "timeline",
-	NULL,
+	"history", "importance", "effects", "priors", "pairs", "timeline", NULL,
 };
 
 static const char page_css[] =
@@ -127,20 +127,80 @@ static const cJSON *get(const cJSON *o, const char *key)
 	return cJSON_GetObjectItemCaseSensitive(o, key);
 }
 
+static int is_scalar(const cJSON *v)
+{
+	return !cJSON_IsObject(v) && !cJSON_IsArray(v);
+}
+
+/* A scalar (or a key, as a JSON string) in its exact compact form. */
+static void put_scalar(struct pz_buf *t, const cJSON *v)
+{
+	char *text = pz_json_print(v, NULL);
+
+	if (text == NULL)
+		t->failed = 1;
+	else
+		pz_buf_puts(t, text);
+	free(text);
+}
+
+/*
+ * JSON text indented by two spaces a level; an array of scalars stays on
+ * one line. Numbers print exactly, as the daemon stores them.
+ */
+static void pretty(struct pz_buf *t, const cJSON *v, int depth)
+{
+	int object = cJSON_IsObject(v), flat = 1;
+	const cJSON *c;
+
+	if (is_scalar(v)) {
+		put_scalar(t, v);
+		return;
+	}
+	cJSON_ArrayForEach(c, v)
+		flat &= !object && is_scalar(c);
+	pz_buf_puts(t, object ? "{" : "[");
+	cJSON_ArrayForEach(c, v) {
+		if (flat) {
+			if (c != v->child)
+				pz_buf_puts(t, ", ");
+			put_scalar(t, c);
+			continue;
+		}
+		pz_buf_printf(t, "\n%*s", 2 * (depth + 1), "");
+		if (object) {
+			cJSON key = { .type = cJSON_String,
+				      .valuestring = c->string };
+
+			put_scalar(t, &key);
+			pz_buf_puts(t, ": ");
+		}
+		pretty(t, c, depth + 1);
+		if (c->next != NULL)
+			pz_buf_puts(t, ",");
+	}
+	if (!flat)
+		pz_buf_printf(t, "\n%*s", 2 * depth, "");
+	pz_buf_puts(t, object ? "}" : "]");
+}
+
 /* A JSON value pretty-printed in a <pre>. */
 static void put_json(struct pz_buf *b, const cJSON *v)
 {
-	char *text = v != NULL ? cJSON_Print(v) : NULL;
+	struct pz_buf t;
 
-	pz_buf_puts(b, "<pre>");
+	pz_buf_init(&t);
 	if (v == NULL)
-		pz_buf_puts(b, "(none)");
-	else if (text == NULL)
-		b->failed = 1;
+		pz_buf_puts(&t, "(none)");
 	else
-		pz_buf_text(b, text);
+		pretty(&t, v, 0);
+	pz_buf_puts(b, "<pre>");
+	if (t.failed)
+		b->failed = 1;
+	else if (t.data != NULL)
+		pz_buf_text(b, t.data);
 	pz_buf_puts(b, "</pre>");
-	free(text);
+	pz_buf_finish(&t);
 }
 
 static void put_time(struct pz_buf *b, double t)
@@ -174,7 +234,10 @@ static void header(struct pz_buf *b, const struct pz_rdata *d)
 {
 	const cJSON *s = d->study, *v;
 	static const char *const chip[PZ_RS_COUNT] = {
-		"queued", "running", "ok", "failed",
+		"queued",
+		"running",
+		"ok",
+		"failed",
 	};
 
 	pz_buf_puts(b, "<header class=\"card\" id=\"study\"><h1>Study ");
@@ -203,28 +266,33 @@ static void header(struct pz_buf *b, const struct pz_rdata *d)
 		pz_buf_puts(b, " \xc2\xb7 created ");
 		put_time(b, v->valuedouble);
 	}
-	pz_buf_printf(b, " \xc2\xb7 %d hyperparameters</p><div class=\"chips\">",
+	pz_buf_printf(b,
+	              " \xc2\xb7 %d hyperparameters</p><div class=\"chips\">",
 	              d->n_params);
 	for (size_t j = 0; j < 4; j++) {
 		static const enum pz_rstate show[] = { PZ_RS_OK, PZ_RS_FAIL,
-		                                       PZ_RS_RUNNING,
-		                                       PZ_RS_QUEUED };
+			                               PZ_RS_RUNNING,
+			                               PZ_RS_QUEUED };
 		enum pz_rstate k = show[j];
 
-		pz_buf_printf(b, "<span class=\"%s\" data-state=\"%s\" "
+		pz_buf_printf(b,
+		              "<span class=\"%s\" data-state=\"%s\" "
 		              "data-count=\"%zu\">%zu %s</span>",
-		              pz_rstate_name(k), pz_rstate_name(k), d->counts[k],
-		              d->counts[k], chip[k]);
+		              pz_rstate_name(k), pz_rstate_name(k),
+		              d->counts[k], d->counts[k], chip[k]);
 	}
-	pz_buf_printf(b, "<span data-state=\"total\" data-count=\"%zu\">%zu "
-	              "trials</span></div>", d->n, d->n);
+	pz_buf_printf(b,
+	              "<span data-state=\"total\" data-count=\"%zu\">%zu "
+	              "trials</span></div>",
+	              d->n, d->n);
 
 	if (d->best >= 0) {
 		const struct pz_rtrial *t = &d->trials[d->best];
 
-		pz_buf_printf(b, "<h3 id=\"best\" data-trial=\"%lld\">Best trial: "
-		              "number %lld, loss ", (long long)t->number,
-		              (long long)t->number);
+		pz_buf_printf(b,
+		              "<h3 id=\"best\" data-trial=\"%lld\">Best trial: "
+		              "number %lld, loss ",
+		              (long long)t->number, (long long)t->number);
 		pz_buf_num(b, t->loss, 10);
 		pz_buf_puts(b, "</h3><p class=\"note\">");
 		if (t->worker != NULL) {
@@ -236,11 +304,11 @@ static void header(struct pz_buf *b, const struct pz_rdata *d)
 		put_seconds(b, t->finished - t->started);
 		pz_buf_puts(b, " \xc2\xb7 finished ");
 		put_time(b, t->finished);
-		pz_buf_puts(b, "</p><div class=\"cols\"><div><b>point</b> "
-		            "(what the objective received)");
+		pz_buf_puts(b, "</p><div class=\"cols\" id=\"best-trial\"><div>"
+		               "<b>point</b> (what the objective received)");
 		put_json(b, get(t->json, "point"));
 		pz_buf_puts(b, "</div><div><b>params</b> (a choice as its "
-		            "option's index)");
+		               "option's index)");
 		put_json(b, get(t->json, "params"));
 		v = get(t->json, "result");
 		if (v != NULL && !cJSON_IsNull(v)) {
@@ -250,12 +318,12 @@ static void header(struct pz_buf *b, const struct pz_rdata *d)
 		pz_buf_puts(b, "</div></div>");
 	} else {
 		pz_buf_puts(b, "<h3 id=\"best\">No trial has finished ok "
-		            "yet.</h3>");
+		               "yet.</h3>");
 	}
 	pz_buf_puts(b, "<details><summary>Search space</summary>");
 	put_json(b, get(s, "space"));
 	pz_buf_puts(b, "</details><details><summary>Suggester "
-	            "configuration</summary>");
+	               "configuration</summary>");
 	put_json(b, get(s, "config"));
 	pz_buf_puts(b, "</details></header>");
 }
@@ -333,15 +401,19 @@ static void table(struct pz_buf *b, const struct pz_rdata *d)
 	}
 	rows = table_rows(d, keep);
 	pz_buf_puts(b, "<section class=\"card\" id=\"trials\"><h2>Trials</h2>"
-	            "<p class=\"note\">");
+	               "<p class=\"note\">");
 	if (rows < d->n)
-		pz_buf_printf(b, "%zu of %zu trials: the %d with the lowest "
-		              "losses and the %d latest. ", rows, d->n,
-		              PZ_REPORT_TABLE_MAX / 2, PZ_REPORT_TABLE_MAX / 2);
-	pz_buf_puts(b, "Click a column to sort; times are seconds since the "
+		pz_buf_printf(b,
+		              "%zu of %zu trials: the %d with the lowest "
+		              "losses and the %d latest. ",
+		              rows, d->n, PZ_REPORT_TABLE_MAX / 2,
+		              PZ_REPORT_TABLE_MAX / 2);
+	pz_buf_puts(b,
+	            "Click a column to sort; times are seconds since the "
 	            "first trial started. A choice shows its option's name; an "
 	            "empty cell is an inactive label.</p>");
-	pz_buf_printf(b, "<div class=\"tablewrap\"><table class=\"trials\" "
+	pz_buf_printf(b,
+	              "<div class=\"tablewrap\"><table class=\"trials\" "
 	              "data-rows=\"%zu\" data-total=\"%zu\"><thead><tr>"
 	              "<th>#</th><th>state</th><th>loss</th><th>worker</th>"
 	              "<th>start</th><th>duration</th><th>attempt</th>",
@@ -369,8 +441,10 @@ static void table(struct pz_buf *b, const struct pz_rdata *d)
 			pz_buf_text(b, t->worker);
 		pz_buf_puts(b, "</td>");
 		cell_num(b, t->started - d->t0, 5);
-		cell_num(b, (t->state == PZ_RS_RUNNING ? d->now : t->finished) -
-		                    t->started, 4);
+		cell_num(b,
+		         (t->state == PZ_RS_RUNNING ? d->now : t->finished) -
+		                 t->started,
+		         4);
 		cell_num(b, t->attempt, 3);
 		for (int l = 0; l < d->n_params; l++) {
 			double v = pz_rdata_value(d, i, l);
@@ -395,13 +469,16 @@ static void table(struct pz_buf *b, const struct pz_rdata *d)
 static void section(struct pz_buf *b, const char *id, const char *title,
                     const char *text)
 {
-	pz_buf_printf(b, "<section class=\"card\" id=\"%s\"><h2>%s</h2>"
-	              "<p class=\"note\">%s</p>", id, title, text);
+	pz_buf_printf(b,
+	              "<section class=\"card\" id=\"%s\"><h2>%s</h2>"
+	              "<p class=\"note\">%s</p>",
+	              id, title, text);
 }
 
 static void history(struct pz_buf *b, const struct pz_rdata *d)
 {
-	section(b, "history", "History", "The loss of every trial against "
+	section(b, "history", "History",
+	        "The loss of every trial against "
 	        "its number, and the best loss so far. Failed and running "
 	        "trials have no loss and sit in the band at the top.");
 	if (!d->log_offered) {
@@ -410,7 +487,8 @@ static void history(struct pz_buf *b, const struct pz_rdata *d)
 		return;
 	}
 	/* Both scales, and a CSS-only switch between them. */
-	pz_buf_printf(b, "<div class=\"toggle\">"
+	pz_buf_printf(b,
+	              "<div class=\"toggle\">"
 	              "<input type=\"radio\" name=\"hscale\" id=\"hs-lin\"%s/>"
 	              "<label class=\"first\" for=\"hs-lin\">linear</label>"
 	              "<input type=\"radio\" name=\"hscale\" id=\"hs-log\"%s/>"
@@ -427,59 +505,65 @@ static void history(struct pz_buf *b, const struct pz_rdata *d)
 static void page(struct pz_buf *b, const struct pz_rdata *d)
 {
 	pz_buf_puts(b, "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/"
-	            "xhtml\" lang=\"en\"><head><meta charset=\"utf-8\"/>"
-	            "<meta name=\"viewport\" content=\"width=device-width, "
-	            "initial-scale=1\"/><title>parzen report: ");
+	               "xhtml\" lang=\"en\"><head><meta charset=\"utf-8\"/>"
+	               "<meta name=\"viewport\" content=\"width=device-width, "
+	               "initial-scale=1\"/><title>parzen report: ");
 	pz_buf_text(b, d->name);
 	pz_buf_printf(b, "</title><style>%s%s</style></head><body><main>",
 	              page_css, pz_plot_css);
 	header(b, d);
 	pz_buf_puts(b, "<nav class=\"card\"><a href=\"#history\">History</a>"
-	            "<a href=\"#importance\">Importance</a>"
-	            "<a href=\"#effects\">Effects</a>"
-	            "<a href=\"#priors\">Priors vs sampled</a>"
-	            "<a href=\"#pairs\">Pairs</a>"
-	            "<a href=\"#timeline\">Timeline</a>"
-	            "<a href=\"#trials\">Trials</a></nav>");
+	               "<a href=\"#importance\">Importance</a>"
+	               "<a href=\"#effects\">Effects</a>"
+	               "<a href=\"#priors\">Priors vs sampled</a>"
+	               "<a href=\"#pairs\">Pairs</a>"
+	               "<a href=\"#timeline\">Timeline</a>"
+	               "<a href=\"#trials\">Trials</a></nav>");
 	history(b, d);
-	section(b, "importance", "Importance", "How much of the variation of "
-	        "the loss each hyperparameter explains on its own: the "
-	        "Kruskal-Wallis effect size \xce\xb7\xc2\xb2<sub>H</sub> of the "
-	        "loss ranks, grouped by the label's option or by ten "
-	        "equal-count bins of its value, over the ok trials where the "
-	        "label is active. 0: no effect beyond chance; 1: the label "
-	        "alone orders the losses. Interactions are not counted.");
+	section(b, "importance", "Importance",
+	        "How much of the variation of the loss each hyperparameter "
+	        "explains on its own: the Kruskal-Wallis effect size "
+	        "\xce\xb7\xc2\xb2<sub>H</sub> of the loss ranks, grouped by "
+	        "the label's option or by ten equal-count bins of its value, "
+	        "over the ok trials where the label is active. 0: no effect "
+	        "beyond chance; 1: the label alone orders the losses. "
+	        "Interactions are not counted (docs/report.md).");
 	pz_plot_importance(b, d, 0);
 	pz_buf_puts(b, "</section>");
-	section(b, "effects", "Effect of each hyperparameter", "The loss "
+	section(b, "effects", "Effect of each hyperparameter",
+	        "The loss "
 	        "against each label's value, most important label first. "
 	        "Log-scaled priors get log axes, choices one strip per "
 	        "option. Trials where a label is inactive are left out of its "
 	        "panel and counted below it.");
 	pz_plot_effects(b, d, 0);
 	pz_buf_puts(b, "</section>");
-	section(b, "priors", "Priors vs what the search sampled", "For each "
+	section(b, "priors", "Priors vs what the search sampled",
+	        "For each "
 	        "label, its prior (orange) and the values the trials drew "
 	        "(blue): where the bars rise above the prior, the search "
 	        "concentrated. Log-scaled priors are drawn per decade of a log "
 	        "axis; discrete ones as shares per value.");
 	pz_plot_priors(b, d, 0);
 	pz_buf_puts(b, "</section>");
-	section(b, "pairs", "Pairs of the most important labels", "Each "
+	section(b, "pairs", "Pairs of the most important labels",
+	        "Each "
 	        "ok trial placed by two labels' values, coloured by its rank "
 	        "(dark: low loss, yellow: high), with each label's histogram "
 	        "on the diagonal.");
 	pz_plot_pairs(b, d, 0);
 	pz_buf_puts(b, "</section>");
-	section(b, "timeline", "Timeline", "Each trial's last run as a bar "
+	section(b, "timeline", "Timeline",
+	        "Each trial's last run as a bar "
 	        "from its start to its end (running ones to now), one row per "
 	        "worker; below, how many ran at once. Gaps are idle time.");
 	pz_plot_timeline(b, d, 0);
 	pz_buf_puts(b, "</section>");
 	table(b, d);
 	pz_buf_puts(b, "<footer>parzen report \xc2\xb7 self-contained: no "
-	            "network, no external files</footer></main>"
-	            "<div id=\"tip\" class=\"tip\"></div><script>//<![CDATA[\n");
+	               "network, no external files</footer></main>"
+	               "<div id=\"tip\" class=\"tip\"></div>"
+	               "<script>//<![CDATA[\n");
 	pz_buf_puts(b, page_js);
 	pz_buf_puts(b, "//]]></script></body></html>\n");
 }
@@ -521,7 +605,8 @@ int pz_report_plot(const cJSON *study, const cJSON *trials, const char *kind,
 		if (kind != NULL && strcmp(kind, pz_report_plot_kinds[k]) == 0)
 			break;
 	if (pz_report_plot_kinds[k] == NULL)
-		return pz_error_set(err, PZ_EINVAL, "unknown plot '%.40s' "
+		return pz_error_set(err, PZ_EINVAL,
+		                    "unknown plot '%.40s' "
 		                    "(expected history, importance, effects, "
 		                    "priors, pairs or timeline)",
 		                    kind ? kind : "(null)");

@@ -33,10 +33,11 @@
 #define PZ_REPORT_TABLE_MAX 1000
 
 enum pz_report_scale {
-	PZ_REPORT_SCALE_AUTO,   /* log when the ok losses are positive and span
-	                           two decades or more */
+	/* Log when the ok losses are positive and span a decade or more
+	 * (max >= 10 min). */
+	PZ_REPORT_SCALE_AUTO,
 	PZ_REPORT_SCALE_LINEAR,
-	PZ_REPORT_SCALE_LOG,    /* falls back to linear if a loss is <= 0 */
+	PZ_REPORT_SCALE_LOG, /* falls back to linear if a loss is <= 0 */
 };
 
 struct pz_report_options {
@@ -45,7 +46,7 @@ struct pz_report_options {
 	 * timeline. 0: the latest time found in the trials.
 	 */
 	double now;
-	enum pz_report_scale loss_scale;  /* of the loss axes */
+	enum pz_report_scale loss_scale; /* of the loss axes */
 };
 
 /* The defaults: now from the data, AUTO scale. */

@@ -20,7 +20,10 @@
 #include "svg.h"
 
 static const char *const state_names[PZ_RS_COUNT] = {
-	"queued", "running", "ok", "fail",
+	"queued",
+	"running",
+	"ok",
+	"fail",
 };
 
 const char *pz_rstate_name(enum pz_rstate s)
@@ -197,27 +200,37 @@ static int read_trial(struct pz_rdata *d, size_t i, const cJSON *t,
 	if (!cJSON_IsNumber(number) || !(number->valuedouble >= 0) ||
 	    number->valuedouble > 9007199254740992.0 ||
 	    number->valuedouble != floor(number->valuedouble))
-		return pz_error_set(err, PZ_EINVAL, "trials[%zu].number: must "
-		                    "be an integer >= 0", i);
+		return pz_error_set(err, PZ_EINVAL,
+		                    "trials[%zu].number: must "
+		                    "be an integer >= 0",
+		                    i);
 	r->number = (int64_t)number->valuedouble;
 	if (!cJSON_IsString(state))
-		return pz_error_set(err, PZ_EINVAL, "trials[%zu].state: must be "
-		                    "a string", i);
+		return pz_error_set(err, PZ_EINVAL,
+		                    "trials[%zu].state: must be "
+		                    "a string",
+		                    i);
 	for (r->state = 0; r->state < PZ_RS_COUNT; r->state++)
 		if (strcmp(state->valuestring, state_names[r->state]) == 0)
 			break;
 	if (r->state == PZ_RS_COUNT)
-		return pz_error_set(err, PZ_EINVAL, "trials[%zu].state: unknown "
-		                    "state '%.40s'", i, state->valuestring);
+		return pz_error_set(err, PZ_EINVAL,
+		                    "trials[%zu].state: unknown "
+		                    "state '%.40s'",
+		                    i, state->valuestring);
 	if (r->state == PZ_RS_OK) {
 		r->loss = opt_number(loss);
 		if (isnan(r->loss))
-			return pz_error_set(err, PZ_EINVAL, "trials[%zu].loss: an "
-			                    "ok trial needs a finite loss", i);
+			return pz_error_set(err, PZ_EINVAL,
+			                    "trials[%zu].loss: an "
+			                    "ok trial needs a finite loss",
+			                    i);
 	}
 	if (params != NULL && !cJSON_IsObject(params) && !cJSON_IsNull(params))
-		return pz_error_set(err, PZ_EINVAL, "trials[%zu].params: must be "
-		                    "an object", i);
+		return pz_error_set(err, PZ_EINVAL,
+		                    "trials[%zu].params: must be "
+		                    "an object",
+		                    i);
 	read_params(d, i, params);
 	return 0;
 }
@@ -270,6 +283,7 @@ static void label_axis(struct pz_rdata *d, int l)
 		if (isnan(v))
 			continue;
 		rl->n_active++;
+		rl->n_scored += d->trials[i].state == PZ_RS_OK;
 		if (rl->log && v <= 0)
 			continue;
 		if (v < lo)
@@ -390,7 +404,7 @@ static void summarize(struct pz_rdata *d, const struct pz_report_options *o)
 	                 d->loss_hi >= 10 * d->loss_lo;
 	switch (o->loss_scale) {
 	case PZ_REPORT_SCALE_AUTO:
-		d->loss_log = d->log_offered && d->loss_hi >= 100 * d->loss_lo;
+		d->loss_log = d->log_offered;
 		break;
 	case PZ_REPORT_SCALE_LOG:
 		d->loss_log = d->best >= 0 && positive;
@@ -404,8 +418,8 @@ static void summarize(struct pz_rdata *d, const struct pz_report_options *o)
 }
 
 int pz_rdata_create(const cJSON *study, const cJSON *trials,
-                    const struct pz_report_options *opt,
-                    struct pz_rdata **out, struct pz_error *err)
+                    const struct pz_report_options *opt, struct pz_rdata **out,
+                    struct pz_error *err)
 {
 	struct pz_report_options defaults;
 	struct pz_rdata *d;
@@ -419,17 +433,20 @@ int pz_rdata_create(const cJSON *study, const cJSON *trials,
 		opt = &defaults;
 	}
 	if (!cJSON_IsObject(study))
-		return pz_error_set(err, PZ_EINVAL, "study: must be a Study "
+		return pz_error_set(err, PZ_EINVAL,
+		                    "study: must be a Study "
 		                    "object");
 	name = cJSON_GetObjectItemCaseSensitive(study, "name");
 	space = cJSON_GetObjectItemCaseSensitive(study, "space");
 	if (!cJSON_IsString(name))
-		return pz_error_set(err, PZ_EINVAL, "study.name: must be a "
+		return pz_error_set(err, PZ_EINVAL,
+		                    "study.name: must be a "
 		                    "string");
 	if (space == NULL)
 		return pz_error_set(err, PZ_EINVAL, "study.space: missing");
 	if (!cJSON_IsArray(trials))
-		return pz_error_set(err, PZ_EINVAL, "trials: must be an array "
+		return pz_error_set(err, PZ_EINVAL,
+		                    "trials: must be an array "
 		                    "of Trial objects");
 
 	d = calloc(1, sizeof(*d));
@@ -443,8 +460,8 @@ int pz_rdata_create(const cJSON *study, const cJSON *trials,
 	d->n_params = d->space->n_params;
 	d->n = (size_t)cJSON_GetArraySize(trials);
 	d->trials = calloc(d->n ? d->n : 1, sizeof(*d->trials));
-	d->values = malloc((d->n ? d->n : 1) * (size_t)(d->n_params ? d->n_params
-	                                                            : 1) *
+	d->values = malloc((d->n ? d->n : 1) *
+	                   (size_t)(d->n_params ? d->n_params : 1) *
 	                   sizeof(*d->values));
 	d->labels = calloc((size_t)(d->n_params ? d->n_params : 1),
 	                   sizeof(*d->labels));
@@ -470,7 +487,7 @@ int pz_rdata_create(const cJSON *study, const cJSON *trials,
 		qsort(d->trials, d->n, sizeof(*d->trials), cmp_trial_number);
 		for (i = 0; i < d->n; i++) {
 			const cJSON *p = cJSON_GetObjectItemCaseSensitive(
-			        d->trials[i].json, "params");
+				d->trials[i].json, "params");
 
 			read_params(d, i, p);
 		}

@@ -29,40 +29,43 @@ enum pz_rstate {
 struct pz_rtrial {
 	int64_t number, id;
 	enum pz_rstate state;
-	double loss;                  /* NAN unless ok */
-	double created, started, finished;  /* NAN when absent */
-	const char *worker;           /* borrowed from the trial; NULL: none */
+	double loss;                       /* NAN unless ok */
+	double created, started, finished; /* NAN when absent */
+	const char *worker; /* borrowed from the trial; NULL: none */
 	int attempt, reclaims;
-	const cJSON *json;            /* the trial object (borrowed) */
+	const cJSON *json; /* the trial object (borrowed) */
 };
 
 struct pz_rlabel {
-	char **names;       /* choice, pchoice: a name per option (owned) */
-	int log;            /* shown on a log axis (the log kinds) */
-	double lo, hi;      /* axis domain: the prior's range (normal priors:
-	                       mu +- 3 sigma) widened to every value seen */
-	double importance;  /* importance.h; NAN: too few trials */
-	size_t n_active;    /* trials of any state with a value */
+	char **names;      /* choice, pchoice: a name per option (owned) */
+	int log;           /* shown on a log axis (the log kinds) */
+	/* Axis domain: the prior's range (normal priors: mu +- 3 sigma)
+	 * widened to every value seen. */
+	double lo, hi;
+	double importance; /* importance.h; NAN: too few trials */
+	size_t n_active;   /* trials of any state with a value */
+	size_t n_scored;   /* ... of them ok: what importance saw */
 };
 
 struct pz_rdata {
-	const cJSON *study;           /* borrowed */
-	const char *name;             /* the study's name (borrowed) */
-	struct pz_space *space;       /* owned */
+	const cJSON *study;     /* borrowed */
+	const char *name;       /* the study's name (borrowed) */
+	struct pz_space *space; /* owned */
 	int n_params;
-	size_t n;                     /* trials */
-	struct pz_rtrial *trials;     /* ordered by number */
-	double *values;               /* n x n_params, NAN: inactive */
-	struct pz_rlabel *labels;     /* one per space parameter */
-	int *order;                   /* label indices, most important first */
+	size_t n;                 /* trials */
+	struct pz_rtrial *trials; /* ordered by number */
+	double *values;           /* n x n_params, NAN: inactive */
+	struct pz_rlabel *labels; /* one per space parameter */
+	int *order;               /* label indices, most important first */
 	size_t counts[PZ_RS_COUNT];
-	long best;                    /* index of the best ok trial, -1: none */
-	double loss_lo, loss_hi;      /* range of the ok losses */
-	double loss_top;              /* top of a linear loss axis: loss_hi,
-	                                 or below far outliers (report_data.c) */
-	int log_offered;              /* ok losses positive, a decade or more */
-	int loss_log;                 /* the loss axes are log */
-	double t0, now;               /* first start; the end of running bars */
+	long best;               /* index of the best ok trial, -1: none */
+	double loss_lo, loss_hi; /* range of the ok losses */
+	/* Top of a linear loss axis: loss_hi, or lower when a few losses
+	 * lie far above the rest (report_data.c). */
+	double loss_top;
+	int log_offered; /* ok losses positive, spanning a decade or more */
+	int loss_log;    /* the loss axes are log (AUTO: when offered) */
+	double t0, now;          /* first start; the end of running bars */
 };
 
 /*
@@ -71,8 +74,8 @@ struct pz_rdata {
  * PZ_ENOMEM.
  */
 int pz_rdata_create(const cJSON *study, const cJSON *trials,
-                    const struct pz_report_options *opt,
-                    struct pz_rdata **out, struct pz_error *err);
+                    const struct pz_report_options *opt, struct pz_rdata **out,
+                    struct pz_error *err);
 
 void pz_rdata_destroy(struct pz_rdata *d);
 

@@ -19,7 +19,7 @@
 struct pz_buf {
 	char *data;
 	size_t len, cap;
-	int failed;         /* an allocation failed; the text is incomplete */
+	int failed; /* an allocation failed; the text is incomplete */
 };
 
 /* An empty buffer; pz_buf_finish() frees what it holds. */
@@ -30,7 +30,7 @@ void pz_buf_finish(struct pz_buf *b);
 void pz_buf_put(struct pz_buf *b, const char *s, size_t n);
 void pz_buf_puts(struct pz_buf *b, const char *s);
 void pz_buf_printf(struct pz_buf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+	__attribute__((format(printf, 2, 3)));
 
 /* Append `s` escaped for XML text and attribute values (see above). */
 void pz_buf_text(struct pz_buf *b, const char *s);

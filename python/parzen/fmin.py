@@ -9,10 +9,11 @@ running it with a larger `max_evals` extends the search. The study itself
 is created without a `max_trials`, so `max_evals` may change between
 runs; each fmin stops asking for new trials once the study holds
 `max_evals` of them, then waits for the ones still running elsewhere.
-Processes sharing a study pass `max_evals` to each ask (`max_trials`);
-a parzend that does not take it yet (python/DAEMON_REQUESTS.md) gets the
-count checked before each batch instead, and a trial numbered past
-`max_evals` is given back unrun.
+Processes sharing a study pass `max_evals` to each ask (`max_trials`,
+docs/protocol.md), so together they stop at exactly `max_evals`; with an
+older parzend that refuses the parameter, the count is checked before
+each batch instead, and a trial numbered past `max_evals` is given back
+unrun.
 
 Speed comes from round trips: the tell of one trial and the ask of the
 next travel in one write; with random search, which does not depend on

@@ -149,7 +149,8 @@ def drawn(e):
 
 
 def best_mark(g):
-    marks = [e for e in g.iter(SVG + "circle") if e.get("class") == "best"]
+    marks = [e for e in g.iter(SVG + "circle")
+             if e.get("class") == "best" and e.get("data-trial")]
     assert len(marks) == 1
     return marks[0]
 
