@@ -21,8 +21,9 @@
  * parse_ms the time to parse the trials' JSON text (what the CLI does
  * with the daemon's replies), for scale; bytes the size of the report.
  *
- * usage: report_bench --socket PATH --study NAME -o FILE [--plot KIND]
+ * usage: report_bench [--socket PATH] --study NAME -o FILE [--plot KIND]
  *                     [--scale auto|linear|log] [--now T]
+ *        (the socket defaults to $PARZEN_SOCKET, then parzend's default)
  *        report_bench --synthetic N[,N...] [--space FILE] [--algo A]
  *                     [--workers W] [--seed S] [--reps R] [-o FILE]
  *                     [--plot KIND] [--scale ...]
@@ -115,47 +116,15 @@ static int fetch(const struct options *o, cJSON **study, cJSON **trials)
 {
 	struct pz_client *c = NULL;
 	struct pz_error err = { 0 };
-	cJSON *res = NULL, *params;
-	long offset = 0;
 	int rc;
 
-	*study = NULL;
-	*trials = cJSON_CreateArray();
-	if ((rc = pz_client_connect(o->socket, &c, &err)) != 0)
-		goto fail;
-	params = cJSON_CreateObject();
-	cJSON_AddStringToObject(params, "study", o->study);
-	if ((rc = pz_client_call(c, "study.get", params, &res, &err)) != 0)
-		goto fail;
-	*study = cJSON_DetachItemFromObject(res, "study");
-	cJSON_Delete(res);
-	for (;;) {
-		cJSON *page, *t;
-		long got = 0;
-
-		params = cJSON_CreateObject();
-		cJSON_AddStringToObject(params, "study", o->study);
-		cJSON_AddNumberToObject(params, "offset", (double)offset);
-		cJSON_AddNumberToObject(params, "limit", 10000);
-		if ((rc = pz_client_call(c, "trial.list", params, &res,
-		                         &err)) != 0)
-			goto fail;
-		page = cJSON_GetObjectItemCaseSensitive(res, "trials");
-		while ((t = cJSON_DetachItemFromArray(page, 0)) != NULL) {
-			cJSON_AddItemToArray(*trials, t);
-			got++;
-		}
-		cJSON_Delete(res);
-		offset += got;
-		if (got < 10000)
-			break;
-	}
+	rc = pz_client_connect(o->socket, &c, &err);
+	if (rc == 0)
+		rc = pz_client_fetch_study(c, o->study, study, trials, &err);
 	pz_client_destroy(c);
-	return 0;
-fail:
-	fprintf(stderr, "report_bench: %s\n", err.msg);
-	pz_client_destroy(c);
-	return 1;
+	if (rc != 0)
+		fprintf(stderr, "report_bench: %s\n", err.msg);
+	return rc != 0;
 }
 
 static int from_daemon(const struct options *o)
@@ -176,9 +145,19 @@ static int from_daemon(const struct options *o)
 	rc = render(o, study, trials, &out, &len, &err);
 	t = now_ms() - t;
 	if (rc == 0) {
-		printf("{\"bench\":\"report\",\"study\":\"%s\",\"trials\":%d,"
-		       "\"render_ms\":%.1f,\"bytes\":%zu}\n", o->study,
-		       cJSON_GetArraySize(trials), t, len);
+		cJSON *line = cJSON_CreateObject();
+		char *text;
+
+		cJSON_AddStringToObject(line, "bench", "report");
+		cJSON_AddStringToObject(line, "study", o->study);
+		cJSON_AddNumberToObject(line, "trials",
+		                        cJSON_GetArraySize(trials));
+		cJSON_AddNumberToObject(line, "render_ms", round(t * 10) / 10);
+		cJSON_AddNumberToObject(line, "bytes", (double)len);
+		text = cJSON_PrintUnformatted(line);
+		printf("%s\n", text ? text : "{}");
+		free(text);
+		cJSON_Delete(line);
 		if (write_file(o->out, out, len) != 0) {
 			fprintf(stderr, "report_bench: cannot write %s\n",
 			        o->out);
@@ -305,16 +284,20 @@ static int synth(const struct options *o, const struct pz_space *space,
 				w = i;
 		reclaimed = pz_rng_uniform(&rng) < 0.01;
 		start = free_at[w] + 0.2 - 2.0 * log(1 - pz_rng_uniform(&rng));
-		end = start + 20 + 100 * duration_share(space, v) *
-		                          (0.7 + 0.6 * pz_rng_uniform(&rng));
+		end = start + 20 +
+		      100 * duration_share(space, v) *
+		              (0.7 + 0.6 * pz_rng_uniform(&rng));
 		if (!queued && !running)
 			loss = objective(space, v, &rng);
-		state = queued ? "queued" : running ? "running"
-		      : isnan(loss) ? "fail" : "ok";
+		state = queued        ? "queued"
+		        : running     ? "running"
+		        : isnan(loss) ? "fail"
+		                      : "ok";
 		counts[queued ? 0 : running ? 1 : isnan(loss) ? 3 : 2]++;
 		if (!queued && !running)
 			pz_history_add(hist, (uint64_t)k, v,
-			               isnan(loss) ? PZ_TRIAL_FAIL : PZ_TRIAL_OK,
+			               isnan(loss) ? PZ_TRIAL_FAIL
+			                           : PZ_TRIAL_OK,
 			               loss);
 		if (!isnan(loss) && loss < best) {
 			best = loss;
@@ -346,8 +329,9 @@ static int synth(const struct options *o, const struct pz_space *space,
 		cJSON_AddItemToObject(t, "started",
 		                      num_or_null(queued ? NAN : T0 + start));
 		cJSON_AddItemToObject(t, "finished",
-		                      num_or_null(queued || running ? NAN
-		                                                    : T0 + end));
+		                      num_or_null(queued || running
+		                                          ? NAN
+		                                          : T0 + end));
 		cJSON_AddItemToArray(trials, t);
 		if (!queued)
 			free_at[w] = running ? INFINITY : end;
@@ -434,7 +418,8 @@ static int synthetic(const struct options *o)
 		for (int r = 0; r < reps; r++) {
 			free(out);
 			ms[r] = now_ms();
-			if (render(o, study, trials, &out, &out_len, &err) != 0) {
+			if (render(o, study, trials, &out, &out_len, &err) !=
+			    0) {
 				fprintf(stderr, "report_bench: %s\n", err.msg);
 				return 1;
 			}
@@ -443,9 +428,9 @@ static int synthetic(const struct options *o)
 		qsort(ms, (size_t)reps, sizeof(ms[0]), cmp_double);
 		printf("{\"bench\":\"report\",\"space\":\"%s\",\"trials\":%ld,"
 		       "\"render_ms\":%.1f,\"parse_ms\":%.1f,"
-		       "\"trials_json_mb\":%.1f,\"bytes\":%zu}\n", name,
-		       o->sizes[s], ms[reps / 2], parse_ms, json_len / 1e6,
-		       out_len);
+		       "\"trials_json_mb\":%.1f,\"bytes\":%zu}\n",
+		       name, o->sizes[s], ms[reps / 2], parse_ms,
+		       json_len / 1e6, out_len);
 		fflush(stdout);
 		if (o->out != NULL && s == o->n_sizes - 1 &&
 		    write_file(o->out, out, out_len) != 0) {
@@ -465,7 +450,7 @@ static int synthetic(const struct options *o)
 static int usage(void)
 {
 	fprintf(stderr,
-	        "usage: report_bench --socket PATH --study NAME -o FILE "
+	        "usage: report_bench [--socket PATH] --study NAME -o FILE "
 	        "[--plot KIND] [--scale auto|linear|log] [--now T]\n"
 	        "       report_bench --synthetic N[,N...] [--space FILE] "
 	        "[--algo random|tpe] [--workers W] [--seed S] [--reps R] "
@@ -491,8 +476,11 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct options o = {
-		.space = PZ_BENCH_SPACES "/cifar100.json", .algo = "random",
-		.workers = 8, .reps = 3, .seed = 7,
+		.space = PZ_BENCH_SPACES "/cifar100.json",
+		.algo = "random",
+		.workers = 8,
+		.reps = 3,
+		.seed = 7,
 	};
 	int ch;
 
@@ -514,11 +502,11 @@ int main(int argc, char **argv)
 			o.plot = optarg;
 			break;
 		case 'l':
-			o.report.loss_scale =
-			        strcmp(optarg, "log") == 0 ? PZ_REPORT_SCALE_LOG
-			        : strcmp(optarg, "linear") == 0
-			                ? PZ_REPORT_SCALE_LINEAR
-			                : PZ_REPORT_SCALE_AUTO;
+			o.report.loss_scale = strcmp(optarg, "log") == 0
+			                              ? PZ_REPORT_SCALE_LOG
+			                      : strcmp(optarg, "linear") == 0
+			                              ? PZ_REPORT_SCALE_LINEAR
+			                              : PZ_REPORT_SCALE_AUTO;
 			break;
 		case 'n':
 			o.report.now = atof(optarg);
@@ -555,7 +543,7 @@ int main(int argc, char **argv)
 		return usage();
 	if (o.n_sizes > 0)
 		return synthetic(&o);
-	if (o.socket == NULL || o.study == NULL || o.out == NULL)
+	if (o.study == NULL || o.out == NULL)
 		return usage();
 	return from_daemon(&o);
 }

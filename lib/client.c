@@ -748,3 +748,64 @@ err_space:
 	cJSON_Delete(space);
 	return rc;
 }
+
+int pz_client_fetch_study(struct pz_client *c, const char *name,
+                          cJSON **study, cJSON **trials,
+                          struct pz_error *err)
+{
+	enum { PAGE = 10000 };
+	cJSON *res = NULL, *params;
+	long offset = 0;
+	int rc;
+
+	*study = NULL;
+	*trials = cJSON_CreateArray();
+	params = cJSON_CreateObject();
+	if (*trials == NULL || params == NULL ||
+	    cJSON_AddStringToObject(params, "study", name) == NULL) {
+		cJSON_Delete(params);
+		rc = pz_error_set(err, PZ_ENOMEM, "out of memory");
+		goto fail;
+	}
+	if ((rc = pz_client_call(c, "study.get", params, &res, err)) != 0)
+		goto fail;
+	*study = cJSON_DetachItemFromObject(res, "study");
+	cJSON_Delete(res);
+	for (;;) {
+		cJSON *page, *t;
+		long got = 0;
+
+		params = cJSON_CreateObject();
+		if (params == NULL ||
+		    cJSON_AddStringToObject(params, "study", name) == NULL ||
+		    cJSON_AddNumberToObject(params, "offset", (double)offset) ==
+		        NULL ||
+		    cJSON_AddNumberToObject(params, "limit", PAGE) == NULL) {
+			cJSON_Delete(params);
+			rc = pz_error_set(err, PZ_ENOMEM, "out of memory");
+			goto fail;
+		}
+		if ((rc = pz_client_call(c, "trial.list", params, &res,
+		                         err)) != 0)
+			goto fail;
+		page = cJSON_GetObjectItemCaseSensitive(res, "trials");
+		while ((t = cJSON_DetachItemFromArray(page, 0)) != NULL) {
+			cJSON_AddItemToArray(*trials, t);
+			got++;
+		}
+		cJSON_Delete(res);
+		offset += got;
+		if (got < PAGE)
+			break;
+	}
+	if (*study == NULL) {
+		rc = pz_error_set(err, PZ_EPROTO, "study.get: no study in reply");
+		goto fail;
+	}
+	return 0;
+fail:
+	cJSON_Delete(*study);
+	cJSON_Delete(*trials);
+	*study = *trials = NULL;
+	return rc;
+}

@@ -152,4 +152,13 @@ int pz_client_create_study(struct pz_client *c, const char *name,
                            bool exist_ok, cJSON **study_out,
                            struct pz_error *err);
 
+/*
+ * The Study object (study.get) and every trial of study `name`, in number
+ * order (trial.list, pages of 10,000): what a report is drawn from. Both
+ * outputs are owned by the caller; on failure they are NULL.
+ */
+int pz_client_fetch_study(struct pz_client *c, const char *name,
+                          cJSON **study, cJSON **trials,
+                          struct pz_error *err);
+
 #endif

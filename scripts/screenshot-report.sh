@@ -3,16 +3,21 @@
 # Render study reports in headless Chromium to PNG, for a person to look
 # at (the report's figures are checked by tests; how they look is not).
 #
-#   scripts/screenshot-report.sh [REPORT.html...]
+#   scripts/screenshot-report.sh [--at Y[,Y...]] [REPORT.html...]
 #
 # Without arguments it builds bench/report_bench in build/ and writes two
 # reports of synthetic studies: "spiral", the demo's space searched by the
 # TPE (300 trials, 3 workers, some failed, running and reclaimed), and
 # "cifar100k", the CIFAR-100 space with 100,000 random trials (binned
-# figures). For each report it takes the whole page and one picture per
-# section, into build/screenshots/: NAME-page.png (1400 px wide) and
-# NAME-SECTION.png (1400 x 1000 at the section's anchor). Needs Debian's
-# chromium package (installed when missing, as the other scripts do).
+# figures). Each report is cut into 1400 x 1000 pictures from the top of
+# the page down, build/screenshots/NAME-01.png, -02.png and so on (a
+# headless screenshot does not scroll to an #anchor, so each picture is a
+# small page that shows the report in a frame moved up by 1000 px a time).
+# With --at, one picture per given offset instead (px from the top of the
+# page): docs/report-*.png are `--at 660` and `--at 1520` of the demo's
+# report (build/demo/report.html after scripts/demo.sh).
+# Needs Debian's chromium package (installed when missing, as the other
+# scripts do).
 set -euo pipefail
 
 root=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
@@ -28,6 +33,11 @@ mkdir -p "$out"
 profile=$(mktemp -d)
 trap 'rm -rf -- "$profile"' EXIT
 
+offsets=
+if [[ ${1:-} == --at ]]; then
+	offsets=${2:?--at needs offsets, e.g. --at 0,1500}
+	shift 2
+fi
 reports=("$@")
 if ((${#reports[@]} == 0)); then
 	if [[ ! -f build/meson-private/coredata.dat ]]; then
@@ -56,9 +66,26 @@ shot()
 for report in "${reports[@]}"; do
 	name=$(basename -- "$report" .html)
 	url=file://$(realpath -- "$report")
-	shot "$out/$name-page.png" 1400 9000 "$url"
-	for section in study history importance effects priors pairs \
-		timeline trials; do
-		shot "$out/$name-$section.png" 1400 1000 "$url#$section"
+	# The page is about as tall as its figures plus 2,500 px of text.
+	height=$(grep -o '<svg [^>]*height="[0-9.]*"' "$report" |
+		sed 's/.*height="\([0-9]*\).*/\1/' |
+		awk '{ h += $1 } END { print int(h) + 2500 }')
+	if [[ -n $offsets ]]; then
+		IFS=, read -r -a at <<<"$offsets"
+	else
+		at=()
+		for ((y = 0; y < height; y += 1000)); do
+			at+=("$y")
+		done
+	fi
+	for i in "${!at[@]}"; do
+		frame=$profile/frame.html
+		printf '%s' "<!DOCTYPE html><html><body style=\"margin:0;" \
+			"overflow:hidden\"><iframe src=\"$url\" scrolling=\"no\"" \
+			" style=\"border:0;width:1400px;height:$((height + 1000))px;" \
+			"margin-top:-${at[i]}px\"></iframe></body></html>" \
+			>"$frame"
+		shot "$out/$name-$(printf '%02d' $((i + 1))).png" 1400 1000 \
+			"file://$frame"
 	done
 done

@@ -300,6 +300,26 @@ def test_enqueue(daemon, tmp_path):
     assert done[0]["loss"] == 0.0 and done[1]["loss"] == 2.25
 
 
+def test_report_and_plot(daemon, tmp_path):
+    import xml.etree.ElementTree as ET
+    create(daemon, tmp_path, "rp", "--max-trials", "12")
+    cmd = script(tmp_path, "loss.py", LOSS_PY.replace('"loss"', '"rp"'),
+                 python=True)
+    assert run(daemon, "worker", "rp", "--", cmd).returncode == OK
+    out = tmp_path / "r.html"
+    r = run(daemon, "report", "rp", "-o", str(out))
+    assert r.returncode == OK, r.stderr
+    assert "12 trials" in r.stderr
+    page = ET.parse(str(out)).getroot()
+    points = [e for e in page.iter() if e.get("data-trial") is not None]
+    assert {int(e.get("data-trial")) for e in points} >= set(range(12))
+    r = run(daemon, "plot", "rp", "history")
+    assert r.returncode == OK and r.stdout.lstrip().startswith("<")
+    assert ET.fromstring(r.stdout).tag.endswith("svg")
+    assert run(daemon, "plot", "rp", "nope").returncode == USAGE
+    assert run(daemon, "report", "nope").returncode == NOTFOUND
+
+
 # --------------------------------------------------------------- worker
 
 def test_worker_runs_study_to_the_end(daemon, tmp_path):
