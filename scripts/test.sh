@@ -139,7 +139,8 @@ fi
 if build "build-asan" build-asan -Db_sanitize=address,undefined \
 	-Db_lundef=false -Dwerror=true; then
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-		run_tests "asan+ubsan (unit)" build-asan --suite unit
+		run_tests "asan+ubsan (unit, fuzz, integration)" build-asan \
+		--suite unit --suite fuzz --suite integration
 fi
 
 if ((build_ok)); then
