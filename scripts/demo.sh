@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 #
-# The main job, on a fresh Debian machine: install what the build needs,
-# build parzen, start the daemon on its default (embedded SQLite) database,
-# and tune a real model with several worker processes: each trial trains a
-# small neural network on the two-spirals problem (examples/spiral). Midway
-# the daemon is killed with kill -9 and restarted; the workers reconnect and
-# the search finishes with no trial lost or run twice. Prints the best
-# trial. Works from any directory; everything it writes is under
-# build/demo/.
+# The main job, on a fresh Debian machine: install what the build and the
+# example need, build parzend and the parzen CLI, start the daemon on its
+# default (embedded SQLite) database, and run the CIFAR-style tuning job of
+# examples/cifar_style with two worker processes: each trial trains a
+# scikit-learn neural network on the digits data set for a second or two.
+# When about 40% of the trials are done the daemon is killed with kill -9
+# and restarted on the same database; the workers reconnect and the search
+# finishes. Prints the best trial and the table of trials, checks that no
+# trial was lost or run twice, and ends with the report of the search.
+# Works from any directory; everything it writes is under build/demo/.
+#
+#   scripts/demo.sh          (PARZEN_DEMO_EVALS=N for another budget, 40)
 set -euo pipefail
 
 root=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
@@ -16,7 +20,7 @@ cd -- "$root"
 # shellcheck source=scripts/lib/deps.sh
 . scripts/lib/deps.sh
 
-pz_ensure_packages "${PZ_BUILD_PACKAGES[@]}"
+pz_ensure_packages "${PZ_DEMO_PACKAGES[@]}"
 
 # Keep an existing build/ with its options (scripts/test.sh configures it
 # with -Dwerror=true); ninja re-runs meson by itself when a meson.build
@@ -25,30 +29,31 @@ if [[ ! -f build/meson-private/coredata.dat ]]; then
 	rm -rf build
 	meson setup build
 fi
-# ninja regenerates build.ninja first when a meson.build changed.
-ninja -C build daemon/parzend examples/spiral_worker >/dev/null
+ninja -C build daemon/parzend cli/parzen >/dev/null
 
 demo=$root/build/demo
 rm -rf "$demo"
 mkdir -p "$demo/run" "$demo/state"
 chmod 700 "$demo/run"
 # parzend's defaults are $XDG_RUNTIME_DIR/parzen/parzend.sock and
-# $XDG_STATE_HOME/parzen/parzen.db; point them into build/demo.
+# $XDG_STATE_HOME/parzen/parzen.db; point them into build/demo. The
+# Python package and the CLI find the socket the same way; PARZEND names
+# the daemon the package would start if none were running.
 export XDG_RUNTIME_DIR=$demo/run XDG_STATE_HOME=$demo/state
-export PARZEN_SOCKET=$XDG_RUNTIME_DIR/parzen/parzend.sock
-worker=build/examples/spiral_worker
-study=spirals
-trials=${PARZEN_DEMO_TRIALS:-80}
+export PARZEND=$root/build/daemon/parzend
+export PYTHONPATH=$root/python${PYTHONPATH:+:$PYTHONPATH}
+parzen=build/cli/parzen
+study=cifar_style
+evals=${PARZEN_DEMO_EVALS:-40}
 daemon_pid=
+worker_pids=()
 
 start_daemon()
 {
 	build/daemon/parzend >>"$demo/parzend.log" 2>&1 &
 	daemon_pid=$!
 	for _ in $(seq 100); do
-		[[ -S $PARZEN_SOCKET ]] && "$worker" status "$study" \
-			>/dev/null 2>&1 && return 0
-		[[ -S $PARZEN_SOCKET ]] && [[ $1 == first ]] && return 0
+		"$parzen" ls >/dev/null 2>&1 && return 0
 		sleep 0.1
 	done
 	echo "demo: parzend did not start; see $demo/parzend.log" >&2
@@ -57,43 +62,105 @@ start_daemon()
 
 cleanup()
 {
-	[[ -n $daemon_pid ]] && kill "$daemon_pid" 2>/dev/null || true
+	local pid
+
+	for pid in "${worker_pids[@]}"; do
+		kill "$pid" 2>/dev/null || true
+	done
+	if [[ -n $daemon_pid ]]; then
+		kill "$daemon_pid" 2>/dev/null || true
+	fi
 }
 trap cleanup EXIT
 
+# Prints "DONE TOTAL OK FAIL QUEUED RUNNING" of the study (zeros before it
+# exists or while parzend is down).
+counts()
+{
+	"$parzen" show "$study" --json 2>/dev/null | "$PZ_PYTHON" -c '
+import json, sys
+c = json.load(sys.stdin)["study"]["counts"]
+print(c["ok"] + c["fail"], c["total"], c["ok"], c["fail"], c["queued"],
+      c["running"])' 2>/dev/null || echo "0 0 0 0 0 0"
+}
+
 echo "== starting parzend (database $XDG_STATE_HOME/parzen/parzen.db)"
-start_daemon first
-echo "== 3 workers tuning a neural network on two spirals, $trials trials"
-pids=()
-for i in 1 2 3; do
-	"$worker" run "$study" examples/spiral/space.json "$trials" 42 \
-		>"$demo/worker$i.log" 2>&1 &
-	pids+=($!)
+start_daemon
+echo "== 2 workers: examples/cifar_style/optimize.py --max-evals $evals" \
+	"(an MLP on the digits data set, TPE)"
+for i in 1 2; do
+	"$PZ_PYTHON" examples/cifar_style/optimize.py --max-evals "$evals" \
+		--seed 42 >"$demo/worker$i.log" 2>&1 &
+	worker_pids+=($!)
 done
 
 # Kill the daemon once about 40% of the trials are done.
 while :; do
-	read -r done_n _ _ < <("$worker" status "$study" 2>/dev/null ||
-		echo "0 0 0")
-	((done_n * 10 >= trials * 4)) && break
-	sleep 0.05
+	read -r done_n _ < <(counts)
+	((done_n * 10 >= evals * 4)) && break
+	for pid in "${worker_pids[@]}"; do
+		if ! kill -0 "$pid" 2>/dev/null; then
+			echo "demo: a worker ended early:" >&2
+			cat "$demo"/worker*.log >&2
+			exit 1
+		fi
+	done
+	sleep 0.2
 done
-echo "== $done_n trials done: kill -9 parzend (pid $daemon_pid)"
+echo "== $done_n of $evals trials done: kill -9 parzend (pid $daemon_pid)"
 {
 	kill -9 "$daemon_pid"
 	wait "$daemon_pid"
 } 2>/dev/null || true
-sleep 0.5
+sleep 1
 echo "== restarting parzend on the same database"
-start_daemon again
-for pid in "${pids[@]}"; do
-	wait "$pid"
+start_daemon
+echo "== waiting for the workers to finish the search"
+status=0
+for pid in "${worker_pids[@]}"; do
+	wait "$pid" || status=$?
 done
-cat "$demo"/worker*.log
-read -r done_n total max < <("$worker" status "$study")
-echo "== finished: $done_n of $max trials done, $total created (no trial lost)"
+worker_pids=()
+# Each worker's share, and what it said about the daemon's restart.
+for i in 1 2; do
+	echo "-- worker $i ran $(grep -c '^MLP ' "$demo/worker$i.log" || true)" \
+		"trials (build/demo/worker$i.log)"
+	grep '^parzen: ' "$demo/worker$i.log" | sed 's/^/   /' || true
+done
+if ((status != 0)); then
+	echo "demo: a worker failed (status $status)" >&2
+	exit 1
+fi
+
+echo
 echo "== best trial:"
-"$worker" best "$study"
+"$parzen" best "$study"
+echo
+echo "== trials:"
+"$parzen" trials "$study"
+echo
+
+# No trial lost: the study has exactly max-evals trials, all finished. None
+# run twice: no trial was handed out again (attempt 0, never reclaimed),
+# and the workers ran the objective exactly max-evals times in all.
+read -r done_n total ok fail queued running < <(counts)
+again=$("$parzen" trials "$study" --json | "$PZ_PYTHON" -c '
+import json, sys
+print(sum(1 for t in json.load(sys.stdin)["trials"]
+          if t["attempt"] != 0 or t["reclaims"] != 0))')
+runs=$(cat "$demo"/worker*.log | grep -c '^MLP ' || true)
+echo "== finished: $done_n of $evals trials done ($ok ok, $fail failed)," \
+	"$total created, $queued queued, $running running; $runs objective" \
+	"runs, $again trials handed out twice"
+if ((total != evals || done_n != evals || runs != evals || again != 0)); then
+	echo "demo: trials were lost or run twice" >&2
+	exit 1
+fi
+echo "== no trial lost, none run twice, across kill -9 of parzend"
+
+# The report of the search (docs/report.md): one self-contained HTML page.
+build/cli/parzen report "$study" -o "$demo/report.html"
+echo "== report: $demo/report.html (open it in any browser)"
 echo
 echo "demo: done. The database stays in $demo/state/parzen/;"
 echo "scripts/test.sh builds and runs every test."

@@ -21,16 +21,26 @@ PZ_BUILD_PACKAGES=(
 	libcjson-dev
 )
 
-# What the test suites need on top: cmocka for the C unit tests, valgrind
-# for the valgrind test setup, the system Python's numpy, optuna and pytest
-# for the Python tests and benchmarks, and systemd for systemd-analyze and
-# systemd-socket-activate (the unit files' checks; no systemd needs to run).
+# What scripts/demo.sh needs on top: the system Python's numpy and
+# scikit-learn for the CIFAR-style job of examples/cifar_style (the parzen
+# package itself needs only the standard library).
 # shellcheck disable=SC2034  # used by the scripts that source this file
-PZ_TEST_PACKAGES=(
+PZ_DEMO_PACKAGES=(
 	"${PZ_BUILD_PACKAGES[@]}"
+	python3-numpy
+	python3-sklearn
+)
+
+# What the test suites need on top of the demo's: cmocka for the C unit
+# tests, valgrind for the valgrind test setup, the system Python's optuna
+# and pytest for the Python tests and benchmarks (scikit-learn for the
+# examples' tests), and systemd for systemd-analyze and
+# systemd-socket-activate (the unit files' checks; no systemd needs to run).
+# shellcheck disable=SC2034
+PZ_TEST_PACKAGES=(
+	"${PZ_DEMO_PACKAGES[@]}"
 	libcmocka-dev
 	valgrind
-	python3-numpy
 	python3-optuna
 	python3-pytest
 	systemd
