@@ -765,9 +765,10 @@ static int hand_out(struct pz_core *core, struct pz_study *s, uint32_t number,
 /*
  * Create trial n_trials with `values`, queued or running. A point that
  * cannot be evaluated (a function node with no finite result) is refused
- * with PZ_EINVAL, unless `fail_result` is given: then the trial is created
- * failed, with the reason stored in its result, so that a study whose
- * suggestion for this number cannot be evaluated moves on to the next.
+ * with PZ_EINVAL, unless `failed` is given: then the trial is created
+ * failed, with the reason stored in its result, and *failed is set, so
+ * that a study whose suggestion for this number cannot be evaluated moves
+ * on to the next.
  */
 static int new_trial(struct pz_core *core, struct pz_study *s,
                      const double *values, int state, const char *worker,
@@ -849,7 +850,7 @@ int pz_core_ask_capped(struct pz_core *core, struct pz_study *s,
 {
 	double *values;
 	uint32_t n;
-	int rc;
+	int rc = 0;
 
 	*number = -1;
 	*reason = NULL;
