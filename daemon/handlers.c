@@ -18,6 +18,7 @@
 #include "ask.h"
 #include "clock.h"
 #include "trial.h"
+#include "watch.h"
 
 /*
  * At most this many candidate scorings (n_ei_candidates x labels) per
@@ -455,6 +456,51 @@ static int trial_get(struct pz_hctx *h, cJSON **result)
 	return 0;
 }
 
+/* --- watching ------------------------------------------------------------------ */
+
+static int study_watch(struct pz_hctx *h, cJSON **result)
+{
+	struct pz_core *core = h->rpc->core;
+	struct pz_study *s = NULL;
+	cJSON *names;
+
+	if (h->rpc->watch == NULL)
+		return pz_error_set(&h->err, PZ_ESTATE,
+		                    "study.watch needs a connection to parzend"),
+		       fail(h, 0);
+	if (h->req.study != NULL &&
+	    pz_core_find(core, h->req.study, &s, &h->err) != 0)
+		return fail(h, 0);
+	if (pz_watch_add(h->rpc->watch, h->call->owner, h->req.study) != 0)
+		return pz_error_set(&h->err, PZ_ENOMEM, "out of memory"),
+		       fail(h, PZ_RPC_INTERNAL);
+	*result = cJSON_CreateObject();
+	if (*result == NULL)
+		return 0;
+	names = cJSON_AddArrayToObject(*result, "watching");
+	for (struct pz_study *t = core->studies; names && t; t = t->next)
+		if (s == NULL || t == s)
+			cJSON_AddItemToArray(names, cJSON_CreateString(t->name));
+	cJSON_AddNumberToObject(*result, "seq",
+	                        (double)pz_watch_seq(h->rpc->watch));
+	return 0;
+}
+
+static int study_unwatch(struct pz_hctx *h, cJSON **result)
+{
+	if (h->rpc->watch == NULL ||
+	    pz_watch_remove(h->rpc->watch, h->call->owner, h->req.study) != 0)
+		return pz_error_set_at(&h->err, PZ_ENOENT, "params.study",
+		                       "this connection does not watch %s",
+		                       h->req.study != NULL ? h->req.study
+		                                            : "anything"),
+		       fail(h, 0);
+	*result = cJSON_CreateObject();
+	if (*result != NULL)
+		cJSON_AddBoolToObject(*result, "watching", 0);
+	return 0;
+}
+
 /* --- the server ---------------------------------------------------------------- */
 
 static int server_info(struct pz_hctx *h, cJSON **result)
@@ -512,6 +558,9 @@ const struct pz_method pz_methods[] = {
 	 FS(STUDY), FS(STUDY)},
 	{"study.resume", study_resume, PZ_TARGET_STUDY, PZ_M_DAMAGED_OK,
 	 FS(STUDY), FS(STUDY)},
+	{"study.unwatch", study_unwatch, PZ_TARGET_NONE, PZ_M_WHILE_STOPPING,
+	 FS(STUDY), 0},
+	{"study.watch", study_watch, PZ_TARGET_NONE, 0, FS(STUDY), 0},
 	{"trial.ask", trial_ask, PZ_TARGET_STUDY, 0,
 	 FS(STUDY) | FS(WORKER) | FS(MAX_TRIALS), FS(STUDY)},
 	{"trial.enqueue", trial_enqueue, PZ_TARGET_STUDY, 0,

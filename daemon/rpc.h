@@ -59,10 +59,15 @@ struct pz_rpc_server {
 	int shutting_down;
 };
 
+struct pz_watch;
+
 struct pz_rpc {
 	struct pz_core *core;
 	const struct pz_exec *exec;   /* NULL: suggestions run inline */
 	struct pz_rpc_server server;
+	/* study.watch registers a call's owner (its connection) here; NULL:
+	 * no watching without a server. */
+	struct pz_watch *watch;
 	uint64_t n_requests;
 };
 

@@ -30,6 +30,7 @@
 #include "log.h"
 #include "notify.h"
 #include "trial.h"
+#include "watch.h"
 
 #define TICK_MS 250
 /* A gap between ticks longer than this is time the loop was stuck. */
@@ -112,6 +113,7 @@ static void advance(struct pz_server *srv, uint64_t batch)
 	if (batch <= srv->durable_batch)
 		return;
 	srv->durable_batch = batch;
+	pz_watch_durable(srv->watch, batch);
 	for_each_conn(srv, flush_one, NULL);
 }
 
@@ -226,6 +228,7 @@ static void commit(struct pz_server *srv)
 		pz_log(PZ_LOG_ERROR, "commit failed: %s", err.msg);
 		snprintf(msg, sizeof(msg), "storage failure, nothing from this "
 		         "request was recorded: %s", err.msg);
+		pz_watch_failed(srv->watch, batch);
 		for_each_conn(srv, fail_one, &f);
 		return;
 	}
@@ -282,6 +285,22 @@ static void on_tick(uv_timer_t *t)
 	}
 }
 
+/* --- watchers ------------------------------------------------------------------ */
+
+static void watch_send(void *watcher, char *line, size_t len)
+{
+	pz_conn_notify(watcher, line, len, 0);
+}
+
+static void on_event(void *ctx, const struct pz_study *s,
+                     enum pz_event_kind kind, int64_t number)
+{
+	struct pz_server *srv = ctx;
+
+	pz_watch_event(srv->watch, srv->core.batch, &srv->core, s, kind,
+	               number);
+}
+
 /* --- connections --------------------------------------------------------------- */
 
 static void on_line(void *ctx, struct pz_conn *c, struct pz_call *call,
@@ -298,6 +317,7 @@ static void on_conn_close(void *ctx, struct pz_conn *c)
 	struct pz_server *srv = ctx;
 	struct pz_server_conn *n = pz_conn_data(c);
 
+	pz_watch_remove(srv->watch, c, NULL);
 	if (n->prev != NULL)
 		n->prev->next = n->next;
 	else
@@ -516,8 +536,16 @@ int pz_server_start(struct pz_server *srv, uv_loop_t *loop,
 		srv->store = NULL;
 		return rc;
 	}
+	if (pz_watch_create(watch_send, &srv->watch) != 0) {
+		pz_core_finish(&srv->core);
+		pz_store_close(srv->store);
+		srv->store = NULL;
+		return pz_error_set(err, PZ_ENOMEM, "out of memory");
+	}
 	srv->core.hooks.liveness = liveness;
+	srv->core.hooks.event = on_event;
 	srv->core.hooks.ctx = srv;
+	srv->rpc.watch = srv->watch;
 	srv->exec.submit = exec_submit;
 	srv->exec.ctx = srv;
 	srv->rpc.core = &srv->core;
@@ -642,6 +670,8 @@ void pz_server_stop(struct pz_server *srv)
 
 void pz_server_finish(struct pz_server *srv)
 {
+	pz_watch_destroy(srv->watch);
+	srv->watch = NULL;
 	pz_core_finish(&srv->core);
 	pz_store_close(srv->store);
 	srv->store = NULL;

@@ -47,6 +47,7 @@ struct pz_server {
 	struct pz_exec exec;
 	struct pz_conn_env env;
 	struct pz_budget budget;
+	struct pz_watch *watch;
 	struct pz_server_conn *conns;
 	size_t n_conns;
 	/* The batch pipeline. */
