@@ -1061,6 +1061,136 @@ int pz_core_enqueue(struct pz_core *core, struct pz_study *s,
 	return rc;
 }
 
+/* --- import ----------------------------------------------------------------- */
+
+/* Append one validated trial of an import to study `s` (store + memory). */
+static int import_trial(struct pz_core *core, struct pz_study *s,
+                        const struct pz_import_trial *it,
+                        const double *values, struct pz_error *err)
+{
+	struct pz_trial_row r;
+	struct pz_trial t;
+	int was_running = it->state == PZ_T_RUNNING;
+	char *text = pz_params_to_text(s->space, values);
+	int rc;
+
+	if (text == NULL)
+		return write_failed(core, pz_error_set(err, PZ_ENOMEM,
+		                                       "out of memory"), err);
+	memset(&t, 0, sizeof(t));
+	t.state = (unsigned char)(was_running ? PZ_T_QUEUED : it->state);
+	t.attempt = (int32_t)(it->attempt + was_running);
+	t.reclaims = (int32_t)it->reclaims;
+	t.created = it->created;
+	t.started = it->started;
+	t.finished = t.state == PZ_T_QUEUED ? NAN : it->finished;
+	t.deadline = pz_clock() + s->heartbeat_timeout;
+	memset(&r, 0, sizeof(r));
+	r.study_id = s->id;
+	r.number = (int64_t)s->n_trials;
+	r.state = pz_tstate_name(t.state);
+	r.params = text;
+	r.loss = t.state == PZ_T_OK ? it->loss : NAN;
+	r.result = t.state == PZ_T_QUEUED ? NULL : it->result;
+	r.worker = t.state == PZ_T_QUEUED ? NULL : it->worker;
+	r.attempt = t.attempt;
+	r.reclaims = t.reclaims;
+	r.created = t.created;
+	r.started = t.started;
+	r.finished = t.finished;
+	if ((rc = begin(core, err)) == 0 &&
+	    (rc = pz_store_trial_insert(core->store, &r, &t.id, err)) != 0)
+		write_failed(core, rc, err);
+	free(text);
+	if (rc != 0)
+		return rc;
+	t.worker = dup_or_null(r.worker);
+	if ((r.worker != NULL && t.worker == NULL) ||
+	    add_trial(core, s, &t, values, r.loss) != 0) {
+		free(t.worker);
+		return write_failed(core, pz_error_set(err, PZ_ENOMEM,
+		                                       "out of memory"), err);
+	}
+	return 0;
+}
+
+/* Same params, bit for bit (NAN for an inactive label included)? */
+static int same_history(const struct pz_study *s, const double *values,
+                        size_t n, size_t stride)
+{
+	size_t np = (size_t)s->space->n_params;
+
+	if (s->n_trials != n)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (memcmp(pz_history_row(s->hist, i), values + i * stride,
+		           np * sizeof(double)) != 0)
+			return 0;
+	return 1;
+}
+
+int pz_core_import(struct pz_core *core, const struct pz_study_def *def,
+                   const struct pz_import_trial *trials, size_t n,
+                   struct pz_study **out, int *existed, struct pz_error *err)
+{
+	struct pz_space *space = NULL;
+	struct pz_study *s;
+	double *values = NULL;
+	size_t stride;
+	int rc;
+
+	*existed = 0;
+	if (def->max_trials > 0 && (int64_t)n > def->max_trials)
+		return pz_error_set(err, PZ_EINVAL,
+		                    "params.trials: %zu trials are more than "
+		                    "max_trials (%lld)", n,
+		                    (long long)def->max_trials);
+	if ((rc = pz_space_create(def->space, "space", &space, err)) != 0)
+		return rc;
+	/* One spare slot per row: pz_params_from_json may write n_params. */
+	stride = (size_t)space->n_params + 1;
+	values = malloc((n > 0 ? n : 1) * stride * sizeof(double));
+	if (values == NULL) {
+		rc = pz_error_set(err, PZ_ENOMEM, "out of memory");
+		goto out;
+	}
+	/* Validate everything before the first write. */
+	for (size_t i = 0; i < n; i++) {
+		rc = pz_params_from_json(space, trials[i].params,
+		                         values + i * stride, err);
+		if (rc != 0) {
+			char msg[PZ_ERROR_MSG_MAX];
+
+			/* The message starts with "params.<label>: ...". */
+			snprintf(msg, sizeof(msg), "%s", err->msg);
+			pz_error_set(err, rc, "params.trials[%zu].%s", i, msg);
+			goto out;
+		}
+	}
+	rc = pz_core_create(core, def, &s, existed, err);
+	if (rc != 0)
+		goto out;
+	if (*existed) {
+		if (!same_history(s, values, n, stride))
+			rc = pz_error_set(err, PZ_EEXIST,
+			                  "study '%s' exists with a different history "
+			                  "(%zu trials, the import has %zu)", def->name,
+			                  s->n_trials, n);
+		else
+			*out = s;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		if ((rc = import_trial(core, s, &trials[i], values + i * stride,
+		                       err)) != 0)
+			goto out;
+	*out = s;
+out:
+	free(values);
+	pz_space_destroy(space);
+	return rc;
+}
+
 /* --- JSON views ------------------------------------------------------------- */
 
 static cJSON *number_or_null(double x)

@@ -158,6 +158,36 @@ int pz_core_enqueue(struct pz_core *core, struct pz_study *s,
                     const cJSON *params, uint32_t *number,
                     struct pz_error *err);
 
+/*
+ * One trial of study.import, decoded by rpc.c; pointers are borrowed for
+ * the call. `state` is an enum pz_tstate; a RUNNING trial is imported as
+ * QUEUED, as if it had been reclaimed (attempt + 1, no worker). Times are
+ * Unix seconds, NAN for none.
+ */
+struct pz_import_trial {
+	int state;
+	const cJSON *params;
+	double loss;           /* OK only */
+	const char *result;    /* JSON text, or NULL */
+	const char *worker;    /* or NULL */
+	int64_t attempt;
+	int64_t reclaims;
+	double created, started, finished;
+};
+
+/*
+ * Create a study with a history: the study of `def` and trials numbered
+ * 0..n-1 from `trials`, in the open transaction (the caller answers after
+ * the commit). Every trial's params are validated against the space before
+ * anything is written; an error names it ("params.trials[3].params.lr:
+ * ..."). With def->exist_ok, an existing study with the same definition
+ * and the same params for the same number of trials is returned as it is
+ * (*existed = 1): a resent import acts once.
+ */
+int pz_core_import(struct pz_core *core, const struct pz_study_def *def,
+                   const struct pz_import_trial *trials, size_t n,
+                   struct pz_study **out, int *existed, struct pz_error *err);
+
 /* Requeue running trials whose deadline (pz_clock()) passed. */
 size_t pz_core_reclaim(struct pz_core *core, double now);
 

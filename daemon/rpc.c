@@ -36,6 +36,7 @@ struct method {
 
 static int fail(struct rpc_err *e, int code, const char *path,
                 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int known_key(const char *keys, const char *k);
 
 static int fail(struct rpc_err *e, int code, const char *path,
                 const char *fmt, ...)
@@ -218,58 +219,239 @@ static int oom(struct rpc_err *e)
 
 /* --- study methods ------------------------------------------------------------ */
 
+/* The study definition shared by study.create and study.import. */
+static int get_def(const cJSON *params, struct pz_study_def *def,
+                   struct rpc_err *e)
+{
+	const char *algo = NULL;
+	const cJSON *cfg, *h;
+	int64_t seed = -1, max_trials = 0;
+
+	memset(def, 0, sizeof(*def));
+	if (get_string(params, "name", 1, &def->name, e) != 0 ||
+	    get_string(params, "algo", 0, &algo, e) != 0 ||
+	    get_int(params, "seed", 0, 0, 9007199254740992.0, &seed, e) != 0 ||
+	    get_int(params, "max_trials", 0, 1, 4294967294.0, &max_trials,
+	            e) != 0 ||
+	    get_bool(params, "exist_ok", &def->exist_ok, e) != 0)
+		return -1;
+	def->space = param(params, "space");
+	if (def->space == NULL)
+		return missing(e, "space", "a space document");
+	if (algo == NULL || strcmp(algo, "tpe") == 0)
+		def->algo = PZ_ALGO_TPE;
+	else if (strcmp(algo, "random") == 0)
+		def->algo = PZ_ALGO_RANDOM;
+	else
+		return wrong(e, "algo", "\"tpe\" or \"random\"");
+	def->has_seed = seed >= 0;
+	def->seed = seed >= 0 ? (uint64_t)seed : 0;
+	def->max_trials = max_trials;
+	cfg = param(params, "config");
+	if (cfg != NULL && !cJSON_IsNull(cfg) && !cJSON_IsObject(cfg))
+		return wrong(e, "config", "an object");
+	def->config = cfg;
+	if ((h = param(params, "heartbeat_timeout")) != NULL) {
+		if (!cJSON_IsNumber(h) || !(h->valuedouble > 0) ||
+		    h->valuedouble > 1e7)
+			return wrong(e, "heartbeat_timeout",
+			             "a number of seconds > 0 (at most 1e7)");
+		def->heartbeat_timeout = h->valuedouble;
+	}
+	return 0;
+}
+
+static int create_failed(struct rpc_err *e, int rc, const struct pz_error *err)
+{
+	return from_core(e, rc, err,
+	                 strncmp(err->msg, "space", 5) == 0 ||
+	                         strncmp(err->msg, "params.trials[", 14) == 0
+	                     ? PZ_RPC_INVALID_SPACE
+	                     : PZ_RPC_BAD_PARAMS);
+}
+
 static int study_create(struct pz_rpc *rpc, const cJSON *params,
                         cJSON **result, struct rpc_err *e)
 {
 	struct pz_study_def def;
 	struct pz_error err = {0};
 	struct pz_study *s;
-	const char *algo = NULL;
-	const cJSON *cfg;
-	int64_t seed = -1, max_trials = 0;
 	int existed, rc;
 
-	memset(&def, 0, sizeof(def));
-	if (get_string(params, "name", 1, &def.name, e) != 0 ||
-	    get_string(params, "algo", 0, &algo, e) != 0 ||
-	    get_int(params, "seed", 0, 0, 9007199254740992.0, &seed, e) != 0 ||
-	    get_int(params, "max_trials", 0, 1, 4294967294.0, &max_trials,
-	            e) != 0 ||
-	    get_bool(params, "exist_ok", &def.exist_ok, e) != 0)
+	if (get_def(params, &def, e) != 0)
 		return -1;
-	def.space = param(params, "space");
-	if (def.space == NULL)
-		return missing(e, "space", "a space document");
-	if (algo == NULL || strcmp(algo, "tpe") == 0)
-		def.algo = PZ_ALGO_TPE;
-	else if (strcmp(algo, "random") == 0)
-		def.algo = PZ_ALGO_RANDOM;
-	else
-		return wrong(e, "algo", "\"tpe\" or \"random\"");
-	def.has_seed = seed >= 0;
-	def.seed = seed >= 0 ? (uint64_t)seed : 0;
-	def.max_trials = max_trials;
-	cfg = param(params, "config");
-	if (cfg != NULL && !cJSON_IsNull(cfg) && !cJSON_IsObject(cfg))
-		return wrong(e, "config", "an object");
-	def.config = cfg;
-	if (param(params, "heartbeat_timeout") != NULL) {
-		const cJSON *h = param(params, "heartbeat_timeout");
-
-		if (!cJSON_IsNumber(h) || !(h->valuedouble > 0) ||
-		    h->valuedouble > 1e7)
-			return wrong(e, "heartbeat_timeout",
-			             "a number of seconds > 0 (at most 1e7)");
-		def.heartbeat_timeout = h->valuedouble;
-	}
 	rc = pz_core_create(rpc->core, &def, &s, &existed, &err);
 	if (rc != 0)
-		return from_core(e, rc, &err,
-		                 strncmp(err.msg, "space", 5) == 0
-		                     ? PZ_RPC_INVALID_SPACE
-		                     : PZ_RPC_BAD_PARAMS);
+		return create_failed(e, rc, &err);
 	*result = wrap("study", pz_core_study_json(s));
 	return *result != NULL ? 0 : oom(e);
+}
+
+/*
+ * study.import: trials[i] is {number, state, params, loss?, result?,
+ * worker?, attempt?, reclaims?, created?, started?, finished?}; the
+ * read-only fields of a trial object (id, study, point, deadline,
+ * heartbeat) are accepted and ignored, so trial.list's output imports as
+ * it is. Everything is checked here or in the core before anything is
+ * written.
+ */
+static const char *const import_keys =
+    "number,state,params,loss,result,worker,attempt,reclaims,created,"
+    "started,finished,id,study,point,deadline,heartbeat";
+
+static int bad_trial(struct rpc_err *e, size_t i, const char *key,
+                     const char *what)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "params.trials[%zu]%s%s", i,
+	         key[0] ? "." : "", key);
+	return fail(e, PZ_RPC_BAD_PARAMS, path, "%s: %s", path, what);
+}
+
+/* A time field: a number, null or absent (NAN). */
+static int get_time(const cJSON *t, const char *key, size_t i, double *out,
+                    struct rpc_err *e)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(t, key);
+
+	*out = NAN;
+	if (v == NULL || cJSON_IsNull(v))
+		return 0;
+	if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) ||
+	    v->valuedouble < 0)
+		return bad_trial(e, i, key, "must be Unix seconds (a number >= 0) "
+		                            "or null");
+	*out = v->valuedouble;
+	return 0;
+}
+
+static int get_count(const cJSON *t, const char *key, size_t i, int64_t *out,
+                     struct rpc_err *e)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(t, key);
+
+	*out = 0;
+	if (v == NULL || cJSON_IsNull(v))
+		return 0;
+	if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) ||
+	    v->valuedouble < 0 || v->valuedouble > 1e9)
+		return bad_trial(e, i, key, "must be an integer from 0 to 1e9");
+	*out = (int64_t)v->valuedouble;
+	return 0;
+}
+
+static int get_import_trial(const cJSON *t, size_t i,
+                            struct pz_import_trial *it, char **result_text,
+                            struct rpc_err *e)
+{
+	static const char *const states[] = {"queued", "running", "ok", "fail"};
+	const cJSON *c, *v;
+
+	memset(it, 0, sizeof(*it));
+	*result_text = NULL;
+	if (!cJSON_IsObject(t))
+		return bad_trial(e, i, "", "must be a trial object");
+	cJSON_ArrayForEach(c, t)
+	{
+		if (!known_key(import_keys, c->string))
+			return bad_trial(e, i, c->string,
+			                 "unknown field of an imported trial");
+	}
+	v = cJSON_GetObjectItemCaseSensitive(t, "number");
+	if (!cJSON_IsNumber(v) || v->valuedouble != (double)i) {
+		char what[96];
+
+		snprintf(what, sizeof(what), "must be %zu (trials are numbered "
+		                             "0, 1, 2, ... in order)", i);
+		return bad_trial(e, i, "number", what);
+	}
+	v = cJSON_GetObjectItemCaseSensitive(t, "state");
+	it->state = -1;
+	for (int k = 0; cJSON_IsString(v) && k < 4; k++)
+		if (strcmp(v->valuestring, states[k]) == 0)
+			it->state = k;
+	if (it->state < 0)
+		return bad_trial(e, i, "state", "must be \"queued\", \"running\", "
+		                                "\"ok\" or \"fail\"");
+	it->params = cJSON_GetObjectItemCaseSensitive(t, "params");
+	if (!cJSON_IsObject(it->params))
+		return bad_trial(e, i, "params", "must be an object {label: value}");
+	v = cJSON_GetObjectItemCaseSensitive(t, "loss");
+	it->loss = NAN;
+	if (it->state == PZ_T_OK) {
+		if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
+			return bad_trial(e, i, "loss", "must be a finite number for "
+			                               "an ok trial");
+		it->loss = v->valuedouble;
+	}
+	v = cJSON_GetObjectItemCaseSensitive(t, "result");
+	if (v != NULL && !cJSON_IsNull(v) && !cJSON_IsObject(v))
+		return bad_trial(e, i, "result", "must be an object or null");
+	v = cJSON_GetObjectItemCaseSensitive(t, "worker");
+	if (v != NULL && !cJSON_IsNull(v)) {
+		if (!cJSON_IsString(v) || strlen(v->valuestring) == 0 ||
+		    strlen(v->valuestring) > 200)
+			return bad_trial(e, i, "worker", "must be a string of 1 to 200 "
+			                                 "bytes or null");
+		it->worker = v->valuestring;
+	}
+	if (get_count(t, "attempt", i, &it->attempt, e) != 0 ||
+	    get_count(t, "reclaims", i, &it->reclaims, e) != 0 ||
+	    get_time(t, "created", i, &it->created, e) != 0 ||
+	    get_time(t, "started", i, &it->started, e) != 0 ||
+	    get_time(t, "finished", i, &it->finished, e) != 0)
+		return -1;
+	if (isnan(it->created))
+		it->created = !isnan(it->started) ? it->started : pz_now();
+	v = cJSON_GetObjectItemCaseSensitive(t, "result");
+	if (cJSON_IsObject(v) && (*result_text = pz_json_print(v, NULL)) == NULL)
+		return oom(e);
+	it->result = *result_text;
+	return 0;
+}
+
+static int study_import(struct pz_rpc *rpc, const cJSON *params,
+                        cJSON **result, struct rpc_err *e)
+{
+	struct pz_study_def def;
+	struct pz_error err = {0};
+	struct pz_import_trial *its = NULL;
+	struct pz_study *s;
+	const cJSON *arr = param(params, "trials");
+	char **texts = NULL;
+	size_t n, i = 0;
+	int existed, rc = -1;
+
+	if (get_def(params, &def, e) != 0)
+		return -1;
+	if (arr == NULL)
+		return missing(e, "trials", "an array of trials");
+	if (!cJSON_IsArray(arr))
+		return wrong(e, "trials", "an array of trials");
+	n = (size_t)cJSON_GetArraySize(arr);
+	its = calloc(n > 0 ? n : 1, sizeof(*its));
+	texts = calloc(n > 0 ? n : 1, sizeof(*texts));
+	if (its == NULL || texts == NULL) {
+		oom(e);
+		goto out;
+	}
+	for (const cJSON *t = arr->child; t != NULL; t = t->next, i++)
+		if (get_import_trial(t, i, &its[i], &texts[i], e) != 0)
+			goto out;
+	rc = pz_core_import(rpc->core, &def, its, n, &s, &existed, &err);
+	if (rc != 0) {
+		create_failed(e, rc, &err);
+		goto out;
+	}
+	*result = wrap("study", pz_core_study_json(s));
+	rc = *result != NULL ? 0 : oom(e);
+out:
+	for (size_t k = 0; texts != NULL && k < n; k++)
+		free(texts[k]);
+	free(texts);
+	free(its);
+	return rc;
 }
 
 static int study_get(struct pz_rpc *rpc, const cJSON *params, cJSON **result,
@@ -681,6 +863,9 @@ static const struct method methods[] = {
 	 "name,space,algo,seed,max_trials,config,heartbeat_timeout,exist_ok"},
 	{"study.delete", study_delete, "study"},
 	{"study.get", study_get, "study"},
+	{"study.import", study_import,
+	 "name,space,algo,seed,max_trials,config,heartbeat_timeout,exist_ok,"
+	 "trials"},
 	{"study.list", study_list, ""},
 	{"study.pause", study_pause, "study"},
 	{"study.resume", study_resume, "study"},
