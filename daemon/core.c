@@ -10,9 +10,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "eval.h"
-#include "json.h"
-#include "sample.h"
+#include <parzen/eval.h>
+#include <parzen/json.h>
+#include <parzen/params.h>
+#include <parzen/sample.h>
 
 static const char *const tstate_names[] = {
 	[PZ_T_QUEUED] = "queued",
@@ -597,9 +598,9 @@ int pz_core_create(struct pz_core *core, const struct pz_study_def *def,
 
 	*existed = 0;
 	if (!valid_name(d.name))
-		return pz_error_set(err, PZ_EINVAL,
-		                    "params.name: must be 1 to 200 bytes without "
-		                    "control characters");
+		return pz_error_set_at(
+			err, PZ_EINVAL, "params.name",
+			"must be 1 to 200 bytes without control characters");
 	if ((rc = pz_space_create(d.space, "space", &space, err)) != 0)
 		return rc;
 	pz_space_destroy(space);
@@ -1141,10 +1142,9 @@ int pz_core_import(struct pz_core *core, const struct pz_study_def *def,
 
 	*existed = 0;
 	if (def->max_trials > 0 && (int64_t)n > def->max_trials)
-		return pz_error_set(err, PZ_EINVAL,
-		                    "params.trials: %zu trials are more than "
-		                    "max_trials (%lld)", n,
-		                    (long long)def->max_trials);
+		return pz_error_set_at(err, PZ_EINVAL, "params.trials",
+		                       "%zu trials are more than max_trials "
+		                       "(%lld)", n, (long long)def->max_trials);
 	if ((rc = pz_space_create(def->space, "space", &space, err)) != 0)
 		return rc;
 	/* One spare slot per row: pz_params_from_json may write n_params. */
@@ -1159,11 +1159,19 @@ int pz_core_import(struct pz_core *core, const struct pz_study_def *def,
 		rc = pz_params_from_json(space, trials[i].params,
 		                         values + i * stride, err);
 		if (rc != 0) {
-			char msg[PZ_ERROR_MSG_MAX];
+			char msg[PZ_ERROR_MSG_MAX], path[PZ_ERROR_PATH_MAX];
+			const char *text = err->msg;
+			size_t plen = strlen(err->path);
 
-			/* The message starts with "params.<label>: ...". */
-			snprintf(msg, sizeof(msg), "%s", err->msg);
-			pz_error_set(err, rc, "params.trials[%zu].%s", i, msg);
+			/* err names "params.<label>"; in the request that is
+			 * params.trials[i].params.<label>. */
+			if (plen > 0 && strncmp(text, err->path, plen) == 0 &&
+			    strncmp(text + plen, ": ", 2) == 0)
+				text += plen + 2;
+			snprintf(msg, sizeof(msg), "%s", text);
+			snprintf(path, sizeof(path), "params.trials[%zu].%s", i,
+			         err->path[0] ? err->path : "params");
+			pz_error_set_at(err, rc, path, "%s", msg);
 			goto out;
 		}
 	}
