@@ -291,7 +291,7 @@ static int load(struct pz_core *core, struct pz_study *s,
 		return pz_error_set(err, PZ_EIO, "database: study '%s': %s",
 		                    s->name, err->msg);
 	cfg = cJSON_Parse(s->config_text);
-	rc = pz_tpe_config_from_json(&s->cfg, cfg, err);
+	rc = pz_algo_config_from_json(&s->cfg, s->algo, cfg, err);
 	cJSON_Delete(cfg);
 	if (rc != 0) {
 		pz_space_destroy(s->space);
@@ -320,22 +320,6 @@ static int load(struct pz_core *core, struct pz_study *s,
 
 /* --- the study list --------------------------------------------------------- */
 
-static int parse_algo(const char *name, enum pz_algo *algo)
-{
-	if (strcmp(name, "tpe") == 0)
-		*algo = PZ_ALGO_TPE;
-	else if (strcmp(name, "random") == 0)
-		*algo = PZ_ALGO_RANDOM;
-	else
-		return -1;
-	return 0;
-}
-
-static const char *algo_name(enum pz_algo a)
-{
-	return a == PZ_ALGO_TPE ? "tpe" : "random";
-}
-
 static struct pz_study *study_new(const struct pz_study_row *r)
 {
 	struct pz_study *s = calloc(1, sizeof(*s));
@@ -347,7 +331,7 @@ static struct pz_study *study_new(const struct pz_study_row *r)
 	s->space_text = strdup(r->space);
 	s->config_text = strdup(r->config);
 	if (s->name == NULL || s->space_text == NULL || s->config_text == NULL ||
-	    parse_algo(r->algo, &s->algo) != 0) {
+	    pz_algo_from_name(r->algo, &s->algo) != 0) {
 		free(s->name);
 		free(s->space_text);
 		free(s->config_text);
@@ -589,7 +573,7 @@ int pz_core_create(struct pz_core *core, const struct pz_study_def *def,
 {
 	struct pz_study_def d = *def;
 	struct pz_study_row row;
-	struct pz_tpe_config cfg;
+	struct pz_algo_config cfg;
 	struct pz_space *space = NULL;
 	struct pz_study *s = NULL;
 	char *space_text = NULL, *config_text = NULL;
@@ -604,12 +588,12 @@ int pz_core_create(struct pz_core *core, const struct pz_study_def *def,
 	if ((rc = pz_space_create(d.space, "space", &space, err)) != 0)
 		return rc;
 	pz_space_destroy(space);
-	if ((rc = pz_tpe_config_from_json(&cfg, d.config, err)) != 0)
+	if ((rc = pz_algo_config_from_json(&cfg, d.algo, d.config, err)) != 0)
 		return rc;
 	if (d.heartbeat_timeout <= 0)
 		d.heartbeat_timeout = PZ_DEFAULT_HEARTBEAT_TIMEOUT;
 	space_text = pz_json_print(d.space, NULL);
-	cfg_json = pz_tpe_config_to_json(&cfg);
+	cfg_json = pz_algo_config_to_json(&cfg);
 	config_text = cfg_json ? pz_json_print(cfg_json, NULL) : NULL;
 	cJSON_Delete(cfg_json);
 	if (space_text == NULL || config_text == NULL) {
@@ -644,7 +628,7 @@ int pz_core_create(struct pz_core *core, const struct pz_study_def *def,
 	row.id = 0;
 	row.name = d.name;
 	row.space = space_text;
-	row.algo = algo_name(d.algo);
+	row.algo = pz_algo_name(d.algo);
 	row.seed = (int64_t)d.seed;
 	row.config = config_text;
 	row.max_trials = d.max_trials;
@@ -891,8 +875,8 @@ int pz_core_ask_capped(struct pz_core *core, struct pz_study *s,
 			*reason = "max_trials";
 			break;
 		}
-		rc = pz_suggest(s->space, s->hist, s->algo, &s->cfg, s->seed,
-		                s->n_trials, values, err);
+		rc = pz_suggest_with(s->space, s->hist, &s->cfg, s->seed,
+		                     s->n_trials, values, err);
 		if (rc == 0)
 			rc = new_trial(core, s, values, PZ_T_RUNNING, worker,
 			               &failed, err);
@@ -1215,7 +1199,7 @@ cJSON *pz_core_study_json(const struct pz_study *s)
 	if (o == NULL)
 		return NULL;
 	cJSON_AddStringToObject(o, "name", s->name);
-	cJSON_AddStringToObject(o, "algo", algo_name(s->algo));
+	cJSON_AddStringToObject(o, "algo", pz_algo_name(s->algo));
 	cJSON_AddNumberToObject(o, "seed", (double)s->seed);
 	cJSON_AddItemToObject(o, "space", cJSON_Parse(s->space_text));
 	cJSON_AddItemToObject(o, "config", cJSON_Parse(s->config_text));

@@ -55,7 +55,7 @@ struct pz_study {
 	/* Loaded on first use. */
 	int loaded;
 	struct pz_space *space;
-	struct pz_tpe_config cfg;
+	struct pz_algo_config cfg;
 	struct pz_history *hist;
 	struct pz_trial *trials;   /* by number */
 	size_t n_trials, cap_trials;

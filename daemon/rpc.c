@@ -234,12 +234,10 @@ static int get_def(const cJSON *params, struct pz_study_def *def,
 	def->space = param(params, "space");
 	if (def->space == NULL)
 		return missing(e, "space", "a space document");
-	if (algo == NULL || strcmp(algo, "tpe") == 0)
-		def->algo = PZ_ALGO_TPE;
-	else if (strcmp(algo, "random") == 0)
-		def->algo = PZ_ALGO_RANDOM;
-	else
-		return wrong(e, "algo", "\"tpe\" or \"random\"");
+	def->algo = PZ_ALGO_TPE;
+	if (algo != NULL && pz_algo_from_name(algo, &def->algo) != 0)
+		return wrong(e, "algo", "\"tpe\", \"random\", \"anneal\" or "
+		                        "\"mix\"");
 	def->has_seed = seed >= 0;
 	def->seed = seed >= 0 ? (uint64_t)seed : 0;
 	def->max_trials = max_trials;
