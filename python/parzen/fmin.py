@@ -184,6 +184,8 @@ class _Run:
     def next(self, sig):
         """The next trial to evaluate (asked now, with the pending tells in
         the same write), or None when there is none left."""
+        if self.cap <= 0:
+            return None
         ask = {"study": self.name, "worker": worker_name()}
         if self.cap <= _ASK_CAP_MAX:
             ask["max_trials"] = self.cap
