@@ -331,7 +331,7 @@ static struct pz_study *study_new(const struct pz_study_row *r)
 	s->space_text = strdup(r->space);
 	s->config_text = strdup(r->config);
 	if (s->name == NULL || s->space_text == NULL || s->config_text == NULL ||
-	    pz_algo_from_name(r->algo, &s->algo) != 0) {
+	    pz_algo_parse(r->algo, &s->algo) != 0) {
 		free(s->name);
 		free(s->space_text);
 		free(s->config_text);

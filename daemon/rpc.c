@@ -235,7 +235,7 @@ static int get_def(const cJSON *params, struct pz_study_def *def,
 	if (def->space == NULL)
 		return missing(e, "space", "a space document");
 	def->algo = PZ_ALGO_TPE;
-	if (algo != NULL && pz_algo_from_name(algo, &def->algo) != 0)
+	if (algo != NULL && pz_algo_parse(algo, &def->algo) != 0)
 		return wrong(e, "algo", "\"tpe\", \"random\", \"anneal\" or "
 		                        "\"mix\"");
 	def->has_seed = seed >= 0;

@@ -38,7 +38,7 @@ const char *pz_algo_name(enum pz_algo algo)
 	return (unsigned)algo <= PZ_ALGO_MIX ? algo_names[algo] : "?";
 }
 
-int pz_algo_from_name(const char *name, enum pz_algo *algo)
+int pz_algo_parse(const char *name, enum pz_algo *algo)
 {
 	for (int i = 0; i <= PZ_ALGO_MIX; i++) {
 		if (strcmp(name, algo_names[i]) == 0) {
@@ -97,7 +97,7 @@ static int mix_part(const cJSON *c, int k, struct pz_mix_part *part,
 	part->p = v->valuedouble;
 	v = cJSON_GetObjectItemCaseSensitive(c, "algo");
 	if (!cJSON_IsString(v) ||
-	    pz_algo_from_name(v->valuestring, &part->algo) != 0 ||
+	    pz_algo_parse(v->valuestring, &part->algo) != 0 ||
 	    part->algo == PZ_ALGO_MIX)
 		return pz_error_set_key(err, PZ_EINVAL, path, "algo",
 		                        "must be \"random\", \"tpe\" or "

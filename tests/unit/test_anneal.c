@@ -430,10 +430,10 @@ static void test_configs(void **state)
 	expect_error(PZ_ALGO_MIX, "{\"components\": [{\"p\": 1, \"algo\": "
 	                          "\"random\", \"weight\": 1}]}",
 	             "config.components[0].weight");
-	assert_int_equal(pz_algo_from_name("anneal", &algo), 0);
+	assert_int_equal(pz_algo_parse("anneal", &algo), 0);
 	assert_int_equal(algo, PZ_ALGO_ANNEAL);
 	assert_string_equal(pz_algo_name(PZ_ALGO_MIX), "mix");
-	assert_int_equal(pz_algo_from_name("atpe", &algo), -1);
+	assert_int_equal(pz_algo_parse("atpe", &algo), -1);
 }
 
 /* --- the mixture ----------------------------------------------------------------- */

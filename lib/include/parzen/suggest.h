@@ -65,7 +65,7 @@ struct pz_algo_config {
 /* "random", "tpe", "anneal", "mix"; static. */
 const char *pz_algo_name(enum pz_algo algo);
 /* 0, or -1 for a name that is not an algorithm. */
-int pz_algo_from_name(const char *name, enum pz_algo *algo);
+int pz_algo_parse(const char *name, enum pz_algo *algo);
 
 /*
  * Read the config of `algo` (NULL or {} gives its defaults): tpe's (and
