@@ -205,8 +205,8 @@ static void work(struct pz_job *job)
 	struct pz_study *s = j->s;
 	cJSON *point = NULL;
 
-	j->rc = pz_suggest(s->space, s->hist, s->algo, &s->cfg, s->seed,
-	                   j->number, j->values, &j->err);
+	j->rc = pz_suggest_with(s->space, s->hist, &s->cfg, s->seed,
+	                        j->number, j->values, &j->err);
 	if (j->rc == 0)
 		j->eval_rc = pz_eval(s->space, j->values, &point, &j->eval_err);
 	cJSON_Delete(point);

@@ -36,22 +36,6 @@ int pz_tstate_parse(const char *name)
 	return -1;
 }
 
-const char *pz_algo_name(enum pz_algo a)
-{
-	return a == PZ_ALGO_TPE ? "tpe" : "random";
-}
-
-int pz_algo_parse(const char *name, enum pz_algo *out)
-{
-	if (strcmp(name, "tpe") == 0)
-		*out = PZ_ALGO_TPE;
-	else if (strcmp(name, "random") == 0)
-		*out = PZ_ALGO_RANDOM;
-	else
-		return -1;
-	return 0;
-}
-
 double pz_core_now(const struct pz_core *core)
 {
 	if (core->hooks.liveness != NULL)
@@ -457,7 +441,7 @@ int pz_core_load(struct pz_core *core, struct pz_study *s,
 	                               "space", &s->space, &why);
 	if (rc == 0) {
 		cfg = cJSON_Parse(s->config_text);
-		rc = pz_tpe_config_from_json(&s->cfg, cfg, &why);
+		rc = pz_algo_config_from_json(&s->cfg, s->algo, cfg, &why);
 		cJSON_Delete(cfg);
 	}
 	if (rc == PZ_ENOMEM)
@@ -880,4 +864,145 @@ int pz_core_trial_rows(struct pz_core *core, const struct pz_study *s,
 	return pz_store_trial_list(core->store, s->id,
 	                           state >= 0 ? pz_tstate_name(state) : NULL,
 	                           offset, limit, cb, ctx, err);
+}
+
+/* --- import ------------------------------------------------------------------- */
+
+/* Append one checked trial of an import to `s` (store, then memory). */
+static int import_trial(struct pz_core *core, struct pz_study *s,
+                        const struct pz_import_trial *it,
+                        const double *values, struct pz_error *err)
+{
+	int running = it->state == PZ_T_RUNNING;
+	char *text = pz_params_to_text(s->space, values);
+	struct pz_trial_row r;
+	struct pz_trial t;
+	int rc;
+
+	if (text == NULL)
+		return pz_core_write_failed(
+		        core, pz_error_set(err, PZ_ENOMEM, "out of memory"), err);
+	memset(&t, 0, sizeof(t));
+	t.state = (unsigned char)(running ? PZ_T_QUEUED : it->state);
+	t.attempt = (int32_t)(it->attempt + running);
+	t.reclaims = (int32_t)it->reclaims;
+	t.loss = t.state == PZ_T_OK || t.state == PZ_T_PRUNED ? it->loss : NAN;
+	t.created = it->created;
+	t.started = it->started;
+	t.finished = t.state == PZ_T_QUEUED ? NAN : it->finished;
+	t.deadline = pz_core_now(core) + s->heartbeat_timeout;
+	memset(&r, 0, sizeof(r));
+	r.study_id = s->id;
+	r.number = (int64_t)s->n_trials;
+	r.state = pz_tstate_name(t.state);
+	r.params = text;
+	r.loss = t.loss;
+	r.result = t.state == PZ_T_QUEUED ? NULL : it->result;
+	r.worker = t.state == PZ_T_QUEUED ? NULL : it->worker;
+	r.attempt = t.attempt;
+	r.reclaims = t.reclaims;
+	r.created = t.created;
+	r.started = t.started;
+	r.finished = t.finished;
+	if ((rc = pz_core_begin(core, err)) == 0 &&
+	    (rc = pz_store_trial_insert(core->store, &r, &t.id, err)) != 0)
+		pz_core_write_failed(core, rc, err);
+	free(text);
+	if (rc != 0)
+		return rc;
+	t.worker = dup_or_null(r.worker);
+	if ((r.worker != NULL && t.worker == NULL) ||
+	    pz_core_trial_append(core, s, &t, values) != 0) {
+		free(t.worker);
+		return pz_core_write_failed(
+		        core, pz_error_set(err, PZ_ENOMEM, "out of memory"), err);
+	}
+	pz_core_event(core, s, PZ_EV_TRIAL_CREATED, r.number);
+	return 0;
+}
+
+/* Same params, bit for bit (NAN for an inactive label included)? */
+static int same_history(const struct pz_study *s, const double *values,
+                        size_t n, size_t stride)
+{
+	size_t np = (size_t)s->space->n_params;
+
+	if (s->n_trials != n)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (memcmp(pz_core_values(s, (uint32_t)i), values + i * stride,
+		           np * sizeof(double)) != 0)
+			return 0;
+	return 1;
+}
+
+int pz_core_import(struct pz_core *core, const struct pz_study_def *def,
+                   int exist_ok, const struct pz_import_trial *trials,
+                   size_t n, struct pz_study **out, int *existed,
+                   struct pz_error *err)
+{
+	struct pz_space *space = NULL;
+	struct pz_study *s;
+	double *values = NULL;
+	size_t stride;
+	int rc;
+
+	*existed = 0;
+	if (def->max_trials > 0 && (int64_t)n > def->max_trials)
+		return pz_error_set_at(err, PZ_EINVAL, "params.trials",
+		                       "%zu trials are more than max_trials "
+		                       "(%lld)", n, (long long)def->max_trials);
+	rc = pz_space_create_from_text(def->space_text, strlen(def->space_text),
+	                               "space", &space, err);
+	if (rc != 0)
+		return rc;
+	/* One spare slot per row: pz_params_from_json may write n_params. */
+	stride = (size_t)space->n_params + 1;
+	values = malloc((n > 0 ? n : 1) * stride * sizeof(double));
+	if (values == NULL) {
+		rc = pz_error_set(err, PZ_ENOMEM, "out of memory");
+		goto out;
+	}
+	/* Check everything before the first write. */
+	for (size_t i = 0; i < n; i++) {
+		struct pz_error perr = {0};
+		char path[PZ_ERROR_PATH_MAX];
+		const char *msg;
+
+		rc = pz_params_from_json(space, trials[i].params,
+		                         values + i * stride, &perr);
+		if (rc == 0)
+			continue;
+		/* perr names "params.<label>"; in the request that is
+		 * params.trials[i].params.<label>. */
+		msg = perr.msg + (perr.path[0] ? strlen(perr.path) + 2 : 0);
+		snprintf(path, sizeof(path), "params.trials[%zu].%.300s", i,
+		         perr.path[0] ? perr.path : "params");
+		pz_error_set_at(err, rc, path, "%s", msg);
+		goto out;
+	}
+	rc = pz_core_create(core, def, exist_ok, &s, existed, err);
+	if (rc != 0)
+		goto out;
+	if (*existed) {
+		if ((rc = pz_core_load(core, s, err)) != 0)
+			goto out;
+		if (!same_history(s, values, n, stride))
+			rc = pz_error_set_at(err, PZ_EEXIST, "params.trials",
+			                     "study '%s' exists with a different "
+			                     "history (%zu trials, the import has "
+			                     "%zu)", def->name, s->n_trials, n);
+		else
+			*out = s;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		if ((rc = import_trial(core, s, &trials[i], values + i * stride,
+		                       err)) != 0)
+			goto out;
+	*out = s;
+out:
+	free(values);
+	pz_space_destroy(space);
+	return rc;
 }

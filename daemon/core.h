@@ -28,6 +28,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <cjson/cJSON.h>
+
 #include <parzen/error.h>
 #include <parzen/history.h>
 #include <parzen/space.h>
@@ -90,7 +92,7 @@ struct pz_study {
 	enum pz_load load;
 	char *damage;          /* PZ_LOAD_DAMAGED: why */
 	struct pz_space *space;
-	struct pz_tpe_config cfg;
+	struct pz_algo_config cfg;
 	struct pz_history *hist;
 	struct pz_trial *trials;   /* by number */
 	size_t n_trials, cap_trials;
@@ -207,6 +209,37 @@ int pz_core_create(struct pz_core *core, const struct pz_study_def *def,
                    struct pz_error *err);
 int pz_core_set_paused(struct pz_core *core, struct pz_study *s, int paused,
                        struct pz_error *err);
+
+/*
+ * One trial of study.import (codec.c decodes it; pointers are borrowed
+ * for the call). `state` is an enum pz_tstate; a running trial is imported
+ * queued, as if it had been reclaimed (attempt + 1, no worker). Times are
+ * Unix seconds, NAN for none.
+ */
+struct pz_import_trial {
+	int state;
+	const cJSON *params;
+	double loss;           /* ok, pruned: NAN for none */
+	const char *result;    /* JSON text, or NULL */
+	const char *worker;    /* or NULL */
+	int64_t attempt;
+	int64_t reclaims;
+	double created, started, finished;
+};
+
+/*
+ * Create a study with a history: the study of `def` and trials numbered
+ * 0..n-1, in the open batch (the reply waits for its commit). Every
+ * trial's params are checked against the space before anything is
+ * written; an error names the trial ("params.trials[3].params.lr: ...").
+ * With exist_ok, an existing study with the same definition and the same
+ * params for the same number of trials is returned as it is (*existed =
+ * 1): a resent import acts once.
+ */
+int pz_core_import(struct pz_core *core, const struct pz_study_def *def,
+                   int exist_ok, const struct pz_import_trial *trials,
+                   size_t n, struct pz_study **out, int *existed,
+                   struct pz_error *err);
 int pz_core_delete(struct pz_core *core, struct pz_study *s, size_t *n_trials,
                    struct pz_error *err);
 
@@ -254,7 +287,5 @@ int pz_core_trial_rows(struct pz_core *core, const struct pz_study *s,
 const char *pz_tstate_name(int state);
 /* -1 for an unknown name. */
 int pz_tstate_parse(const char *name);
-const char *pz_algo_name(enum pz_algo a);
-int pz_algo_parse(const char *name, enum pz_algo *out);
 
 #endif

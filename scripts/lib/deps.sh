@@ -34,13 +34,15 @@ PZ_DEMO_PACKAGES=(
 # What the test suites need on top of the demo's: cmocka for the C unit
 # tests, valgrind for the valgrind test setup, the system Python's optuna
 # and pytest for the Python tests and benchmarks (scikit-learn for the
-# examples' tests), and systemd for systemd-analyze and
+# examples' tests, matplotlib for parzen.plotting's), and systemd for
+# systemd-analyze and
 # systemd-socket-activate (the unit files' checks; no systemd needs to run).
 # shellcheck disable=SC2034
 PZ_TEST_PACKAGES=(
 	"${PZ_DEMO_PACKAGES[@]}"
 	libcmocka-dev
 	valgrind
+	python3-matplotlib
 	python3-optuna
 	python3-pytest
 	systemd

@@ -708,7 +708,7 @@ static void study_create_refusals(void **state)
 	bad(f, PZ_RPC_BAD_PARAMS, "params.space", "study.create",
 	    "{'name': 'a'}");
 	bad(f, PZ_RPC_BAD_PARAMS, "params.algo", "study.create",
-	    "{'name': 'a', 'space': %s, 'algo': 'anneal'}", SPACE_X);
+	    "{'name': 'a', 'space': %s, 'algo': 'atpe'}", SPACE_X);
 	bad(f, PZ_RPC_BAD_PARAMS, "params.algo", "study.create",
 	    "{'name': 'a', 'space': %s, 'algo': 1}", SPACE_X);
 	bad(f, PZ_RPC_BAD_PARAMS, "params.seed", "study.create",
