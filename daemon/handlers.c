@@ -192,6 +192,13 @@ static int study_import(struct pz_hctx *h, cJSON **result)
 	size_t n = (size_t)cJSON_GetArraySize(arr), i = 0;
 	int existed, rc = 0;
 
+	/* A resent import compares with the stored history: load it. */
+	if (h->req.exist_ok &&
+	    pz_core_find(h->rpc->core, h->req.name, &s, NULL) == 0 &&
+	    s->load == PZ_LOAD_NO) {
+		h->study = s;
+		return PZ_HANDLER_LOAD;
+	}
 	if (build_def(h, &def, &space_text, &config_text) != 0)
 		return -1;
 	its = calloc(n > 0 ? n : 1, sizeof(*its));
@@ -233,18 +240,18 @@ static int study_list(struct pz_hctx *h, cJSON **result)
 {
 	struct pz_core *core = h->rpc->core;
 	cJSON *arr = cJSON_CreateArray();
-	int rc;
 
-	for (struct pz_study *s = core->studies; arr && s; s = s->next) {
-		/* A damaged study is listed as such; it takes nothing else
-		 * down with it. */
-		rc = pz_core_load(core, s, &h->err);
-		if (rc != 0 && rc != PZ_EDAMAGED) {
+	/* Every study is loaded first (its counts); a damaged one is
+	 * listed as such and takes nothing else down with it. */
+	for (struct pz_study *s = core->studies; s != NULL; s = s->next) {
+		if (s->load == PZ_LOAD_NO) {
 			cJSON_Delete(arr);
-			return fail(h, 0);
+			h->study = s;
+			return PZ_HANDLER_LOAD;
 		}
-		cJSON_AddItemToArray(arr, pz_codec_study(s));
 	}
+	for (struct pz_study *s = core->studies; arr && s; s = s->next)
+		cJSON_AddItemToArray(arr, pz_codec_study(s));
 	*result = wrap("studies", arr);
 	return 0;
 }
