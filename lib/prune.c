@@ -168,7 +168,7 @@ static void list_settings(enum pz_prune_kind kind, char *buf, size_t len)
 		n += (size_t)w;
 	}
 	if (n == 0)
-		snprintf(buf, len, "none");
+		snprintf(buf, len, "none at all");
 }
 
 static int create_at(const cJSON *json, const char *root, int depth,
@@ -288,9 +288,10 @@ static int create_at(const cJSON *json, const char *root, int depth,
 			              sizeof(known));
 			rc = pz_error_set_key(
 				err, PZ_EINVAL, root, c->string,
-				"%s setting of a %s pruner (its settings: %s)",
-				s == NULL ? "unknown" : "not a", kind_names[k],
-				known);
+				"%s kind %s (its settings: %s)",
+				s == NULL ? "unknown setting for"
+				          : "not a setting of",
+				kind_names[k], known);
 			goto destroy;
 		}
 		if (s->type == T_PRUNER && p->wrapped != NULL) {
