@@ -650,29 +650,45 @@ int pz_prune_bracket(const struct pz_pruner *p, const struct pz_reports *r,
  * Is `value` (trial `number`'s value on reaching rung step `rk`) among
  * the best 1/eta of the values every trial had on reaching it (itself
  * included; only trials of `bracket` when bracket >= 0)? A trial's value
- * on reaching rk is its value at its first step >= rk.
+ * on reaching rk is its value at its first step >= rk: the column of rk
+ * has it for the trials that reported at rk itself; a pass over the
+ * slots (their last steps, no arrays) finds the few that jumped over rk.
  */
 static int promotable(const struct pz_pruner *p, const struct pz_reports *r,
                       uint64_t seed, int n_brackets, int bracket,
                       uint64_t number, int64_t rk, double value,
                       size_t *n_out, double *cut_out)
 {
+	const struct pz_report_column *col = pz_reports_column(r, rk);
+	unsigned char *seen = calloc(r->n_slots, 1);
 	double *v = malloc((r->n_trials + 1) * sizeof(*v));
 	size_t n = 0, idx;
 
-	if (v == NULL)
+	if (v == NULL || seen == NULL) {
+		free(v);
+		free(seen);
 		return PZ_ENOMEM;
+	}
+	for (uint32_t j = 0; col != NULL && j < col->n; j++) {
+		uint32_t u = col->numbers[j];
+
+		seen[u] = 1;
+		if (u == number || (bracket >= 0 &&
+		                    bracket_of(p, n_brackets, seed, u) != bracket))
+			continue;
+		v[n++] = col->values[j];
+	}
 	for (size_t u = 0; u < r->n_slots; u++) {
 		const struct pz_report_trial *o = &r->trials[u];
 
-		if (u == number || !o->used || o->n == 0 ||
-		    o->steps[o->n - 1] < rk)
+		if (seen[u] || u == number || !o->used || o->last < rk)
 			continue;
 		if (bracket >= 0 &&
 		    bracket_of(p, n_brackets, seed, (uint64_t)u) != bracket)
 			continue;
 		v[n++] = o->values[pz_reports_lower_bound(o, rk)];
 	}
+	free(seen);
 	v[n++] = value;
 	/* Optuna's rule: promote the best n / eta (at least the best one). */
 	idx = n / (size_t)p->reduction_factor;

@@ -99,6 +99,7 @@ static struct pz_report_trial *use_slot(struct pz_reports *r, uint64_t number)
 	if (!t->used) {
 		t->used = 1;
 		t->state = PZ_REPORT_RUNNING;
+		t->last = -1;
 		t->prune_step = -1;
 		r->n_trials++;
 		if (number >= r->n_slots)
@@ -367,6 +368,7 @@ int pz_reports_add(struct pz_reports *r, uint64_t number, int64_t step,
 	t->steps[i] = step;
 	t->values[i] = value;
 	t->n++;
+	t->last = t->steps[t->n - 1];
 	c->numbers[c->n] = (uint32_t)number;
 	c->values[c->n] = value;
 	c->n++;
@@ -432,6 +434,7 @@ int pz_reports_clear(struct pz_reports *r, uint64_t number)
 		column_remove(r, t->steps[i], (uint32_t)number);
 	r->n_reports -= t->n;
 	t->n = 0;
+	t->last = -1;
 	t->prune_step = -1;
 	return 0;
 }

@@ -236,6 +236,7 @@ static void clear(void **state)
 	assert_int_equal(pz_reports_set_pruned(r, 1, 2), 0);
 	assert_int_equal(pz_reports_clear(r, 1), 0);
 	assert_int_equal(pz_reports_trial(r, 1)->n, 0);
+	assert_true(pz_reports_last_step(pz_reports_trial(r, 1)) == -1);
 	assert_true(pz_reports_trial(r, 1)->prune_step == -1);
 	assert_int_equal(r->n_reports, 1);
 	assert_column(r, 1, 1, (uint32_t[]){0}, (double[]){0.5});
@@ -321,6 +322,8 @@ static void columns_match_brute_force(void **state)
 			k++;
 		}
 		assert_int_equal(k, t->n);
+		assert_true(pz_reports_last_step(t) ==
+		            (k > 0 ? t->steps[k - 1] : -1));
 	}
 	assert_string_equal(pz_reports_state_name(PZ_REPORT_PRUNED), "pruned");
 	pz_reports_destroy(NULL);

@@ -73,6 +73,7 @@ struct pz_report_trial {
 	int64_t *steps;  /* ascending, n of them */
 	double *values;  /* values[i] was reported at steps[i] */
 	uint32_t n, cap;
+	int64_t last;        /* steps[n - 1], or -1: scans read no arrays */
 	int64_t prune_step;  /* the step the pruner stopped it at, or -1 */
 	unsigned char state; /* enum pz_report_state */
 	unsigned char used;  /* the slot holds a trial */
@@ -160,7 +161,7 @@ int pz_reports_value_at(const struct pz_report_trial *t, int64_t step,
 /* t's highest step, -1 if it reported nothing. */
 static inline int64_t pz_reports_last_step(const struct pz_report_trial *t)
 {
-	return t->n > 0 ? t->steps[t->n - 1] : -1;
+	return t->last;
 }
 
 /* Static names: "running", "ok", "fail", "pruned". */
