@@ -295,6 +295,27 @@ def section(args, tasks, ran, results, started, no_optuna):
             ("✓ " if "at or better" in cmp_ else
              "✗ " if "worse" in cmp_ else "") + cmp_, otitle))
     w.append("")
+    lat = results.get("latency")
+    if lat is not None:
+        w.append("### Cost of a decision at scale")
+        w.append("")
+        w.append("`%s`: a study of %d trials x %d steps (%d reports, "
+                 "synthetic curves); adding them one at a time took %.0f "
+                 "ns per report and the store holds %.1f MB (%.0f bytes "
+                 "per report, with the slack of arrays that grow by "
+                 "doubling). Then one more trial reports every step and "
+                 "is judged each time (time per decision, microseconds; "
+                 "a shared, loaded machine, so read the order of "
+                 "magnitude):" % (
+                     " ".join(lat["command"]), lat["trials"], lat["steps"],
+                     lat["reports"], lat["add_ns_per_report"],
+                     lat["bytes"] / 1e6, lat["bytes_per_report"]))
+        w.append("")
+        w.append("| pruner | mean | max |")
+        w.append("|---|---|---|")
+        for k, v in lat["decide_us_per_report"].items():
+            w.append("| %s | %.1f | %.0f |" % (k, v["mean"], v["max"]))
+        w.append("")
     w.append("Raw runs (every seed, with the trace of the best loss "
              "against epochs): `bench/out/pruning-*.json`.")
     w.append(END)
@@ -352,6 +373,10 @@ def main():
                            "date": started.isoformat(timespec="seconds"),
                            "wall_seconds": wall, "result": result}, f)
                 f.write("\n")
+    lat_cmd = [os.path.join(build, "bench", "pruning", "prune_latency")]
+    _, lat = run("latency", lat_cmd)
+    lat["command"] = [os.path.relpath(lat_cmd[0], ROOT)]
+    results["latency"] = lat
     text = section(args, tasks, ran, results, started, args.no_optuna)
     sys.stdout.write(text)
     if not args.no_write:

@@ -23,7 +23,7 @@
  *   set_state  O(1).   clear  O(k + sum of the m of its steps).
  *   memory     28 bytes per report (16 in the trial's arrays, 12 in the
  *              column), up to twice that while arrays grow by doubling;
- *              48 bytes per trial slot; 48 bytes per distinct step plus
+ *              48 bytes per trial slot; 32 bytes per distinct step plus
  *              8 in the hash table. 10,000 trials x 100 steps = 10^6
  *              reports take 28 to 56 MB.
  * So a median decision at 10,000 trials x 100 steps reads one column of
