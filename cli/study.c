@@ -134,7 +134,7 @@ static int print_study(const cJSON *s)
 	printf("space\n");
 	rc = cli_print_json(cli_get(s, "space"));
 out:
-	cJSON_free(config);
+	free(config);
 	return rc;
 }
 
@@ -423,8 +423,8 @@ static int print_trial(const cJSON *t)
 	rc = CLI_EXIT_OK;
 out:
 	free(params);
-	cJSON_free(point);
-	cJSON_free(res);
+	free(point);
+	free(res);
 	return rc;
 }
 

@@ -471,7 +471,7 @@ static int tell(struct worker *w, const struct pz_trial_ticket *t,
 		cli_err(w->cli, "parzend refused trial %" PRId64 "'s outcome "
 		        "(%s); telling it failed", t->number, err.msg);
 		cJSON_Delete(o->result);
-		cJSON_free(result);
+		free(result);
 		result = NULL;
 		o->ok = false;
 		o->result = cJSON_CreateObject();
@@ -485,7 +485,7 @@ static int tell(struct worker *w, const struct pz_trial_ticket *t,
 	if (rc > CLI_EXIT_SIGNAL)
 		cli_err(w->cli, "trial %" PRId64 "'s outcome was not "
 		        "reported", t->number);
-	cJSON_free(result);
+	free(result);
 	return rc;
 }
 
@@ -680,8 +680,8 @@ out_child:
 out:
 	free_env(env);
 	free(in);
-	cJSON_free(params);
-	cJSON_free(point);
+	free(params);
+	free(point);
 	return rc;
 }
 

@@ -428,7 +428,8 @@ cJSON *pz_codec_study(const struct pz_study *s)
 static double deadline_wall(const struct pz_core *core,
                             const struct pz_trial *t)
 {
-	return pz_clock_wall() + (t->deadline - pz_core_now(core));
+	return nearbyint((pz_clock_wall() + (t->deadline - pz_core_now(core))) *
+	                 1000) / 1000;
 }
 
 cJSON *pz_codec_trial(const struct pz_core *core, const struct pz_study *s,
