@@ -356,6 +356,35 @@ class Client:
             p["exist_ok"] = True
         return self.call("study.create", **p)["study"]
 
+    # A request line may hold 1 MiB (parzend's default --max-line): a
+    # history is imported in parts of at most this many bytes each.
+    IMPORT_PART_BYTES = 512 * 1024
+
+    def import_study(self, trials, **params):
+        """study.import -> the study object: `trials` (numbered 0..n-1)
+        with the study's definition in `params` (name, space, algo, seed,
+        config, ...). A long history goes in parts (study.import's
+        `offset`), each answered after its commit; a part that arrived
+        twice acts once, so with exist_ok=True the whole import can be
+        sent again after a failure and goes on where it stopped."""
+        parts, part, size = [], [], 0
+        for t in trials:
+            n = len(_encode(t))
+            if part and size + n > self.IMPORT_PART_BYTES:
+                parts.append(part)
+                part, size = [], 0
+            part.append(t)
+            size += n + 1
+        parts.append(part)
+        offset = 0
+        for part in parts:
+            p = dict(params, trials=part)
+            if len(parts) > 1:
+                p["offset"] = offset  # one part of a longer history
+            study = self.call("study.import", **p)["study"]
+            offset += len(part)
+        return study
+
     def get_study(self, study):
         """study.get -> the study object."""
         return self.call("study.get", study=study)["study"]

@@ -171,9 +171,9 @@ def replay(build, workdir, sock, study):
     d = Daemon(os.path.join(workdir, "replay")).start()
     try:
         r = Client(d.socket, retry_timeout=60)
-        r.call("study.import", name=study, space=s["space"], algo=s["algo"],
-               seed=s["seed"], config=s["config"],
-               heartbeat_timeout=s["heartbeat_timeout"], trials=trials)
+        r.import_study(trials, name=study, space=s["space"], algo=s["algo"],
+                       seed=s["seed"], config=s["config"],
+                       heartbeat_timeout=s["heartbeat_timeout"])
         r.close()
         return next_params(d.socket, study)
     finally:
