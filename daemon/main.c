@@ -1,5 +1,9 @@
 /*
  * parzend: command line, default paths, and the one event loop.
+ *
+ * The default socket is the one clients look for first (client.h); the
+ * default database is $XDG_STATE_HOME/parzen/parzen.db, or the state
+ * directory systemd gives the service.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -12,6 +16,10 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include <parzen/client.h>
+#include <parzen/sockdir.h>
+
+#include "listen.h"
 #include "log.h"
 #include "server.h"
 
@@ -38,8 +46,11 @@ static void usage(FILE *f)
 	        "  --max-db-size BYTES  cap the database file; writes past it\n"
 	        "                       are refused as on a full disk (default:\n"
 	        "                       no cap)\n"
-	        "  --socket-mode OCTAL  socket file mode (default 0600)\n"
-	        "  --group NAME         also accept peers of this group\n"
+	        "  --socket-mode OCTAL  socket file mode (default 0600, or 0660\n"
+	        "                       with --group)\n"
+	        "  --group NAME         also accept peers of this group: the\n"
+	        "                       socket and the directories made for\n"
+	        "                       it get this group\n"
 	        "  --log-level LEVEL    error, warn, info (default) or debug\n"
 	        "  -h, --help           this text\n"
 	        "  -V, --version        the version\n"
@@ -65,9 +76,15 @@ static char *default_path(const char *var, const char *home_rel,
 	return out;
 }
 
+/*
+ * $RUNTIME_DIRECTORY/parzend.sock under systemd, else the user's socket
+ * that clients look for first (pz_client_user_socket(): the same rule in
+ * both, so they meet).
+ */
 static char *default_socket(void)
 {
 	const char *rt = getenv("RUNTIME_DIRECTORY"); /* systemd */
+	char buf[PZ_SOCKDIR_PATH_MAX + 1];
 	char *p = NULL;
 
 	if (rt != NULL && rt[0] == '/') {
@@ -75,11 +92,9 @@ static char *default_socket(void)
 			p = NULL;
 		return p;
 	}
-	p = default_path("XDG_RUNTIME_DIR", NULL, "parzen/parzend.sock");
-	if (p == NULL && asprintf(&p, "/tmp/parzen-%u/parzend.sock",
-	                          (unsigned)geteuid()) < 0)
-		p = NULL;
-	return p;
+	if (pz_client_user_socket(buf, sizeof(buf)) != 0)
+		return NULL;
+	return strdup(buf);
 }
 
 static char *default_db(void)
@@ -130,6 +145,7 @@ int main(int argc, char **argv)
 	struct pz_server srv;
 	struct pz_error err = {0};
 	char *socket_path = NULL, *db_path = NULL, *end;
+	int mode_given = 0;
 	uv_loop_t loop;
 	int c, level, rc;
 
@@ -180,6 +196,7 @@ int main(int argc, char **argv)
 				                "octal mode such as 0660\n");
 				return 2;
 			}
+			mode_given = 1;
 			break;
 		case 'g': {
 			struct group *g = getgrnam(optarg);
@@ -217,6 +234,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (opt.allow_gid >= 0 && !mode_given)
+		opt.socket_mode = 0660;
 	if (socket_path == NULL)
 		socket_path = default_socket();
 	if (db_path == NULL)
@@ -236,6 +255,12 @@ int main(int argc, char **argv)
 	 * (systemd ignores SIGPIPE for services; a shell does not). */
 	signal(SIGPIPE, SIG_IGN);
 
+	if (pz_listen_db_path(db_path, &err) != 0) {
+		pz_log(PZ_LOG_ERROR, "%s", err.msg);
+		free(socket_path);
+		free(db_path);
+		return 1;
+	}
 	uv_loop_init(&loop);
 	rc = pz_server_start(&srv, &loop, &opt, &err);
 	if (rc != 0)

@@ -10,6 +10,8 @@
 #include <uv.h>
 
 #include "core.h"
+#include "listen.h"
+#include "notify.h"
 #include "rpc.h"
 
 struct pz_conn;
@@ -37,7 +39,8 @@ struct pz_server {
 	struct pz_conn *conns;
 	int activated;        /* listener came from systemd */
 	char activated_path[108]; /* its path, for server.info ("" if none) */
-	int bound;            /* we created the socket file */
+	struct pz_listen lsock;   /* the socket file we made, if any */
+	struct pz_watchdog watchdog;
 	int stopping;
 };
 
