@@ -51,7 +51,7 @@ echo "build-deb: packages in $out:"
 
 echo "build-deb: lintian $(basename -- "$changes")"
 set +e
-lintian --no-tag-display-limit --info "$out/$(basename -- "$changes")" \
+lintian --tag-display-limit 0 --display-info "$out/$(basename -- "$changes")" \
 	>"$out/lintian.txt" 2>&1
 lint=$?
 set -e

@@ -334,3 +334,27 @@ def test_pip_install(tmp_path):
     assert r.returncode == 0, r.stderr
     where, version = r.stdout.split()
     assert where.startswith(venv) and version == VERSION
+
+
+def test_cluster_examples_parse():
+    """examples/cluster: the scripts parse, the Job is a Job that forwards
+    the system socket and runs `parzen worker`."""
+    d = os.path.join(SOURCE, "examples", "cluster")
+    for shell, name in (("bash", "slurm-array.sh"), ("sh", "forward.sh")):
+        r = run([shell, "-n", os.path.join(d, name)])
+        assert r.returncode == 0, r.stderr
+        text = open(os.path.join(d, name)).read()
+        assert "/run/parzen/parzend.sock" in text
+    with open(os.path.join(d, "k8s-job.yaml")) as f:
+        text = f.read()
+    try:
+        import yaml
+    except ImportError:
+        pytest.skip("PyYAML not installed: the Job is not parsed")
+    job = yaml.safe_load(text)
+    assert job["kind"] == "Job" and job["apiVersion"] == "batch/v1"
+    script = job["spec"]["template"]["spec"]["containers"][0]["args"][0]
+    assert "parzen worker" in script
+    assert ":/run/parzen/parzend.sock" in script
+    r = run(["sh", "-n", "-c", script])
+    assert r.returncode == 0, r.stderr
