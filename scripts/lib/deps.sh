@@ -38,7 +38,8 @@ PZ_DEMO_PACKAGES=(
 # systemd-socket-activate (the unit files' checks; no systemd needs to run).
 # The install suite: scdoc (man pages), man-db (man --warnings, lexgrog),
 # bash-completion and zsh (the completions), python3-venv, -setuptools
-# and -wheel (pip install ./python offline). The SSH-forward test:
+# and -wheel (pip install ./python offline), python3-yaml (the Kubernetes
+# example is parsed). The SSH-forward test:
 # openssh-server and openssh-client. The slow suite (the .debs):
 # debhelper, dh-python, lintian, fakeroot.
 # shellcheck disable=SC2034
@@ -56,6 +57,7 @@ PZ_TEST_PACKAGES=(
 	python3-venv
 	python3-setuptools
 	python3-wheel
+	python3-yaml
 	openssh-server
 	openssh-client
 	debhelper
