@@ -101,8 +101,10 @@ static int clear_stale(struct pz_listen *l, struct pz_error *err)
 		                    path, strerror(e));
 	/* A stale socket from a crash. */
 	if (unlinkat(l->dir.fd, l->dir.name, 0) != 0 && errno != ENOENT)
-		return pz_error_set(err, PZ_EIO, "cannot remove the stale "
-		                    "socket %s: %s", path, strerror(errno));
+		return pz_error_set(err, PZ_EIO,
+		                    "cannot remove the stale "
+		                    "socket %s: %s",
+		                    path, strerror(errno));
 	return 0;
 }
 
@@ -132,7 +134,8 @@ int pz_listen_open(struct pz_listen *l, const char *path, unsigned mode,
 	e = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 ? 0 : errno;
 	umask(old);
 	if (e != 0) {
-		rc = pz_error_set(err, PZ_EIO, "bind %s: %s", path, strerror(e));
+		rc = pz_error_set(err, PZ_EIO, "bind %s: %s", path,
+		                  strerror(e));
 		goto fail;
 	}
 	/* What is at the path must be the socket just made, as made. */
@@ -140,7 +143,8 @@ int pz_listen_open(struct pz_listen *l, const char *path, unsigned mode,
 	    !S_ISSOCK(st.st_mode) || st.st_uid != geteuid()) {
 		rc = pz_error_set(err, PZ_EINVAL,
 		                  "%s was replaced right after bind; not "
-		                  "listening there", path);
+		                  "listening there",
+		                  path);
 		goto fail;
 	}
 	l->bound = true;

@@ -21,8 +21,8 @@
 
 struct pz_listen {
 	struct pz_sockdir dir;
-	bool bound;      /* we created the socket file */
-	dev_t dev;       /* ... and this is it */
+	bool bound; /* we created the socket file */
+	dev_t dev;  /* ... and this is it */
 	ino_t ino;
 };
 

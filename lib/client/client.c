@@ -1,8 +1,9 @@
 /*
- * The blocking parzend client: socket set-up, line framing on a growable
- * read buffer, the JSON-RPC envelope and error mapping, and thin wrappers
- * for the calls a worker makes. This is the only part of lib/ that does
- * I/O, which is why it is built as its own library.
+ * The blocking parzend client: socket set-up (through the checked
+ * directory of sockdir.c; discovery is in discover.c), line framing on a
+ * growable read buffer, the JSON-RPC envelope and error mapping, and thin
+ * wrappers for the calls a worker makes. This is the only part of lib/
+ * that does I/O, which is why it is built as its own library.
  *
  * Received bytes wait in one buffer, [head, len) unread. A line is split
  * off in place; reading more compacts the buffer once and grows it, up to

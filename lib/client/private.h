@@ -19,7 +19,6 @@ PZ_HIDDEN int pz_client_connect_path(const char *socket_path,
                                      struct pz_error *err);
 
 /* pz_client_connect(NULL, ...): the discovery order of client.h. */
-PZ_HIDDEN int pz_client_discover(struct pz_client **out,
-                                 struct pz_error *err);
+PZ_HIDDEN int pz_client_discover(struct pz_client **out, struct pz_error *err);
 
 #endif

@@ -88,14 +88,13 @@ static int make_dirs(const char *dir, int gid, struct pz_error *err)
 		buf[i] = '\0';
 		if (mkdir(buf, mode) == 0) {
 			if (chmod(buf, mode) != 0)
-				return pz_error_set(err, PZ_EIO,
-				                    "chmod %s: %s", buf,
-				                    strerror(errno));
+				return pz_error_set(err, PZ_EIO, "chmod %s: %s",
+				                    buf, strerror(errno));
 			if (gid >= 0 && lchown(buf, (uid_t)-1, (gid_t)gid) != 0)
 				return pz_error_set(err, PZ_EIO,
 				                    "cannot give %s to gid %d: "
-				                    "%s", buf, gid,
-				                    strerror(errno));
+				                    "%s",
+				                    buf, gid, strerror(errno));
 		} else if (errno != EEXIST) {
 			return pz_error_set(err, PZ_EIO,
 			                    "cannot create the directory %s: %s",
@@ -121,7 +120,8 @@ static int judge(struct pz_sockdir *d, const char *dir, const struct stat *st,
 		 * daemon's user: only root could have put it there. */
 		if (!(flags & PZ_SOCKDIR_DAEMON) &&
 		    fstatat(d->fd, "..", &parent, 0) == 0 &&
-		    parent.st_uid == 0 && !(parent.st_mode & (S_IWGRP | S_IWOTH)))
+		    parent.st_uid == 0 &&
+		    !(parent.st_mode & (S_IWGRP | S_IWOTH)))
 			placed = true;
 		if (!placed) {
 			describe_user(st->st_uid, who, sizeof(who));
@@ -160,9 +160,9 @@ static int judge(struct pz_sockdir *d, const char *dir, const struct stat *st,
 				"(chmod g-w %s)",
 				dir, who, (unsigned)(st->st_mode & 07777),
 				(flags & PZ_SOCKDIR_DAEMON)
-				        ? "was not given --group for it"
-				        : "would trust its members blindly, "
-				          "and you are not one of them",
+					? "was not given --group for it"
+					: "would trust its members blindly, "
+					  "and you are not one of them",
 				dir);
 		}
 	}
@@ -194,8 +194,9 @@ int pz_sockdir_open(struct pz_sockdir *d, const char *socket_path,
 		                    "socket path ends in '/': '%s'",
 		                    socket_path);
 	} else {
-		size_t len = slash == socket_path ? 1 : (size_t)(slash -
-		                                                socket_path);
+		size_t len = slash == socket_path
+		                     ? 1
+		                     : (size_t)(slash - socket_path);
 
 		memcpy(dir, socket_path, len);
 		dir[len] = '\0';
@@ -215,14 +216,16 @@ int pz_sockdir_open(struct pz_sockdir *d, const char *socket_path,
 		if (e == ENOENT)
 			return pz_error_set(err, PZ_ENOENT,
 			                    "the socket directory %s does not "
-			                    "exist", dir);
+			                    "exist",
+			                    dir);
 		if ((e == ENOTDIR || e == ELOOP) && lstat(dir, &st) == 0 &&
 		    S_ISLNK(st.st_mode))
 			return pz_error_set(
 				err, PZ_EINVAL,
 				"unsafe socket directory %s: it is a symbolic "
 				"link, which could be pointed elsewhere; use "
-				"the real directory", dir);
+				"the real directory",
+				dir);
 		return pz_error_set(err, PZ_EIO, "cannot open %s: %s", dir,
 		                    strerror(e));
 	}
@@ -257,8 +260,8 @@ int pz_sockdir_check_socket(const struct pz_sockdir *d, struct pz_error *err)
 
 	if (fstatat(d->fd, d->name, &st, AT_SYMLINK_NOFOLLOW) != 0)
 		return errno == ENOENT
-		               ? pz_error_set(err, PZ_ENOENT, "%s does not exist",
-		                              d->path)
+		               ? pz_error_set(err, PZ_ENOENT,
+		                              "%s does not exist", d->path)
 		               : pz_error_set(err, PZ_EIO, "cannot stat %s: %s",
 		                              d->path, strerror(errno));
 	if (!d->shared)

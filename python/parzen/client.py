@@ -168,7 +168,7 @@ class _SocketDir:
             self.fd = os.open(d, os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW |
                               os.O_CLOEXEC)
         except FileNotFoundError:
-            raise
+            raise  # nobody there: the caller's "not found"
         except OSError as e:
             if e.errno in (errno.ENOTDIR, errno.ELOOP) and os.path.islink(d):
                 raise UnsafeSocket(

@@ -21,7 +21,8 @@ int main(int argc, char **argv)
 	}
 	rc = pz_client_call(c, "server.info", NULL, &info, &err);
 	if (rc == 0) {
-		const cJSON *name = cJSON_GetObjectItemCaseSensitive(info, "name");
+		const cJSON *name =
+			cJSON_GetObjectItemCaseSensitive(info, "name");
 		const cJSON *proto =
 			cJSON_GetObjectItemCaseSensitive(info, "protocol");
 

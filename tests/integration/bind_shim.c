@@ -21,8 +21,8 @@
 int bind(int fd, const struct sockaddr *addr, socklen_t len)
 {
 	int (*real)(int, const struct sockaddr *, socklen_t) =
-		(int (*)(int, const struct sockaddr *, socklen_t))dlsym(
-			RTLD_NEXT, "bind");
+		(int (*)(int, const struct sockaddr *,
+	                 socklen_t))dlsym(RTLD_NEXT, "bind");
 	const char *victim = getenv("PZ_SHIM_VICTIM");
 	const char *name = getenv("PZ_SHIM_NAME");
 	const struct sockaddr_un *sa = (const struct sockaddr_un *)addr;

@@ -25,8 +25,8 @@
  * even if the path is renamed in between. (Without /proc, `addr` is the
  * path itself.)
  *
- * No global state; errno-free contract: every failure is a PZ_E* code
- * with a message a person can act on.
+ * No global state. Every failure is a PZ_E* code with a message a person
+ * can act on (errno is not part of the contract).
  */
 #ifndef PZ_SOCKDIR_H
 #define PZ_SOCKDIR_H
@@ -48,11 +48,11 @@ enum pz_sockdir_flags {
 };
 
 struct pz_sockdir {
-	int fd;                              /* O_PATH of the directory */
-	bool shared;                         /* a root-owned sticky dir */
-	char path[PZ_SOCKDIR_PATH_MAX + 1];  /* the socket path as given */
-	char name[PZ_SOCKDIR_PATH_MAX + 1];  /* its last component */
-	char addr[PZ_SOCKDIR_PATH_MAX + 1];  /* what to bind or connect to */
+	int fd;                             /* O_PATH of the directory */
+	bool shared;                        /* a root-owned sticky dir */
+	char path[PZ_SOCKDIR_PATH_MAX + 1]; /* the socket path as given */
+	char name[PZ_SOCKDIR_PATH_MAX + 1]; /* its last component */
+	char addr[PZ_SOCKDIR_PATH_MAX + 1]; /* what to bind or connect to */
 };
 
 /*
