@@ -138,6 +138,14 @@ static void raise_nofile(void)
 	}
 }
 
+/* Leave main() early with `code`, freeing the paths read so far. */
+static int done(int code, char *socket_path, char *db_path)
+{
+	free(socket_path);
+	free(db_path);
+	return code;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -188,7 +196,7 @@ int main(int argc, char **argv)
 			else {
 				fprintf(stderr, "parzend: --durability must be full "
 				                "or normal\n");
-				return 2;
+				return done(2, socket_path, db_path);
 			}
 			break;
 		case 'm':
@@ -198,7 +206,7 @@ int main(int argc, char **argv)
 			    opt.max_line > (1u << 30)) {
 				fprintf(stderr, "parzend: --max-line must be a number "
 				                "of bytes from 1024 to 1073741824\n");
-				return 2;
+				return done(2, socket_path, db_path);
 			}
 			break;
 		case 'S':
@@ -207,7 +215,7 @@ int main(int argc, char **argv)
 			if (errno != 0 || *end != '\0' || opt.max_db_bytes < 65536) {
 				fprintf(stderr, "parzend: --max-db-size must be a number "
 				                "of bytes, at least 65536\n");
-				return 2;
+				return done(2, socket_path, db_path);
 			}
 			break;
 		case 'M':
@@ -215,7 +223,7 @@ int main(int argc, char **argv)
 			if (*end != '\0' || opt.socket_mode > 0777) {
 				fprintf(stderr, "parzend: --socket-mode must be an "
 				                "octal mode such as 0660\n");
-				return 2;
+				return done(2, socket_path, db_path);
 			}
 			mode_given = 1;
 			break;
@@ -225,7 +233,7 @@ int main(int argc, char **argv)
 			if (g == NULL) {
 				fprintf(stderr, "parzend: no group named '%s'\n",
 				        optarg);
-				return 2;
+				return done(2, socket_path, db_path);
 			}
 			opt.allow_gid = (int)g->gr_gid;
 			break;
@@ -240,7 +248,7 @@ int main(int argc, char **argv)
 			    opt.max_connections > 1000000) {
 				fprintf(stderr, "parzend: --max-connections must be "
 				                "from 1 to 1000000\n");
-				return 2;
+				return done(2, socket_path, db_path);
 			}
 			break;
 		case 'X':
@@ -250,7 +258,7 @@ int main(int argc, char **argv)
 			    opt.max_memory < (1u << 20)) {
 				fprintf(stderr, "parzend: --max-memory must be a "
 				                "number of bytes, at least 1048576\n");
-				return 2;
+				return done(2, socket_path, db_path);
 			}
 			break;
 		case 'T':
@@ -262,7 +270,7 @@ int main(int argc, char **argv)
 				fprintf(stderr, "parzend: --shutdown-timeout must be "
 				                "seconds, more than 0 and at most "
 				                "3600\n");
-				return 2;
+				return done(2, socket_path, db_path);
 			}
 			break;
 		case 'l':
@@ -270,25 +278,25 @@ int main(int argc, char **argv)
 			if (level < 0) {
 				fprintf(stderr, "parzend: --log-level must be error, "
 				                "warn, info or debug\n");
-				return 2;
+				return done(2, socket_path, db_path);
 			}
 			pz_log_set_level(level);
 			break;
 		case 'h':
 			usage(stdout);
-			return 0;
+			return done(0, socket_path, db_path);
 		case 'V':
 			printf("parzend %s\n", PZ_VERSION);
-			return 0;
+			return done(0, socket_path, db_path);
 		default:
 			usage(stderr);
-			return 2;
+			return done(2, socket_path, db_path);
 		}
 	}
 	if (optind < argc) {
 		fprintf(stderr, "parzend: unexpected argument '%s'\n", argv[optind]);
 		usage(stderr);
-		return 2;
+		return done(2, socket_path, db_path);
 	}
 	if (opt.allow_gid >= 0 && !mode_given)
 		opt.socket_mode = 0660;
