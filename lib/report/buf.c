@@ -187,6 +187,22 @@ void pz_buf_num(struct pz_buf *b, double x, int digits)
 		pz_buf_printf(b, "%.*g", digits, x == 0 ? 0.0 : x);
 }
 
+void pz_buf_exact(struct pz_buf *b, double x)
+{
+	char tmp[40];
+
+	if (!isfinite(x) || (x == trunc(x) && fabs(x) < 1e15)) {
+		pz_buf_num(b, x, 17);
+		return;
+	}
+	for (int digits = 15; digits <= 17; digits++) {
+		snprintf(tmp, sizeof(tmp), "%.*g", digits, x);
+		if (strtod(tmp, NULL) == x)
+			break;
+	}
+	pz_buf_puts(b, tmp);
+}
+
 int pz_buf_take(struct pz_buf *b, char **out, size_t *len)
 {
 	*out = NULL;

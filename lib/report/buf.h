@@ -49,6 +49,12 @@ void pz_buf_coord(struct pz_buf *b, double x);
 void pz_buf_num(struct pz_buf *b, double x, int digits);
 
 /*
+ * A number in the shortest form that reads back as the same double
+ * ("0.9187565862009764", "1e-05", "42"); "nan", "inf" as pz_buf_num.
+ */
+void pz_buf_exact(struct pz_buf *b, double x);
+
+/*
  * Hand the text over: on success *out is the NUL-terminated text (owned by
  * the caller), *len its length, and the buffer is empty again; returns
  * -1 (and frees the text) when an append failed.

@@ -53,7 +53,30 @@ static void panel_title(struct pz_buf *b, const struct pz_report_data *d, int l,
 	pz_buf_text(b, p->label);
 	pz_buf_puts(b, "<tspan class=\"note\" font-weight=\"normal\">  ");
 	if (with_prior) {
-		pz_plot_prior_text(b, p);
+		struct pz_buf t;
+
+		/* The prior in full when it fits the panel, else its kind
+		 * and range (the full text is the tooltip). */
+		pz_buf_init(&t);
+		pz_plot_prior_text(&t, p);
+		if (t.data != NULL &&
+		    7.8 * (double)strlen(p->label) + 12 +
+		                    pz_chart_text_width(t.data) >
+		            PANEL_W - 20) {
+			const char *colon = strstr(t.data, "): ");
+
+			pz_buf_puts(b, pz_space_kind_name(p->kind));
+			if (colon != NULL)
+				pz_buf_text(b, colon + 1);
+			pz_buf_puts(b, "<title>");
+			pz_buf_text(b, t.data);
+			pz_buf_puts(b, "</title>");
+		} else if (t.data != NULL) {
+			pz_buf_text(b, t.data);
+		}
+		if (t.failed)
+			b->failed = 1;
+		pz_buf_finish(&t);
 	} else {
 		pz_buf_puts(b, pz_space_kind_name(p->kind));
 		if (!isnan(d->labels[l].importance)) {
@@ -165,7 +188,9 @@ static void effects_panel(struct pz_buf *b, const struct pz_report_data *d,
 	ax.step = pz_space_param_step(&d->space->params[l]);
 	ax.max_ticks = 6;
 	ax.title = NULL;
+	ax.room = 44;
 	pz_chart_axis(b, &ax);
+	ax.room = 0;
 	ax.scale = &ys;
 	ax.dir = 'y';
 	ax.at = x0;
@@ -550,7 +575,9 @@ static void prior_panel(struct pz_buf *b, const struct pz_report_data *d, int l,
 	ax.names = (const char *const *)rl->names;
 	ax.step = pz_space_param_step(&d->space->params[l]);
 	ax.max_ticks = 6;
+	ax.room = 44;
 	pz_chart_axis(b, &ax);
+	ax.room = 0;
 	ax.scale = &ys;
 	ax.dir = 'y';
 	ax.at = x0;
@@ -611,14 +638,24 @@ void pz_plot_priors(struct pz_buf *b, const struct pz_report_data *d,
 	}
 	pz_plot_open(b, "priors", PZ_PLOT_WIDTH, FIG_TOP + rows * PRI_H,
 	             standalone);
-	pz_buf_puts(b, "<g class=\"legend\" transform=\"translate(8 14)\">"
-	               "<rect class=\"hist\" x=\"0\" y=\"-5\" width=\"10\" "
-	               "height=\"10\"/><text x=\"14\" y=\"4\">what the search "
-	               "sampled</text>"
-	               "<path class=\"prior\" d=\"M150 0h16\"/>"
-	               "<text x=\"172\" y=\"4\">prior</text>"
-	               "<path class=\"bestv\" d=\"M220-6v12\"/>"
-	               "<text x=\"228\" y=\"4\">best trial</text></g>");
+	{
+		double x = 8;
+
+		pz_buf_puts(b, "<g class=\"legend\">");
+		x += pz_plot_legend_item(b, x, 14,
+		                         "<rect class=\"hist\" x=\"0\" "
+		                         "y=\"-5\" width=\"10\" "
+		                         "height=\"10\"/>",
+		                         "what the search sampled");
+		x += pz_plot_legend_item(b, x, 14,
+		                         "<path class=\"prior\" "
+		                         "d=\"M-4 0h16\"/>",
+		                         "prior");
+		pz_plot_legend_item(b, x, 14,
+		                    "<path class=\"bestv\" d=\"M4-6v12\"/>",
+		                    "best trial");
+		pz_buf_puts(b, "</g>");
+	}
 	for (int r = 0; r < d->n_params; r++)
 		prior_panel(b, d, d->order[r], r, (r % COLS) * PANEL_W,
 		            FIG_TOP + (r / COLS) * PRI_H, vals);
@@ -691,8 +728,8 @@ static void pairs_cell(struct pz_buf *b, const struct pz_report_data *d, int lx,
                        int ly, const float *shade, struct pz_point *pts,
                        double cx, double cy, double cs, int bottom, int left)
 {
-	const double x0 = cx + 46, x1 = cx + cs - 8, y0 = cy + 8;
-	const double y1 = cy + cs - 38;
+	const double x0 = cx + 70, x1 = cx + cs - 8, y0 = cy + 8;
+	const double y1 = cy + cs - 50;
 	struct pz_chart_scale xs, ys;
 	struct pz_axis ax = { 0 };
 	size_t n = 0;
@@ -732,6 +769,7 @@ static void pairs_cell(struct pz_buf *b, const struct pz_report_data *d, int lx,
 	ax.step = pz_space_param_step(&d->space->params[lx]);
 	ax.max_ticks = 3;
 	ax.title = bottom ? d->space->params[lx].label : NULL;
+	ax.room = 50;
 	pz_chart_axis(b, &ax);
 	if (lx == ly) {
 		pairs_diag(b, d, lx, &xs, y0, y1);
@@ -750,6 +788,7 @@ static void pairs_cell(struct pz_buf *b, const struct pz_report_data *d, int lx,
 	ax.names = (const char *const *)d->labels[ly].names;
 	ax.step = pz_space_param_step(&d->space->params[ly]);
 	ax.title = left ? d->space->params[ly].label : NULL;
+	ax.room = 70;
 	pz_chart_axis(b, &ax);
 
 	for (size_t i = 0; i < d->n; i++) {
@@ -825,19 +864,19 @@ void pz_plot_pairs(struct pz_buf *b, const struct pz_report_data *d,
 		shade[rk[j].i] = (float)((double)j / (double)(n_ok - 1));
 
 	cs = (PZ_PLOT_WIDTH - 230.0) / k;
-	cs = cs > 260 ? 260 : cs;
-	size = 16 + k * cs + 10;
+	cs = cs > 270 ? 270 : cs;
+	size = 16 + k * cs + 14;
 	pz_plot_open(b, "pairs", PZ_PLOT_WIDTH, size, standalone);
 	pz_buf_printf(b, "<g data-labels=\"%d\">", k);
 	for (int row = 0; row < k; row++)
 		for (int col = 0; col <= row; col++)
 			pairs_cell(b, d, labels[col], labels[row], shade, pts,
-			           40 + col * cs, 16 + row * cs, cs,
+			           16 + col * cs, 16 + row * cs, cs,
 			           row == k - 1, col == 0);
 	{
 		char l0[48], l1[48], l2[48];
 		const char *lab[3] = { l0, l1, l2 };
-		double x = 40 + k * cs + 20;
+		double x = 16 + k * cs + 30;
 
 		snprintf(l0, sizeof(l0), "%.4g (best)", rk[0].loss);
 		snprintf(l1, sizeof(l1), "%.4g (median)",
