@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 /* First buffer size, and the size above which an idle buffer is freed. */
@@ -41,6 +42,8 @@ struct pz_client {
 	size_t scanned;   /* bytes from head known to hold no '\n' */
 	int rpc_code;     /* last error reply's code, 0 if none */
 	cJSON *rpc_error; /* last error reply's "error" object, or NULL */
+	cJSON *notes;     /* notifications kept, oldest first, or NULL */
+	size_t n_notes, max_notes, dropped;
 };
 
 int pz_client_default_socket(char *buf, size_t len)
@@ -159,6 +162,7 @@ void pz_client_destroy(struct pz_client *c)
 		return;
 	disconnect(c);
 	cJSON_Delete(c->rpc_error);
+	cJSON_Delete(c->notes);
 	free(c->buf);
 	free(c);
 }
@@ -254,33 +258,44 @@ static int fill(struct pz_client *c, struct pz_error *err)
 }
 
 /*
- * Split off the next line, without its '\n'. *line points into the buffer
- * and stays valid until the next read.
+ * Split off the next line in the buffer, without its '\n': 1 and *line
+ * (pointing into the buffer, valid until the next read), or 0 when no
+ * whole line is there yet, or a PZ_E* code when the line is too long.
  */
+static int take_line(struct pz_client *c, const char **line, size_t *n,
+                     struct pz_error *err)
+{
+	size_t avail = c->len - c->head;
+	char *nl = NULL;
+
+	if (avail > c->scanned)
+		nl = memchr(c->buf + c->head + c->scanned, '\n',
+		            avail - c->scanned);
+	if (nl != NULL) {
+		*line = c->buf + c->head;
+		*n = (size_t)(nl - *line);
+		c->head += *n + 1;
+		c->scanned = 0;
+		return 1;
+	}
+	c->scanned = avail;
+	if (c->scanned > PZ_CLIENT_MAX_LINE)
+		return fail_stream(c, err, PZ_EPROTO,
+		                   "parzend sent a reply line longer than %u "
+		                   "bytes",
+		                   PZ_CLIENT_MAX_LINE);
+	return 0;
+}
+
+/* The next line, reading as needed (see take_line). */
 static int read_line(struct pz_client *c, const char **line, size_t *n,
                      struct pz_error *err)
 {
 	for (;;) {
-		size_t avail = c->len - c->head;
-		char *nl = NULL;
-		int rc;
+		int rc = take_line(c, line, n, err);
 
-		if (avail > c->scanned)
-			nl = memchr(c->buf + c->head + c->scanned, '\n',
-			            avail - c->scanned);
-		if (nl != NULL) {
-			*line = c->buf + c->head;
-			*n = (size_t)(nl - *line);
-			c->head += *n + 1;
-			c->scanned = 0;
-			return 0;
-		}
-		c->scanned = avail;
-		if (c->scanned > PZ_CLIENT_MAX_LINE)
-			return fail_stream(c, err, PZ_EPROTO,
-			                   "parzend sent a reply line longer "
-			                   "than %u bytes",
-			                   PZ_CLIENT_MAX_LINE);
+		if (rc != 0)
+			return rc > 0 ? 0 : rc;
 		rc = fill(c, err);
 		if (rc != 0)
 			return rc;
@@ -290,6 +305,25 @@ static int read_line(struct pz_client *c, const char **line, size_t *n,
 static bool has(const cJSON *obj, const char *key)
 {
 	return cJSON_GetObjectItemCaseSensitive(obj, key) != NULL;
+}
+
+/*
+ * Keep notification `msg` (taken) when the client keeps them, else drop
+ * it. Past max_notes the oldest is dropped and counted.
+ */
+static void keep_note(struct pz_client *c, cJSON *msg)
+{
+	if (c->max_notes == 0 || c->notes == NULL) {
+		cJSON_Delete(msg);
+		return;
+	}
+	if (c->n_notes == c->max_notes) {
+		cJSON_Delete(cJSON_DetachItemFromArray(c->notes, 0));
+		c->n_notes--;
+		c->dropped++;
+	}
+	cJSON_AddItemToArray(c->notes, msg);
+	c->n_notes++;
 }
 
 static cJSON *parse_line(const char *line, size_t n)
@@ -331,7 +365,7 @@ static int read_reply(struct pz_client *c, cJSON **out, struct pz_error *err)
 			                   "JSON object");
 		id = cJSON_GetObjectItemCaseSensitive(reply, "id");
 		if (id == NULL && has(reply, "method")) {
-			cJSON_Delete(reply);
+			keep_note(c, reply);
 			continue;
 		}
 		if ((cJSON_IsNumber(id) &&
@@ -815,4 +849,98 @@ fail:
 	cJSON_Delete(*trials);
 	*study = *trials = NULL;
 	return rc;
+}
+
+/* --- notifications ------------------------------------------------------ */
+
+int pz_client_keep_notifications(struct pz_client *c, size_t max)
+{
+	if (max > 0 && c->notes == NULL) {
+		c->notes = cJSON_CreateArray();
+		if (c->notes == NULL)
+			return PZ_ENOMEM;
+	}
+	while (c->n_notes > max) {
+		cJSON_Delete(cJSON_DetachItemFromArray(c->notes, 0));
+		c->n_notes--;
+		c->dropped++;
+	}
+	c->max_notes = max;
+	return 0;
+}
+
+size_t pz_client_notifications_dropped(const struct pz_client *c)
+{
+	return c->dropped;
+}
+
+int pz_client_fd(const struct pz_client *c)
+{
+	return c->fd;
+}
+
+int pz_client_next_notification(struct pz_client *c, int timeout_ms,
+                                cJSON **note, struct pz_error *err)
+{
+	struct timespec t0, t1;
+	int left = timeout_ms;
+
+	*note = NULL;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		const char *line = NULL;
+		struct pollfd pfd;
+		cJSON *msg;
+		size_t n = 0;
+		int rc;
+
+		if (c->n_notes > 0) {
+			*note = cJSON_DetachItemFromArray(c->notes, 0);
+			c->n_notes--;
+			return 0;
+		}
+		if (c->fd < 0)
+			return pz_error_set(err, PZ_EIO,
+			                    "not connected: the connection to "
+			                    "parzend was lost earlier");
+		rc = take_line(c, &line, &n, err);
+		if (rc < 0)
+			return rc;
+		if (rc > 0) {
+			msg = parse_line(line, n);
+			if (msg == NULL)
+				return fail_stream(c, err, PZ_EPROTO,
+				                   "parzend sent a line that is "
+				                   "not a JSON object");
+			if (has(msg, "id") || !has(msg, "method")) {
+				cJSON_Delete(msg);
+				return fail_stream(c, err, PZ_EPROTO,
+				                   "parzend sent a reply while "
+				                   "no request was in flight");
+			}
+			*note = msg;
+			return 0;
+		}
+		if (timeout_ms >= 0) {
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			left = timeout_ms -
+			       (int)((t1.tv_sec - t0.tv_sec) * 1000 +
+			             (t1.tv_nsec - t0.tv_nsec) / 1000000);
+			if (left <= 0)
+				return 0;
+		}
+		pfd.fd = c->fd;
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		rc = poll(&pfd, 1, left);
+		if (rc < 0 && errno != EINTR)
+			return fail_stream(c, err, PZ_EIO,
+			                   "waiting for parzend: %s",
+			                   strerror(errno));
+		if (rc > 0) {
+			rc = fill(c, err);
+			if (rc != 0)
+				return rc;
+		}
+	}
 }

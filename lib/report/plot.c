@@ -87,7 +87,8 @@ void pz_plot_empty(struct pz_buf *b, const char *kind, const char *why,
                    int standalone)
 {
 	pz_plot_open(b, kind, PZ_PLOT_WIDTH, 40, standalone);
-	pz_buf_puts(b, "<text class=\"note\" x=\"10\" y=\"24\">");
+	pz_buf_puts(b, "<text class=\"note\" data-empty=\"1\" x=\"10\" "
+	               "y=\"24\">");
 	pz_buf_text(b, why);
 	pz_buf_puts(b, "</text></svg>");
 }

@@ -46,9 +46,12 @@ void pz_plot_priors(struct pz_buf *b, const struct pz_report_data *d,
                     int standalone);
 void pz_plot_pairs(struct pz_buf *b, const struct pz_report_data *d,
                    int standalone);
-/* Learning curves; `log`: the value axis is log (the caller checks). */
+/*
+ * Learning curves; `log`: the value axis is log (the caller checks);
+ * `trial` >= 0: only that trial's curve and the best trial's.
+ */
 void pz_plot_learning(struct pz_buf *b, const struct pz_report_data *d,
-                      int log, int standalone);
+                      int log, long long trial, int standalone);
 void pz_plot_parallel(struct pz_buf *b, const struct pz_report_data *d,
                       int standalone);
 /* The contour of labels lx and ly (indices into the space's params). */

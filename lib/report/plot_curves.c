@@ -204,7 +204,7 @@ static double value_top(const struct pz_report_data *d, double lo, double hi)
 }
 
 void pz_plot_learning(struct pz_buf *b, const struct pz_report_data *d,
-                      int log, int standalone)
+                      int log, long long trial, int standalone)
 {
 	const double x0 = 76, x1 = PZ_PLOT_WIDTH - 16, y0 = 40, y1 = 330;
 	const double h = 380;
@@ -229,6 +229,16 @@ void pz_plot_learning(struct pz_buf *b, const struct pz_report_data *d,
 		return;
 	}
 	kept = choose(d, keep, &running);
+	if (trial >= 0) {
+		/* One trial's curve, against the best trial's. */
+		kept = running = 0;
+		for (size_t i = 0; i < d->n; i++) {
+			keep[i] = d->trials[i].n_curve > 0 &&
+			          (d->trials[i].number == trial ||
+			           (long)i == d->best);
+			kept += keep[i];
+		}
+	}
 	for (size_t i = 0; i < d->n_points; i++) {
 		const struct pz_rpoint *p = &d->curves[i];
 
@@ -302,7 +312,7 @@ void pz_plot_learning(struct pz_buf *b, const struct pz_report_data *d,
 		                    "best trial");
 	}
 	pz_buf_puts(b, "</g>");
-	if (kept < d->n_curves) {
+	if (kept < d->n_curves && trial < 0) {
 		snprintf(text, sizeof(text),
 		         "%zu of %zu curves drawn: the %d best, %zu running "
 		         "and an even sample",

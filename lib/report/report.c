@@ -20,6 +20,7 @@
 #include "buf.h"
 #include "plot.h"
 #include "report_data.h"
+#include "table_rows.h"
 
 static const char page_css[] =
 	"body{margin:0;background:#f3f4f6;color:#1d232b;"
@@ -131,63 +132,6 @@ static const cJSON *get(const cJSON *o, const char *key)
 	return cJSON_GetObjectItemCaseSensitive(o, key);
 }
 
-static int is_scalar(const cJSON *v)
-{
-	return !cJSON_IsObject(v) && !cJSON_IsArray(v);
-}
-
-/* A scalar (or a key, as a JSON string) in its exact compact form. */
-static void put_scalar(struct pz_buf *t, const cJSON *v)
-{
-	char *text = pz_json_print(v, NULL);
-
-	if (text == NULL)
-		t->failed = 1;
-	else
-		pz_buf_puts(t, text);
-	free(text);
-}
-
-/*
- * JSON text indented by two spaces a level; an array of scalars stays on
- * one line. Numbers print exactly, as the daemon stores them.
- */
-static void pretty(struct pz_buf *t, const cJSON *v, int depth)
-{
-	int object = cJSON_IsObject(v), flat = 1;
-	const cJSON *c;
-
-	if (is_scalar(v)) {
-		put_scalar(t, v);
-		return;
-	}
-	cJSON_ArrayForEach(c, v)
-		flat &= !object && is_scalar(c);
-	pz_buf_puts(t, object ? "{" : "[");
-	cJSON_ArrayForEach(c, v) {
-		if (flat) {
-			if (c != v->child)
-				pz_buf_puts(t, ", ");
-			put_scalar(t, c);
-			continue;
-		}
-		pz_buf_printf(t, "\n%*s", 2 * (depth + 1), "");
-		if (object) {
-			cJSON key = { .type = cJSON_String,
-				      .valuestring = c->string };
-
-			put_scalar(t, &key);
-			pz_buf_puts(t, ": ");
-		}
-		pretty(t, c, depth + 1);
-		if (c->next != NULL)
-			pz_buf_puts(t, ",");
-	}
-	if (!flat)
-		pz_buf_printf(t, "\n%*s", 2 * depth, "");
-	pz_buf_puts(t, object ? "}" : "]");
-}
-
 /* A JSON value pretty-printed in a <pre>. */
 static void put_json(struct pz_buf *b, const cJSON *v)
 {
@@ -197,7 +141,7 @@ static void put_json(struct pz_buf *b, const cJSON *v)
 	if (v == NULL)
 		pz_buf_puts(&t, "(none)");
 	else
-		pretty(&t, v, 0);
+		pz_buf_json(&t, v);
 	pz_buf_puts(b, "<pre>");
 	if (t.failed)
 		b->failed = 1;
@@ -429,15 +373,6 @@ static size_t table_rows(const struct pz_report_data *d, unsigned char *keep)
 	return rows;
 }
 
-/* A numeric cell (sorted as a number; empty: inactive or absent). */
-static void cell_num(struct pz_buf *b, double v, int digits)
-{
-	pz_buf_puts(b, "<td class=\"n\">");
-	if (!isnan(v))
-		pz_buf_num(b, v, digits);
-	pz_buf_puts(b, "</td>");
-}
-
 static void table(struct pz_buf *b, const struct pz_report_data *d)
 {
 	unsigned char *keep = malloc(d->n ? d->n : 1);
@@ -462,61 +397,13 @@ static void table(struct pz_buf *b, const struct pz_report_data *d)
 	            "empty cell is an inactive label.</p>");
 	pz_buf_printf(b,
 	              "<div class=\"tablewrap\"><table class=\"trials\" "
-	              "data-rows=\"%zu\" data-total=\"%zu\"><thead><tr>"
-	              "<th>#</th><th>state</th><th>loss</th><th>worker</th>"
-	              "<th>start</th><th>duration</th><th>attempt</th>%s",
-	              rows, d->n, d->n_curves > 0 ? "<th>step</th>" : "");
-	for (int l = 0; l < d->n_params; l++) {
-		pz_buf_puts(b, "<th>");
-		pz_buf_text(b, d->space->params[l].label);
-		pz_buf_puts(b, "</th>");
-	}
-	pz_buf_puts(b, "</tr></thead><tbody>");
-	for (size_t i = 0; i < d->n; i++) {
-		const struct pz_rtrial *t = &d->trials[i];
-
-		if (!keep[i])
-			continue;
-		pz_buf_printf(b, "<tr class=\"%s%s\" data-trial=\"%lld\">",
-		              pz_report_data_state_name(t->state),
-		              (long)i == d->best ? " best" : "",
-		              (long long)t->number);
-		cell_num(b, (double)t->number, 17);
-		pz_buf_printf(b, "<td>%s</td>",
-		              pz_report_data_state_name(t->state));
-		cell_num(b, t->loss, 6);
-		pz_buf_puts(b, "<td>");
-		if (t->worker != NULL)
-			pz_buf_text(b, t->worker);
-		pz_buf_puts(b, "</td>");
-		cell_num(b, t->started - d->t0, 5);
-		cell_num(b,
-		         (t->state == PZ_RS_RUNNING ? d->now : t->finished) -
-		                 t->started,
-		         4);
-		cell_num(b, t->attempt, 3);
-		if (d->n_curves > 0)
-			cell_num(b,
-			         t->n_curve > 0
-			                 ? d->curves[t->curve + (size_t)t->n_curve -
-			                             1]
-			                           .step
-			                 : NAN,
-			         17);
-		for (int l = 0; l < d->n_params; l++) {
-			double v = pz_report_data_value(d, i, l);
-			const char *name = pz_report_data_option(d, l, v);
-
-			if (name == NULL) {
-				cell_num(b, v, 5);
-				continue;
-			}
-			pz_buf_puts(b, "<td>");
-			pz_buf_text(b, name);
-			pz_buf_puts(b, "</td>");
-		}
-		pz_buf_puts(b, "</tr>");
-	}
+	              "data-rows=\"%zu\" data-total=\"%zu\">",
+	              rows, d->n);
+	pz_table_head(b, d);
+	pz_buf_puts(b, "<tbody>");
+	for (size_t i = 0; i < d->n; i++)
+		if (keep[i])
+			pz_table_row(b, d, i, NULL);
 	pz_buf_puts(b, "</tbody></table></div></section>");
 	free(keep);
 }

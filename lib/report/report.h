@@ -118,9 +118,12 @@ struct pz_figure {
 	/* contour: the labels of its x and y axes (NULL: the two most
 	 * important labels). */
 	const char *x, *y;
+	/* learning: only this trial's curve (by number) and the best
+	 * trial's; -1: every curve. */
+	long long trial;
 };
 
-/* kind NULL, standalone 0, log -1, x and y NULL. */
+/* kind NULL, standalone 0, log -1, x and y NULL, trial -1. */
 void pz_figure_init(struct pz_figure *f);
 
 /*

@@ -107,6 +107,7 @@ void pz_figure_init(struct pz_figure *f)
 	f->standalone = 0;
 	f->log = -1;
 	f->x = f->y = NULL;
+	f->trial = -1;
 }
 
 /* The value axis of a figure: `want` (-1: the data's), if it can be log. */
@@ -138,7 +139,8 @@ void pz_plot_draw(struct pz_buf *b, const struct pz_report_data *d,
 	if (strcmp(k, "history") == 0) {
 		pz_plot_history(b, d, resolve_log(d, k, f->log), sa);
 	} else if (strcmp(k, "learning") == 0) {
-		pz_plot_learning(b, d, resolve_log(d, k, f->log), sa);
+		pz_plot_learning(b, d, resolve_log(d, k, f->log), f->trial,
+		                 sa);
 	} else if (strcmp(k, "importance") == 0) {
 		pz_plot_importance(b, d, sa);
 	} else if (strcmp(k, "effects") == 0) {

@@ -58,7 +58,7 @@ async function dashboard(browser, url, study, trial, prefix) {
 	await page.waitForSelector('#studies tbody tr');
 	await page.screenshot({ path: prefix + '-studies.png' });
 	console.log('screenshot: ' + prefix + '-studies.png');
-	await page.goto(url.replace(/\/$/, '') + '/study/' +
+	await page.goto(url.replace(/\/$/, '') + '/study?s=' +
 		encodeURIComponent(study), { waitUntil: 'load' });
 	await page.waitForSelector('svg[data-plot=history]');
 	await page.waitForSelector('#trials tbody tr');
@@ -68,13 +68,15 @@ async function dashboard(browser, url, study, trial, prefix) {
 	for (const [kind, name] of [['learning', 'curves'],
 		['parallel', 'parallel'], ['contour', 'contour'],
 		['edf', 'edf']]) {
-		const sel = '#fig-' + kind;
-		if (await page.$(sel + ' svg') === null)
+		const sel = 'section#' + kind;
+		if (await page.$eval(sel, e => e.hidden))
 			continue;
+		await page.$eval(sel, e => e.scrollIntoView());
+		await page.waitForSelector('#fig-' + kind + ' svg');
 		await clip(page, sel, prefix + '-' + name + '.png',
-			{ height: 640 });
+			{ height: 700 });
 	}
-	await page.goto(url.replace(/\/$/, '') + '/trial/' + trial,
+	await page.goto(url.replace(/\/$/, '') + '/trial?id=' + trial,
 		{ waitUntil: 'load' });
 	await page.waitForSelector('#trial-params tr');
 	await page.screenshot({ path: prefix + '-trial.png' });
