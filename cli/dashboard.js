@@ -193,7 +193,9 @@
     });
   }
 
-  // --- actions: POST with the page's token
+  // --- actions: POST with the page's token; #amsg says how it went and
+  // counts the answers in data-n
+  var acts = 0;
   function act(what, payload) {
     var msg = q('#amsg');
     msg.textContent = '\u2026';
@@ -207,8 +209,13 @@
     }).then(function (o) {
       msg.textContent = o.ok ? 'done: ' + what : o.error;
       msg.className = o.ok ? 'ok' : 'err';
+      msg.setAttribute('data-n', String(++acts));
       refresh.kick();
-    }).catch(function (e) { msg.textContent = e.message; msg.className = 'err'; });
+    }).catch(function (e) {
+      msg.textContent = e.message;
+      msg.className = 'err';
+      msg.setAttribute('data-n', String(++acts));
+    });
   }
   var pauseBtn = q('#pause');
   if (pauseBtn) {

@@ -658,12 +658,13 @@ static enum MHD_Result serve_get(struct dash_http *s, struct MHD_Connection *c,
  */
 static void params_to_indices(const struct pz_report_data *d, cJSON *params)
 {
-	cJSON *p;
+	cJSON *p, *next;
 
-	cJSON_ArrayForEach(p, params) {
+	for (p = params->child; p != NULL; p = next) {
 		char text[256];
 		int n;
 
+		next = p->next;
 		if (p->string == NULL || cJSON_IsNumber(p))
 			continue;
 		if (cJSON_IsString(p))
@@ -677,8 +678,8 @@ static void params_to_indices(const struct pz_report_data *d, cJSON *params)
 			continue;
 		n = pz_report_option_index(d, p->string, text);
 		if (n >= 0)
-			cJSON_ReplaceItemViaPointer(params, p,
-			                            cJSON_CreateNumber(n));
+			cJSON_ReplaceItemInObjectCaseSensitive(
+				params, p->string, cJSON_CreateNumber(n));
 	}
 }
 

@@ -19,6 +19,7 @@ PZ_BUILD_PACKAGES=(
 	libuv1-dev
 	libsqlite3-dev
 	libcjson-dev
+	libmicrohttpd-dev
 )
 
 # What scripts/demo.sh needs on top: the system Python's numpy and
@@ -34,8 +35,10 @@ PZ_DEMO_PACKAGES=(
 # What the test suites need on top of the demo's: cmocka for the C unit
 # tests, valgrind for the valgrind test setup, the system Python's optuna
 # and pytest for the Python tests and benchmarks (scikit-learn for the
-# examples' tests), and systemd for systemd-analyze and
-# systemd-socket-activate (the unit files' checks; no systemd needs to run).
+# examples' tests), systemd for systemd-analyze and
+# systemd-socket-activate (the unit files' checks; no systemd needs to
+# run), and chromium, nodejs and npm for the dashboard's browser tests
+# (tests/browser: puppeteer-core from npm drives Debian's chromium).
 # shellcheck disable=SC2034
 PZ_TEST_PACKAGES=(
 	"${PZ_DEMO_PACKAGES[@]}"
@@ -44,6 +47,9 @@ PZ_TEST_PACKAGES=(
 	python3-optuna
 	python3-pytest
 	systemd
+	chromium
+	nodejs
+	npm
 )
 
 # The system interpreter: a pyenv or virtualenv python3 earlier on PATH does
@@ -51,12 +57,17 @@ PZ_TEST_PACKAGES=(
 # shellcheck disable=SC2034
 PZ_PYTHON=/usr/bin/python3
 
+# Installed, or provided by an installed package (nodejs from another
+# archive provides npm, for one).
 pz_package_installed()
 {
 	local status
 
-	status=$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) || return 1
-	[[ $status == "install ok installed" ]]
+	status=$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) &&
+		[[ $status == "install ok installed" ]] && return 0
+	dpkg-query -W -f='${Status}|${Provides}\n' 2>/dev/null |
+		grep '^install ok installed|' | cut -d'|' -f2 |
+		tr ',' '\n' | sed 's/^ *//; s/ .*//' | grep -qx -- "$1"
 }
 
 pz_ensure_packages()
