@@ -278,7 +278,11 @@
     setLive(false, 'no live updates in this browser');
     return;
   }
-  var es = new EventSource('/events' + (study ? '?s=' + enc(study) : ''));
+  // The page is as of data-version (a study's version, or the list's
+  // seq): the stream reports changes after it.
+  var since = body.getAttribute('data-version') || '';
+  var es = new EventSource('/events?v=' + enc(since) +
+    (study ? '&s=' + enc(study) : ''));
   es.addEventListener('change', function () { refresh.kick(); });
   es.addEventListener('status', function (e) {
     var s = JSON.parse(e.data);

@@ -394,7 +394,7 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 static enum MHD_Result serve_events(struct dash_http *s,
                                     struct MHD_Connection *c)
 {
-	const char *study = arg(c, "s");
+	const char *study = arg(c, "s"), *since = arg(c, "v");
 	struct stream *st = calloc(1, sizeof(*st));
 	struct MHD_Response *r;
 	enum MHD_Result ret;
@@ -409,8 +409,17 @@ static enum MHD_Result serve_events(struct dash_http *s,
 	st->changed = -1e9;
 	st->sent = mono();
 	pthread_mutex_lock(&s->hub->lock);
-	/* Report the state at the start: the page may predate it. */
+	/* The page says what it shows: a change after that is reported at
+	 * once, else the first change. */
 	st->seq = s->hub->seq - 1;
+	if (since != NULL && since[0] != '\0') {
+		uint64_t v = strtoull(since, NULL, 10);
+
+		if (study != NULL)
+			st->version = v;
+		else
+			st->seq = v;
+	}
 	pthread_mutex_unlock(&s->hub->lock);
 	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096,
 	                                      stream_read, st, stream_free);

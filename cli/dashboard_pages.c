@@ -68,7 +68,7 @@ static void put_duration(struct pz_buf *b, double s)
 
 static void page_open(struct pz_buf *b, const struct dash_page *p,
                       const char *title, const char *kind,
-                      const char *study)
+                      const char *study, unsigned long long version)
 {
 	pz_buf_puts(b, "<!DOCTYPE html>\n<html lang=\"en\"><head>"
 	               "<meta charset=\"utf-8\"/><meta name=\"viewport\" "
@@ -81,6 +81,8 @@ static void page_open(struct pz_buf *b, const struct dash_page *p,
 	pz_buf_puts(b, pz_dash_css);
 	pz_buf_puts(b, pz_report_css);
 	pz_buf_printf(b, "</style></head><body data-page=\"%s\"", kind);
+	if (version > 0)
+		pz_buf_printf(b, " data-version=\"%llu\"", version);
 	if (study != NULL) {
 		pz_buf_puts(b, " data-study=\"");
 		pz_buf_text(b, study);
@@ -243,7 +245,12 @@ void dash_fragment_studies(struct pz_buf *b, const struct dash_page *p)
 
 void dash_page_studies(struct pz_buf *b, const struct dash_page *p)
 {
-	page_open(b, p, "Studies", "studies", NULL);
+	unsigned long long seq;
+
+	pthread_mutex_lock(&p->hub->lock);
+	seq = p->hub->seq;
+	pthread_mutex_unlock(&p->hub->lock);
+	page_open(b, p, "Studies", "studies", NULL, seq);
 	pz_buf_puts(b, "<section class=\"card\"><h1>Studies</h1><p "
 	               "class=\"note\">Progress, the best loss so far, the "
 	               "rate (finished trials a minute, over the latest 50) "
@@ -437,7 +444,7 @@ int dash_page_study(struct pz_buf *b, const struct dash_page *p,
 
 	if (snap == NULL)
 		return -1;
-	page_open(b, p, name, "study", name);
+	page_open(b, p, name, "study", name, snap->version);
 	pz_buf_puts(b, "<div class=\"card\" id=\"summary\" "
 	               "data-fragment=\"/summary?s=");
 	put_query(b, name);
@@ -627,7 +634,7 @@ void dash_page_trial(struct pz_buf *b, const struct dash_page *p,
 	}
 	snprintf(title, sizeof(title), "Trial %.0f",
 	         cli_get_num(trial, "number", -1));
-	page_open(b, p, title, "trial", cli_get_str(trial, "study", NULL));
+	page_open(b, p, title, "trial", cli_get_str(trial, "study", NULL), 0);
 	pz_buf_printf(b, "<div id=\"trialbody\" "
 	                 "data-fragment=\"/trial?id=%lld&amp;fragment=1\">",
 	              id);

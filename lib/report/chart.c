@@ -301,6 +301,10 @@ static int put_wrapped(struct pz_buf *b, const char *s, size_t per,
 			bytes = pz_utf8_prefix(s, take = 60);
 		memcpy(tmp, s, bytes);
 		tmp[bytes] = '\0';
+		/* A break after a space: the space goes. */
+		while (bytes > 1 && tmp[bytes - 1] == ' ')
+			tmp[--bytes] = '\0';
+		s += pz_utf8_prefix(s, take) - bytes;
 		pz_buf_puts(b, "<tspan x=\"");
 		pz_buf_coord(b, x);
 		pz_buf_printf(b, "\" dy=\"%s\">", lines ? "11" : "0");

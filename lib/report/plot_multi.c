@@ -233,39 +233,35 @@ out:
 /* --- contour ------------------------------------------------------------ */
 
 /*
- * The default pair: among the six most important labels, the first pair
- * (in importance order) that at least half the ok trials have both
- * active, preferring two numeric labels; else the pair the most ok
- * trials have both active. A conditional label and the choice that turns
- * it on would make a contour of one strip.
+ * The default pair: among the six most important labels, the pair that
+ * the most ok trials have both active (two labels that are always active
+ * first: a conditional label and the choice that turns it on would make a
+ * contour of one strip), then two numeric labels over a choice, then the
+ * most important.
  */
 void pz_plot_contour_labels(const struct pz_report_data *d, int *lx, int *ly)
 {
-	int top = d->n_params < 6 ? d->n_params : 6;
-	size_t n_ok = d->counts[PZ_RS_OK], most = 0;
-	int best_score = -1;
+	int top = d->n_params < 6 ? d->n_params : 6, best_numeric = -1;
+	size_t most = 0;
 
 	*lx = *ly = -1;
 	if (d->n_params < 2)
 		return;
-	*lx = d->order[0];
-	*ly = d->order[1];
 	for (int a = 0; a < top; a++)
 		for (int c = a + 1; c < top; c++) {
-			int la = d->order[a], lc = d->order[c], score;
+			int la = d->order[a], lc = d->order[c], numeric;
 			size_t both = 0;
 
 			for (size_t i = 0; i < d->n; i++)
 				both += d->trials[i].state == PZ_RS_OK &&
 				        !isnan(pz_report_data_value(d, i, la)) &&
 				        !isnan(pz_report_data_value(d, i, lc));
-			score = (2 * both >= n_ok && both > 0) *
-			        (2 + (d->labels[la].names == NULL &&
-			              d->labels[lc].names == NULL));
-			if (score > best_score ||
-			    (score == best_score && score == 0 && both > most)) {
-				best_score = score;
-				most = both > most ? both : most;
+			numeric = d->labels[la].names == NULL &&
+			          d->labels[lc].names == NULL;
+			if (*lx < 0 || both > most ||
+			    (both == most && numeric > best_numeric)) {
+				most = both;
+				best_numeric = numeric;
 				*lx = la;
 				*ly = lc;
 			}
@@ -290,21 +286,30 @@ static void splat(struct grid *g, double cx, double cy, double shade,
 	int xb = band_x ? band_x[1] : (int)floor(cx) + r;
 	int ya = band_y ? band_y[0] : (int)floor(cy) - r;
 	int yb = band_y ? band_y[1] : (int)floor(cy) + r;
+	double wx[128];
 
 	xa = xa < 0 ? 0 : xa;
 	ya = ya < 0 ? 0 : ya;
 	xb = xb >= g->nx ? g->nx - 1 : xb;
 	yb = yb >= g->ny ? g->ny - 1 : yb;
+	if (xb - xa + 1 > (int)(sizeof(wx) / sizeof(wx[0])))
+		xb = xa + (int)(sizeof(wx) / sizeof(wx[0])) - 1;
+	/* The Gaussian is separable: one exp per column and per row. */
+	for (int x = xa; x <= xb; x++) {
+		double dx = band_x ? 0 : (x + 0.5 - cx) / SIGMA;
+
+		wx[x - xa] = exp(-0.5 * dx * dx);
+	}
 	for (int y = ya; y <= yb; y++) {
 		double dy = band_y ? 0 : (y + 0.5 - cy) / SIGMA;
+		double wy = exp(-0.5 * dy * dy);
+		size_t row = (size_t)y * (size_t)g->nx;
 
 		for (int x = xa; x <= xb; x++) {
-			double dx = band_x ? 0 : (x + 0.5 - cx) / SIGMA;
-			double w = exp(-0.5 * (dx * dx + dy * dy));
-			size_t c = (size_t)y * (size_t)g->nx + (size_t)x;
+			double w = wx[x - xa] * wy;
 
-			g->w[c] += w;
-			g->ws[c] += w * shade;
+			g->w[row + (size_t)x] += w;
+			g->ws[row + (size_t)x] += w * shade;
 		}
 	}
 }
