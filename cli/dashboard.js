@@ -124,8 +124,10 @@
   function applySummary() {
     var s = q('#summary .summary');
     if (!s) return;
-    var learn = q('section#learning');
-    if (learn) learn.hidden = s.getAttribute('data-curves') === '0';
+    var none = s.getAttribute('data-curves') === '0';
+    var learn = q('section#learning'), link = q('#nav-learning');
+    if (learn) learn.hidden = none;
+    if (link) link.hidden = none;
     var b = q('#pause');
     if (b) {
       var paused = s.getAttribute('data-state') === 'paused';

@@ -454,9 +454,15 @@ int dash_page_study(struct pz_buf *b, const struct dash_page *p,
 	actions(b, snap->d);
 	pz_buf_puts(b, "<nav class=\"card\">");
 	for (int k = 0; pz_report_plot_kinds[k] != NULL; k++) {
-		pz_report_figure_about(pz_report_plot_kinds[k], &title, &about);
-		pz_buf_printf(b, "<a href=\"#%s\">%s</a>",
-		              pz_report_plot_kinds[k], title);
+		const char *kind = pz_report_plot_kinds[k];
+
+		pz_report_figure_about(kind, &title, &about);
+		pz_buf_printf(b, "<a href=\"#%s\" id=\"nav-%s\"%s>%s</a>",
+		              kind, kind,
+		              pz_report_figure_shown(snap->d, kind)
+		                      ? ""
+		                      : " hidden=\"hidden\"",
+		              title);
 	}
 	pz_buf_puts(b, "<a href=\"#trials\">Trials</a></nav>");
 	for (int k = 0; pz_report_plot_kinds[k] != NULL; k++)

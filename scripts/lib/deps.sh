@@ -61,13 +61,15 @@ PZ_PYTHON=/usr/bin/python3
 # archive provides npm, for one).
 pz_package_installed()
 {
-	local status
+	local status provides
 
 	status=$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) &&
 		[[ $status == "install ok installed" ]] && return 0
-	dpkg-query -W -f='${Status}|${Provides}\n' 2>/dev/null |
-		grep '^install ok installed|' | cut -d'|' -f2 |
-		tr ',' '\n' | sed 's/^ *//; s/ .*//' | grep -qx -- "$1"
+	# No early exit in a pipe (grep -q would break it under pipefail).
+	provides=$(dpkg-query -W -f='${Status}|${Provides}\n' 2>/dev/null |
+		sed -n 's/^install ok installed|//p' | tr ',' '\n' |
+		sed 's/^ *//; s/ .*//')
+	grep -qx -- "$1" <<<"$provides"
 }
 
 pz_ensure_packages()
