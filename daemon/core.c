@@ -1,5 +1,6 @@
 /*
- * Studies and the trial life cycle; see core.h.
+ * Studies in memory, loading, the batch around the store, and the history
+ * backlog; see core.h.
  */
 #include "core.h"
 
@@ -7,89 +8,67 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
-#include <parzen/eval.h>
-#include <parzen/json.h>
+#include <cjson/cJSON.h>
+
 #include <parzen/params.h>
-#include <parzen/sample.h>
 
-static const char *const tstate_names[] = {
+#include "clock.h"
+
+static const char *const tstate_names[PZ_T_NSTATES] = {
 	[PZ_T_QUEUED] = "queued",
 	[PZ_T_RUNNING] = "running",
 	[PZ_T_OK] = "ok",
 	[PZ_T_FAIL] = "fail",
+	[PZ_T_PRUNED] = "pruned",
 };
 
 const char *pz_tstate_name(int state)
 {
-	return state >= 0 && state <= PZ_T_FAIL ? tstate_names[state] : "?";
+	return state >= 0 && state < PZ_T_NSTATES ? tstate_names[state] : "?";
 }
 
-static double clock_seconds(clockid_t id)
+int pz_tstate_parse(const char *name)
 {
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	for (int i = 0; i < PZ_T_NSTATES; i++)
+		if (strcmp(name, tstate_names[i]) == 0)
+			return i;
+	return -1;
 }
 
-double pz_now(void)
+const char *pz_algo_name(enum pz_algo a)
 {
-	return clock_seconds(CLOCK_REALTIME);
+	return a == PZ_ALGO_TPE ? "tpe" : "random";
 }
 
-double pz_clock(void)
+int pz_algo_parse(const char *name, enum pz_algo *out)
 {
-	return clock_seconds(CLOCK_MONOTONIC);
+	if (strcmp(name, "tpe") == 0)
+		*out = PZ_ALGO_TPE;
+	else if (strcmp(name, "random") == 0)
+		*out = PZ_ALGO_RANDOM;
+	else
+		return -1;
+	return 0;
 }
 
-double pz_clock_to_wall(double t)
+double pz_core_now(const struct pz_core *core)
 {
-	return pz_now() + (t - pz_clock());
+	if (core->hooks.liveness != NULL)
+		return core->hooks.liveness(core->hooks.ctx);
+	return pz_clock_mono();
+}
+
+void pz_core_event(struct pz_core *core, const struct pz_study *s,
+                   enum pz_event_kind kind, int64_t number)
+{
+	if (core->hooks.event != NULL)
+		core->hooks.event(core->hooks.ctx, s, kind, number);
 }
 
 static char *dup_or_null(const char *s)
 {
 	return s != NULL ? strdup(s) : NULL;
-}
-
-/* --- loading and unloading ------------------------------------------------ */
-
-static void unload(struct pz_core *core, struct pz_study *s)
-{
-	if (!s->loaded)
-		return;
-	for (size_t i = 0; i < s->n_trials; i++) {
-		pz_idmap_remove(&core->ids, s->trials[i].id);
-		free(s->trials[i].worker);
-	}
-	free(s->trials);
-	free(s->queued);
-	free(s->running);
-	free(s->fresh_params);
-	s->fresh_params = NULL;
-	pz_history_destroy(s->hist);
-	pz_space_destroy(s->space);
-	s->trials = NULL;
-	s->queued = s->running = NULL;
-	s->n_trials = s->cap_trials = s->n_queued = s->cap_queued = 0;
-	s->n_running = s->cap_running = 0;
-	s->hist = NULL;
-	s->space = NULL;
-	s->loaded = 0;
-}
-
-static void study_destroy(struct pz_core *core, struct pz_study *s)
-{
-	if (s == NULL)
-		return;
-	unload(core, s);
-	free(s->name);
-	free(s->space_text);
-	free(s->config_text);
-	free(s);
 }
 
 static int grow(void **arr, size_t *cap, size_t need, size_t elem)
@@ -109,7 +88,103 @@ static int grow(void **arr, size_t *cap, size_t need, size_t elem)
 	return 0;
 }
 
-static int running_add(struct pz_study *s, uint32_t number)
+/* --- the history backlog -------------------------------------------------- */
+
+struct pz_hist_op {
+	uint32_t number;
+	int add;               /* else set */
+	enum pz_trial_state state;
+	double loss;
+	double *values;        /* add: owned copy */
+};
+
+static int backlog_push(struct pz_study *s, const struct pz_hist_op *op)
+{
+	if (grow((void **)&s->backlog, &s->cap_backlog, s->n_backlog + 1,
+	         sizeof(*s->backlog)) != 0)
+		return PZ_ENOMEM;
+	s->backlog[s->n_backlog++] = *op;
+	return 0;
+}
+
+int pz_core_hist_add(struct pz_study *s, uint32_t number,
+                     const double *values, enum pz_trial_state state,
+                     double loss)
+{
+	struct pz_hist_op op = {number, 1, state, loss, NULL};
+	size_t n = (size_t)s->space->n_params;
+
+	if (!s->busy)
+		return pz_history_add(s->hist, number, values, state, loss);
+	op.values = malloc((n ? n : 1) * sizeof(double));
+	if (op.values == NULL)
+		return PZ_ENOMEM;
+	memcpy(op.values, values, n * sizeof(double));
+	if (backlog_push(s, &op) != 0) {
+		free(op.values);
+		return PZ_ENOMEM;
+	}
+	return 0;
+}
+
+int pz_core_hist_set(struct pz_study *s, uint32_t number,
+                     enum pz_trial_state state, double loss)
+{
+	struct pz_hist_op op = {number, 0, state, loss, NULL};
+
+	if (!s->busy)
+		return pz_history_set(s->hist, number, state, loss);
+	return backlog_push(s, &op);
+}
+
+void pz_core_busy(struct pz_study *s)
+{
+	s->busy = 1;
+}
+
+static void backlog_clear(struct pz_study *s)
+{
+	for (size_t i = 0; i < s->n_backlog; i++)
+		free(s->backlog[i].values);
+	free(s->backlog);
+	s->backlog = NULL;
+	s->n_backlog = s->cap_backlog = 0;
+}
+
+int pz_core_unbusy(struct pz_core *core, struct pz_study *s)
+{
+	int rc = 0;
+
+	(void)core;
+	s->busy = 0;
+	for (size_t i = 0; i < s->n_backlog && rc == 0; i++) {
+		const struct pz_hist_op *op = &s->backlog[i];
+
+		if (op->add)
+			rc = pz_history_add(s->hist, op->number, op->values,
+			                    op->state, op->loss);
+		else
+			rc = pz_history_set(s->hist, op->number, op->state,
+			                    op->loss);
+	}
+	backlog_clear(s);
+	return rc;
+}
+
+const double *pz_core_values(const struct pz_study *s, uint32_t number)
+{
+	if (number < s->hist->n_slots &&
+	    s->hist->state[number] != PZ_TRIAL_NONE)
+		return pz_history_row(s->hist, number);
+	for (size_t i = s->n_backlog; i-- > 0;)
+		if (s->backlog[i].add && s->backlog[i].number == number)
+			return s->backlog[i].values;
+	return NULL;
+}
+
+/* --- per-study arrays ------------------------------------------------------- */
+
+int pz_core_running_add(struct pz_study *s, uint32_t number)
 {
 	if (grow((void **)&s->running, &s->cap_running, s->n_running + 1,
 	         sizeof(uint32_t)) != 0)
@@ -119,7 +194,7 @@ static int running_add(struct pz_study *s, uint32_t number)
 	return 0;
 }
 
-static void running_remove(struct pz_study *s, uint32_t number)
+void pz_core_running_remove(struct pz_study *s, uint32_t number)
 {
 	int32_t i = s->trials[number].run_index;
 	uint32_t last;
@@ -133,7 +208,7 @@ static void running_remove(struct pz_study *s, uint32_t number)
 }
 
 /* Insert keeping the queue ascending by number. */
-static int queued_add(struct pz_study *s, uint32_t number)
+int pz_core_queued_add(struct pz_study *s, uint32_t number)
 {
 	size_t i;
 
@@ -147,7 +222,7 @@ static int queued_add(struct pz_study *s, uint32_t number)
 	return 0;
 }
 
-static void queued_remove(struct pz_study *s, uint32_t number)
+void pz_core_queued_remove(struct pz_study *s, uint32_t number)
 {
 	for (size_t i = 0; i < s->n_queued; i++) {
 		if (s->queued[i] == number) {
@@ -159,12 +234,14 @@ static void queued_remove(struct pz_study *s, uint32_t number)
 	}
 }
 
-static void update_best(struct pz_study *s, uint32_t number)
+void pz_core_update_best(struct pz_study *s, uint32_t number)
 {
-	const double *loss = s->hist->loss;
+	double loss = s->trials[number].loss;
 
-	if (s->best < 0 || loss[number] < loss[s->best] ||
-	    (loss[number] == loss[s->best] && number < s->best))
+	if (s->trials[number].state != PZ_T_OK)
+		return;
+	if (s->best < 0 || loss < s->trials[s->best].loss ||
+	    (loss == s->trials[s->best].loss && number < s->best))
 		s->best = number;
 }
 
@@ -174,27 +251,15 @@ static enum pz_trial_state hist_state(int tstate)
 	case PZ_T_OK:
 		return PZ_TRIAL_OK;
 	case PZ_T_FAIL:
+	case PZ_T_PRUNED:
 		return PZ_TRIAL_FAIL;
 	default:
 		return PZ_TRIAL_PENDING;
 	}
 }
 
-static int parse_tstate(const char *name)
-{
-	for (int i = 0; i <= PZ_T_FAIL; i++)
-		if (strcmp(name, tstate_names[i]) == 0)
-			return i;
-	return -1;
-}
-
-/*
- * Append trial `number` to a loaded study's memory: the history row, the
- * slot and the queue it belongs in. Used by loading and by new trials.
- */
-static int add_trial(struct pz_core *core, struct pz_study *s,
-                     const struct pz_trial *t, const double *values,
-                     double loss)
+int pz_core_trial_append(struct pz_core *core, struct pz_study *s,
+                         const struct pz_trial *t, const double *values)
 {
 	uint32_t number = (uint32_t)s->n_trials;
 	int rc;
@@ -202,25 +267,105 @@ static int add_trial(struct pz_core *core, struct pz_study *s,
 	if ((rc = grow((void **)&s->trials, &s->cap_trials, s->n_trials + 1,
 	               sizeof(*s->trials))) != 0)
 		return rc;
-	rc = pz_history_add(s->hist, number, values, hist_state(t->state),
-	                    t->state == PZ_T_OK ? loss : NAN);
+	rc = pz_core_hist_add(s, number, values, hist_state(t->state),
+	                      t->state == PZ_T_OK ? t->loss : NAN);
 	if (rc != 0)
 		return rc;
 	s->trials[number] = *t;
 	s->trials[number].run_index = -1;
 	s->n_trials++;
-	if ((t->state == PZ_T_RUNNING && running_add(s, number) != 0) ||
-	    (t->state == PZ_T_QUEUED && queued_add(s, number) != 0) ||
+	if ((t->state == PZ_T_RUNNING && pz_core_running_add(s, number) != 0) ||
+	    (t->state == PZ_T_QUEUED && pz_core_queued_add(s, number) != 0) ||
 	    pz_idmap_put(&core->ids, t->id, s, number) != 0) {
+		/* Undo: the history slot stays (it cannot be taken back from
+		 * a busy study), but the batch is poisoned by the caller and
+		 * the study dropped at commit. */
 		s->n_trials--;
-		running_remove(s, number);
-		queued_remove(s, number);
-		pz_history_remove(s->hist, number);
+		pz_core_running_remove(s, number);
+		pz_core_queued_remove(s, number);
 		return PZ_ENOMEM;
 	}
-	if (t->state == PZ_T_OK)
-		update_best(s, number);
+	s->counts[t->state]++;
+	pz_core_update_best(s, number);
 	return 0;
+}
+
+/* --- loading and unloading ------------------------------------------------ */
+
+static void unload(struct pz_core *core, struct pz_study *s)
+{
+	for (size_t i = 0; i < s->n_trials; i++) {
+		pz_idmap_remove(&core->ids, s->trials[i].id);
+		free(s->trials[i].worker);
+	}
+	free(s->trials);
+	free(s->queued);
+	free(s->running);
+	free(s->fresh_params);
+	backlog_clear(s);
+	pz_history_destroy(s->hist);
+	pz_space_destroy(s->space);
+	s->fresh_params = NULL;
+	s->trials = NULL;
+	s->queued = s->running = NULL;
+	s->n_trials = s->cap_trials = s->n_queued = s->cap_queued = 0;
+	s->n_running = s->cap_running = 0;
+	memset(s->counts, 0, sizeof(s->counts));
+	s->hist = NULL;
+	s->space = NULL;
+	s->best = -1;
+	if (s->load == PZ_LOAD_YES)
+		s->load = PZ_LOAD_NO;
+}
+
+static void study_free(struct pz_study *s)
+{
+	free(s->name);
+	free(s->space_text);
+	free(s->config_text);
+	free(s->pruner_text);
+	free(s->damage);
+	free(s);
+}
+
+/* Take `s` out of memory; one held by a suggestion goes when it is done. */
+static void study_drop(struct pz_core *core, struct pz_study *s)
+{
+	if (s->refs > 0) {
+		/* The suggestion thread still reads its history: keep that,
+		 * forget the trials' ids now (the registry no longer has s). */
+		for (size_t i = 0; i < s->n_trials; i++)
+			pz_idmap_remove(&core->ids, s->trials[i].id);
+		s->dead = 1;
+		return;
+	}
+	unload(core, s);
+	study_free(s);
+}
+
+void pz_core_hold(struct pz_study *s)
+{
+	s->refs++;
+}
+
+void pz_core_release_study(struct pz_core *core, struct pz_study *s)
+{
+	if (--s->refs > 0 || !s->dead)
+		return;
+	/* Its trials' ids were removed from the map when it was dropped;
+	 * the map may hold the same ids for a reloaded copy now. */
+	for (size_t i = 0; i < s->n_trials; i++)
+		free(s->trials[i].worker);
+	s->n_trials = 0;
+	unload(core, s);
+	study_free(s);
+}
+
+static void damage(struct pz_study *s, const char *why)
+{
+	free(s->damage);
+	s->damage = strdup(why);
+	s->load = PZ_LOAD_DAMAGED;
 }
 
 struct load_ctx {
@@ -229,45 +374,63 @@ struct load_ctx {
 	double *values;
 	struct pz_error *err;
 	double now;
+	int damaged;
 };
 
 static int load_trial(void *arg, const struct pz_trial_row *r)
 {
 	struct load_ctx *c = arg;
 	struct pz_study *s = c->s;
+	struct pz_error perr = {0};
 	struct pz_trial t;
 	cJSON *params;
-	int rc;
+	int state = pz_tstate_parse(r->state), rc;
 
-	if (r->number != (int64_t)s->n_trials)
-		return pz_error_set(c->err, PZ_EIO,
-		                    "database: trial numbers of study '%s' are not "
-		                    "contiguous at %lld", s->name,
+	if (r->number != (int64_t)s->n_trials) {
+		c->damaged = 1;
+		return pz_error_set(c->err, PZ_EINVAL,
+		                    "trial numbers are not contiguous at %lld",
 		                    (long long)r->number);
+	}
+	if (state < 0) {
+		c->damaged = 1;
+		return pz_error_set(c->err, PZ_EINVAL,
+		                    "trial %lld has the unknown state '%s'",
+		                    (long long)r->id, r->state);
+	}
 	memset(&t, 0, sizeof(t));
 	t.id = r->id;
-	t.state = (unsigned char)parse_tstate(r->state);
+	t.state = (unsigned char)state;
 	t.attempt = (int32_t)r->attempt;
 	t.reclaims = (int32_t)r->reclaims;
+	t.loss = state == PZ_T_OK || state == PZ_T_PRUNED ? r->loss : NAN;
 	t.created = r->created;
 	t.started = r->started;
 	t.finished = r->finished;
 	/* Workers get a full timeout after a restart to heartbeat again. */
 	t.deadline = c->now + s->heartbeat_timeout;
+	if (state == PZ_T_OK && !isfinite(t.loss)) {
+		c->damaged = 1;
+		return pz_error_set(c->err, PZ_EINVAL,
+		                    "trial %lld is ok without a finite loss",
+		                    (long long)r->id);
+	}
 	params = cJSON_Parse(r->params);
-	rc = params == NULL ? PZ_EIO
+	rc = params == NULL ? PZ_EINVAL
 	                    : pz_params_from_json(s->space, params, c->values,
-	                                          c->err);
+	                                          &perr);
 	cJSON_Delete(params);
-	if (rc != 0)
-		return pz_error_set(c->err, PZ_EIO,
-		                    "database: trial %lld of study '%s' has params "
-		                    "that do not fit its space", (long long)r->id,
-		                    s->name);
+	if (rc != 0) {
+		c->damaged = 1;
+		return pz_error_set(c->err, PZ_EINVAL,
+		                    "trial %lld has params that do not fit the "
+		                    "space (%s)", (long long)r->id,
+		                    params == NULL ? "not JSON" : perr.msg);
+	}
 	t.worker = dup_or_null(r->worker);
 	if (r->worker != NULL && t.worker == NULL)
 		return pz_error_set(c->err, PZ_ENOMEM, "out of memory");
-	rc = add_trial(c->core, s, &t, c->values, r->loss);
+	rc = pz_core_trial_append(c->core, s, &t, c->values);
 	if (rc != 0) {
 		free(t.worker);
 		return pz_error_set(c->err, rc, "loading trials: %s",
@@ -276,65 +439,66 @@ static int load_trial(void *arg, const struct pz_trial_row *r)
 	return 0;
 }
 
-static int load(struct pz_core *core, struct pz_study *s,
-                struct pz_error *err)
+int pz_core_load(struct pz_core *core, struct pz_study *s,
+                 struct pz_error *err)
 {
-	struct load_ctx c = {core, s, NULL, err, pz_clock()};
+	struct load_ctx c = {core, s, NULL, err, pz_core_now(core), 0};
+	struct pz_error why = {0};
 	cJSON *cfg;
 	int rc;
 
-	if (s->loaded)
+	if (s->load == PZ_LOAD_YES)
 		return 0;
+	if (s->load == PZ_LOAD_DAMAGED)
+		return pz_error_set(err, PZ_EDAMAGED,
+		                    "study '%s' is damaged and cannot be used: %s",
+		                    s->name, s->damage);
 	rc = pz_space_create_from_text(s->space_text, strlen(s->space_text),
-	                               "space", &s->space, err);
-	if (rc != 0)
-		return pz_error_set(err, PZ_EIO, "database: study '%s': %s",
-		                    s->name, err->msg);
-	cfg = cJSON_Parse(s->config_text);
-	rc = pz_tpe_config_from_json(&s->cfg, cfg, err);
-	cJSON_Delete(cfg);
+	                               "space", &s->space, &why);
+	if (rc == 0) {
+		cfg = cJSON_Parse(s->config_text);
+		rc = pz_tpe_config_from_json(&s->cfg, cfg, &why);
+		cJSON_Delete(cfg);
+	}
+	if (rc == PZ_ENOMEM)
+		goto fail;
 	if (rc != 0) {
-		pz_space_destroy(s->space);
-		s->space = NULL;
-		return pz_error_set(err, PZ_EIO, "database: study '%s': %s",
-		                    s->name, err->msg);
+		damage(s, why.msg);
+		goto fail;
 	}
 	if (pz_history_create(s->space, &s->hist) != 0) {
-		pz_space_destroy(s->space);
-		s->space = NULL;
-		return pz_error_set(err, PZ_ENOMEM, "out of memory");
+		rc = PZ_ENOMEM;
+		goto fail;
 	}
-	s->loaded = 1;
 	s->best = -1;
 	c.values = malloc((size_t)(s->space->n_params + 1) * sizeof(double));
-	if (c.values == NULL)
-		rc = pz_error_set(err, PZ_ENOMEM, "out of memory");
-	else
-		rc = pz_store_trial_foreach(core->store, s->id, load_trial, &c,
-		                            err);
+	if (c.values == NULL) {
+		rc = PZ_ENOMEM;
+		goto fail;
+	}
+	rc = pz_store_trial_foreach(core->store, s->id, load_trial, &c, &why);
 	free(c.values);
-	if (rc != 0)
-		unload(core, s);
-	return rc;
+	if (rc != 0) {
+		if (c.damaged)
+			damage(s, why.msg);
+		goto fail;
+	}
+	s->load = PZ_LOAD_YES;
+	return 0;
+fail:
+	unload(core, s);
+	if (s->load == PZ_LOAD_DAMAGED)
+		return pz_error_set(err, PZ_EDAMAGED,
+		                    "study '%s' is damaged and cannot be used: %s",
+		                    s->name, s->damage);
+	if (rc == PZ_ENOMEM)
+		return pz_error_set(err, PZ_ENOMEM, "out of memory loading study "
+		                    "'%s'", s->name);
+	return pz_error_set(err, PZ_EIO, "loading study '%s': %s", s->name,
+	                    why.msg);
 }
 
 /* --- the study list --------------------------------------------------------- */
-
-static int parse_algo(const char *name, enum pz_algo *algo)
-{
-	if (strcmp(name, "tpe") == 0)
-		*algo = PZ_ALGO_TPE;
-	else if (strcmp(name, "random") == 0)
-		*algo = PZ_ALGO_RANDOM;
-	else
-		return -1;
-	return 0;
-}
-
-static const char *algo_name(enum pz_algo a)
-{
-	return a == PZ_ALGO_TPE ? "tpe" : "random";
-}
 
 static struct pz_study *study_new(const struct pz_study_row *r)
 {
@@ -346,13 +510,18 @@ static struct pz_study *study_new(const struct pz_study_row *r)
 	s->name = strdup(r->name);
 	s->space_text = strdup(r->space);
 	s->config_text = strdup(r->config);
+	s->pruner_text = dup_or_null(r->pruner);
 	if (s->name == NULL || s->space_text == NULL || s->config_text == NULL ||
-	    parse_algo(r->algo, &s->algo) != 0) {
-		free(s->name);
-		free(s->space_text);
-		free(s->config_text);
-		free(s);
+	    (r->pruner != NULL && s->pruner_text == NULL)) {
+		study_free(s);
 		return NULL;
+	}
+	if (pz_algo_parse(r->algo, &s->algo) != 0) {
+		char why[300];
+
+		snprintf(why, sizeof(why), "unknown algo '%.200s' (a newer "
+		         "parzend wrote it?)", r->algo);
+		damage(s, why);
 	}
 	s->seed = (uint64_t)r->seed;
 	s->max_trials = r->max_trials;
@@ -360,6 +529,7 @@ static struct pz_study *study_new(const struct pz_study_row *r)
 	s->paused = r->paused;
 	s->created = r->created;
 	s->best = -1;
+	s->askers_tail = &s->askers;
 	return s;
 }
 
@@ -372,6 +542,17 @@ static void link_study(struct pz_core *core, struct pz_study *s)
 		p = &(*p)->next;
 	s->next = *p;
 	*p = s;
+}
+
+static void unlink_study(struct pz_core *core, struct pz_study *s)
+{
+	struct pz_study **p;
+
+	for (p = &core->studies; *p != NULL && *p != s; p = &(*p)->next)
+		;
+	if (*p == s)
+		*p = s->next;
+	s->next = NULL;
 }
 
 static int read_study(void *arg, const struct pz_study_row *r)
@@ -391,7 +572,7 @@ static void drop_all(struct pz_core *core)
 
 	for (s = core->studies; s != NULL; s = next) {
 		next = s->next;
-		study_destroy(core, s);
+		study_drop(core, s);
 	}
 	core->studies = NULL;
 	pz_idmap_finish(&core->ids);
@@ -405,6 +586,7 @@ int pz_core_init(struct pz_core *core, struct pz_store *store,
 
 	memset(core, 0, sizeof(*core));
 	core->store = store;
+	core->batch = 1;
 	pz_idmap_init(&core->ids);
 	rc = pz_store_study_foreach(store, read_study, core, err);
 	if (rc == PZ_ENOMEM)
@@ -422,10 +604,15 @@ void pz_core_finish(struct pz_core *core)
 
 int pz_core_dirty(const struct pz_core *core)
 {
-	return pz_store_in_txn(core->store);
+	return pz_store_in_txn(core->store) || core->txn_failed;
 }
 
-/* After a failed transaction: forget memory, re-read the study list. */
+uint64_t pz_core_reply_batch(const struct pz_core *core)
+{
+	return pz_core_dirty(core) ? core->batch : 0;
+}
+
+/* After a failed batch: forget memory, read the study list again. */
 static void reset(struct pz_core *core)
 {
 	struct pz_error err;
@@ -439,38 +626,37 @@ static void reset(struct pz_core *core)
 
 int pz_core_commit(struct pz_core *core, struct pz_error *err)
 {
-	int rc;
+	int rc = 0;
 
-	if (!pz_store_in_txn(core->store))
+	if (!pz_core_dirty(core))
 		return 0;
 	if (core->txn_failed) {
-		pz_error_set(err, PZ_EIO,
-		             "%s; the changes of this batch were rolled back",
-		             core->failure);
+		rc = pz_error_set(err, PZ_EIO,
+		                  "%s; the changes of this batch were rolled "
+		                  "back", core->failure);
 		pz_store_rollback(core->store);
 		reset(core);
-		return PZ_EIO;
-	}
-	rc = pz_store_commit(core->store, err);
-	if (rc != 0) {
+	} else if ((rc = pz_store_commit(core->store, err)) != 0) {
 		reset(core);
-		return rc;
+	} else {
+		core->n_commits++;
 	}
-	core->n_commits++;
-	return 0;
+	core->batch++;
+	return rc;
 }
 
-static int write_failed(struct pz_core *core, int rc,
-                        const struct pz_error *err)
+int pz_core_write_failed(struct pz_core *core, int rc,
+                         const struct pz_error *err)
 {
-	if (!core->txn_failed && err != NULL)
-		snprintf(core->failure, sizeof(core->failure), "%s", err->msg);
+	if (!core->txn_failed)
+		snprintf(core->failure, sizeof(core->failure), "%s",
+		         err != NULL && err->msg[0] ? err->msg
+		                                    : pz_strerror(rc));
 	core->txn_failed = 1;
 	return rc;
 }
 
-/* Open the batch's transaction; remember failures of writes inside it. */
-static int begin(struct pz_core *core, struct pz_error *err)
+int pz_core_begin(struct pz_core *core, struct pz_error *err)
 {
 	int rc;
 
@@ -480,13 +666,12 @@ static int begin(struct pz_core *core, struct pz_error *err)
 		return pz_error_set(err, PZ_EIO, "%s", core->failure);
 	rc = pz_store_begin(core->store, err);
 	if (rc != 0)
-		write_failed(core, rc, err);
+		pz_core_write_failed(core, rc, err);
 	return rc;
 }
 
-
-int pz_core_study(struct pz_core *core, const char *name,
-                  struct pz_study **out, struct pz_error *err)
+int pz_core_find(struct pz_core *core, const char *name,
+                 struct pz_study **out, struct pz_error *err)
 {
 	struct pz_study *s;
 
@@ -496,16 +681,6 @@ int pz_core_study(struct pz_core *core, const char *name,
 	if (s == NULL)
 		return pz_error_set(err, PZ_ENOENT, "no study named '%s'", name);
 	*out = s;
-	return load(core, s, err);
-}
-
-int pz_core_load_all(struct pz_core *core, struct pz_error *err)
-{
-	int rc;
-
-	for (struct pz_study *s = core->studies; s != NULL; s = s->next)
-		if ((rc = load(core, s, err)) != 0)
-			return rc;
 	return 0;
 }
 
@@ -535,11 +710,11 @@ int pz_core_trial(struct pz_core *core, int64_t id, struct pz_study **study,
 		for (s = core->studies; s != NULL && s->id != f.study_id;
 		     s = s->next)
 			;
-		if (s == NULL || (rc = load(core, s, err)) != 0)
-			return s == NULL ? pz_error_set(err, PZ_ENOENT,
-			                                "no trial with id %lld",
-			                                (long long)id)
-			                 : rc;
+		if (s == NULL || s->load == PZ_LOAD_YES)
+			return pz_error_set(err, PZ_ENOENT,
+			                    "no trial with id %lld", (long long)id);
+		if ((rc = pz_core_load(core, s, err)) != 0)
+			return rc;
 		slot = pz_idmap_get(&core->ids, id);
 		if (slot == NULL)
 			return pz_error_set(err, PZ_ENOENT, "no trial with id %lld",
@@ -552,24 +727,10 @@ int pz_core_trial(struct pz_core *core, int64_t id, struct pz_study **study,
 
 /* --- studies ---------------------------------------------------------------- */
 
-static int valid_name(const char *name)
-{
-	size_t n = strlen(name);
-
-	if (n == 0 || n > 200)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
-			return 0;
-	return 1;
-}
-
 static const char *definition_difference(const struct pz_study *s,
-                                         const struct pz_study_def *d,
-                                         const char *space_text,
-                                         const char *config_text)
+                                         const struct pz_study_def *d)
 {
-	if (strcmp(s->space_text, space_text) != 0)
+	if (strcmp(s->space_text, d->space_text) != 0)
 		return "space";
 	if (s->algo != d->algo)
 		return "algo";
@@ -577,101 +738,82 @@ static const char *definition_difference(const struct pz_study *s,
 		return "seed";
 	if (s->max_trials != d->max_trials)
 		return "max_trials";
-	if (strcmp(s->config_text, config_text) != 0)
+	if (strcmp(s->config_text, d->config_text) != 0)
 		return "config";
 	if (s->heartbeat_timeout != d->heartbeat_timeout)
 		return "heartbeat_timeout";
 	return NULL;
 }
 
+/*
+ * A seed for a study created without one: from the clock and the name,
+ * then stored, so the study resumes with it. (Not a secret: it only has
+ * to differ between studies.)
+ */
+static uint64_t fresh_seed(const char *name)
+{
+	uint64_t h = 1469598103934665603ull;
+	double t = pz_clock_wall();
+	uint64_t bits;
+
+	memcpy(&bits, &t, sizeof(bits));
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		h = (h ^ *p) * 1099511628211ull;
+	h ^= bits + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+	return h & ((1ull << 53) - 1);
+}
+
 int pz_core_create(struct pz_core *core, const struct pz_study_def *def,
-                   struct pz_study **out, int *existed, struct pz_error *err)
+                   int exist_ok, struct pz_study **out, int *existed,
+                   struct pz_error *err)
 {
 	struct pz_study_def d = *def;
 	struct pz_study_row row;
-	struct pz_tpe_config cfg;
-	struct pz_space *space = NULL;
 	struct pz_study *s = NULL;
-	char *space_text = NULL, *config_text = NULL;
-	cJSON *cfg_json = NULL;
+	const char *diff;
 	int rc;
 
 	*existed = 0;
-	if (!valid_name(d.name))
-		return pz_error_set_at(
-			err, PZ_EINVAL, "params.name",
-			"must be 1 to 200 bytes without control characters");
-	if ((rc = pz_space_create(d.space, "space", &space, err)) != 0)
-		return rc;
-	pz_space_destroy(space);
-	if ((rc = pz_tpe_config_from_json(&cfg, d.config, err)) != 0)
-		return rc;
 	if (d.heartbeat_timeout <= 0)
 		d.heartbeat_timeout = PZ_DEFAULT_HEARTBEAT_TIMEOUT;
-	space_text = pz_json_print(d.space, NULL);
-	cfg_json = pz_tpe_config_to_json(&cfg);
-	config_text = cfg_json ? pz_json_print(cfg_json, NULL) : NULL;
-	cJSON_Delete(cfg_json);
-	if (space_text == NULL || config_text == NULL) {
-		rc = pz_error_set(err, PZ_ENOMEM, "out of memory");
-		goto out;
+	if (pz_core_find(core, d.name, &s, NULL) == 0) {
+		diff = definition_difference(s, &d);
+		if (!exist_ok)
+			return pz_error_set_at(err, PZ_EEXIST, "params.name",
+			                       "a study named '%s' already exists "
+			                       "(pass exist_ok to reuse it)",
+			                       d.name);
+		if (diff != NULL)
+			return pz_error_set_key(err, PZ_EEXIST, "params", diff,
+			                        "study '%s' exists with a "
+			                        "different %s", d.name, diff);
+		*existed = 1;
+		*out = s;
+		return 0;
 	}
-	for (s = core->studies; s != NULL; s = s->next)
-		if (strcmp(s->name, d.name) == 0)
-			break;
-	if (s != NULL) {
-		const char *diff = definition_difference(s, &d, space_text,
-		                                         config_text);
-
-		if (!d.exist_ok)
-			rc = pz_error_set(err, PZ_EEXIST,
-			                  "a study named '%s' already exists (to reuse "
-			                  "it, ask with exist_ok / --exist-ok and the "
-			                  "same definition)", d.name);
-		else if (diff != NULL)
-			rc = pz_error_set(err, PZ_EEXIST,
-			                  "study '%s' exists with a different %s",
-			                  d.name, diff);
-		else if ((rc = load(core, s, err)) == 0) {
-			*existed = 1;
-			*out = s;
-		}
-		goto out;
-	}
-	if (!d.has_seed)
-		d.seed = ((uint64_t)(pz_now() * 1e6) ^ ((uint64_t)getpid() << 20)) &
-		         ((UINT64_C(1) << 53) - 1);
-	row.id = 0;
+	memset(&row, 0, sizeof(row));
 	row.name = d.name;
-	row.space = space_text;
-	row.algo = algo_name(d.algo);
-	row.seed = (int64_t)d.seed;
-	row.config = config_text;
+	row.space = d.space_text;
+	row.algo = pz_algo_name(d.algo);
+	row.seed = (int64_t)(d.has_seed ? d.seed : fresh_seed(d.name));
+	row.config = d.config_text;
 	row.max_trials = d.max_trials;
 	row.heartbeat_timeout = d.heartbeat_timeout;
-	row.paused = 0;
-	row.created = pz_now();
-	if ((rc = begin(core, err)) != 0)
-		goto out;
-	if ((rc = pz_store_study_insert(core->store, &row, &row.id, err)) != 0) {
-		write_failed(core, rc, err);
-		goto out;
-	}
+	row.created = pz_clock_wall();
+	if ((rc = pz_core_begin(core, err)) != 0)
+		return rc;
+	if ((rc = pz_store_study_insert(core->store, &row, &row.id, err)) != 0)
+		return pz_core_write_failed(core, rc, err);
 	s = study_new(&row);
-	if (s == NULL) {
-		rc = write_failed(core, pz_error_set(err, PZ_ENOMEM,
-		                                     "out of memory"), err);
-		goto out;
-	}
+	if (s == NULL)
+		return pz_core_write_failed(
+		        core, pz_error_set(err, PZ_ENOMEM, "out of memory"), err);
 	link_study(core, s);
-	rc = load(core, s, err);
-	if (rc != 0)
-		write_failed(core, rc, err);
+	if ((rc = pz_core_load(core, s, err)) != 0)
+		return pz_core_write_failed(core, rc, err);
+	pz_core_event(core, s, PZ_EV_STUDY_CHANGED, -1);
 	*out = s;
-out:
-	free(space_text);
-	free(config_text);
-	return rc;
+	return 0;
 }
 
 int pz_core_set_paused(struct pz_core *core, struct pz_study *s, int paused,
@@ -679,477 +821,63 @@ int pz_core_set_paused(struct pz_core *core, struct pz_study *s, int paused,
 {
 	int rc;
 
-	if ((rc = begin(core, err)) != 0)
+	if (s->paused == paused)
+		return 0;
+	if ((rc = pz_core_begin(core, err)) != 0)
 		return rc;
 	rc = pz_store_study_set_paused(core->store, s->id, paused, err);
 	if (rc != 0)
-		return write_failed(core, rc, err);
+		return pz_core_write_failed(core, rc, err);
 	s->paused = paused;
+	pz_core_event(core, s, PZ_EV_STUDY_CHANGED, -1);
 	return 0;
 }
 
 int pz_core_delete(struct pz_core *core, struct pz_study *s, size_t *n_trials,
                    struct pz_error *err)
 {
-	struct pz_study **p;
 	int rc;
 
-	if ((rc = begin(core, err)) != 0)
+	if ((rc = pz_core_begin(core, err)) != 0)
 		return rc;
 	rc = pz_store_study_delete(core->store, s->id, err);
 	if (rc != 0)
-		return write_failed(core, rc, err);
+		return pz_core_write_failed(core, rc, err);
 	*n_trials = s->n_trials;
-	for (p = &core->studies; *p != s; p = &(*p)->next)
-		;
-	*p = s->next;
-	study_destroy(core, s);
+	pz_core_event(core, s, PZ_EV_STUDY_DELETED, -1);
+	unlink_study(core, s);
+	study_drop(core, s);
 	return 0;
 }
 
-/* --- trials ----------------------------------------------------------------- */
+/* --- reading stored trials ---------------------------------------------------- */
 
-static int write_trial(struct pz_core *core, const struct pz_study *s,
-                       uint32_t number, const struct pz_trial *t,
-                       double loss, const char *result, struct pz_error *err)
+static int keep_result(void *arg, const struct pz_trial_row *r)
 {
-	struct pz_trial_row r;
-	int rc;
+	char **out = arg;
 
-	memset(&r, 0, sizeof(r));
-	r.id = t->id;
-	r.study_id = s->id;
-	r.number = number;
-	r.state = pz_tstate_name(t->state);
-	r.loss = t->state == PZ_T_OK ? loss : NAN;
-	r.result = result;
-	r.worker = t->worker;
-	r.attempt = t->attempt;
-	r.reclaims = t->reclaims;
-	r.started = t->started;
-	r.finished = t->finished;
-	if ((rc = begin(core, err)) != 0)
-		return rc;
-	rc = pz_store_trial_update(core->store, &r, err);
-	return rc != 0 ? write_failed(core, rc, err) : 0;
+	*out = r->result != NULL ? strdup(r->result) : NULL;
+	return r->result != NULL && *out == NULL ? PZ_ENOMEM : 0;
 }
 
-static int hand_out(struct pz_core *core, struct pz_study *s, uint32_t number,
-                    const char *worker, struct pz_error *err)
+int pz_core_trial_result(struct pz_core *core, const struct pz_study *s,
+                         uint32_t number, char **out, struct pz_error *err)
 {
-	struct pz_trial t = s->trials[number];
-	int rc;
+	int state = s->trials[number].state;
 
-	t.state = PZ_T_RUNNING;
-	t.worker = (char *)worker;
-	t.started = pz_now();
-	t.finished = NAN;
-	if ((rc = write_trial(core, s, number, &t, NAN, NULL, err)) != 0)
-		return rc;
-	t.worker = dup_or_null(worker);
-	if (worker != NULL && t.worker == NULL)
-		return write_failed(core, pz_error_set(err, PZ_ENOMEM,
-		                                       "out of memory"), err);
-	if (running_add(s, number) != 0) {
-		free(t.worker);
-		return write_failed(core, pz_error_set(err, PZ_ENOMEM,
-		                                       "out of memory"), err);
-	}
-	queued_remove(s, number);
-	free(s->trials[number].worker);
-	t.run_index = s->trials[number].run_index;
-	t.deadline = pz_clock() + s->heartbeat_timeout;
-	s->trials[number] = t;
-	return 0;
-}
-
-/*
- * Create trial n_trials with `values`, queued or running. A point that
- * cannot be evaluated (a function node with no finite result) is refused
- * with PZ_EINVAL, unless `failed` is given: then the trial is created
- * failed, with the reason stored in its result, and *failed is set, so
- * that a study whose suggestion for this number cannot be evaluated moves
- * on to the next.
- */
-static int new_trial(struct pz_core *core, struct pz_study *s,
-                     const double *values, int state, const char *worker,
-                     int *failed, struct pz_error *err)
-{
-	struct pz_trial_row r;
-	struct pz_trial t;
-	char *text = pz_params_to_text(s->space, values), *reason = NULL;
-	cJSON *point = NULL;
-	int rc;
-
-	if (text == NULL)
-		return pz_error_set(err, PZ_ENOMEM, "out of memory");
-	rc = pz_eval(s->space, values, &point, err);
-	cJSON_Delete(point);
-	if (rc == PZ_EINVAL && failed != NULL) {
-		cJSON *res = cJSON_CreateObject();
-
-		cJSON_AddStringToObject(res, "error", err->msg);
-		reason = res != NULL ? pz_json_print(res, NULL) : NULL;
-		cJSON_Delete(res);
-		rc = reason != NULL ? 0 : pz_error_set(err, PZ_ENOMEM,
-		                                       "out of memory");
-		state = PZ_T_FAIL;
-		*failed = 1;
-	}
-	if (rc != 0) {
-		free(text);
-		return rc;
-	}
-	memset(&t, 0, sizeof(t));
-	t.state = (unsigned char)state;
-	t.created = pz_now();
-	t.started = state != PZ_T_QUEUED ? t.created : NAN;
-	t.finished = state == PZ_T_FAIL ? t.created : NAN;
-	t.deadline = pz_clock() + s->heartbeat_timeout;
-	memset(&r, 0, sizeof(r));
-	r.study_id = s->id;
-	r.number = (int64_t)s->n_trials;
-	r.state = pz_tstate_name(state);
-	r.params = text;
-	r.loss = NAN;
-	r.result = reason;
-	r.worker = state == PZ_T_RUNNING ? worker : NULL;
-	r.created = t.created;
-	r.started = t.started;
-	r.finished = t.finished;
-	if ((rc = begin(core, err)) == 0 &&
-	    (rc = pz_store_trial_insert(core->store, &r, &t.id, err)) != 0)
-		write_failed(core, rc, err);
-	free(reason);
-	if (rc != 0) {
-		free(text);
-		return rc;
-	}
-	/* Keep the text for the ask reply: printing numbers exactly is a
-	 * large part of a trial's cost. */
-	free(s->fresh_params);
-	s->fresh_params = text;
-	s->fresh_number = (int64_t)s->n_trials;
-	t.worker = dup_or_null(r.worker);
-	rc = add_trial(core, s, &t, values, NAN);
-	if (rc != 0) {
-		free(t.worker);
-		return write_failed(core, pz_error_set(err, rc, "out of memory"), err);
-	}
-	return 0;
-}
-
-int pz_core_ask(struct pz_core *core, struct pz_study *s, const char *worker,
-                int64_t *number, const char **reason, struct pz_error *err)
-{
-	return pz_core_ask_capped(core, s, worker, 0, number, reason, err);
-}
-
-int pz_core_ask_capped(struct pz_core *core, struct pz_study *s,
-                       const char *worker, int64_t cap, int64_t *number,
-                       const char **reason, struct pz_error *err)
-{
-	double *values;
-	uint32_t n;
-	int rc = 0;
-
-	*number = -1;
-	*reason = NULL;
-	if (worker != NULL) {
-		for (size_t i = 0; i < s->n_running; i++) {
-			const struct pz_trial *t = &s->trials[s->running[i]];
-
-			if (t->worker != NULL && strcmp(t->worker, worker) == 0) {
-				*number = s->running[i];
-				return 0;
-			}
-		}
-	}
-	if (s->paused) {
-		*reason = "paused";
+	*out = NULL;
+	/* Only told trials (and suggestions that failed) have a result. */
+	if (state != PZ_T_OK && state != PZ_T_FAIL && state != PZ_T_PRUNED)
 		return 0;
-	}
-	if (s->max_trials > 0 && (cap <= 0 || s->max_trials < cap))
-		cap = s->max_trials;
-	if (s->n_queued > 0 && (cap <= 0 || (int64_t)s->queued[0] < cap)) {
-		n = s->queued[0];
-		if ((rc = hand_out(core, s, n, worker, err)) != 0)
-			return rc;
-		*number = n;
-		return 0;
-	}
-	values = malloc((size_t)(s->space->n_params + 1) * sizeof(double));
-	if (values == NULL)
-		return pz_error_set(err, PZ_ENOMEM, "out of memory");
-	/* A suggestion whose point cannot be evaluated becomes a failed trial
-	 * (see new_trial) and the next number is suggested; the failure also
-	 * steers TPE away from that region. */
-	for (;;) {
-		int failed = 0;
-
-		if (cap > 0 && (int64_t)s->n_trials >= cap) {
-			*reason = "max_trials";
-			break;
-		}
-		rc = pz_suggest(s->space, s->hist, s->algo, &s->cfg, s->seed,
-		                s->n_trials, values, err);
-		if (rc == 0)
-			rc = new_trial(core, s, values, PZ_T_RUNNING, worker,
-			               &failed, err);
-		if (rc != 0 || !failed) {
-			if (rc == 0)
-				*number = (int64_t)s->n_trials - 1;
-			break;
-		}
-	}
-	free(values);
-	return rc;
+	return pz_store_trial_get(core->store, s->trials[number].id,
+	                          keep_result, out, err);
 }
 
-static int check_attempt(const struct pz_study *s, uint32_t number,
-                         int64_t attempt, int allow_late,
-                         struct pz_error *err)
+int pz_core_trial_rows(struct pz_core *core, const struct pz_study *s,
+                       int state, int64_t offset, int64_t limit,
+                       pz_store_trial_cb cb, void *ctx, struct pz_error *err)
 {
-	const struct pz_trial *t = &s->trials[number];
-
-	if (t->state == PZ_T_OK || t->state == PZ_T_FAIL)
-		return pz_error_set(err, PZ_ESTATE,
-		                    "trial %lld already finished (%s); a trial is "
-		                    "told once", (long long)t->id,
-		                    pz_tstate_name(t->state));
-	if (t->state == PZ_T_RUNNING) {
-		if (attempt >= 0 && attempt != t->attempt)
-			return pz_error_set(err, PZ_ESTATE,
-			                    "trial %lld was reclaimed and handed out "
-			                    "again (attempt %d, yours %lld); your "
-			                    "result was not recorded", (long long)t->id,
-			                    t->attempt, (long long)attempt);
-		return 0;
-	}
-	/* Queued: reclaimed or released, waiting for its next run. */
-	if (!allow_late)
-		return pz_error_set(err, PZ_ESTATE,
-		                    "trial %lld is not running (it was reclaimed or "
-		                    "released and is queued again)",
-		                    (long long)t->id);
-	if (isnan(t->started))
-		return pz_error_set(err, PZ_ESTATE,
-		                    "trial %lld is queued and was never handed out",
-		                    (long long)t->id);
-	if (attempt >= 0 && attempt != t->attempt - 1)
-		return pz_error_set(err, PZ_ESTATE,
-		                    "trial %lld: attempt %lld does not match",
-		                    (long long)t->id, (long long)attempt);
-	return 0;
-}
-
-int pz_core_tell(struct pz_core *core, struct pz_study *s, uint32_t number,
-                 int ok, double loss, const char *result_text,
-                 int64_t attempt, struct pz_error *err)
-{
-	struct pz_trial t;
-	int rc;
-
-	if ((rc = check_attempt(s, number, attempt, 1, err)) != 0)
-		return rc;
-	t = s->trials[number];
-	t.state = ok ? PZ_T_OK : PZ_T_FAIL;
-	t.finished = pz_now();
-	if ((rc = write_trial(core, s, number, &t, loss, result_text, err)) != 0)
-		return rc;
-	running_remove(s, number);
-	queued_remove(s, number);
-	t.run_index = -1;
-	s->trials[number] = t;
-	pz_history_set(s->hist, number, ok ? PZ_TRIAL_OK : PZ_TRIAL_FAIL,
-	               ok ? loss : NAN);
-	if (ok)
-		update_best(s, number);
-	return 0;
-}
-
-int pz_core_heartbeat(struct pz_core *core, struct pz_study *s,
-                      uint32_t number, int64_t attempt, struct pz_error *err)
-{
-	int rc;
-
-	(void)core;
-	if ((rc = check_attempt(s, number, attempt, 0, err)) != 0)
-		return rc;
-	s->trials[number].deadline = pz_clock() + s->heartbeat_timeout;
-	return 0;
-}
-
-/* Running -> queued, for release and reclaim. */
-static int requeue(struct pz_core *core, struct pz_study *s, uint32_t number,
-                   int reclaimed, struct pz_error *err)
-{
-	struct pz_trial t = s->trials[number];
-	int rc;
-
-	t.state = PZ_T_QUEUED;
-	t.attempt++;
-	t.reclaims += reclaimed;
-	t.worker = NULL;
-	if ((rc = write_trial(core, s, number, &t, NAN, NULL, err)) != 0)
-		return rc;
-	if (queued_add(s, number) != 0)
-		return write_failed(core, pz_error_set(err, PZ_ENOMEM,
-		                                       "out of memory"), err);
-	running_remove(s, number);
-	free(s->trials[number].worker);
-	t.run_index = -1;
-	s->trials[number] = t;
-	return 0;
-}
-
-int pz_core_release(struct pz_core *core, struct pz_study *s, uint32_t number,
-                    int64_t attempt, struct pz_error *err)
-{
-	int rc;
-
-	if ((rc = check_attempt(s, number, attempt, 0, err)) != 0)
-		return rc;
-	return requeue(core, s, number, 0, err);
-}
-
-size_t pz_core_reclaim(struct pz_core *core, double now)
-{
-	struct pz_error err;
-	size_t n = 0;
-
-	for (struct pz_study *s = core->studies; s != NULL; s = s->next) {
-		if (!s->loaded)
-			continue;
-		for (size_t i = 0; i < s->n_running;) {
-			uint32_t number = s->running[i];
-
-			if (s->trials[number].deadline >= now) {
-				i++;
-				continue;
-			}
-			/* requeue swaps another running trial into slot i. */
-			if (requeue(core, s, number, 1, &err) != 0)
-				return n;
-			n++;
-		}
-	}
-	return n;
-}
-
-int pz_core_enqueue(struct pz_core *core, struct pz_study *s,
-                    const cJSON *params, uint32_t *number,
-                    struct pz_error *err)
-{
-	double *values;
-	int rc;
-
-	if (s->max_trials > 0 && (int64_t)s->n_trials >= s->max_trials)
-		return pz_error_set(err, PZ_ESTATE,
-		                    "study '%s' already has max_trials (%lld) "
-		                    "trials", s->name, (long long)s->max_trials);
-	values = malloc((size_t)(s->space->n_params + 1) * sizeof(double));
-	if (values == NULL)
-		return pz_error_set(err, PZ_ENOMEM, "out of memory");
-	rc = pz_params_from_json(s->space, params, values, err);
-	if (rc != 0)
-		rc = PZ_EINVAL;
-	else
-		rc = new_trial(core, s, values, PZ_T_QUEUED, NULL, NULL, err);
-	free(values);
-	if (rc == 0)
-		*number = (uint32_t)s->n_trials - 1;
-	return rc;
-}
-
-/* --- JSON views ------------------------------------------------------------- */
-
-static cJSON *number_or_null(double x)
-{
-	return isnan(x) ? cJSON_CreateNull() : cJSON_CreateNumber(x);
-}
-
-cJSON *pz_core_study_json(const struct pz_study *s)
-{
-	cJSON *o = cJSON_CreateObject(), *counts, *best;
-	size_t n_ok = s->hist ? s->hist->n_ok : 0;
-	size_t n_fail = s->hist ? s->hist->n_fail : 0;
-
-	if (o == NULL)
-		return NULL;
-	cJSON_AddStringToObject(o, "name", s->name);
-	cJSON_AddStringToObject(o, "algo", algo_name(s->algo));
-	cJSON_AddNumberToObject(o, "seed", (double)s->seed);
-	cJSON_AddItemToObject(o, "space", cJSON_Parse(s->space_text));
-	cJSON_AddItemToObject(o, "config", cJSON_Parse(s->config_text));
-	if (s->max_trials > 0)
-		cJSON_AddNumberToObject(o, "max_trials", (double)s->max_trials);
-	else
-		cJSON_AddNullToObject(o, "max_trials");
-	cJSON_AddNumberToObject(o, "heartbeat_timeout", s->heartbeat_timeout);
-	cJSON_AddStringToObject(o, "state", s->paused ? "paused" : "running");
-	cJSON_AddNumberToObject(o, "created", s->created);
-	counts = cJSON_AddObjectToObject(o, "counts");
-	if (counts != NULL) {
-		cJSON_AddNumberToObject(counts, "queued", (double)s->n_queued);
-		cJSON_AddNumberToObject(counts, "running", (double)s->n_running);
-		cJSON_AddNumberToObject(counts, "ok", (double)n_ok);
-		cJSON_AddNumberToObject(counts, "fail", (double)n_fail);
-		cJSON_AddNumberToObject(counts, "total", (double)s->n_trials);
-	}
-	if (s->loaded && s->best >= 0) {
-		best = cJSON_AddObjectToObject(o, "best");
-		if (best != NULL) {
-			cJSON_AddNumberToObject(best, "id",
-			                        (double)s->trials[s->best].id);
-			cJSON_AddNumberToObject(best, "number", (double)s->best);
-			cJSON_AddNumberToObject(best, "loss", s->hist->loss[s->best]);
-		}
-	} else {
-		cJSON_AddNullToObject(o, "best");
-	}
-	return o;
-}
-
-cJSON *pz_core_trial_json(const struct pz_study *s, uint32_t number,
-                          const char *result_text)
-{
-	const struct pz_trial *t = &s->trials[number];
-	const double *values = pz_history_row(s->hist, number);
-	cJSON *o = cJSON_CreateObject(), *point = NULL, *result = NULL;
-
-	if (o == NULL)
-		return NULL;
-	cJSON_AddNumberToObject(o, "id", (double)t->id);
-	cJSON_AddStringToObject(o, "study", s->name);
-	cJSON_AddNumberToObject(o, "number", number);
-	cJSON_AddStringToObject(o, "state", pz_tstate_name(t->state));
-	if (s->fresh_params != NULL && s->fresh_number == (int64_t)number)
-		cJSON_AddRawToObject(o, "params", s->fresh_params);
-	else
-		cJSON_AddItemToObject(o, "params",
-		                      pz_params_to_json(s->space, values));
-	if (pz_eval(s->space, values, &point, NULL) != 0)
-		point = cJSON_CreateNull();
-	cJSON_AddItemToObject(o, "point", point);
-	cJSON_AddItemToObject(o, "loss",
-	                      number_or_null(t->state == PZ_T_OK
-	                                         ? s->hist->loss[number] : NAN));
-	if (result_text != NULL)
-		result = cJSON_Parse(result_text);
-	cJSON_AddItemToObject(o, "result",
-	                      result != NULL ? result : cJSON_CreateNull());
-	if (t->worker != NULL)
-		cJSON_AddStringToObject(o, "worker", t->worker);
-	else
-		cJSON_AddNullToObject(o, "worker");
-	cJSON_AddNumberToObject(o, "attempt", t->attempt);
-	cJSON_AddNumberToObject(o, "reclaims", t->reclaims);
-	cJSON_AddItemToObject(o, "created", number_or_null(t->created));
-	cJSON_AddItemToObject(o, "started", number_or_null(t->started));
-	cJSON_AddItemToObject(o, "finished", number_or_null(t->finished));
-	if (t->state == PZ_T_RUNNING)
-		cJSON_AddNumberToObject(o, "deadline",
-		                        pz_clock_to_wall(t->deadline));
-	return o;
+	return pz_store_trial_list(core->store, s->id,
+	                           state >= 0 ? pz_tstate_name(state) : NULL,
+	                           offset, limit, cb, ctx, err);
 }

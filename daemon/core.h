@@ -1,32 +1,50 @@
 /*
- * The daemon's state and its operations, independent of sockets: studies
- * with their trials held in memory for the suggester, the store, and the
- * rules of the trial life cycle (docs/protocol.md). rpc.c calls these;
- * nothing here knows about connections or libuv, so unit tests, the fuzzer
- * and the benchmark can drive the core directly.
+ * The daemon's state: studies, each with its trials in memory for the
+ * suggester, and the batch (group-commit) bookkeeping around the store.
+ * Nothing here knows about connections, JSON-RPC or libuv: handlers call
+ * in, unit tests and the fuzzer drive it directly. The trial life cycle
+ * itself (every change of a trial's state) is trial.h's.
  *
  * Every mutating operation writes to the store first (inside the open
- * transaction) and changes memory only when that succeeded. A failed
- * write marks the transaction as failed; pz_core_commit() then rolls back
- * and drops every loaded study, which is reloaded from the database on
- * next use, so memory never holds a change that did not commit.
+ * batch transaction) and changes memory only when that succeeded. A
+ * failed write marks the batch as failed; pz_core_commit() then rolls back
+ * and drops every study from memory; they are read again on next use, so
+ * memory never holds a change that did not commit.
+ *
+ * Studies are loaded on first use. A study whose rows cannot be read back
+ * (a space or params that this parzend refuses) is "damaged": it stays in
+ * listings with the reason and refuses work, and never takes other
+ * studies down with it.
+ *
+ * The suggester may read a study's history on another thread (suggest.h
+ * of the daemon, ask.c). While it does (s->busy), changes to the history
+ * are kept in a backlog and applied when it is done; the views of a trial
+ * (state, loss, params) read the study's own arrays, which are always
+ * current.
  */
 #ifndef PZ_CORE_H
 #define PZ_CORE_H
 
-#include <cjson/cJSON.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include <parzen/error.h>
 #include <parzen/history.h>
-#include "idmap.h"
 #include <parzen/space.h>
-#include "store.h"
 #include <parzen/suggest.h>
 #include <parzen/tpe.h>
 
-enum pz_tstate { PZ_T_QUEUED, PZ_T_RUNNING, PZ_T_OK, PZ_T_FAIL };
+#include "idmap.h"
+#include "store.h"
+
+enum pz_tstate {
+	PZ_T_QUEUED,
+	PZ_T_RUNNING,
+	PZ_T_OK,
+	PZ_T_FAIL,
+	PZ_T_PRUNED,
+	PZ_T_NSTATES
+};
 
 struct pz_trial {
 	int64_t id;
@@ -35,8 +53,24 @@ struct pz_trial {
 	int32_t reclaims;
 	int32_t run_index;     /* position in study->running, or -1 */
 	char *worker;
+	double loss;           /* NAN unless ok (or pruned with a value) */
 	double created, started, finished;
-	double deadline;       /* running: reclaimed after this pz_clock() */
+	double deadline;       /* running: reclaimed after this (liveness) */
+};
+
+enum pz_load {
+	PZ_LOAD_NO,            /* only the study row is in memory */
+	PZ_LOAD_YES,
+	PZ_LOAD_DAMAGED,       /* s->damage says why */
+};
+
+/* A change to the history kept for later (core.c). */
+struct pz_hist_op;
+
+/* A request waiting for a study (its loading, or a suggestion). */
+struct pz_wait {
+	struct pz_wait *next;
+	void (*resume)(struct pz_wait *w, int rc, const struct pz_error *err);
 };
 
 struct pz_study {
@@ -45,6 +79,7 @@ struct pz_study {
 	char *name;
 	char *space_text;
 	char *config_text;     /* effective config, JSON */
+	char *pruner_text;     /* NULL: none */
 	enum pz_algo algo;
 	uint64_t seed;
 	int64_t max_trials;    /* 0: unlimited */
@@ -52,13 +87,14 @@ struct pz_study {
 	int paused;
 	double created;
 
-	/* Loaded on first use. */
-	int loaded;
+	enum pz_load load;
+	char *damage;          /* PZ_LOAD_DAMAGED: why */
 	struct pz_space *space;
 	struct pz_tpe_config cfg;
 	struct pz_history *hist;
 	struct pz_trial *trials;   /* by number */
 	size_t n_trials, cap_trials;
+	size_t counts[PZ_T_NSTATES];
 	uint32_t *queued;          /* numbers, ascending */
 	size_t n_queued, cap_queued;
 	uint32_t *running;         /* numbers, unordered */
@@ -67,14 +103,47 @@ struct pz_study {
 	/* The stored params text of the newest trial, reused by its reply. */
 	char *fresh_params;
 	int64_t fresh_number;
+
+	/* Suggestions (ask.c): one at a time, off the loop. */
+	int busy;                  /* a suggestion reads hist now */
+	struct pz_hist_op *backlog;
+	size_t n_backlog, cap_backlog;
+	struct pz_wait *askers, **askers_tail;   /* waiting for a trial */
+	int refs;                  /* holders besides the registry */
+	int dead;                  /* out of the registry; freed at refs 0 */
+};
+
+/* What changed, for watchers (study.watch); see pz_core_hooks. */
+enum pz_event_kind {
+	PZ_EV_TRIAL_CREATED,
+	PZ_EV_TRIAL_STARTED,
+	PZ_EV_TRIAL_REPORTED,
+	PZ_EV_TRIAL_ENDED,
+	PZ_EV_TRIAL_REQUEUED,
+	PZ_EV_STUDY_CHANGED,
+	PZ_EV_STUDY_DELETED,
+};
+
+struct pz_core_hooks {
+	/* Called for every change, in the batch that makes it (never for a
+	 * change that failed); NULL: nobody listens. `number` is -1 for
+	 * study events. */
+	void (*event)(void *ctx, const struct pz_study *s,
+	              enum pz_event_kind kind, int64_t number);
+	/* The clock of deadlines; NULL: pz_clock_mono. The server's
+	 * excludes the time its loop could not listen. */
+	double (*liveness)(void *ctx);
+	void *ctx;
 };
 
 struct pz_core {
 	struct pz_store *store;
-	struct pz_study *studies;
-	struct pz_idmap ids;
+	struct pz_study *studies;      /* by name */
+	struct pz_idmap ids;           /* trial id -> loaded study, number */
+	struct pz_core_hooks hooks;
 	int txn_failed;
 	char failure[PZ_ERROR_MSG_MAX]; /* the first failed write's message */
+	uint64_t batch;                /* generation of the open batch */
 	uint64_t n_commits;
 };
 
@@ -83,91 +152,109 @@ int pz_core_init(struct pz_core *core, struct pz_store *store,
                  struct pz_error *err);
 void pz_core_finish(struct pz_core *core);
 
-/* Wall-clock time in seconds, for the timestamps people read. */
-double pz_now(void);
-/*
- * Monotonic seconds, for deadlines: a step of the wall clock must not
- * reclaim (or immortalize) every running trial.
- */
-double pz_clock(void);
-/* A pz_clock() time as wall-clock time, for display. */
-double pz_clock_to_wall(double t);
+/* Deadlines: now on the liveness clock. */
+double pz_core_now(const struct pz_core *core);
 
 /*
- * Commit the open transaction (if any). On failure everything since the
- * last commit is rolled back, loaded studies are dropped, and PZ_EIO is
- * returned.
+ * Commit the open batch (if any). On failure everything since the last
+ * commit is rolled back, studies are dropped from memory and PZ_EIO is
+ * returned with the cause.
  */
 int pz_core_commit(struct pz_core *core, struct pz_error *err);
+/* Is a batch open (a change waits for its commit)? */
 int pz_core_dirty(const struct pz_core *core);
+/* The batch a reply depends on: the open one, or 0 when none is open. */
+uint64_t pz_core_reply_batch(const struct pz_core *core);
+
+/*
+ * Open the batch's transaction for a write; a write that fails calls
+ * pz_core_write_failed(), which poisons the batch. Both return `rc`.
+ */
+int pz_core_begin(struct pz_core *core, struct pz_error *err);
+int pz_core_write_failed(struct pz_core *core, int rc,
+                         const struct pz_error *err);
+
+/* The study named `name`, or PZ_ENOENT. It may not be loaded yet. */
+int pz_core_find(struct pz_core *core, const char *name,
+                 struct pz_study **out, struct pz_error *err);
+/* Load `s` now if it is not (PZ_EDAMAGED if it is damaged). */
+int pz_core_load(struct pz_core *core, struct pz_study *s,
+                 struct pz_error *err);
+/* Trial id -> study (loaded) and number; PZ_ENOENT if absent. */
+int pz_core_trial(struct pz_core *core, int64_t id, struct pz_study **study,
+                  uint32_t *number, struct pz_error *err);
 
 struct pz_study_def {
 	const char *name;
-	const cJSON *space;
+	const char *space_text;    /* validated JSON text of the space */
 	enum pz_algo algo;
 	int has_seed;
 	uint64_t seed;
 	int64_t max_trials;
-	const cJSON *config;       /* NULL: defaults */
+	const char *config_text;   /* effective config, JSON */
 	double heartbeat_timeout;  /* 0: default */
-	int exist_ok;
 };
 
 #define PZ_DEFAULT_HEARTBEAT_TIMEOUT 60.0
 
-/* Lookups load the study if needed. PZ_ENOENT with a message if absent. */
-int pz_core_study(struct pz_core *core, const char *name,
-                  struct pz_study **out, struct pz_error *err);
-/* Trial id -> loaded study and number. */
-int pz_core_trial(struct pz_core *core, int64_t id, struct pz_study **study,
-                  uint32_t *number, struct pz_error *err);
-/* Load every study (for listings). */
-int pz_core_load_all(struct pz_core *core, struct pz_error *err);
-
+/*
+ * Create a study from a validated definition; PZ_EEXIST (err names the
+ * first difference) when the name is taken. With `exist_ok` an identical
+ * existing study is returned with *existed = 1.
+ */
 int pz_core_create(struct pz_core *core, const struct pz_study_def *def,
-                   struct pz_study **out, int *existed, struct pz_error *err);
+                   int exist_ok, struct pz_study **out, int *existed,
+                   struct pz_error *err);
 int pz_core_set_paused(struct pz_core *core, struct pz_study *s, int paused,
                        struct pz_error *err);
 int pz_core_delete(struct pz_core *core, struct pz_study *s, size_t *n_trials,
                    struct pz_error *err);
 
+/* Holders of a study outside the registry (a suggestion, a waiter). */
+void pz_core_hold(struct pz_study *s);
+void pz_core_release_study(struct pz_core *core, struct pz_study *s);
+
 /*
- * Hand out a trial: the worker's own running trial, else the lowest queued
- * one, else a new suggestion. *number = -1 with *reason set ("paused",
- * "max_trials") when there is none.
+ * The history, for the suggester and the trial life cycle: changes are
+ * applied at once, or kept while s->busy and applied by pz_core_unbusy().
  */
-int pz_core_ask(struct pz_core *core, struct pz_study *s, const char *worker,
-                int64_t *number, const char **reason, struct pz_error *err);
-/*
- * The same, handing out (and creating) only trials numbered below `cap`
- * (> 0) as well as below the study's max_trials: processes that share a
- * study and each count to the same total stop exactly there.
- */
-int pz_core_ask_capped(struct pz_core *core, struct pz_study *s,
-                       const char *worker, int64_t cap, int64_t *number,
-                       const char **reason, struct pz_error *err);
+int pz_core_hist_add(struct pz_study *s, uint32_t number,
+                     const double *values, enum pz_trial_state state,
+                     double loss);
+int pz_core_hist_set(struct pz_study *s, uint32_t number,
+                     enum pz_trial_state state, double loss);
+void pz_core_busy(struct pz_study *s);
+int pz_core_unbusy(struct pz_core *core, struct pz_study *s);
 
-/* attempt < 0: not given. result_text may be NULL. */
-int pz_core_tell(struct pz_core *core, struct pz_study *s, uint32_t number,
-                 int ok, double loss, const char *result_text,
-                 int64_t attempt, struct pz_error *err);
-int pz_core_heartbeat(struct pz_core *core, struct pz_study *s,
-                      uint32_t number, int64_t attempt, struct pz_error *err);
-int pz_core_release(struct pz_core *core, struct pz_study *s, uint32_t number,
-                    int64_t attempt, struct pz_error *err);
-int pz_core_enqueue(struct pz_core *core, struct pz_study *s,
-                    const cJSON *params, uint32_t *number,
-                    struct pz_error *err);
+/* The params vector of a trial (valid until the next change of s). */
+const double *pz_core_values(const struct pz_study *s, uint32_t number);
 
-/* Requeue running trials whose deadline (pz_clock()) passed. */
-size_t pz_core_reclaim(struct pz_core *core, double now);
+/* Emit an event to the hooks (trial.c and handlers call this). */
+void pz_core_event(struct pz_core *core, const struct pz_study *s,
+                   enum pz_event_kind kind, int64_t number);
 
-/* JSON views (NULL on allocation failure). */
-cJSON *pz_core_study_json(const struct pz_study *s);
-/* A trial from memory; `result_text` (may be NULL) is the stored result. */
-cJSON *pz_core_trial_json(const struct pz_study *s, uint32_t number,
-                          const char *result_text);
+/* Array helpers shared with trial.c. */
+int pz_core_running_add(struct pz_study *s, uint32_t number);
+void pz_core_running_remove(struct pz_study *s, uint32_t number);
+int pz_core_queued_add(struct pz_study *s, uint32_t number);
+void pz_core_queued_remove(struct pz_study *s, uint32_t number);
+void pz_core_update_best(struct pz_study *s, uint32_t number);
+/* Append a trial slot (memory only; the row is written by the caller). */
+int pz_core_trial_append(struct pz_core *core, struct pz_study *s,
+                         const struct pz_trial *t, const double *values);
+
+/* The stored result of a trial (JSON text, malloc'ed) or NULL. */
+int pz_core_trial_result(struct pz_core *core, const struct pz_study *s,
+                         uint32_t number, char **out, struct pz_error *err);
+/* Stored rows of a study's trials by number, of one state (-1: all). */
+int pz_core_trial_rows(struct pz_core *core, const struct pz_study *s,
+                       int state, int64_t offset, int64_t limit,
+                       pz_store_trial_cb cb, void *ctx, struct pz_error *err);
 
 const char *pz_tstate_name(int state);
+/* -1 for an unknown name. */
+int pz_tstate_parse(const char *name);
+const char *pz_algo_name(enum pz_algo a);
+int pz_algo_parse(const char *name, enum pz_algo *out);
 
 #endif

@@ -40,12 +40,23 @@ static void usage(FILE *f)
 	        "                       no cap)\n"
 	        "  --socket-mode OCTAL  socket file mode (default 0600)\n"
 	        "  --group NAME         also accept peers of this group\n"
+	        "  --max-connections N  clients at once (default 1024)\n"
+	        "  --max-memory BYTES   replies waiting to be read and unparsed\n"
+	        "                       input of all clients together (default\n"
+	        "                       268435456)\n"
+	        "  --shutdown-timeout S seconds a shutdown waits for clients to\n"
+	        "                       read their last replies (default 10)\n"
+	        "  --log-file PATH      log there instead of stderr (SIGHUP\n"
+	        "                       reopens it)\n"
 	        "  --log-level LEVEL    error, warn, info (default) or debug\n"
 	        "  -h, --help           this text\n"
 	        "  -V, --version        the version\n"
 	        "\n"
-	        "Exit status: 0 after SIGTERM/SIGINT, 1 on a start-up error,\n"
-	        "2 on a usage error.\n");
+	        "Signals: TERM and INT stop, HUP reopens the log file, USR1 logs\n"
+	        "a summary.\n"
+	        "\n"
+	        "Exit status: 0 after SIGTERM/SIGINT, 1 on a start-up or storage\n"
+	        "error, 2 on a usage error.\n");
 }
 
 /* $VAR/sub, else $HOME/fallback/sub; NULL if neither is set. */
@@ -117,6 +128,10 @@ int main(int argc, char **argv)
 		{"socket-mode", required_argument, NULL, 'M'},
 		{"group", required_argument, NULL, 'g'},
 		{"log-level", required_argument, NULL, 'l'},
+		{"log-file", required_argument, NULL, 'L'},
+		{"max-connections", required_argument, NULL, 'C'},
+		{"max-memory", required_argument, NULL, 'X'},
+		{"shutdown-timeout", required_argument, NULL, 'T'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -192,6 +207,41 @@ int main(int argc, char **argv)
 			opt.allow_gid = (int)g->gr_gid;
 			break;
 		}
+		case 'L':
+			opt.log_path = optarg;
+			break;
+		case 'C':
+			errno = 0;
+			opt.max_connections = strtoul(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || opt.max_connections < 1 ||
+			    opt.max_connections > 1000000) {
+				fprintf(stderr, "parzend: --max-connections must be "
+				                "from 1 to 1000000\n");
+				return 2;
+			}
+			break;
+		case 'X':
+			errno = 0;
+			opt.max_memory = strtoull(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' ||
+			    opt.max_memory < (1u << 20)) {
+				fprintf(stderr, "parzend: --max-memory must be a "
+				                "number of bytes, at least 1048576\n");
+				return 2;
+			}
+			break;
+		case 'T':
+			errno = 0;
+			opt.shutdown_timeout = strtod(optarg, &end);
+			if (errno != 0 || *end != '\0' ||
+			    !(opt.shutdown_timeout > 0) ||
+			    opt.shutdown_timeout > 3600) {
+				fprintf(stderr, "parzend: --shutdown-timeout must be "
+				                "seconds, more than 0 and at most "
+				                "3600\n");
+				return 2;
+			}
+			break;
 		case 'l':
 			level = pz_log_parse_level(optarg);
 			if (level < 0) {
@@ -230,6 +280,13 @@ int main(int argc, char **argv)
 	}
 	opt.socket_path = socket_path;
 	opt.db_path = db_path;
+	if (opt.log_path != NULL && pz_log_reopen(opt.log_path) != 0) {
+		fprintf(stderr, "parzend: cannot open the log file %s: %s\n",
+		        opt.log_path, strerror(errno));
+		free(socket_path);
+		free(db_path);
+		return 1;
+	}
 	raise_nofile();
 	/* A worker that hangs up while its replies are being written is a
 	 * write error on its connection, not a reason for the daemon to die
@@ -245,11 +302,12 @@ int main(int argc, char **argv)
 		pz_log(PZ_LOG_ERROR, "handles left open at exit (a bug)");
 		rc = rc != 0 ? rc : -1;
 	}
-	if (srv.store != NULL || rc == 0)
+	if (srv.store != NULL)
 		pz_server_finish(&srv);
 	free(socket_path);
 	free(db_path);
-	if (rc == 0)
+	if (rc == 0 && srv.exit_code == 0)
 		pz_log(PZ_LOG_INFO, "stopped");
-	return rc == 0 ? 0 : 1;
+	pz_log_close();
+	return rc == 0 && srv.exit_code == 0 ? 0 : 1;
 }

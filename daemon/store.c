@@ -4,11 +4,15 @@
  */
 #include "store.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "schema.h"
 
@@ -39,13 +43,14 @@ static const char *const sql_text[N_STMTS] = {
 	[ST_ROLLBACK] = "ROLLBACK",
 	[ST_STUDY_INSERT] =
 	    "INSERT INTO study (name, space, algo, seed, config, max_trials, "
-	    "heartbeat_timeout, paused, created) VALUES (?, ?, ?, ?, ?, ?, ?, "
-	    "?, ?)",
+	    "heartbeat_timeout, paused, created, pruner) VALUES (?, ?, ?, ?, ?, "
+	    "?, ?, ?, ?, ?)",
 	[ST_STUDY_PAUSE] = "UPDATE study SET paused = ? WHERE id = ?",
 	[ST_STUDY_DELETE] = "DELETE FROM study WHERE id = ?",
 	[ST_STUDY_ALL] =
 	    "SELECT id, name, space, algo, seed, config, max_trials, "
-	    "heartbeat_timeout, paused, created FROM study ORDER BY name",
+	    "heartbeat_timeout, paused, created, pruner FROM study ORDER BY "
+	    "name",
 	[ST_TRIAL_INSERT] =
 	    "INSERT INTO trial (study_id, number, state, params, loss, result, "
 	    "worker, attempt, reclaims, created, started, finished) VALUES "
@@ -68,6 +73,14 @@ struct pz_store {
 	sqlite3 *db;
 	sqlite3_stmt *st[N_STMTS];
 	int in_txn;
+	char *path;
+	dev_t dev;            /* the file opened, to notice a replaced one */
+	ino_t ino;
+	int lost;             /* the file was removed or replaced */
+	int wal_fd;           /* PZ_STORE_SYNC_EXTERNAL: -1 until needed */
+	long long max_bytes;  /* database + WAL; 0: no cap */
+	int last_failure;     /* primary SQLite code of the last failure */
+	long long page_size;
 };
 
 static int db_error(struct pz_store *s, struct pz_error *err, const char *what)
@@ -75,6 +88,7 @@ static int db_error(struct pz_store *s, struct pz_error *err, const char *what)
 	int code = sqlite3_extended_errcode(s->db);
 	const char *hint = "";
 
+	s->last_failure = code & 0xff;
 	if ((code & 0xff) == SQLITE_FULL)
 		hint = " (the disk is full, or the database reached --max-db-size)";
 	else if ((code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED)
@@ -169,16 +183,76 @@ static int migrate(struct pz_store *s, struct pz_error *err)
 	return rc;
 }
 
-int pz_store_open(const char *path, int durable, long long max_bytes,
-                  struct pz_store **out, struct pz_error *err)
+static long long pragma_int(struct pz_store *s, const char *sql)
 {
+	sqlite3_stmt *st;
+	long long v = -1;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+int pz_store_checkpoint(struct pz_store *s)
+{
+	int busy = 0;
+
+	if (s->in_txn)
+		return -1;
+	return sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE,
+	                                 NULL, &busy) == SQLITE_OK
+	               ? 0
+	               : -1;
+}
+
+/* Bytes of the database and its WAL together. */
+static long long stored_bytes(struct pz_store *s)
+{
+	char wal[4200];
+	struct stat st;
+	long long n = pragma_int(s, "PRAGMA page_count") * s->page_size;
+
+	snprintf(wal, sizeof(wal), "%s-wal", s->path);
+	if (stat(wal, &st) == 0)
+		n += st.st_size;
+	return n;
+}
+
+/* Is the file at s->path still the one we opened? */
+static int same_file(struct pz_store *s)
+{
+	struct stat st;
+
+	if (strcmp(s->path, ":memory:") == 0 || s->path[0] == '\0')
+		return 1;
+	return stat(s->path, &st) == 0 && st.st_dev == s->dev &&
+	       st.st_ino == s->ino;
+}
+
+int pz_store_open(const char *path, enum pz_store_sync sync,
+                  long long max_bytes, struct pz_store **out,
+                  struct pz_error *err)
+{
+	static const char *const level[] = {
+		[PZ_STORE_SYNC_FULL] = "FULL",
+		[PZ_STORE_SYNC_EXTERNAL] = "NORMAL",
+		[PZ_STORE_SYNC_NORMAL] = "NORMAL",
+	};
 	struct pz_store *s = calloc(1, sizeof(*s));
+	struct stat st;
 	char pragmas[256];
 	int rc;
 
 	*out = NULL;
-	if (s == NULL)
+	if (s == NULL || (s->path = strdup(path)) == NULL) {
+		free(s);
 		return pz_error_set(err, PZ_ENOMEM, "out of memory");
+	}
+	s->wal_fd = -1;
+	s->max_bytes = max_bytes;
 	rc = sqlite3_open_v2(path, &s->db,
 	                     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 	                         SQLITE_OPEN_NOMUTEX,
@@ -195,18 +269,28 @@ int pz_store_open(const char *path, int durable, long long max_bytes,
 	         "PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = WAL; "
 	         "PRAGMA synchronous = %s; PRAGMA foreign_keys = ON; "
 	         "BEGIN IMMEDIATE; COMMIT;",
-	         durable ? "FULL" : "NORMAL");
+	         level[sync]);
 	if (sqlite3_exec(s->db, pragmas, NULL, NULL, NULL) != SQLITE_OK) {
 		rc = db_error(s, err, path);
 		goto fail;
 	}
+	if (stat(path, &st) == 0) {
+		s->dev = st.st_dev;
+		s->ino = st.st_ino;
+	}
 	if ((rc = migrate(s, err)) != 0)
 		goto fail;
+	/* A WAL left large by a full disk or a crash: give the space back. */
+	pz_store_checkpoint(s);
+	s->page_size = pragma_int(s, "PRAGMA page_size");
+	if (s->page_size <= 0)
+		s->page_size = 4096;
 	if (max_bytes > 0) {
-		/* Pages are 4096 bytes unless the file says otherwise. */
+		/* The database alone may not pass the cap within a batch; the
+		 * WAL is counted at each batch's start (pz_store_begin). */
 		snprintf(pragmas, sizeof(pragmas),
 		         "PRAGMA max_page_count = %lld",
-		         (max_bytes + 4095) / 4096);
+		         (max_bytes + s->page_size - 1) / s->page_size);
 		if (sqlite3_exec(s->db, pragmas, NULL, NULL, NULL) != SQLITE_OK) {
 			rc = db_error(s, err, "setting --max-db-size");
 			goto fail;
@@ -236,7 +320,18 @@ void pz_store_close(struct pz_store *s)
 	for (int i = 0; i < N_STMTS; i++)
 		sqlite3_finalize(s->st[i]);
 	sqlite3_close(s->db);
+	if (s->wal_fd >= 0)
+		close(s->wal_fd);
+	free(s->path);
 	free(s);
+}
+
+static int lost_error(struct pz_store *s, struct pz_error *err)
+{
+	return pz_error_set(err, PZ_EIO,
+	                    "database: the file %s was removed or replaced "
+	                    "while parzend ran; nothing more is stored until "
+	                    "parzend restarts", s->path);
 }
 
 int pz_store_begin(struct pz_store *s, struct pz_error *err)
@@ -245,10 +340,32 @@ int pz_store_begin(struct pz_store *s, struct pz_error *err)
 
 	if (s->in_txn)
 		return 0;
+	if (s->lost)
+		return lost_error(s, err);
+	if (s->max_bytes > 0 && stored_bytes(s) > s->max_bytes) {
+		/* The WAL counts: give back what a checkpoint can. */
+		pz_store_checkpoint(s);
+		if (stored_bytes(s) > s->max_bytes)
+			return pz_error_set(err, PZ_EIO,
+			                    "database: %s and its WAL hold %lld "
+			                    "bytes, more than --max-db-size (%lld)",
+			                    s->path, stored_bytes(s), s->max_bytes);
+	}
 	if ((rc = exec_simple(s, ST_BEGIN, err)) != 0)
 		return rc;
 	s->in_txn = 1;
 	return 0;
+}
+
+/* After a write failed for lack of space: give the WAL's space back, so
+ * that writes work again once there is room, without a restart. */
+static void after_failure(struct pz_store *s)
+{
+	int code = s->last_failure;
+
+	s->last_failure = 0;
+	if (code == SQLITE_FULL || code == SQLITE_IOERR)
+		pz_store_checkpoint(s);
 }
 
 int pz_store_commit(struct pz_store *s, struct pz_error *err)
@@ -257,12 +374,39 @@ int pz_store_commit(struct pz_store *s, struct pz_error *err)
 
 	if (!s->in_txn)
 		return 0;
+	if (!same_file(s)) {
+		s->lost = 1;
+		pz_store_rollback(s);
+		return lost_error(s, err);
+	}
 	rc = exec_simple(s, ST_COMMIT, err);
 	if (rc != 0) {
 		pz_store_rollback(s);
 		return rc;
 	}
 	s->in_txn = 0;
+	return 0;
+}
+
+int pz_store_sync_fd(struct pz_store *s, struct pz_error *err)
+{
+	char wal[4200];
+
+	if (s->wal_fd >= 0)
+		return s->wal_fd;
+	snprintf(wal, sizeof(wal), "%s-wal", s->path);
+	s->wal_fd = open(wal, O_RDONLY | O_CLOEXEC);
+	if (s->wal_fd < 0 && errno != ENOENT)
+		return pz_error_set(err, PZ_EIO, "database: opening %s to "
+		                    "sync it: %s", wal, strerror(errno));
+	return s->wal_fd;
+}
+
+int pz_store_sync(int fd, struct pz_error *err)
+{
+	if (fd >= 0 && fdatasync(fd) != 0)
+		return pz_error_set(err, PZ_EIO, "database: syncing the WAL: %s",
+		                    strerror(errno));
 	return 0;
 }
 
@@ -277,6 +421,7 @@ void pz_store_rollback(struct pz_store *s)
 		done(s->st[ST_ROLLBACK]);
 	}
 	s->in_txn = 0;
+	after_failure(s);
 }
 
 int pz_store_in_txn(const struct pz_store *s)
@@ -318,6 +463,7 @@ int pz_store_study_insert(struct pz_store *s, const struct pz_study_row *r,
 	sqlite3_bind_double(st, 7, r->heartbeat_timeout);
 	sqlite3_bind_int(st, 8, r->paused);
 	sqlite3_bind_double(st, 9, r->created);
+	bind_text_or_null(st, 10, r->pruner);
 	rc = sqlite3_step(st);
 	done(st);
 	if (rc != SQLITE_DONE)
@@ -381,6 +527,7 @@ int pz_store_study_foreach(struct pz_store *s, pz_store_study_cb cb,
 		r.heartbeat_timeout = sqlite3_column_double(st, 7);
 		r.paused = sqlite3_column_int(st, 8);
 		r.created = sqlite3_column_double(st, 9);
+		r.pruner = col_text(st, 10);
 		if ((stop = cb(ctx, &r)) != 0)
 			break;
 	}

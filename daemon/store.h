@@ -29,13 +29,14 @@ struct pz_study_row {
 	double heartbeat_timeout;
 	int paused;
 	double created;
+	const char *pruner;   /* JSON text or NULL */
 };
 
 struct pz_trial_row {
 	int64_t id;
 	int64_t study_id;
 	int64_t number;
-	const char *state;    /* "queued", "running", "ok", "fail" */
+	const char *state;    /* "queued", "running", "ok", "fail", "pruned" */
 	const char *params;   /* JSON text */
 	double loss;          /* NAN: NULL */
 	const char *result;   /* JSON text or NULL */
@@ -47,13 +48,39 @@ struct pz_trial_row {
 	double finished;      /* NAN: NULL */
 };
 
+/* How commits reach the disk. */
+enum pz_store_sync {
+	PZ_STORE_SYNC_FULL,     /* SQLite fsyncs the WAL at every commit */
+	PZ_STORE_SYNC_EXTERNAL, /* the caller does, with pz_store_sync(),
+	                           possibly on another thread */
+	PZ_STORE_SYNC_NORMAL,   /* at checkpoints only: a crash of the
+	                           machine may lose the last commits */
+};
+
 /*
- * durable: synchronous=FULL (else NORMAL). max_bytes > 0 caps the database
- * file (SQLite's max_page_count): writes beyond it fail as on a full disk.
+ * Open (create) the database and bring its schema up to date. max_bytes
+ * > 0 caps the database and its WAL together: writes beyond it fail as on
+ * a full disk. The WAL is checkpointed and truncated at open.
  */
-int pz_store_open(const char *path, int durable, long long max_bytes,
-                  struct pz_store **out, struct pz_error *err);
+int pz_store_open(const char *path, enum pz_store_sync sync,
+                  long long max_bytes, struct pz_store **out,
+                  struct pz_error *err);
 void pz_store_close(struct pz_store *s);
+
+/*
+ * PZ_STORE_SYNC_EXTERNAL: make every commit so far durable. Open the WAL
+ * with pz_store_sync_fd() on the store's thread first; pz_store_sync()
+ * only calls fsync(2) on it and may run on any thread meanwhile. A
+ * return of -1 from pz_store_sync_fd means nothing needs syncing yet.
+ */
+int pz_store_sync_fd(struct pz_store *s, struct pz_error *err);
+int pz_store_sync(int fd, struct pz_error *err);
+
+/*
+ * Checkpoint the WAL into the database and truncate it (after a write
+ * failed for lack of space, and at open): 0 when it could.
+ */
+int pz_store_checkpoint(struct pz_store *s);
 
 int pz_store_begin(struct pz_store *s, struct pz_error *err);
 int pz_store_commit(struct pz_store *s, struct pz_error *err);

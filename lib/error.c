@@ -27,6 +27,10 @@ const char *pz_strerror(int code)
 		return "input/output error";
 	case PZ_EPROTO:
 		return "protocol error";
+	case PZ_EDAMAGED:
+		return "damaged data";
+	case PZ_EBUSY:
+		return "busy";
 	default:
 		return "unknown error";
 	}

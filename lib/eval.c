@@ -3,7 +3,11 @@
  */
 #include <parzen/eval.h>
 
+#include <parzen/rng.h>
+#include <parzen/sample.h>
+
 #include <math.h>
+#include <stdlib.h>
 
 static int eval_node(const struct pz_space *space, const struct pz_node *n,
                      const double *values, cJSON **out,
@@ -139,4 +143,35 @@ int pz_eval(const struct pz_space *space, const double *values, cJSON **out,
             struct pz_error *err)
 {
 	return eval_node(space, space->root, values, out, err);
+}
+
+int pz_eval_check_space(const struct pz_space *space, struct pz_error *err)
+{
+	struct pz_error last = {0};
+	struct pz_rng rng;
+	double *values;
+	cJSON *point = NULL;
+	int rc = PZ_EINVAL;
+
+	values = malloc(((size_t)space->n_params + 1) * sizeof(double));
+	if (values == NULL)
+		return pz_error_set(err, PZ_ENOMEM, "out of memory");
+	for (uint64_t i = 0; i < PZ_EVAL_PROBES && rc != 0; i++) {
+		pz_rng_init(&rng, 0x70726f6265ull, i);
+		pz_sample_prior(space, &rng, values);
+		rc = pz_eval(space, values, &point, &last);
+		cJSON_Delete(point);
+		point = NULL;
+		if (rc == PZ_ENOMEM)
+			break;
+	}
+	free(values);
+	if (rc == PZ_ENOMEM)
+		return pz_error_set(err, PZ_ENOMEM, "out of memory");
+	if (rc != 0)
+		return pz_error_set_at(err, PZ_EINVAL, last.path,
+		                       "no point of the space can be evaluated "
+		                       "(%d prior draws tried; the last: %s)",
+		                       PZ_EVAL_PROBES, last.msg);
+	return 0;
 }

@@ -51,7 +51,7 @@ def test_two_processes_share_the_study_then_resume(pzd):
     c = pzd.client()
     study = c.get_study("digits")
     assert study["counts"] == {"queued": 0, "running": 0, "ok": 6,
-                               "fail": 0, "total": 6}
+                               "fail": 0, "pruned": 0, "total": 6}
     trials = list(c.iter_trials("digits"))
     assert sorted(t["number"] for t in trials) == list(range(6))
     for t in trials:

@@ -44,7 +44,7 @@ def test_killed_fmin_resumes_to_the_same_result(pzd):
     assert p.returncode == -9, p.stderr
     s = c.get_study("resumed")
     assert s["counts"] == {"queued": 0, "running": 1, "ok": 20, "fail": 0,
-                           "total": 21}
+                           "pruned": 0, "total": 21}
     # ... and run again: it picks up the killed trial first and stops at
     # 40 in all.
     again = result_line(run_script(RESUMABLE, "resumed", "0",

@@ -28,6 +28,7 @@
 
 #include "core.h"
 #include <parzen/json.h>
+#include "clock.h"
 #include "rpc.h"
 #include "store.h"
 
@@ -181,16 +182,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cJSON *reply;
 	uint64_t commits;
 
-	if (pz_store_open(":memory:", 0, 0, &store, &err) != 0)
+	if (pz_store_open(":memory:", PZ_STORE_SYNC_NORMAL, 0, &store,
+	                  &err) != 0)
 		die("pz_store_open", err.msg);
 	if (pz_core_init(&core, store, &err) != 0)
 		die("pz_core_init", err.msg);
 	memset(&rpc, 0, sizeof(rpc));
 	rpc.core = &core;
-	rpc.socket_path = "/run/parzen/parzend.sock";
-	rpc.db_path = ":memory:";
-	rpc.max_line = 1 << 20;
-	rpc.started = pz_now();
+	rpc.server.socket_path = "/run/parzen/parzend.sock";
+	rpc.server.db_path = ":memory:";
+	rpc.server.max_line = 1 << 20;
+	rpc.server.started = pz_clock_wall();
 	for (size_t i = 0; i < sizeof(prelude) / sizeof(prelude[0]); i++) {
 		reply = pz_rpc_handle(&rpc, prelude[i], strlen(prelude[i]));
 		if (cJSON_GetObjectItemCaseSensitive(reply, "result") == NULL)

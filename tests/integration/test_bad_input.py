@@ -316,7 +316,7 @@ BAD_PARAMS = [
     # method, params, path, words
     ("study.get", {}, "params.study", ["missing"]),
     ("study.get", {"study": 5}, "params.study", ["must be a string"]),
-    ("study.get", {"study": None}, "params.study", ["must be a string"]),
+    ("study.get", {"study": None}, "params.study", ["missing"]),
     ("study.pause", {}, "params.study", ["missing"]),
     ("study.best", {"study": ["good"]}, "params.study", ["string"]),
     ("study.delete", {"study": {}}, "params.study", ["string"]),
@@ -327,11 +327,11 @@ BAD_PARAMS = [
      ["1 to 200 bytes"]),
     ("trial.ask", {"study": "good", "worker": "w" * 201}, "params.worker",
      ["1 to 200 bytes"]),
-    ("trial.tell", {}, "params.status", ["missing"]),
+    ("trial.tell", {"trial": 1}, "params.status", ["missing"]),
     ("trial.tell", {"trial": 1, "status": "maybe"}, "params.status",
-     ['"ok" or "fail"']),
+     ['"ok", "fail" or "pruned"']),
     ("trial.tell", {"trial": 1, "status": True}, "params.status",
-     ["must be a string"]),
+     ['"ok", "fail" or "pruned"']),
     ("trial.tell", {"status": "fail"}, "params.trial", ["missing"]),
     ("trial.tell", {"trial": "1", "status": "fail"}, "params.trial",
      ["an integer"]),
@@ -363,9 +363,9 @@ BAD_PARAMS = [
     ("trial.list", {"study": "good", "offset": -1}, "params.offset",
      ["an integer from 0"]),
     ("trial.list", {"study": "good", "state": "done"}, "params.state",
-     ['"queued", "running", "ok" or "fail"']),
+     ['"queued", "running", "ok", "fail" or "pruned"']),
     ("trial.list", {"study": "good", "state": 1}, "params.state",
-     ["must be a string"]),
+     ['"queued", "running", "ok", "fail" or "pruned"']),
     ("trial.enqueue", {"study": "good"}, "params.params", ["missing"]),
     ("trial.enqueue", {"study": "good", "params": [1]}, "params.params",
      ["an object"]),
@@ -942,7 +942,7 @@ def test_trial_list_paging_and_filter(bad):
     p = bad.call("trial.list", study="page", state="ok", offset=8, limit=5)
     assert p["total"] == 10 and len(p["trials"]) == 2
     st = bad.call("study.get", study="page")["study"]
-    assert st["counts"] == dict(counts, total=26)
+    assert st["counts"] == dict(counts, pruned=0, total=26)
 
 
 def test_best(bad):

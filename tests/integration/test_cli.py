@@ -383,7 +383,7 @@ def test_worker_runs_study_to_the_end(daemon, tmp_path):
 
     r = run(daemon, "ls")
     assert r.stdout.splitlines()[1].split()[:6] == [
-        "loss", "running", "tpe", "6/6", "0", "0"]
+        "loss", "done", "tpe", "6/6", "0", "0"]
     # Nothing more to give: a second worker ends at once.
     r = run(daemon, "worker", "loss", "--", cmd)
     assert r.returncode == OK and "ran 0 trials" in r.stderr

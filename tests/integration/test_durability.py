@@ -267,7 +267,7 @@ def test_crash_storm(tmp_path, spawn):
         counts = c.call("study.get", study="storm")["study"]["counts"]
         c.close()
         assert counts == {"queued": 0, "running": 0, "ok": n_trials,
-                          "fail": 0, "total": n_trials}
+                          "fail": 0, "pruned": 0, "total": n_trials}
         assert daemon.stop() == 0, daemon.read_log()
     finally:
         finish(daemon)

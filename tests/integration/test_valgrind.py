@@ -67,10 +67,12 @@ def test_no_leaks_or_memory_errors(tmp_path):
                 t = c.call("trial.ask", study="vg")["trial"]
             if i % 5 == 4:
                 c.call("trial.tell", trial=t["id"], status="fail",
+                       attempt=t["attempt"],
                        result={"error": "diverged", "step": i})
             else:
                 loss = abs(t["params"]["lr"] - 0.003) * t["params"]["units"]
                 c.call("trial.tell", trial=t["id"], status="ok", loss=loss,
+                       attempt=t["attempt"],
                        result={"acc": [0.1, 0.5, 0.9], "i": i})
         # A few errors of each kind.
         expect_rpc_error(lambda: c.call("trial.tell", trial=1, status="ok",

@@ -30,7 +30,10 @@
 
 #include "core.h"
 #include <parzen/json.h>
+#include "ask.h"
+#include "clock.h"
 #include "rpc.h"
+#include "trial.h"
 #include <parzen/params.h>
 #include <parzen/sample.h>
 #include "store.h"
@@ -80,16 +83,17 @@ static void db_open(struct fx *f, long long max_bytes)
 {
 	struct pz_error err = {0};
 
-	if (pz_store_open(f->db, 1, max_bytes, &f->store, &err) != 0)
+	if (pz_store_open(f->db, PZ_STORE_SYNC_FULL, max_bytes, &f->store,
+	                  &err) != 0)
 		fail_msg("pz_store_open: %s", err.msg);
 	if (pz_core_init(&f->core, f->store, &err) != 0)
 		fail_msg("pz_core_init: %s", err.msg);
 	memset(&f->rpc, 0, sizeof(f->rpc));
 	f->rpc.core = &f->core;
-	f->rpc.db_path = f->db;
-	f->rpc.durable = 1;
-	f->rpc.max_line = 1 << 20;
-	f->rpc.started = pz_now();
+	f->rpc.server.db_path = f->db;
+	f->rpc.server.durable = 1;
+	f->rpc.server.max_line = 1 << 20;
+	f->rpc.server.started = pz_clock_wall();
 }
 
 /* What a stop of the daemon does, minus the commit of an open batch. */
@@ -479,11 +483,22 @@ static void envelope_ids(void **state)
 	assert_string_equal(str(f->reply, "result.durability"), "full");
 	assert_string_equal(str(f->reply, "result.database"), f->db);
 
+	/* Ids are echoed exactly, or refused: integers below 2^53 in
+	 * magnitude are exact in every JSON reader, others are not. */
+	post(f, "{'jsonrpc': '2.0', 'id': -9007199254740991, "
+	        "'method': 'server.info'}");
+	assert_true(num(f->reply, "id") == -9007199254740991.0);
+	assert_non_null(at(f->reply, "result"));
 	post(f, "{'jsonrpc': '2.0', 'id': 9007199254740993, "
 	        "'method': 'server.info'}");
-	assert_true(cJSON_IsNumber(at(f->reply, "id")));
+	check_error(f->reply, PZ_RPC_INVALID_REQUEST, "null", "id");
+	post(f, "{'jsonrpc': '2.0', 'id': 18446744073709551615, "
+	        "'method': 'server.info'}");
+	check_error(f->reply, PZ_RPC_INVALID_REQUEST, "null", "id");
+	post(f, "{'jsonrpc': '2.0', 'id': 1e999, 'method': 'server.info'}");
+	check_error(f->reply, PZ_RPC_INVALID_REQUEST, "null", "id");
 	post(f, "{'jsonrpc': '2.0', 'id': -1.5, 'method': 'server.info'}");
-	assert_true(num(f->reply, "id") == -1.5);
+	check_error(f->reply, PZ_RPC_INVALID_REQUEST, "null", "id");
 
 	/* An explicit null id is answered (it is not a notification). */
 	post(f, "{'jsonrpc': '2.0', 'id': null, 'method': 'server.info'}");
@@ -571,12 +586,14 @@ static void envelope_unknown(void **state)
 	assert_null(cJSON_GetObjectItemCaseSensitive(
 	    ok(f, "study.list", "{}"), "studies")->child);
 
-	/* While shutting down, every known method is refused. */
-	f->rpc.shutting_down = 1;
-	bad(f, PZ_RPC_SHUTTING_DOWN, NULL, "study.list", "{}");
+	/* While shutting down, what would start new work is refused;
+	 * reads, and what finishes work already handed out, are served. */
+	f->rpc.server.shutting_down = 1;
 	bad(f, PZ_RPC_SHUTTING_DOWN, NULL, "study.create",
 	    "{'name': 'a', 'space': %s}", SPACE_X);
-	f->rpc.shutting_down = 0;
+	bad(f, PZ_RPC_SHUTTING_DOWN, NULL, "trial.ask", "{'study': 'a'}");
+	assert_null(at(ok(f, "study.list", "{}"), "studies")->child);
+	f->rpc.server.shutting_down = 0;
 	assert_null(at(ok(f, "study.list", "{}"), "studies")->child);
 }
 
@@ -634,29 +651,29 @@ static void study_create_get(void **state)
 	   SPACE_X);
 	/* ... and a different one is a conflict that names the difference. */
 	assert_non_null(strstr(
-	    str(bad(f, PZ_RPC_CONFLICT, NULL, "study.create",
+	    str(bad(f, PZ_RPC_CONFLICT, "params.algo", "study.create",
 	            "{'name': 'r', 'space': %s, 'exist_ok': true}", SPACE_X),
 	        "message"),
 	    "algo"));
-	bad(f, PZ_RPC_CONFLICT, NULL, "study.create",
+	bad(f, PZ_RPC_CONFLICT, "params.seed", "study.create",
 	    "{'name': 'r', 'space': %s, 'algo': 'random', 'seed': 1, "
 	    "'exist_ok': true}", SPACE_X);
-	bad(f, PZ_RPC_CONFLICT, NULL, "study.create",
+	bad(f, PZ_RPC_CONFLICT, "params.max_trials", "study.create",
 	    "{'name': 'r', 'space': %s, 'algo': 'random', 'max_trials': 9, "
 	    "'exist_ok': true}", SPACE_X);
-	bad(f, PZ_RPC_CONFLICT, NULL, "study.create",
+	bad(f, PZ_RPC_CONFLICT, "params.space", "study.create",
 	    "{'name': 'r', 'space': {'y': 1}, 'algo': 'random', "
 	    "'exist_ok': true}");
-	bad(f, PZ_RPC_CONFLICT, NULL, "study.create",
+	bad(f, PZ_RPC_CONFLICT, "params.heartbeat_timeout", "study.create",
 	    "{'name': 'r', 'space': %s, 'algo': 'random', "
 	    "'heartbeat_timeout': 5, 'exist_ok': true}", SPACE_X);
-	bad(f, PZ_RPC_CONFLICT, NULL, "study.create",
+	bad(f, PZ_RPC_CONFLICT, "params.config", "study.create",
 	    "{'name': 'r', 'space': %s, 'algo': 'random', "
 	    "'config': {'gamma': 0.5}, 'exist_ok': true}", SPACE_X);
 	/* Without exist_ok an existing name is a conflict. */
-	bad(f, PZ_RPC_CONFLICT, NULL, "study.create",
+	bad(f, PZ_RPC_CONFLICT, "params.name", "study.create",
 	    "{'name': 'r', 'space': %s, 'algo': 'random'}", SPACE_X);
-	bad(f, PZ_RPC_CONFLICT, NULL, "study.create",
+	bad(f, PZ_RPC_CONFLICT, "params.name", "study.create",
 	    "{'name': 'r', 'space': %s, 'algo': 'random', 'exist_ok': false}",
 	    SPACE_X);
 
@@ -708,8 +725,12 @@ static void study_create_refusals(void **state)
 	    "{'name': 'a', 'space': %s, 'heartbeat_timeout': 0}", SPACE_X);
 	bad(f, PZ_RPC_BAD_PARAMS, "params.heartbeat_timeout", "study.create",
 	    "{'name': 'a', 'space': %s, 'heartbeat_timeout': 1e8}", SPACE_X);
-	bad(f, PZ_RPC_BAD_PARAMS, "params.heartbeat_timeout", "study.create",
-	    "{'name': 'a', 'space': %s, 'heartbeat_timeout': null}", SPACE_X);
+	/* null is the same as absent: the default. */
+	assert_true(num(at(ok(f, "study.create",
+	                      "{'name': 'hb', 'space': %s, "
+	                      "'heartbeat_timeout': null}", SPACE_X),
+	                   "study"),
+	                "heartbeat_timeout") == 60);
 	bad(f, PZ_RPC_BAD_PARAMS, "params.exist_ok", "study.create",
 	    "{'name': 'a', 'space': %s, 'exist_ok': 1}", SPACE_X);
 	bad(f, PZ_RPC_BAD_PARAMS, "params.config", "study.create",
@@ -734,10 +755,10 @@ static void study_create_refusals(void **state)
 	    "{'name': 'a', 'space': {'a': {'$hp': 'randint', 'label': 'x', "
 	    "'high': 3}, 'b': {'$hp': 'randint', 'label': 'x', 'high': 3}}}");
 
-	/* Nothing was created but the 200-byte name. */
+	/* Nothing was created but the 200-byte name and "hb". */
 	assert_int_equal(cJSON_GetArraySize(at(ok(f, "study.list", "{}"),
 	                                       "studies")),
-	                 1);
+	                 2);
 }
 
 static void study_list_pause_delete(void **state)
@@ -983,7 +1004,7 @@ static void trial_heartbeat_release(void **state)
 	assert_true(num(r, "trial.id") == (double)id);
 	assert_string_equal(str(r, "trial.state"), "running");
 	assert_true(num(r, "trial.attempt") == 0);
-	assert_true(num(r, "trial.deadline") > pz_now() + 50);
+	assert_true(num(r, "trial.deadline") > pz_clock_wall() + 50);
 	ok(f, "trial.heartbeat", "{'trial': %lld, 'attempt': 0}",
 	   (long long)id);
 	bad(f, PZ_RPC_WRONG_STATE, NULL, "trial.heartbeat",
@@ -1177,7 +1198,8 @@ static void group_commit(void **state)
 		"{'jsonrpc': '2.0', 'id': 1, 'method': 'trial.release', "
 		"'params': {'trial': %lld}}",
 		"{'jsonrpc': '2.0', 'id': 1, 'method': 'trial.tell', "
-		"'params': {'trial': %lld, 'status': 'ok', 'loss': 1}}",
+		"'params': {'trial': %lld, 'status': 'ok', 'loss': 1, "
+		"'attempt': 1}}",
 		"{'jsonrpc': '2.0', 'id': 1, 'method': 'trial.enqueue', "
 		"'params': {'study': 's', 'params': {'x': 0.5}}}",
 		"{'jsonrpc': '2.0', 'id': 1, 'method': 'study.delete', "
@@ -1284,8 +1306,9 @@ static struct pz_study *study_of(struct pz_core *core, const char *name)
 	struct pz_error err = {0};
 	struct pz_study *s = NULL;
 
-	if (pz_core_study(core, name, &s, &err) != 0)
-		fail_msg("pz_core_study: %s", err.msg);
+	if (pz_core_find(core, name, &s, &err) != 0 ||
+	    pz_core_load(core, s, &err) != 0)
+		fail_msg("study %s: %s", name, err.msg);
 	return s;
 }
 
@@ -1297,19 +1320,41 @@ static void core_commit(struct pz_core *core)
 		fail_msg("pz_core_commit: %s", err.msg);
 }
 
+struct asked {
+	struct pz_ask ask;
+	int rc;
+	int64_t number;
+	struct pz_error err;
+};
+
+static void asked(struct pz_ask *a, int rc, int64_t number,
+                  const char *reason, const struct pz_error *err)
+{
+	struct asked *r = (struct asked *)a;
+
+	(void)reason;
+	r->rc = rc;
+	r->number = number;
+	if (err != NULL)
+		r->err = *err;
+}
+
 /* Ask trial `n` of study "r" (uncommitted); returns its params text. */
 static char *core_ask(struct pz_core *core, int64_t n)
 {
 	struct pz_study *s = study_of(core, "r");
-	struct pz_error err = {0};
-	const char *reason;
-	int64_t number;
+	struct asked r;
 	char *text;
 
-	if (pz_core_ask(core, s, "w", &number, &reason, &err) != 0)
-		fail_msg("pz_core_ask %lld: %s", (long long)n, err.msg);
-	assert_int_equal(number, n);
-	text = pz_params_to_text(s->space, pz_history_row(s->hist, number));
+	memset(&r, 0, sizeof(r));
+	r.number = -2;
+	r.ask.worker = "w";
+	r.ask.done = asked;
+	pz_ask_submit(core, NULL, s, &r.ask);
+	if (r.rc != 0)
+		fail_msg("ask %lld: %s", (long long)n, r.err.msg);
+	assert_int_equal(r.number, n);
+	text = pz_params_to_text(s->space, pz_core_values(s, (uint32_t)n));
 	assert_non_null(text);
 	return text;
 }
@@ -1328,9 +1373,9 @@ static void core_run(struct pz_core *core, int from, int to, char **texts)
 		texts[n] = core_ask(core, n);
 		core_commit(core);
 		s = study_of(core, "r");
-		loss = synthetic_loss(s->space, pz_history_row(s->hist, n));
-		if (pz_core_tell(core, s, (uint32_t)n, 1, loss, NULL, -1,
-		                 &err) != 0)
+		loss = synthetic_loss(s->space, pz_core_values(s, (uint32_t)n));
+		if (pz_trial_tell(core, s, (uint32_t)n, PZ_TE_TELL_OK, loss,
+		                  NULL, -1, &err) != 0)
 			fail_msg("pz_core_tell %d: %s", n, err.msg);
 		core_commit(core);
 	}
@@ -1340,9 +1385,10 @@ static void core_create(struct fx *f)
 {
 	char text[4096];
 	struct pz_study_def def;
+	struct pz_tpe_config cfg;
 	struct pz_error err = {0};
 	struct pz_study *s;
-	cJSON *space;
+	cJSON *space, *cfg_json;
 	int existed;
 
 	assert_true(strlen(SPACE_NESTED) < sizeof(text));
@@ -1350,15 +1396,21 @@ static void core_create(struct fx *f)
 		text[i] = SPACE_NESTED[i] == '\'' ? '"' : SPACE_NESTED[i];
 	space = cJSON_Parse(text);
 	assert_non_null(space);
+	pz_tpe_config_default(&cfg);
+	cfg_json = pz_tpe_config_to_json(&cfg);
 	memset(&def, 0, sizeof(def));
 	def.name = "r";
-	def.space = space;
+	def.space_text = pz_json_print(space, NULL);
+	def.config_text = pz_json_print(cfg_json, NULL);
 	def.algo = PZ_ALGO_TPE;
 	def.has_seed = 1;
 	def.seed = 20240601;
-	if (pz_core_create(&f->core, &def, &s, &existed, &err) != 0)
+	if (pz_core_create(&f->core, &def, 0, &s, &existed, &err) != 0)
 		fail_msg("pz_core_create: %s", err.msg);
 	assert_false(existed);
+	free((char *)def.space_text);
+	free((char *)def.config_text);
+	cJSON_Delete(cfg_json);
 	cJSON_Delete(space);
 	core_commit(&f->core);
 }
@@ -1425,10 +1477,10 @@ static void exact_resume(void **state)
 	s = study_of(&b.core, "r");
 	assert_int_equal(s->n_trials, RESUME_STOP);
 	assert_int_equal(s->n_running, 0);
-	assert_int_equal(s->hist->n_ok, RESUME_STOP);
+	assert_int_equal(s->counts[PZ_T_OK], RESUME_STOP);
 	for (int n = 0; n < RESUME_STOP; n++) {
 		char *t = pz_params_to_text(s->space,
-		                            pz_history_row(s->hist, n));
+		                            pz_core_values(s, (uint32_t)n));
 
 		assert_string_equal(t, straight[n]);
 		free(t);
@@ -1449,13 +1501,13 @@ static void exact_resume(void **state)
 		struct pz_study *sb = study_of(&b.core, "r");
 		struct pz_error err = {0};
 		double loss = synthetic_loss(
-		    sb->space, pz_history_row(sb->hist, RESUME_STOP));
+		    sb->space, pz_core_values(sb, RESUME_STOP));
 
 		resumed[RESUME_STOP] = pz_params_to_text(
-		    sb->space, pz_history_row(sb->hist, RESUME_STOP));
-		if (pz_core_tell(&b.core, sb, RESUME_STOP, 1, loss, NULL, 0,
-		                 &err) != 0)
-			fail_msg("pz_core_tell: %s", err.msg);
+		    sb->space, pz_core_values(sb, RESUME_STOP));
+		if (pz_trial_tell(&b.core, sb, RESUME_STOP, PZ_TE_TELL_OK,
+		                  loss, NULL, 0, &err) != 0)
+			fail_msg("pz_trial_tell: %s", err.msg);
 		core_commit(&b.core);
 	}
 	core_run(&b.core, RESUME_STOP + 1, RESUME_TRIALS, resumed);
@@ -1552,7 +1604,7 @@ static void failed_batch(void **state)
 		        "'params': {'study': 's'}}");
 		post(f, "{'jsonrpc': '2.0', 'id': 1, 'method': 'trial.tell', "
 		        "'params': {'trial': %lld, 'status': 'ok', "
-		        "'loss': %d, 'result': {'blob': '%s'}}}",
+		        "'loss': %d, 'attempt': 1, 'result': {'blob': '%s'}}}",
 		     (long long)id, rounds, blob);
 		e = cJSON_GetObjectItemCaseSensitive(f->reply, "error");
 		if (e != NULL) {

@@ -22,6 +22,8 @@ enum {
 	PZ_ESTATE = -6, /* operation not allowed in the current state */
 	PZ_EIO = -7,    /* I/O or storage failure (used by the daemon) */
 	PZ_EPROTO = -8, /* protocol violation (used by the daemon) */
+	PZ_EDAMAGED = -9, /* stored data this program cannot use */
+	PZ_EBUSY = -10, /* a limit was reached; retry later */
 };
 
 #define PZ_ERROR_MSG_MAX 512

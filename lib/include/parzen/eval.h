@@ -23,4 +23,17 @@
 int pz_eval(const struct pz_space *space, const double *values, cJSON **out,
             struct pz_error *err);
 
+/* Prior draws pz_eval_check_space() tries. */
+#define PZ_EVAL_PROBES 256
+
+/*
+ * Refuse a space none of whose points can be evaluated (e.g. a function
+ * node dividing by zero whatever the values): PZ_EVAL_PROBES points drawn
+ * from the prior, with a fixed stream, are evaluated; if none succeeds,
+ * PZ_EINVAL with the last failure's path and message. A space whose
+ * evaluable points are rarer than that is refused too; that is the price
+ * of not letting one study write failed trials forever.
+ */
+int pz_eval_check_space(const struct pz_space *space, struct pz_error *err);
+
 #endif

@@ -1,0 +1,375 @@
+/*
+ * Requests' params and replies' objects; see codec.h.
+ */
+#include "codec.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <parzen/eval.h>
+#include <parzen/params.h>
+
+#include "clock.h"
+
+enum type {
+	T_STRING,   /* any string */
+	T_NAME,     /* 1 to 200 bytes, no control characters */
+	T_INT,      /* an integral number in [lo, hi] */
+	T_NUMBER,   /* a finite number in [lo, hi] */
+	T_BOOL,
+	T_OBJECT,
+	T_ARRAY,
+	T_JSON,     /* any value */
+	T_ENUM,     /* one of the strings in `choices` */
+};
+
+struct field {
+	const char *key;
+	enum type type;
+	double lo, hi;
+	size_t off;
+	const char *what;   /* for "must be ..." */
+	const char *const *choices;
+};
+
+static const char *const statuses[] = {"ok", "fail", "pruned", NULL};
+static const char *const states[] = {"queued", "running", "ok", "fail",
+                                     "pruned", NULL};
+
+#define MAX_ID 9007199254740991.0 /* 2^53 - 1: exact in every JSON reader */
+#define F(key, type, lo, hi, member, what) \
+	{key, type, lo, hi, offsetof(struct pz_req, member), what, NULL}
+#define E(key, member, what, choices) \
+	{key, T_ENUM, 0, 0, offsetof(struct pz_req, member), what, choices}
+
+static const struct field fields[PZ_F_COUNT] = {
+	[PZ_F_NAME] = F("name", T_NAME, 1, 200, name,
+	                "a string of 1 to 200 bytes without control "
+	                "characters"),
+	[PZ_F_SPACE] = F("space", T_JSON, 0, 0, space, "a space document"),
+	[PZ_F_ALGO] = F("algo", T_STRING, 0, 0, algo, "a string"),
+	[PZ_F_SEED] = F("seed", T_INT, 0, MAX_ID, seed, NULL),
+	[PZ_F_MAX_TRIALS] = F("max_trials", T_INT, 1, 4294967294.0,
+	                      max_trials, NULL),
+	[PZ_F_CONFIG] = F("config", T_OBJECT, 0, 0, config, "an object"),
+	[PZ_F_HEARTBEAT_TIMEOUT] = F("heartbeat_timeout", T_NUMBER, 1e-3, 1e7,
+	                             heartbeat_timeout,
+	                             "a number of seconds > 0 (from 0.001 to "
+	                             "1e7)"),
+	[PZ_F_EXIST_OK] = F("exist_ok", T_BOOL, 0, 0, exist_ok,
+	                    "true or false"),
+	[PZ_F_PRUNER] = F("pruner", T_OBJECT, 0, 0, pruner, "an object"),
+	[PZ_F_STUDY] = F("study", T_STRING, 0, 0, study,
+	                 "a string (a study name)"),
+	[PZ_F_TRIAL] = F("trial", T_INT, 1, MAX_ID, trial, NULL),
+	[PZ_F_WORKER] = F("worker", T_NAME, 1, 200, worker,
+	                  "a string of 1 to 200 bytes without control "
+	                  "characters"),
+	[PZ_F_STATUS] = E("status", status, "\"ok\", \"fail\" or \"pruned\"",
+	                  statuses),
+	[PZ_F_LOSS] = F("loss", T_JSON, 0, 0, loss, "a finite number"),
+	[PZ_F_RESULT] = F("result", T_OBJECT, 0, 0, result, "an object"),
+	[PZ_F_ATTEMPT] = F("attempt", T_INT, 0, 2147483647.0, attempt, NULL),
+	[PZ_F_PARAMS] = F("params", T_OBJECT, 0, 0, params,
+	                  "an object {label: value}"),
+	[PZ_F_STATE] = E("state", state,
+	                 "\"queued\", \"running\", \"ok\", \"fail\" or "
+	                 "\"pruned\"", states),
+	[PZ_F_OFFSET] = F("offset", T_INT, 0, 4294967295.0, offset, NULL),
+	[PZ_F_LIMIT] = F("limit", T_INT, 1, 10000, limit, NULL),
+	[PZ_F_STEP] = F("step", T_INT, 0, MAX_ID, step, NULL),
+	[PZ_F_VALUE] = F("value", T_NUMBER, -HUGE_VAL, HUGE_VAL, value,
+	                 "a finite number"),
+	[PZ_F_TRIALS] = F("trials", T_ARRAY, 0, 0, trials, "an array"),
+	[PZ_F_INTERMEDIATE] = F("intermediate", T_BOOL, 0, 0, intermediate,
+	                        "true or false"),
+	[PZ_F_PATH] = F("path", T_STRING, 0, 0, path, "a string"),
+};
+
+/* C0, DEL and C1 control characters (C1 is U+0080..U+009F: C2 80..9F). */
+static int has_control(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f ||
+		    (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
+			return 1;
+	return 0;
+}
+
+static void key_list(uint64_t allowed, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (int f = 0; f < PZ_F_COUNT && used < len; f++)
+		if (allowed & PZ_FIELD(f))
+			used += (size_t)snprintf(buf + used, len - used, "%s%s",
+			                         used ? ", " : "", fields[f].key);
+	if (used == 0)
+		snprintf(buf, len, "none");
+}
+
+static int wrong(const struct field *fd, struct pz_error *err)
+{
+	if (fd->what != NULL)
+		return pz_error_set_key(err, PZ_EINVAL, "params", fd->key,
+		                        "must be %s", fd->what);
+	return pz_error_set_key(err, PZ_EINVAL, "params", fd->key,
+	                        "must be an integer from %.0f to %.0f", fd->lo,
+	                        fd->hi);
+}
+
+static int decode_field(const struct field *fd, const cJSON *v,
+                        struct pz_req *req, struct pz_error *err)
+{
+	char *slot = (char *)req + fd->off;
+	size_t n;
+
+	switch (fd->type) {
+	case T_ENUM:
+		if (!cJSON_IsString(v))
+			return wrong(fd, err);
+		for (n = 0; fd->choices[n] != NULL; n++)
+			if (strcmp(v->valuestring, fd->choices[n]) == 0)
+				break;
+		if (fd->choices[n] == NULL)
+			return wrong(fd, err);
+		*(const char **)slot = v->valuestring;
+		return 0;
+	case T_STRING:
+	case T_NAME:
+		if (!cJSON_IsString(v))
+			return wrong(fd, err);
+		n = strlen(v->valuestring);
+		if (fd->type == T_NAME &&
+		    (n < fd->lo || n > fd->hi || has_control(v->valuestring)))
+			return wrong(fd, err);
+		*(const char **)slot = v->valuestring;
+		return 0;
+	case T_INT:
+		if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) ||
+		    v->valuedouble < fd->lo || v->valuedouble > fd->hi)
+			return wrong(fd, err);
+		*(int64_t *)slot = (int64_t)v->valuedouble;
+		return 0;
+	case T_NUMBER:
+		if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) ||
+		    v->valuedouble < fd->lo || v->valuedouble > fd->hi)
+			return wrong(fd, err);
+		*(double *)slot = v->valuedouble;
+		return 0;
+	case T_BOOL:
+		if (!cJSON_IsBool(v))
+			return wrong(fd, err);
+		*(int *)slot = cJSON_IsTrue(v);
+		return 0;
+	case T_OBJECT:
+		if (!cJSON_IsObject(v))
+			return wrong(fd, err);
+		break;
+	case T_ARRAY:
+		if (!cJSON_IsArray(v))
+			return wrong(fd, err);
+		break;
+	case T_JSON:
+		break;
+	}
+	*(const cJSON **)slot = v;
+	return 0;
+}
+
+static int field_of(const char *key)
+{
+	for (int f = 0; f < PZ_F_COUNT; f++)
+		if (strcmp(fields[f].key, key) == 0)
+			return f;
+	return -1;
+}
+
+int pz_codec_decode(const cJSON *params, uint64_t allowed, uint64_t required,
+                    const char *method, struct pz_req *req,
+                    struct pz_error *err)
+{
+	const cJSON *c;
+	char keys[512];
+	int f, rc;
+
+	memset(req, 0, sizeof(*req));
+	req->attempt = -1;
+	cJSON_ArrayForEach(c, params)
+	{
+		f = field_of(c->string);
+		if (f < 0 || !(allowed & PZ_FIELD(f))) {
+			key_list(allowed, keys, sizeof(keys));
+			return pz_error_set_key(err, PZ_EINVAL, "params", c->string,
+			                        "unknown parameter for %s "
+			                        "(expected: %s)", method, keys);
+		}
+		if (cJSON_IsNull(c))
+			continue;
+		if ((rc = decode_field(&fields[f], c, req, err)) != 0)
+			return rc;
+		req->given |= PZ_FIELD(f);
+	}
+	for (f = 0; f < PZ_F_COUNT; f++)
+		if ((required & PZ_FIELD(f)) && !(req->given & PZ_FIELD(f)))
+			return pz_error_set_key(err, PZ_EINVAL, "params",
+			                        fields[f].key, "missing (%s)",
+			                        fields[f].what != NULL
+			                                ? fields[f].what
+			                                : "an integer");
+	return 0;
+}
+
+/* --- replies ------------------------------------------------------------------ */
+
+cJSON *pz_codec_number(double x)
+{
+	return isnan(x) ? cJSON_CreateNull() : cJSON_CreateNumber(x);
+}
+
+/* Every trial below max_trials exists and is final. */
+static int study_done(const struct pz_study *s)
+{
+	return s->max_trials > 0 && (int64_t)s->n_trials >= s->max_trials &&
+	       s->counts[PZ_T_QUEUED] == 0 && s->counts[PZ_T_RUNNING] == 0;
+}
+
+static const char *study_state(const struct pz_study *s)
+{
+	if (s->load == PZ_LOAD_DAMAGED)
+		return "damaged";
+	if (s->load == PZ_LOAD_YES && study_done(s))
+		return "done";
+	return s->paused ? "paused" : "running";
+}
+
+cJSON *pz_codec_study(const struct pz_study *s)
+{
+	cJSON *o = cJSON_CreateObject(), *counts, *best;
+	static const char *const keys[PZ_T_NSTATES] = {
+		"queued", "running", "ok", "fail", "pruned"};
+
+	if (o == NULL)
+		return NULL;
+	cJSON_AddStringToObject(o, "name", s->name);
+	cJSON_AddStringToObject(o, "algo", pz_algo_name(s->algo));
+	cJSON_AddNumberToObject(o, "seed", (double)s->seed);
+	cJSON_AddItemToObject(o, "space", cJSON_Parse(s->space_text));
+	cJSON_AddItemToObject(o, "config", cJSON_Parse(s->config_text));
+	cJSON_AddItemToObject(o, "pruner", s->pruner_text != NULL
+	                                           ? cJSON_Parse(s->pruner_text)
+	                                           : cJSON_CreateNull());
+	if (s->max_trials > 0)
+		cJSON_AddNumberToObject(o, "max_trials", (double)s->max_trials);
+	else
+		cJSON_AddNullToObject(o, "max_trials");
+	cJSON_AddNumberToObject(o, "heartbeat_timeout", s->heartbeat_timeout);
+	cJSON_AddStringToObject(o, "state", study_state(s));
+	cJSON_AddBoolToObject(o, "paused", s->paused);
+	if (s->load == PZ_LOAD_DAMAGED)
+		cJSON_AddStringToObject(o, "error", s->damage);
+	cJSON_AddNumberToObject(o, "created", s->created);
+	counts = cJSON_AddObjectToObject(o, "counts");
+	if (counts != NULL) {
+		for (int i = 0; i < PZ_T_NSTATES; i++)
+			cJSON_AddNumberToObject(counts, keys[i],
+			                        (double)s->counts[i]);
+		cJSON_AddNumberToObject(counts, "total", (double)s->n_trials);
+	}
+	if (s->load == PZ_LOAD_YES && s->best >= 0) {
+		best = cJSON_AddObjectToObject(o, "best");
+		if (best != NULL) {
+			cJSON_AddNumberToObject(best, "id",
+			                        (double)s->trials[s->best].id);
+			cJSON_AddNumberToObject(best, "number", (double)s->best);
+			cJSON_AddNumberToObject(best, "loss",
+			                        s->trials[s->best].loss);
+		}
+	} else {
+		cJSON_AddNullToObject(o, "best");
+	}
+	return o;
+}
+
+static double deadline_wall(const struct pz_core *core,
+                            const struct pz_trial *t)
+{
+	return pz_clock_wall() + (t->deadline - pz_core_now(core));
+}
+
+cJSON *pz_codec_trial(const struct pz_core *core, const struct pz_study *s,
+                      uint32_t number, const char *result_text)
+{
+	const struct pz_trial *t = &s->trials[number];
+	const double *values = pz_core_values(s, number);
+	cJSON *o = cJSON_CreateObject(), *point = NULL, *result = NULL;
+
+	if (o == NULL)
+		return NULL;
+	cJSON_AddNumberToObject(o, "id", (double)t->id);
+	cJSON_AddStringToObject(o, "study", s->name);
+	cJSON_AddNumberToObject(o, "number", number);
+	cJSON_AddStringToObject(o, "state", pz_tstate_name(t->state));
+	if (s->fresh_params != NULL && s->fresh_number == (int64_t)number)
+		cJSON_AddRawToObject(o, "params", s->fresh_params);
+	else
+		cJSON_AddItemToObject(o, "params",
+		                      pz_params_to_json(s->space, values));
+	if (pz_eval(s->space, values, &point, NULL) != 0)
+		point = cJSON_CreateNull();
+	cJSON_AddItemToObject(o, "point", point);
+	cJSON_AddItemToObject(o, "loss", pz_codec_number(t->loss));
+	if (result_text != NULL)
+		result = cJSON_Parse(result_text);
+	cJSON_AddItemToObject(o, "result",
+	                      result != NULL ? result : cJSON_CreateNull());
+	if (t->worker != NULL)
+		cJSON_AddStringToObject(o, "worker", t->worker);
+	else
+		cJSON_AddNullToObject(o, "worker");
+	cJSON_AddNumberToObject(o, "attempt", t->attempt);
+	cJSON_AddNumberToObject(o, "reclaims", t->reclaims);
+	cJSON_AddItemToObject(o, "created", pz_codec_number(t->created));
+	cJSON_AddItemToObject(o, "started", pz_codec_number(t->started));
+	cJSON_AddItemToObject(o, "finished", pz_codec_number(t->finished));
+	if (t->state == PZ_T_RUNNING)
+		cJSON_AddNumberToObject(o, "deadline", deadline_wall(core, t));
+	return o;
+}
+
+cJSON *pz_codec_trial_told(const struct pz_study *s, uint32_t number)
+{
+	const struct pz_trial *t = &s->trials[number];
+	cJSON *o = cJSON_CreateObject();
+
+	if (o == NULL)
+		return NULL;
+	cJSON_AddNumberToObject(o, "id", (double)t->id);
+	cJSON_AddStringToObject(o, "study", s->name);
+	cJSON_AddNumberToObject(o, "number", number);
+	cJSON_AddStringToObject(o, "state", pz_tstate_name(t->state));
+	cJSON_AddItemToObject(o, "loss", pz_codec_number(t->loss));
+	cJSON_AddNumberToObject(o, "attempt", t->attempt);
+	cJSON_AddItemToObject(o, "finished", pz_codec_number(t->finished));
+	return o;
+}
+
+cJSON *pz_codec_trial_beat(const struct pz_core *core,
+                           const struct pz_study *s, uint32_t number)
+{
+	const struct pz_trial *t = &s->trials[number];
+	cJSON *o = cJSON_CreateObject();
+
+	if (o == NULL)
+		return NULL;
+	cJSON_AddNumberToObject(o, "id", (double)t->id);
+	cJSON_AddStringToObject(o, "state", pz_tstate_name(t->state));
+	cJSON_AddNumberToObject(o, "attempt", t->attempt);
+	cJSON_AddNumberToObject(o, "deadline", deadline_wall(core, t));
+	return o;
+}

@@ -1,0 +1,299 @@
+/*
+ * Watchers and the changes waiting for their batch; see watch.h.
+ */
+#include "watch.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include <parzen/json.h>
+
+#include "codec.h"
+
+struct sub {
+	void *watcher;
+	char *study;          /* NULL: every study */
+};
+
+/* A change, as it was when it happened. */
+struct change {
+	uint64_t batch;
+	char *study;
+	enum pz_event_kind kind;
+	int has_trial;
+	int64_t id, number, step;
+	int32_t attempt;
+	unsigned char state;
+	double loss;
+	char *worker;
+};
+
+struct pz_watch {
+	pz_watch_send_fn send;
+	struct sub *subs;
+	size_t n_subs, cap_subs;
+	struct change *changes;   /* by batch, oldest first */
+	size_t n_changes, cap_changes;
+	uint64_t seq;
+};
+
+static const char *const kind_names[] = {
+	[PZ_EV_TRIAL_CREATED] = "trial.created",
+	[PZ_EV_TRIAL_STARTED] = "trial.started",
+	[PZ_EV_TRIAL_REPORTED] = "trial.reported",
+	[PZ_EV_TRIAL_ENDED] = "trial.ended",
+	[PZ_EV_TRIAL_REQUEUED] = "trial.requeued",
+	[PZ_EV_STUDY_CHANGED] = "study.changed",
+	[PZ_EV_STUDY_DELETED] = "study.deleted",
+};
+
+int pz_watch_create(pz_watch_send_fn send, struct pz_watch **out)
+{
+	struct pz_watch *w = calloc(1, sizeof(*w));
+
+	*out = w;
+	if (w == NULL)
+		return PZ_ENOMEM;
+	w->send = send;
+	return 0;
+}
+
+static void change_free(struct change *c)
+{
+	free(c->study);
+	free(c->worker);
+}
+
+void pz_watch_destroy(struct pz_watch *w)
+{
+	if (w == NULL)
+		return;
+	for (size_t i = 0; i < w->n_subs; i++)
+		free(w->subs[i].study);
+	for (size_t i = 0; i < w->n_changes; i++)
+		change_free(&w->changes[i]);
+	free(w->subs);
+	free(w->changes);
+	free(w);
+}
+
+static int same_study(const char *a, const char *b)
+{
+	return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
+}
+
+int pz_watch_add(struct pz_watch *w, void *watcher, const char *study)
+{
+	struct sub *s;
+
+	for (size_t i = 0; i < w->n_subs; i++)
+		if (w->subs[i].watcher == watcher &&
+		    same_study(w->subs[i].study, study))
+			return 0;
+	if (w->n_subs == w->cap_subs) {
+		size_t cap = w->cap_subs ? 2 * w->cap_subs : 8;
+
+		s = realloc(w->subs, cap * sizeof(*s));
+		if (s == NULL)
+			return PZ_ENOMEM;
+		w->subs = s;
+		w->cap_subs = cap;
+	}
+	s = &w->subs[w->n_subs];
+	s->watcher = watcher;
+	s->study = study != NULL ? strdup(study) : NULL;
+	if (study != NULL && s->study == NULL)
+		return PZ_ENOMEM;
+	w->n_subs++;
+	return 0;
+}
+
+int pz_watch_remove(struct pz_watch *w, void *watcher, const char *study)
+{
+	int found = 0;
+
+	for (size_t i = 0; i < w->n_subs;) {
+		struct sub *s = &w->subs[i];
+
+		if (s->watcher == watcher &&
+		    (study == NULL || same_study(s->study, study))) {
+			free(s->study);
+			*s = w->subs[--w->n_subs];
+			found = 1;
+		} else {
+			i++;
+		}
+	}
+	return found || study == NULL ? 0 : PZ_ENOENT;
+}
+
+uint64_t pz_watch_seq(const struct pz_watch *w)
+{
+	return w->seq;
+}
+
+static int wanted(const struct pz_watch *w, const char *study)
+{
+	for (size_t i = 0; i < w->n_subs; i++)
+		if (w->subs[i].study == NULL ||
+		    strcmp(w->subs[i].study, study) == 0)
+			return 1;
+	return 0;
+}
+
+void pz_watch_event(struct pz_watch *w, uint64_t batch,
+                    const struct pz_core *core, const struct pz_study *s,
+                    enum pz_event_kind kind, int64_t number)
+{
+	struct change c;
+
+	(void)core;
+	if (!wanted(w, s->name))
+		return;
+	if (w->n_changes == w->cap_changes) {
+		size_t cap = w->cap_changes ? 2 * w->cap_changes : 64;
+		struct change *p = realloc(w->changes, cap * sizeof(*p));
+
+		if (p == NULL)
+			return; /* a watcher notices the gap in seq */
+		w->changes = p;
+		w->cap_changes = cap;
+	}
+	memset(&c, 0, sizeof(c));
+	c.batch = batch;
+	c.kind = kind;
+	c.study = strdup(s->name);
+	c.step = -1;
+	if (number >= 0 && (size_t)number < s->n_trials) {
+		const struct pz_trial *t = &s->trials[number];
+
+		c.has_trial = 1;
+		c.id = t->id;
+		c.number = number;
+		c.state = t->state;
+		c.loss = t->loss;
+		c.attempt = t->attempt;
+		c.worker = t->worker != NULL ? strdup(t->worker) : NULL;
+	}
+	if (c.study == NULL) {
+		change_free(&c);
+		return;
+	}
+	w->changes[w->n_changes++] = c;
+}
+
+static char *notification(const struct change *c, uint64_t seq, size_t *len)
+{
+	cJSON *n = cJSON_CreateObject(), *p, *t;
+	char *text = NULL, *line;
+
+	if (n == NULL)
+		return NULL;
+	cJSON_AddStringToObject(n, "jsonrpc", "2.0");
+	cJSON_AddStringToObject(n, "method", "study.event");
+	p = cJSON_AddObjectToObject(n, "params");
+	if (p != NULL) {
+		cJSON_AddStringToObject(p, "study", c->study);
+		cJSON_AddNumberToObject(p, "seq", (double)seq);
+		cJSON_AddStringToObject(p, "event", kind_names[c->kind]);
+		if (c->has_trial && (t = cJSON_AddObjectToObject(p, "trial"))) {
+			cJSON_AddNumberToObject(t, "id", (double)c->id);
+			cJSON_AddNumberToObject(t, "number", (double)c->number);
+			cJSON_AddStringToObject(t, "state",
+			                        pz_tstate_name(c->state));
+			cJSON_AddItemToObject(t, "loss", pz_codec_number(c->loss));
+			if (c->worker != NULL)
+				cJSON_AddStringToObject(t, "worker", c->worker);
+			else
+				cJSON_AddNullToObject(t, "worker");
+			cJSON_AddNumberToObject(t, "attempt", c->attempt);
+			if (c->step >= 0)
+				cJSON_AddNumberToObject(t, "step", (double)c->step);
+			else
+				cJSON_AddNullToObject(t, "step");
+		}
+	}
+	text = pz_json_print(n, len);
+	cJSON_Delete(n);
+	if (text == NULL)
+		return NULL;
+	line = realloc(text, *len + 2);
+	if (line == NULL) {
+		free(text);
+		return NULL;
+	}
+	line[(*len)++] = '\n';
+	line[*len] = '\0';
+	return line;
+}
+
+static void tell(struct pz_watch *w, const struct change *c)
+{
+	char *line = NULL;
+	size_t len = 0;
+
+	for (size_t i = 0; i < w->n_subs; i++) {
+		const struct sub *s = &w->subs[i];
+		char *copy;
+		int dup = 0;
+
+		if (s->study != NULL && strcmp(s->study, c->study) != 0)
+			continue;
+		/* One line per watcher, even when it watches twice. */
+		for (size_t k = 0; k < i && !dup; k++)
+			dup = w->subs[k].watcher == s->watcher &&
+			      (w->subs[k].study == NULL ||
+			       strcmp(w->subs[k].study, c->study) == 0);
+		if (dup)
+			continue;
+		if (line == NULL &&
+		    (line = notification(c, w->seq + 1, &len)) == NULL)
+			return;
+		copy = malloc(len + 1);
+		if (copy != NULL) {
+			memcpy(copy, line, len + 1);
+			w->send(s->watcher, copy, len);
+		}
+	}
+	if (line != NULL)
+		w->seq++;
+	free(line);
+}
+
+/* Drop the first `n` changes. */
+static void shift(struct pz_watch *w, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		change_free(&w->changes[i]);
+	memmove(w->changes, w->changes + n,
+	        (w->n_changes - n) * sizeof(*w->changes));
+	w->n_changes -= n;
+}
+
+void pz_watch_durable(struct pz_watch *w, uint64_t batch)
+{
+	size_t n = 0;
+
+	while (n < w->n_changes && w->changes[n].batch <= batch) {
+		tell(w, &w->changes[n]);
+		n++;
+	}
+	if (n > 0)
+		shift(w, n);
+}
+
+void pz_watch_failed(struct pz_watch *w, uint64_t batch)
+{
+	size_t keep = 0;
+
+	for (size_t i = 0; i < w->n_changes; i++) {
+		if (w->changes[i].batch == batch)
+			change_free(&w->changes[i]);
+		else
+			w->changes[keep++] = w->changes[i];
+	}
+	w->n_changes = keep;
+}
