@@ -225,9 +225,8 @@ def main():
         "on screen) drawn from the full data, and the trials table (a "
         "page of 100 of the 100,000, sorted) in. Update latency: a trial "
         "told through the socket, until the page's counts show it and "
-        "until the history is redrawn with it; median of %d. This "
-        "parzend has no study.watch yet: the dashboard polls (every "
-        "0.5 s), which is most of the count latency."
+        "until the history is redrawn with it; median of %d. The "
+        "dashboard hears of the tell through study.watch."
         % (args.trials, args.updates), "",
         "- Command: `/usr/bin/python3 bench/dashboard.py build` (needs "
         "node, npm and chromium: `scripts/lib/deps.sh` test packages)",

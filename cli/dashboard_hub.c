@@ -622,6 +622,13 @@ static int watch_start(struct dash_hub *h, struct pz_error *err)
 	else
 		cJSON_Delete(p);
 	cJSON_Delete(res);
+	res = NULL;
+	if (rc == PZ_ENOENT && h->only != NULL) {
+		/* --study names a study not created yet: hear about every
+		 * study (apply_event keeps ours). */
+		rc = pz_client_call(h->c, "study.watch", NULL, &res, err);
+		cJSON_Delete(res);
+	}
 	if (rc != 0 && pz_client_last_rpc_code(h->c) == -32601) {
 		h->has_watch = 0;
 		return 0;

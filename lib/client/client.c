@@ -921,13 +921,13 @@ int pz_client_next_notification(struct pz_client *c, int timeout_ms,
 			*note = msg;
 			return 0;
 		}
+		/* What is left of the time (none: only what already came). */
 		if (timeout_ms >= 0) {
 			clock_gettime(CLOCK_MONOTONIC, &t1);
 			left = timeout_ms -
 			       (int)((t1.tv_sec - t0.tv_sec) * 1000 +
 			             (t1.tv_nsec - t0.tv_nsec) / 1000000);
-			if (left <= 0)
-				return 0;
+			left = left < 0 ? 0 : left;
 		}
 		pfd.fd = c->fd;
 		pfd.events = POLLIN;
@@ -937,6 +937,8 @@ int pz_client_next_notification(struct pz_client *c, int timeout_ms,
 			return fail_stream(c, err, PZ_EIO,
 			                   "waiting for parzend: %s",
 			                   strerror(errno));
+		if (rc == 0)
+			return 0;
 		if (rc > 0) {
 			rc = fill(c, err);
 			if (rc != 0)
