@@ -238,7 +238,9 @@ static int dashboard_exec(struct cli *cli, int argc, char **argv)
 		goto out_hub;
 	}
 
-	/* The URL, once (Jupyter-style when a token is needed). */
+	/* The URL, once (Jupyter-style when a token is needed), when the
+	 * pages have the studies to show, or parzend cannot be reached. */
+	dash_hub_wait_ready(hub, 120);
 	if (strcmp(bound, "0.0.0.0") == 0 || strcmp(bound, "::") == 0) {
 		char name[256];
 

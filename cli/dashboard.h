@@ -111,6 +111,13 @@ int dash_hub_start(struct dash_hub *h, struct pz_error *err);
 /* Stop the thread and free everything. */
 void dash_hub_stop(struct dash_hub *h);
 
+/*
+ * Wait up to `timeout` seconds until the studies are loaded, or the hub
+ * says why not (parzend unreachable, no such study). Returns whether they
+ * are loaded.
+ */
+bool dash_hub_wait_ready(struct dash_hub *h, double timeout);
+
 /* The study named `name` (h->lock held), or NULL. */
 struct dash_study *dash_hub_find(struct dash_hub *h, const char *name);
 

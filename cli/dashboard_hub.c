@@ -382,7 +382,8 @@ static int sync_study(struct dash_hub *h, struct dash_study *s,
 		rc = pz_error_set(err, PZ_ENOMEM, "out of memory");
 		goto out;
 	}
-	qsort(dirty, n, sizeof(*dirty), cmp_i64);
+	if (n > 0)
+		qsort(dirty, n, sizeof(*dirty), cmp_i64);
 	while (i < n) {
 		size_t j = i;
 
@@ -835,6 +836,24 @@ static void *hub_main(void *arg)
 	pz_client_destroy(h->c);
 	h->c = NULL;
 	return NULL;
+}
+
+bool dash_hub_wait_ready(struct dash_hub *h, double timeout)
+{
+	struct timespec ts;
+	bool ready;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += (time_t)timeout;
+	pthread_mutex_lock(&h->lock);
+	/* The first status is "connecting"; a later one says what is
+	 * wrong (or "" once following parzend). */
+	while (!h->ready && h->status_seq == 0 &&
+	       pthread_cond_timedwait(&h->cond, &h->lock, &ts) != ETIMEDOUT)
+		;
+	ready = h->ready;
+	pthread_mutex_unlock(&h->lock);
+	return ready;
 }
 
 int dash_hub_start(struct dash_hub *h, struct pz_error *err)

@@ -80,9 +80,12 @@ class Dashboard:
         return "http://%s:%s/" % (host, port)
 
     def stop(self):
+        """Stop it; its stderr must hold no sanitizer report."""
         self.proc.terminate()
         self.proc.wait(30)
-        return self.proc.stderr.read()
+        err = self.proc.stderr.read()
+        assert "Sanitizer" not in err and "runtime error" not in err, err
+        return err
 
 
 @pytest.fixture
