@@ -779,8 +779,8 @@ static size_t select_best(const struct pz_point *pts, size_t n, size_t k,
 	return m;
 }
 
-void pz_chart_points(struct pz_buf *b, const struct pz_layer *l,
-                     struct pz_point *pts, size_t n)
+int pz_chart_points(struct pz_buf *b, const struct pz_layer *l,
+                    struct pz_point *pts, size_t n)
 {
 	struct pz_point *best = NULL;
 	size_t drawn = n;
@@ -791,7 +791,7 @@ void pz_chart_points(struct pz_buf *b, const struct pz_layer *l,
 		              sizeof(*best));
 		if (best == NULL) {
 			b->failed = 1;
-			return;
+			return 0;
 		}
 		drawn = select_best(pts, n, l->keep_best, best);
 	} else {
@@ -812,4 +812,5 @@ void pz_chart_points(struct pz_buf *b, const struct pz_layer *l,
 	}
 	pz_buf_puts(b, "</g>");
 	free(best);
+	return binned;
 }

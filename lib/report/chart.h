@@ -118,11 +118,12 @@ struct pz_layer {
  * data-loss, data-x). With more, points are binned into cells: a cell is
  * a square whose opacity grows with its count (coloured layers: whose
  * colour is the mean of its points' shades), one <path> per shade, and the
- * keep_best points of lowest loss are drawn on top as points. Never
- * fails; an allocation failure marks `b` failed.
+ * keep_best points of lowest loss are drawn on top as points. Returns 1
+ * when the points were binned (the figure says so), else 0. Never fails;
+ * an allocation failure marks `b` failed.
  */
-void pz_chart_points(struct pz_buf *b, const struct pz_layer *l,
-                     struct pz_point *pts, size_t n);
+int pz_chart_points(struct pz_buf *b, const struct pz_layer *l,
+                    struct pz_point *pts, size_t n);
 
 /* The colour map (viridis): "#rrggbb" for t in [0, 1] into out[8]. */
 void pz_chart_colour(double t, char out[8]);

@@ -366,6 +366,7 @@ void pz_plot_history(struct pz_buf *b, const struct pz_report_data *d, int log,
 	const double x0 = 76, x1 = PZ_PLOT_WIDTH - 16, yb0 = 34, yb1 = 50;
 	const double y0 = 58, y1 = 318, h = 356;
 	size_t ran = d->n - d->counts[PZ_RS_QUEUED], n[4], above;
+	int binned;
 	struct pz_layer l = {
 		.cls = "ok",
 		.marker = PZ_MARK_DOT,
@@ -428,22 +429,23 @@ void pz_plot_history(struct pz_buf *b, const struct pz_report_data *d, int log,
 	ax.max_ticks = 7;
 	pz_chart_axis(b, &ax);
 
-	pz_chart_points(b, &l, pts, n[0]);
+	binned = pz_chart_points(b, &l, pts, n[0]);
 	l.y0 = yb0;
 	l.y1 = yb1;
 	l.keep_best = 0;
 	l.cls = "fail";
 	l.marker = PZ_MARK_CROSS;
-	pz_chart_points(b, &l, pts + n[0], n[1]);
+	binned |= pz_chart_points(b, &l, pts + n[0], n[1]);
 	l.cls = "run";
 	l.marker = PZ_MARK_RING;
-	pz_chart_points(b, &l, pts + n[0] + n[1], n[2]);
+	binned |= pz_chart_points(b, &l, pts + n[0] + n[1], n[2]);
 	l.cls = "pruned";
 	l.marker = PZ_MARK_TRI;
 	l.y0 = y0;
 	l.y1 = y1;
 	if (n[3] > 0)
-		pz_chart_points(b, &l, pts + n[0] + n[1] + n[2], n[3]);
+		binned |= pz_chart_points(b, &l, pts + n[0] + n[1] + n[2],
+		                          n[3]);
 	free(pts);
 
 	if (d->best >= 0) {
@@ -454,13 +456,23 @@ void pz_plot_history(struct pz_buf *b, const struct pz_report_data *d, int log,
 		              pz_chart_scale_map(&ys, t->loss), t->number,
 		              t->loss);
 	}
-	if (above > 0) {
-		pz_buf_puts(b, "<text class=\"note\" text-anchor=\"end\" x=\"");
-		pz_buf_coord(b, x1);
+	if (above > 0 || binned) {
 		pz_buf_printf(b,
-		              "\" y=\"18\">%zu losses above the axis, "
-		              "drawn on its top line</text>",
-		              above);
+		              "<text class=\"note\" text-anchor=\"end\" "
+		              "data-binned=\"%d\" x=\"",
+		              binned);
+		pz_buf_coord(b, x1);
+		pz_buf_puts(b, "\" y=\"18\">");
+		if (above > 0)
+			pz_buf_printf(b,
+			              "%zu losses above the axis, drawn on its "
+			              "top line%s",
+			              above, binned ? "; " : "");
+		if (binned)
+			pz_buf_puts(b, "dense: points binned into pixel cells "
+			               "(darker: more trials), the 50 best "
+			               "drawn as points");
+		pz_buf_puts(b, "</text>");
 	}
 	history_legend(b, d, x0);
 	pz_buf_puts(b, "</g></svg>");

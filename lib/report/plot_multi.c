@@ -526,7 +526,8 @@ void pz_plot_contour(struct pz_buf *b, const struct pz_report_data *d, int lx,
 		char l0[48], l1[48], l2[48];
 		const char *lab[3] = { l0, l1, l2 };
 
-		pz_chart_points(b, &layer, pts, (size_t)m);
+		int binned = pz_chart_points(b, &layer, pts, (size_t)m);
+
 		if (d->best >= 0 &&
 		    !isnan(pz_report_data_value(d, (size_t)d->best, lx)) &&
 		    !isnan(pz_report_data_value(d, (size_t)d->best, ly))) {
@@ -558,6 +559,9 @@ void pz_plot_contour(struct pz_buf *b, const struct pz_report_data *d, int lx,
 		        "of the ok trials near a cell. Blank:");
 		text_at(b, "note", "start", x1 + 40, y0 + 342,
 		        "no trial close enough to say.");
+		if (binned)
+			text_at(b, "note", "start", x1 + 40, y0 + 366,
+			        "Dots binned by pixel; the 25 best stay.");
 	}
 	pz_buf_puts(b, "</g></svg>");
 out:

@@ -114,6 +114,7 @@ static void effects_panel(struct pz_buf *b, const struct pz_report_data *d,
 	struct pz_chart_scale xs, ys;
 	struct pz_axis ax = { 0 };
 	size_t n_ok = 0, n_fail = 0, inactive = 0, above = 0;
+	int binned;
 	struct pz_layer layer = {
 		.cls = "ok",
 		.marker = PZ_MARK_DOT,
@@ -202,13 +203,13 @@ static void effects_panel(struct pz_buf *b, const struct pz_report_data *d,
 	                            : NULL;
 	pz_chart_axis(b, &ax);
 
-	pz_chart_points(b, &layer, pts, n_ok);
+	binned = pz_chart_points(b, &layer, pts, n_ok);
 	layer.cls = "fail";
 	layer.marker = PZ_MARK_CROSS;
 	layer.keep_best = 0;
 	layer.y0 = yb0;
 	layer.y1 = yb1;
-	pz_chart_points(b, &layer, pts + d->n - n_fail, n_fail);
+	binned |= pz_chart_points(b, &layer, pts + d->n - n_fail, n_fail);
 
 	if (d->best >= 0 &&
 	    !isnan(pz_report_data_value(d, (size_t)d->best, l))) {
@@ -226,6 +227,9 @@ static void effects_panel(struct pz_buf *b, const struct pz_report_data *d,
 	if (inactive > 0)
 		snprintf(text + strlen(text), sizeof(text) - strlen(text),
 		         "; %zu inactive, left out", inactive);
+	if (binned)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text),
+		         "; binned, the 25 best as points");
 	note(b, x0, EFF_H - 30, "start", text);
 	if (above > 0) {
 		snprintf(text, sizeof(text),
@@ -724,15 +728,16 @@ static void pairs_diag(struct pz_buf *b, const struct pz_report_data *d, int l,
 	}
 }
 
-static void pairs_cell(struct pz_buf *b, const struct pz_report_data *d, int lx,
-                       int ly, const float *shade, struct pz_point *pts,
-                       double cx, double cy, double cs, int bottom, int left)
+static int pairs_cell(struct pz_buf *b, const struct pz_report_data *d, int lx,
+                      int ly, const float *shade, struct pz_point *pts,
+                      double cx, double cy, double cs, int bottom, int left)
 {
 	const double x0 = cx + 70, x1 = cx + cs - 8, y0 = cy + 8;
 	const double y1 = cy + cs - 50;
 	struct pz_chart_scale xs, ys;
 	struct pz_axis ax = { 0 };
 	size_t n = 0;
+	int binned;
 	struct pz_layer layer = {
 		.cls = "shade",
 		.marker = PZ_MARK_DOT,
@@ -780,7 +785,7 @@ static void pairs_cell(struct pz_buf *b, const struct pz_report_data *d, int lx,
 		pz_buf_puts(b, "\">");
 		pz_buf_text(b, d->space->params[lx].label);
 		pz_buf_puts(b, "</text></g>");
-		return;
+		return 0;
 	}
 	ax.scale = &ys;
 	ax.dir = 'y';
@@ -807,7 +812,7 @@ static void pairs_cell(struct pz_buf *b, const struct pz_report_data *d, int lx,
 		pts[n].value = NAN;
 		n++;
 	}
-	pz_chart_points(b, &layer, pts, n);
+	binned = pz_chart_points(b, &layer, pts, n);
 	if (d->best >= 0) {
 		double vx = pz_report_data_value(d, (size_t)d->best, lx);
 		double vy = pz_report_data_value(d, (size_t)d->best, ly);
@@ -822,6 +827,7 @@ static void pairs_cell(struct pz_buf *b, const struct pz_report_data *d, int lx,
 			              t->number, t->loss);
 	}
 	pz_buf_puts(b, "</g>");
+	return binned;
 }
 
 void pz_plot_pairs(struct pz_buf *b, const struct pz_report_data *d,
@@ -833,6 +839,7 @@ void pz_plot_pairs(struct pz_buf *b, const struct pz_report_data *d,
 	struct pz_point *pts;
 	float *shade;
 	double cs, size;
+	int binned = 0;
 
 	for (int i = 0; i < d->n_params && k < PAIRS_MAX; i++)
 		if (!isnan(d->labels[d->order[i]].importance))
@@ -870,9 +877,10 @@ void pz_plot_pairs(struct pz_buf *b, const struct pz_report_data *d,
 	pz_buf_printf(b, "<g data-labels=\"%d\">", k);
 	for (int row = 0; row < k; row++)
 		for (int col = 0; col <= row; col++)
-			pairs_cell(b, d, labels[col], labels[row], shade, pts,
-			           16 + col * cs, 16 + row * cs, cs,
-			           row == k - 1, col == 0);
+			binned |= pairs_cell(b, d, labels[col], labels[row],
+			                     shade, pts, 16 + col * cs,
+			                     16 + row * cs, cs, row == k - 1,
+			                     col == 0);
 	{
 		char l0[48], l1[48], l2[48];
 		const char *lab[3] = { l0, l1, l2 };
@@ -886,6 +894,19 @@ void pz_plot_pairs(struct pz_buf *b, const struct pz_report_data *d,
 		pz_buf_coord(b, x);
 		pz_buf_puts(b, "\" y=\"30\">loss, coloured by rank</text>");
 		pz_chart_colourbar(b, x, 42, 16, 220, lab, 3);
+		if (binned) {
+			pz_buf_puts(b, "<text class=\"note\" data-binned=\"1\" "
+			               "x=\"");
+			pz_buf_coord(b, x);
+			pz_buf_puts(b, "\" y=\"290\">Dense: binned by pixel,"
+			               "</text><text class=\"note\" x=\"");
+			pz_buf_coord(b, x);
+			pz_buf_puts(b, "\" y=\"304\">coloured by mean rank;"
+			               "</text><text class=\"note\" x=\"");
+			pz_buf_coord(b, x);
+			pz_buf_puts(b, "\" y=\"318\">the 25 best stay points."
+			               "</text>");
+		}
 	}
 	pz_buf_puts(b, "</g></svg>");
 out:

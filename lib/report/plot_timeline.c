@@ -482,6 +482,19 @@ void pz_plot_timeline(struct pz_buf *b, const struct pz_report_data *d,
 
 	pz_buf_printf(b, "<g class=\"bars\" data-mode=\"%s\">",
 	              tl.n > BARS_MAX ? "bins" : "bars");
+	if (tl.n > BARS_MAX) {
+		pz_buf_puts(b, "<text class=\"note\" text-anchor=\"end\" "
+		               "data-binned=\"1\" x=\"");
+		pz_buf_coord(b, x1);
+		pz_buf_printf(b,
+		              "\" y=\"");
+		pz_buf_coord(b, y1 + 30);
+		pz_buf_printf(b,
+		              "\">%zu bars: each row's pixel column shows the "
+		              "state that covers most of it, darker when "
+		              "busier</text>",
+		              tl.n);
+	}
 	if (tl.n > BARS_MAX)
 		timeline_bins(b, d, tl.bars, tl.n, tl.rows, &xs, y0, rh);
 	else

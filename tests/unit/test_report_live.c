@@ -453,6 +453,11 @@ static void test_every_figure_by_name(void **state)
 		assert_null(strstr(svg, "data-empty"));
 		free(svg);
 	}
+	/* Binned points are said to be binned. */
+	svg = figure(d, "effects", -1, -1);
+	assert_non_null(strstr(svg, "data-mode=\"bins\""));
+	assert_non_null(strstr(svg, "binned, the 25 best as points"));
+	free(svg);
 	/* The parallel coordinates sample past 600 lines and say so. */
 	svg = figure(d, "parallel", -1, -1);
 	assert_true(attr_num(svg, "data-drawn") <= 600);
