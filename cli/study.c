@@ -279,7 +279,7 @@ const struct cli_command cli_cmd_create = {
 	"docs/space.md; - reads stdin) and print it.\n"
 	"\n"
 	"  --space FILE               the search space (required)\n"
-	"  --algo tpe|random          the suggester (default tpe)\n"
+	"  --algo NAME                tpe, random, anneal or mix (default tpe)\n"
 	"  --seed N                   the study's seed, 0 to 2^53 (default:\n"
 	"                             drawn by parzend and stored)\n"
 	"  --max-trials N             stop creating trials after N\n"

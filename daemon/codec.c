@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <parzen/eval.h>
+#include <parzen/json.h>
 #include <parzen/params.h>
 
 #include "clock.h"
@@ -222,6 +223,134 @@ int pz_codec_decode(const cJSON *params, uint64_t allowed, uint64_t required,
 			                        fields[f].what != NULL
 			                                ? fields[f].what
 			                                : "an integer");
+	return 0;
+}
+
+/* --- study.import's trials -------------------------------------------------- */
+
+static const char *const import_keys[] = {
+	"number", "state", "params", "loss", "result", "worker", "attempt",
+	"reclaims", "created", "started", "finished",
+	/* read-only fields of a Trial object, ignored */
+	"id", "study", "point", "deadline", "heartbeat", "intermediate", NULL,
+};
+
+static int bad_trial(struct pz_error *err, size_t i, const char *key,
+                     const char *what)
+{
+	char path[PZ_ERROR_PATH_MAX];
+
+	snprintf(path, sizeof(path), "params.trials[%zu]%s%.200s", i,
+	         key[0] ? "." : "", key);
+	return pz_error_set_at(err, PZ_EINVAL, path, "%s", what);
+}
+
+/* A time: a number >= 0, null or absent (NAN). */
+static int get_time(const cJSON *t, const char *key, size_t i, double *out,
+                    struct pz_error *err)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(t, key);
+
+	*out = NAN;
+	if (v == NULL || cJSON_IsNull(v))
+		return 0;
+	if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) ||
+	    v->valuedouble < 0)
+		return bad_trial(err, i, key, "must be Unix seconds (a number "
+		                              ">= 0) or null");
+	*out = v->valuedouble;
+	return 0;
+}
+
+static int get_count(const cJSON *t, const char *key, size_t i,
+                     int64_t *out, struct pz_error *err)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(t, key);
+
+	*out = 0;
+	if (v == NULL || cJSON_IsNull(v))
+		return 0;
+	if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) ||
+	    v->valuedouble < 0 || v->valuedouble > 1e9)
+		return bad_trial(err, i, key, "must be an integer from 0 to 1e9");
+	*out = (int64_t)v->valuedouble;
+	return 0;
+}
+
+int pz_codec_import_trial(const cJSON *t, size_t i,
+                          struct pz_import_trial *it, char **result_text,
+                          struct pz_error *err)
+{
+	const cJSON *c, *v;
+	int k;
+
+	memset(it, 0, sizeof(*it));
+	*result_text = NULL;
+	if (!cJSON_IsObject(t))
+		return bad_trial(err, i, "", "must be a trial object");
+	cJSON_ArrayForEach(c, t)
+	{
+		for (k = 0; import_keys[k] != NULL; k++)
+			if (strcmp(import_keys[k], c->string) == 0)
+				break;
+		if (import_keys[k] == NULL)
+			return bad_trial(err, i, c->string,
+			                 "unknown field of an imported trial");
+	}
+	v = cJSON_GetObjectItemCaseSensitive(t, "number");
+	if (!cJSON_IsNumber(v) || v->valuedouble != (double)i) {
+		char what[96];
+
+		snprintf(what, sizeof(what), "must be %zu (trials are numbered "
+		         "0, 1, 2, ... in order)", i);
+		return bad_trial(err, i, "number", what);
+	}
+	v = cJSON_GetObjectItemCaseSensitive(t, "state");
+	it->state = cJSON_IsString(v) ? pz_tstate_parse(v->valuestring) : -1;
+	if (it->state < 0)
+		return bad_trial(err, i, "state", "must be \"queued\", "
+		                 "\"running\", \"ok\", \"fail\" or \"pruned\"");
+	it->params = cJSON_GetObjectItemCaseSensitive(t, "params");
+	if (!cJSON_IsObject(it->params))
+		return bad_trial(err, i, "params",
+		                 "must be an object {label: value}");
+	v = cJSON_GetObjectItemCaseSensitive(t, "loss");
+	it->loss = NAN;
+	if (it->state == PZ_T_OK || it->state == PZ_T_PRUNED) {
+		if (it->state == PZ_T_OK || (v != NULL && !cJSON_IsNull(v))) {
+			if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
+				return bad_trial(err, i, "loss",
+				                 "must be a finite number for an ok "
+				                 "trial (or null for a pruned one)");
+			it->loss = v->valuedouble;
+		}
+	}
+	v = cJSON_GetObjectItemCaseSensitive(t, "result");
+	if (v != NULL && !cJSON_IsNull(v) && !cJSON_IsObject(v))
+		return bad_trial(err, i, "result", "must be an object or null");
+	v = cJSON_GetObjectItemCaseSensitive(t, "worker");
+	if (v != NULL && !cJSON_IsNull(v)) {
+		if (!cJSON_IsString(v) || strlen(v->valuestring) == 0 ||
+		    strlen(v->valuestring) > 200 || has_control(v->valuestring))
+			return bad_trial(err, i, "worker",
+			                 "must be a string of 1 to 200 bytes "
+			                 "without control characters, or null");
+		it->worker = v->valuestring;
+	}
+	if (get_count(t, "attempt", i, &it->attempt, err) != 0 ||
+	    get_count(t, "reclaims", i, &it->reclaims, err) != 0 ||
+	    get_time(t, "created", i, &it->created, err) != 0 ||
+	    get_time(t, "started", i, &it->started, err) != 0 ||
+	    get_time(t, "finished", i, &it->finished, err) != 0)
+		return PZ_EINVAL;
+	if (isnan(it->created))
+		it->created = !isnan(it->started) ? it->started
+		                                  : pz_clock_wall();
+	v = cJSON_GetObjectItemCaseSensitive(t, "result");
+	if (cJSON_IsObject(v) &&
+	    (*result_text = pz_json_print(v, NULL)) == NULL)
+		return pz_error_set(err, PZ_ENOMEM, "out of memory");
+	it->result = *result_text;
 	return 0;
 }
 

@@ -82,6 +82,18 @@ int pz_codec_decode(const cJSON *params, uint64_t allowed, uint64_t required,
                     const char *method, struct pz_req *req,
                     struct pz_error *err);
 
+/*
+ * Trial `i` of study.import's "trials": {number (= i), state, params,
+ * loss?, result?, worker?, attempt?, reclaims?, created?, started?,
+ * finished?}; the read-only fields of a Trial object (id, study, point,
+ * deadline, intermediate) are accepted and ignored, so trial.list's
+ * output imports as it is. *result_text gets the result as JSON text
+ * (free it). Errors name the path, "params.trials[3].loss".
+ */
+int pz_codec_import_trial(const cJSON *t, size_t i,
+                          struct pz_import_trial *it, char **result_text,
+                          struct pz_error *err);
+
 /* The Study object (loaded or not: counts and best need it loaded). */
 cJSON *pz_codec_study(const struct pz_study *s);
 

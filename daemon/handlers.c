@@ -65,72 +65,168 @@ static cJSON *wrap(const char *key, cJSON *item)
 
 /* --- studies -------------------------------------------------------------------- */
 
-static int study_create(struct pz_hctx *h, cJSON **result)
+/* Refuse a TPE (alone or in a mixture) that would score more candidates
+ * per suggestion than MAX_EI_WORK allows. */
+static int check_work(const struct pz_algo_config *cfg,
+                      const struct pz_space *space, struct pz_error *err)
+{
+	const struct pz_tpe_config *tpe = NULL;
+	char path[64] = "params.config.n_ei_candidates";
+
+	if (cfg->algo == PZ_ALGO_TPE)
+		tpe = &cfg->tpe;
+	for (int i = 0; cfg->algo == PZ_ALGO_MIX && i < cfg->n_parts; i++) {
+		if (cfg->parts[i].algo != PZ_ALGO_TPE ||
+		    (double)cfg->parts[i].tpe.n_ei_candidates * space->n_params <=
+		            MAX_EI_WORK)
+			continue;
+		tpe = &cfg->parts[i].tpe;
+		snprintf(path, sizeof(path),
+		         "params.config.components[%d].config.n_ei_candidates",
+		         i);
+		break;
+	}
+	if (tpe == NULL ||
+	    (double)tpe->n_ei_candidates * space->n_params <= MAX_EI_WORK)
+		return 0;
+	return pz_error_set_at(err, PZ_EINVAL, path,
+	                       "%d candidates for %d labels is too much work "
+	                       "per suggestion (at most %d candidates x labels)",
+	                       tpe->n_ei_candidates, space->n_params,
+	                       MAX_EI_WORK);
+}
+
+/*
+ * The definition of study.create and study.import, checked: the space
+ * (valid, evaluable), the algorithm and its config (with the work per
+ * suggestion capped). *space_text and *config_text are the stored forms
+ * (free them). On failure h->err and h->code are set.
+ */
+static int build_def(struct pz_hctx *h, struct pz_study_def *def,
+                     char **space_text, char **config_text)
 {
 	const struct pz_req *q = &h->req;
-	struct pz_study_def def;
-	struct pz_tpe_config cfg;
+	struct pz_algo_config cfg;
 	struct pz_space *space = NULL;
-	struct pz_study *s;
-	char *space_text = NULL, *config_text = NULL;
 	cJSON *cfg_json = NULL;
-	int existed, rc, code = 0;
+	int rc;
 
-	memset(&def, 0, sizeof(def));
-	def.name = q->name;
-	def.algo = PZ_ALGO_TPE;
-	if (q->algo != NULL && pz_algo_parse(q->algo, &def.algo) != 0) {
-		pz_error_set_at(&h->err, PZ_EINVAL, "params.algo",
-		                "must be \"tpe\" or \"random\"");
-		return fail(h, PZ_RPC_BAD_PARAMS);
-	}
-	def.has_seed = pz_req_has(q, PZ_F_SEED);
-	def.seed = (uint64_t)q->seed;
-	def.max_trials = q->max_trials;
-	def.heartbeat_timeout = q->heartbeat_timeout;
+	memset(def, 0, sizeof(*def));
+	*space_text = *config_text = NULL;
+	def->name = q->name;
+	def->algo = PZ_ALGO_TPE;
+	if (q->algo != NULL && pz_algo_parse(q->algo, &def->algo) != 0)
+		return pz_error_set_at(&h->err, PZ_EINVAL, "params.algo",
+		                       "must be \"tpe\", \"random\", "
+		                       "\"anneal\" or \"mix\""),
+		       fail(h, PZ_RPC_BAD_PARAMS);
+	def->has_seed = pz_req_has(q, PZ_F_SEED);
+	def->seed = (uint64_t)q->seed;
+	def->max_trials = q->max_trials;
+	def->heartbeat_timeout = q->heartbeat_timeout;
 	/* The space: valid, and not one whose every point fails to
 	 * evaluate (each ask would then write failed trials forever). */
 	if ((rc = pz_space_create(q->space, "space", &space, &h->err)) != 0 ||
 	    (rc = pz_eval_check_space(space, &h->err)) != 0) {
-		code = rc == PZ_ENOMEM ? PZ_RPC_INTERNAL : PZ_RPC_INVALID_SPACE;
+		h->code = rc == PZ_ENOMEM ? PZ_RPC_INTERNAL : PZ_RPC_INVALID_SPACE;
 		goto out;
 	}
-	if ((rc = pz_tpe_config_from_json(&cfg, q->config, &h->err)) != 0) {
+	if ((rc = pz_algo_config_from_json(&cfg, def->algo, q->config,
+	                                   &h->err)) != 0) {
 		under_params(&h->err);
-		code = PZ_RPC_BAD_PARAMS;
+		h->code = PZ_RPC_BAD_PARAMS;
 		goto out;
 	}
-	if (def.algo == PZ_ALGO_TPE &&
-	    (double)cfg.n_ei_candidates * space->n_params > MAX_EI_WORK) {
-		pz_error_set_at(&h->err, PZ_EINVAL,
-		                "params.config.n_ei_candidates",
-		                "%d candidates for %d labels is too much work "
-		                "per suggestion (at most %d candidates x labels)",
-		                cfg.n_ei_candidates, space->n_params, MAX_EI_WORK);
-		rc = PZ_EINVAL;
-		code = PZ_RPC_BAD_PARAMS;
+	if ((rc = check_work(&cfg, space, &h->err)) != 0) {
+		h->code = PZ_RPC_BAD_PARAMS;
 		goto out;
 	}
-	space_text = pz_json_print(q->space, NULL);
-	cfg_json = pz_tpe_config_to_json(&cfg);
-	config_text = cfg_json != NULL ? pz_json_print(cfg_json, NULL) : NULL;
-	if (space_text == NULL || config_text == NULL) {
+	*space_text = pz_json_print(q->space, NULL);
+	cfg_json = pz_algo_config_to_json(&cfg);
+	*config_text = cfg_json != NULL ? pz_json_print(cfg_json, NULL) : NULL;
+	if (*space_text == NULL || *config_text == NULL) {
 		rc = pz_error_set(&h->err, PZ_ENOMEM, "out of memory");
+		h->code = PZ_RPC_INTERNAL;
 		goto out;
 	}
-	def.space_text = space_text;
-	def.config_text = config_text;
-	rc = pz_core_create(h->rpc->core, &def, q->exist_ok, &s, &existed,
-	                    &h->err);
-	if (rc == 0)
-		*result = wrap("study", pz_codec_study(s));
+	def->space_text = *space_text;
+	def->config_text = *config_text;
 out:
 	pz_space_destroy(space);
 	cJSON_Delete(cfg_json);
+	if (rc != 0) {
+		free(*space_text);
+		free(*config_text);
+		*space_text = *config_text = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static int study_create(struct pz_hctx *h, cJSON **result)
+{
+	struct pz_study_def def;
+	struct pz_study *s;
+	char *space_text, *config_text;
+	int existed, rc;
+
+	if (build_def(h, &def, &space_text, &config_text) != 0)
+		return -1;
+	rc = pz_core_create(h->rpc->core, &def, h->req.exist_ok, &s, &existed,
+	                    &h->err);
 	free(space_text);
 	free(config_text);
 	if (rc != 0)
-		return fail(h, code);
+		return fail(h, 0);
+	*result = wrap("study", pz_codec_study(s));
+	return 0;
+}
+
+static int study_import(struct pz_hctx *h, cJSON **result)
+{
+	const cJSON *arr = h->req.trials, *t;
+	struct pz_import_trial *its;
+	struct pz_study_def def;
+	struct pz_study *s;
+	char **texts, *space_text, *config_text;
+	size_t n = (size_t)cJSON_GetArraySize(arr), i = 0;
+	int existed, rc = 0;
+
+	/* A resent import compares with the stored history: load it. */
+	if (h->req.exist_ok &&
+	    pz_core_find(h->rpc->core, h->req.name, &s, NULL) == 0 &&
+	    s->load == PZ_LOAD_NO) {
+		h->study = s;
+		return PZ_HANDLER_LOAD;
+	}
+	if (build_def(h, &def, &space_text, &config_text) != 0)
+		return -1;
+	its = calloc(n > 0 ? n : 1, sizeof(*its));
+	texts = calloc(n > 0 ? n : 1, sizeof(*texts));
+	if (its == NULL || texts == NULL) {
+		rc = pz_error_set(&h->err, PZ_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (t = arr->child; t != NULL && rc == 0; t = t->next, i++)
+		rc = pz_codec_import_trial(t, i, &its[i], &texts[i], &h->err);
+	if (rc == 0)
+		rc = pz_core_import(h->rpc->core, &def, h->req.exist_ok, its, n,
+		                    &s, &existed, &h->err);
+	if (rc == 0)
+		*result = wrap("study", pz_codec_study(s));
+out:
+	for (size_t k = 0; texts != NULL && k < n; k++)
+		free(texts[k]);
+	free(texts);
+	free(its);
+	free(space_text);
+	free(config_text);
+	if (rc != 0)
+		/* A trial's params that do not fit the space are an invalid
+		 * space error, as for trial.enqueue. */
+		return fail(h, strstr(h->err.path, "].params.") != NULL
+		                       ? PZ_RPC_INVALID_SPACE
+		                       : 0);
 	return 0;
 }
 
@@ -144,18 +240,18 @@ static int study_list(struct pz_hctx *h, cJSON **result)
 {
 	struct pz_core *core = h->rpc->core;
 	cJSON *arr = cJSON_CreateArray();
-	int rc;
 
-	for (struct pz_study *s = core->studies; arr && s; s = s->next) {
-		/* A damaged study is listed as such; it takes nothing else
-		 * down with it. */
-		rc = pz_core_load(core, s, &h->err);
-		if (rc != 0 && rc != PZ_EDAMAGED) {
+	/* Every study is loaded first (its counts); a damaged one is
+	 * listed as such and takes nothing else down with it. */
+	for (struct pz_study *s = core->studies; s != NULL; s = s->next) {
+		if (s->load == PZ_LOAD_NO) {
 			cJSON_Delete(arr);
-			return fail(h, 0);
+			h->study = s;
+			return PZ_HANDLER_LOAD;
 		}
-		cJSON_AddItemToArray(arr, pz_codec_study(s));
 	}
+	for (struct pz_study *s = core->studies; arr && s; s = s->next)
+		cJSON_AddItemToArray(arr, pz_codec_study(s));
 	*result = wrap("studies", arr);
 	return 0;
 }
@@ -553,6 +649,10 @@ const struct pz_method pz_methods[] = {
 	 FS(STUDY), FS(STUDY)},
 	{"study.get", study_get, PZ_TARGET_STUDY,
 	 PZ_M_WHILE_STOPPING | PZ_M_DAMAGED_OK, FS(STUDY), FS(STUDY)},
+	{"study.import", study_import, PZ_TARGET_NONE, 0,
+	 FS(NAME) | FS(SPACE) | FS(ALGO) | FS(SEED) | FS(MAX_TRIALS) |
+	         FS(CONFIG) | FS(HEARTBEAT_TIMEOUT) | FS(EXIST_OK) | FS(TRIALS),
+	 FS(NAME) | FS(SPACE) | FS(TRIALS)},
 	{"study.list", study_list, PZ_TARGET_NONE, PZ_M_WHILE_STOPPING, 0, 0},
 	{"study.pause", study_pause, PZ_TARGET_STUDY, PZ_M_DAMAGED_OK,
 	 FS(STUDY), FS(STUDY)},

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "schema.h"
@@ -30,6 +31,7 @@ enum stmt {
 	ST_TRIAL_GET,
 	ST_TRIAL_LIST,
 	ST_TRIAL_LIST_STATE,
+	ST_TRIAL_RANGE,
 	N_STMTS
 };
 
@@ -64,6 +66,9 @@ static const char *const sql_text[N_STMTS] = {
 	[ST_TRIAL_LIST] = "SELECT " TRIAL_COLUMNS
 	                  " FROM trial WHERE study_id = ? ORDER BY number "
 	                  "LIMIT ? OFFSET ?",
+	[ST_TRIAL_RANGE] = "SELECT " TRIAL_COLUMNS
+	                   " FROM trial WHERE study_id = ? AND number >= ? "
+	                   "ORDER BY number LIMIT ?",
 	[ST_TRIAL_LIST_STATE] = "SELECT " TRIAL_COLUMNS
 	                        " FROM trial WHERE study_id = ? AND state = ? "
 	                        "ORDER BY number LIMIT ? OFFSET ?",
@@ -80,6 +85,8 @@ struct pz_store {
 	int wal_fd;           /* PZ_STORE_SYNC_EXTERNAL: -1 until needed */
 	long long max_bytes;  /* database + WAL; 0: no cap */
 	int last_failure;     /* primary SQLite code of the last failure */
+	char *reserve;        /* the reserve file's path; NULL: none */
+	long long reserve_bytes;
 	long long page_size;
 };
 
@@ -196,16 +203,80 @@ static long long pragma_int(struct pz_store *s, const char *sql)
 	return v;
 }
 
-int pz_store_checkpoint(struct pz_store *s)
+/*
+ * The reserve: PZ_STORE_RESERVE bytes allocated beside the database. A
+ * checkpoint copies the WAL's pages into the database file, which may
+ * have to grow; when the WAL has filled the disk, there is no room for
+ * that, and without a checkpoint the WAL never shrinks: every write
+ * would fail for good. So the store keeps the room in reserve, lets it go
+ * to checkpoint after a write failed for lack of space, and takes it back
+ * when it can. Checkpoints run whenever the WAL reaches the reserve's
+ * size, so the reserve is always enough for one.
+ */
+#define PZ_STORE_RESERVE_MAX (1 << 20)
+#define PZ_STORE_RESERVE_MIN (64 << 10)
+
+/* Bytes free for us on the file system of the database, or -1. */
+static long long disk_free(const struct pz_store *s)
+{
+	struct statvfs st;
+
+	if (statvfs(s->reserve, &st) != 0 && statvfs(s->path, &st) != 0)
+		return -1;
+	return (long long)st.f_bavail * (long long)st.f_frsize;
+}
+
+/*
+ * Allocate the reserve, unless that would leave less than another
+ * reserve's worth of room: a small disk must not be filled by it.
+ */
+static int take_reserve(struct pz_store *s)
+{
+	struct stat st;
+	int fd, rc;
+
+	if (s->reserve == NULL)
+		return -1;
+	if (stat(s->reserve, &st) == 0 && st.st_size >= s->reserve_bytes)
+		return 0;
+	if (disk_free(s) < 2 * s->reserve_bytes)
+		return -1;
+	fd = open(s->reserve, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	rc = posix_fallocate(fd, 0, s->reserve_bytes);
+	close(fd);
+	if (rc != 0)
+		unlink(s->reserve); /* no half reserve */
+	return rc == 0 ? 0 : -1;
+}
+
+static int checkpoint(struct pz_store *s)
 {
 	int busy = 0;
 
-	if (s->in_txn)
-		return -1;
 	return sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE,
 	                                 NULL, &busy) == SQLITE_OK
 	               ? 0
 	               : -1;
+}
+
+int pz_store_checkpoint(struct pz_store *s)
+{
+	if (s->in_txn)
+		return -1;
+	if (checkpoint(s) == 0) {
+		take_reserve(s);
+		return 0;
+	}
+	/* No room for the pages the database must grow by: use the
+	 * reserve, then take it back if the disk has room again. */
+	if (s->reserve == NULL || unlink(s->reserve) != 0)
+		return -1;
+	if (checkpoint(s) != 0)
+		return -1;
+	take_reserve(s);
+	return 0;
 }
 
 /* Bytes of the database and its WAL together. */
@@ -280,11 +351,36 @@ int pz_store_open(const char *path, enum pz_store_sync sync,
 	}
 	if ((rc = migrate(s, err)) != 0)
 		goto fail;
-	/* A WAL left large by a full disk or a crash: give the space back. */
-	pz_store_checkpoint(s);
 	s->page_size = pragma_int(s, "PRAGMA page_size");
 	if (s->page_size <= 0)
 		s->page_size = 4096;
+	if (strcmp(path, ":memory:") != 0 && path[0] != '\0' &&
+	    asprintf(&s->reserve, "%s-reserve", path) < 0)
+		s->reserve = NULL;
+	/* An eighth of the free space, from 64 KiB to 1 MiB. */
+	s->reserve_bytes = PZ_STORE_RESERVE_MAX;
+	if (s->reserve != NULL) {
+		long long avail = disk_free(s);
+
+		if (stat(s->reserve, &st) == 0)
+			avail += st.st_size; /* a reserve left by a crash */
+		if (avail >= 0 && avail / 8 < s->reserve_bytes)
+			s->reserve_bytes = avail / 8;
+		if (s->reserve_bytes < PZ_STORE_RESERVE_MIN)
+			s->reserve_bytes = PZ_STORE_RESERVE_MIN;
+		s->reserve_bytes -= s->reserve_bytes % s->page_size;
+	}
+	snprintf(pragmas, sizeof(pragmas),
+	         "PRAGMA wal_autocheckpoint = %lld; "
+	         "PRAGMA journal_size_limit = %lld;",
+	         s->reserve_bytes / s->page_size, s->reserve_bytes);
+	if (sqlite3_exec(s->db, pragmas, NULL, NULL, NULL) != SQLITE_OK) {
+		rc = db_error(s, err, path);
+		goto fail;
+	}
+	/* A WAL left large by a full disk or a crash: give the space back
+	 * (and take the reserve). */
+	pz_store_checkpoint(s);
 	if (max_bytes > 0) {
 		/* The database alone may not pass the cap within a batch; the
 		 * WAL is counted at each batch's start (pz_store_begin). */
@@ -322,6 +418,9 @@ void pz_store_close(struct pz_store *s)
 	sqlite3_close(s->db);
 	if (s->wal_fd >= 0)
 		close(s->wal_fd);
+	if (s->reserve != NULL)
+		unlink(s->reserve);
+	free(s->reserve);
 	free(s->path);
 	free(s);
 }
@@ -590,6 +689,18 @@ int pz_store_trial_get(struct pz_store *s, int64_t id, pz_store_trial_cb cb,
 		return pz_error_set(err, PZ_ENOENT, "no trial with id %lld",
 		                    (long long)id);
 	return rc;
+}
+
+int pz_store_trial_range(struct pz_store *s, int64_t study_id,
+                         int64_t from, int64_t limit, pz_store_trial_cb cb,
+                         void *ctx, int *rows, struct pz_error *err)
+{
+	sqlite3_stmt *st = s->st[ST_TRIAL_RANGE];
+
+	sqlite3_bind_int64(st, 1, study_id);
+	sqlite3_bind_int64(st, 2, from);
+	sqlite3_bind_int64(st, 3, limit);
+	return walk_trials(s, st, cb, ctx, rows, err);
 }
 
 int pz_store_trial_list(struct pz_store *s, int64_t study_id,

@@ -192,3 +192,77 @@ int pz_history_remove(struct pz_history *h, uint64_t number)
 	h->n_trials--;
 	return 0;
 }
+
+struct keyed {
+	double v;
+	uint32_t number;
+};
+
+static int cmp_keyed(const void *a, const void *b)
+{
+	const struct keyed *x = a, *y = b;
+
+	if (x->v != y->v)
+		return x->v < y->v ? -1 : 1;
+	return x->number < y->number ? -1 : x->number > y->number;
+}
+
+int pz_history_fill(struct pz_history *h, size_t n, const double *values,
+                    const unsigned char *states, const double *losses)
+{
+	size_t np = (size_t)h->space->n_params;
+	struct keyed *keys = NULL;
+	int rc;
+
+	if (h->n_trials > 0)
+		return PZ_EEXIST;
+	if (n >= UINT32_MAX)
+		return PZ_ERANGE;
+	for (size_t t = 0; t < n; t++)
+		if ((states[t] != PZ_TRIAL_OK && states[t] != PZ_TRIAL_FAIL &&
+		     states[t] != PZ_TRIAL_PENDING) ||
+		    (states[t] == PZ_TRIAL_OK && !isfinite(losses[t])))
+			return PZ_EINVAL;
+	if (n == 0)
+		return 0;
+	if ((rc = grow_slots(h, n)) != 0)
+		return rc;
+	keys = malloc(n * sizeof(*keys));
+	if (keys == NULL)
+		return PZ_ENOMEM;
+	memcpy(h->values, values, n * np * sizeof(double));
+	for (size_t p = 0; p < np; p++) {
+		size_t k = 0;
+
+		for (size_t t = 0; t < n; t++) {
+			double v = values[t * np + p];
+
+			if (!isnan(v)) {
+				keys[k].v = v;
+				keys[k++].number = (uint32_t)t;
+			}
+		}
+		qsort(keys, k, sizeof(*keys), cmp_keyed);
+		free(h->sorted[p]);
+		h->sorted[p] = malloc((k ? k : 1) * sizeof(uint32_t));
+		if (h->sorted[p] == NULL) {
+			for (size_t q = 0; q <= p; q++)
+				h->n_sorted[q] = 0;
+			free(keys);
+			return PZ_ENOMEM;
+		}
+		for (size_t i = 0; i < k; i++)
+			h->sorted[p][i] = keys[i].number;
+		h->n_sorted[p] = k;
+		h->cap_sorted[p] = k ? k : 1;
+	}
+	free(keys);
+	for (size_t t = 0; t < n; t++) {
+		h->state[t] = states[t];
+		h->loss[t] = states[t] == PZ_TRIAL_OK ? losses[t] : NAN;
+		count_state(h, states[t], +1);
+	}
+	h->n_slots = n;
+	h->n_trials = n;
+	return 0;
+}

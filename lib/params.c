@@ -101,43 +101,71 @@ static int check_value(const struct pz_param *p, double v, struct pz_error *err)
 int pz_params_from_json(const struct pz_space *space, const cJSON *params,
                         double *values, struct pz_error *err)
 {
-	const cJSON *c;
-	int rc;
+	const cJSON *some[64], **given = some, *c;
+	int n = space->n_params, guess = 0, rc = 0;
 
 	if (!cJSON_IsObject(params))
 		return pz_error_set_at(err, PZ_EINVAL, "params",
 		                       "must be an object {label: value}");
+	if (n > 64 && (given = calloc((size_t)n, sizeof(*given))) == NULL)
+		return pz_error_set(err, PZ_ENOMEM, "out of memory");
+	if (given == some)
+		memset(some, 0, sizeof(some));
+	/* One pass over the object: labels usually come in space order (as
+	 * pz_params_to_text writes them), so the next label is tried first
+	 * and a search is the exception. */
 	cJSON_ArrayForEach(c, params) {
-		if (pz_space_find(space, c->string) < 0)
-			return pz_error_set_key(err, PZ_ENOENT, "params",
-			                        c->string,
-			                        "no such label in the space");
-		if (!cJSON_IsNumber(c) || !isfinite(c->valuedouble))
-			return pz_error_set_key(err, PZ_EINVAL, "params",
-			                        c->string,
-			                        "must be a finite number");
+		int k = guess < n && strcmp(space->params[guess].label,
+		                            c->string) == 0
+		                ? guess
+		                : pz_space_find(space, c->string);
+
+		if (k < 0) {
+			rc = pz_error_set_key(err, PZ_ENOENT, "params", c->string,
+			                      "no such label in the space");
+			goto out;
+		}
+		if (given[k] != NULL) {
+			rc = pz_error_set_key(err, PZ_EINVAL, "params", c->string,
+			                      "the label appears twice");
+			goto out;
+		}
+		if (!cJSON_IsNumber(c) || !isfinite(c->valuedouble)) {
+			rc = pz_error_set_key(err, PZ_EINVAL, "params", c->string,
+			                      "must be a finite number");
+			goto out;
+		}
+		given[k] = c;
+		guess = k + 1;
 	}
-	for (int i = 0; i < space->n_params; i++) {
+	for (int i = 0; i < n; i++) {
 		const struct pz_param *p = &space->params[i];
 
-		c = cJSON_GetObjectItemCaseSensitive(params, p->label);
+		c = given[i];
 		if (!pz_space_is_active(space, values, i)) {
-			if (c != NULL)
-				return pz_error_set_key(
-					err, PZ_EINVAL, "params", p->label,
-					"label is inactive (option %d of '%s' was not chosen)",
-					p->parent_option,
-					space->params[p->parent].label);
+			if (c != NULL) {
+				rc = pz_error_set_key(
+				        err, PZ_EINVAL, "params", p->label,
+				        "label is inactive (option %d of '%s' was "
+				        "not chosen)",
+				        p->parent_option,
+				        space->params[p->parent].label);
+				goto out;
+			}
 			values[i] = NAN;
 			continue;
 		}
-		if (c == NULL)
-			return pz_error_set_key(err, PZ_EINVAL, "params",
-			                        p->label,
-			                        "missing (the label is active)");
+		if (c == NULL) {
+			rc = pz_error_set_key(err, PZ_EINVAL, "params", p->label,
+			                      "missing (the label is active)");
+			goto out;
+		}
 		if ((rc = check_value(p, c->valuedouble, err)) != 0)
-			return rc;
+			goto out;
 		values[i] = c->valuedouble;
 	}
-	return 0;
+out:
+	if (given != some)
+		free(given);
+	return rc;
 }

@@ -320,6 +320,22 @@ static int add_param(struct parser *ps, size_t len, const char *label,
 	return 0;
 }
 
+/* The largest magnitude a quantized kind's values reach (their draws lie
+ * within mu +- 9 sigma, or within the bounds). */
+static double quantum_range(const struct pz_param *p)
+{
+	switch (p->kind) {
+	case PZ_HP_QUNIFORM:
+		return fmax(fabs(p->low), fabs(p->high));
+	case PZ_HP_QLOGUNIFORM:
+		return exp(p->high);
+	case PZ_HP_QNORMAL:
+		return fabs(p->mu) + 9 * p->sigma;
+	default: /* qlognormal */
+		return exp(p->mu + 9 * p->sigma);
+	}
+}
+
 static int parse_numeric_args(struct parser *ps, const cJSON *j, size_t len,
                               struct pz_param *p)
 {
@@ -336,6 +352,11 @@ static int parse_numeric_args(struct parser *ps, const cJSON *j, size_t len,
 		if (!(p->high > p->low))
 			return fail(ps, len, "high must be > low (got low %g, high %g)",
 			            p->low, p->high);
+		/* Draws are low + (high - low) * u: the width must be finite. */
+		if (!isfinite(p->high - p->low))
+			return fail(ps, len, "high - low must be a finite number "
+			                     "(got low %g, high %g)", p->low,
+			            p->high);
 		if (pz_space_kind_is_log(p->kind) &&
 		    (p->low < -700 || p->high > 700))
 			return fail(ps, len,
@@ -396,6 +417,12 @@ static int parse_numeric_args(struct parser *ps, const cJSON *j, size_t len,
 		if (!(p->q > 0))
 			return fail(ps, path_key(ps, len, "q"),
 			            "q must be > 0 (got %g)", p->q);
+		/* Values are round(x / q) * q: x / q must stay an integer a
+		 * double holds exactly, or the grid (and the value) is lost. */
+		if (quantum_range(p) / p->q > 9007199254740992.0)
+			return fail(ps, path_key(ps, len, "q"),
+			            "q = %g is too small for the range of the "
+			            "values (more than 2^53 steps)", p->q);
 	}
 	return 0;
 }
@@ -433,6 +460,28 @@ static int parse_probabilities(struct parser *ps, const cJSON *j, size_t len,
 	return 0;
 }
 
+/* C0, DEL and C1 (U+0080..U+009F) control characters. */
+static int has_control(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f ||
+		    (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
+			return 1;
+	return 0;
+}
+
+/* A key that appears twice among the members of object `j`, or NULL. */
+static const char *duplicate_key(const cJSON *j)
+{
+	for (const cJSON *a = j->child; a != NULL; a = a->next)
+		for (const cJSON *b = a->next; b != NULL; b = b->next)
+			if (strcmp(a->string, b->string) == 0)
+				return a->string;
+	return NULL;
+}
+
 static int parse_hp(struct parser *ps, const cJSON *j, size_t len, int depth,
                     struct pz_node **out)
 {
@@ -467,6 +516,9 @@ static int parse_hp(struct parser *ps, const cJSON *j, size_t len, int depth,
 	if (strlen(label->valuestring) > PZ_LABEL_MAX)
 		return fail(ps, path_key(ps, len, "label"),
 		            "longer than %d bytes", PZ_LABEL_MAX);
+	if (has_control(label->valuestring))
+		return fail(ps, path_key(ps, len, "label"),
+		            "may not contain control characters");
 	if ((rc = add_param(ps, len, label->valuestring, kind, &idx)) != 0)
 		return rc;
 	if ((rc = parse_numeric_args(ps, j, len, &ps->space->params[idx])) != 0)
@@ -621,6 +673,12 @@ static int parse_node(struct parser *ps, const cJSON *j, size_t len,
 		return fail(ps, len, "nested deeper than %d levels",
 		            PZ_SPACE_MAX_DEPTH);
 	if (cJSON_IsObject(j)) {
+		const char *dup = duplicate_key(j);
+
+		/* JSON readers disagree on which of two equal keys counts. */
+		if (dup != NULL)
+			return fail(ps, path_key(ps, len, dup),
+			            "the key appears twice in one object");
 		if (cJSON_GetObjectItemCaseSensitive(j, "$hp") != NULL)
 			return parse_hp(ps, j, len, depth, out);
 		if (cJSON_GetObjectItemCaseSensitive(j, "$fn") != NULL)

@@ -9,9 +9,12 @@
 #                   dashboard under the sanitizers).
 #   4. build/ again, the unit suite under valgrind (the `valgrind` setup).
 #
-# Each run's results are read from meson's JSON test log, and the last line
-# printed is the total over all runs: "N passed, N failed". A build that
-# fails counts as one failed test. The exit status is non-zero if anything
+# Each run's results are read from meson's JSON test log and counted as
+# test cases (cmocka and pytest cases; other tests one each), and the last
+# line printed is the total over all runs: "N passed, N failed". A build
+# that fails counts as one failed test. The build is configured with
+# -Dtests=enabled, so a missing test dependency fails the configuration
+# instead of dropping a suite. The exit status is non-zero if anything
 # failed. Works from any directory.
 set -euo pipefail
 
@@ -39,7 +42,7 @@ record()
 	total_passed=$((total_passed + $2))
 	total_failed=$((total_failed + $3))
 	total_skipped=$((total_skipped + $4))
-	runs+=("$(printf '%-28s %4d passed, %d failed, %d skipped' \
+	runs+=("$(printf '%-38s %5d passed, %d failed, %d skipped' \
 	          "$1:" "$2" "$3" "$4")")
 }
 
@@ -76,27 +79,60 @@ build()
 }
 
 # count_log LOG: print "passed failed skipped" for one meson JSON test log
-# (one object per line; "result" is OK, EXPECTEDFAIL, SKIP, FAIL, TIMEOUT,
-# UNEXPECTEDPASS, ERROR, ...).
+# (one object per line), counting test cases, not meson tests: a cmocka
+# executable's cases from its "[  PASSED  ] N test(s)." lines, a pytest
+# run's from its summary line ("3 failed, 110 passed, 2 skipped in 9s");
+# any other test (a corpus replay, a unit-file check, a browser run
+# without its own count) is one case. A test that failed without a
+# failed case in its output (a crash, a timeout) counts one more failure.
 count_log()
 {
 	"$PZ_PYTHON" - "$1" <<'PY'
 import json
+import re
 import sys
 
 passed = failed = skipped = 0
+CMOCKA_RUN = re.compile(r"^\[=+\] (\d+) test\(s\) run\.", re.M)
+CMOCKA = {k: re.compile(r"^\[  %s *\] (\d+) test\(s\)" % k, re.M)
+          for k in ("PASSED", "FAILED", "SKIPPED")}
+PYTEST = re.compile(r"^=*\s*((?:\d+ \w+(?:, )?)+) in [\d.]+s", re.M)
+
 with open(sys.argv[1], encoding="utf-8") as f:
     for line in f:
         line = line.strip()
         if not line:
             continue
-        result = json.loads(line).get("result")
-        if result in ("OK", "EXPECTEDFAIL"):
-            passed += 1
+        t = json.loads(line)
+        result = t.get("result")
+        ok = result in ("OK", "EXPECTEDFAIL")
+        out = (t.get("stdout") or "") + "\n" + (t.get("stderr") or "")
+        p = fl = s = 0
+        if CMOCKA_RUN.search(out):
+            for m in CMOCKA["PASSED"].finditer(out):
+                p += int(m.group(1))
+            for m in CMOCKA["FAILED"].finditer(out):
+                fl += int(m.group(1))
+            for m in CMOCKA["SKIPPED"].finditer(out):
+                s += int(m.group(1))
+        elif PYTEST.search(out):
+            summary = PYTEST.findall(out)[-1]
+            for n, word in re.findall(r"(\d+) (\w+)", summary):
+                if word == "passed" or word == "xfailed":
+                    p += int(n)
+                elif word in ("failed", "error", "errors", "xpassed"):
+                    fl += int(n)
+                elif word == "skipped":
+                    s += int(n)
         elif result == "SKIP":
-            skipped += 1
-        else:
-            failed += 1
+            s = 1
+        elif ok:
+            p = 1
+        if not ok and result != "SKIP" and fl == 0:
+            fl = 1
+        passed += p
+        failed += fl
+        skipped += s
 print(passed, failed, skipped)
 PY
 }
@@ -133,13 +169,13 @@ run_tests()
 }
 
 build_ok=0
-if build "build" build -Dwerror=true; then
+if build "build" build -Dwerror=true -Dtests=enabled; then
 	build_ok=1
 	run_tests "build (all suites)" build
 fi
 
 if build "build-asan" build-asan -Db_sanitize=address,undefined \
-	-Db_lundef=false -Dwerror=true; then
+	-Db_lundef=false -Dwerror=true -Dtests=enabled; then
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		run_tests "asan+ubsan (unit, fuzz, integration, browser)" \
 		build-asan --suite unit --suite fuzz --suite integration \

@@ -1,5 +1,5 @@
-"""`tpe.suggest` and `rand.suggest`: markers that tell fmin which of
-parzend's suggesters to use.
+"""`tpe.suggest`, `rand.suggest`, `anneal.suggest` and `mix.suggest`:
+markers that tell fmin which of parzend's suggesters to use.
 
 Suggestions are made by parzend, so these are not called; fmin reads
 them, also through `functools.partial(tpe.suggest, n_startup_jobs=...,
@@ -7,7 +7,9 @@ gamma=..., n_EI_candidates=...)`. hyperopt's argument names map to
 parzen's TPE knobs (docs/space.md, "Suggesters"); parzen's own knob names
 (`n_startup`, `bandwidth`, `multivariate`, `preset`, ...) are accepted
 too. `tpe.suggest` uses parzen's default TPE; add `preset="hyperopt"` for
-hyperopt 0.2's choices.
+hyperopt 0.2's choices. `anneal.suggest` takes hyperopt's
+`avg_best_idx` and `shrink_coef`; `mix.suggest` takes `p_suggest`, a list
+of (probability, suggester) pairs (docs/space.md, "Suggesters").
 """
 import functools
 
@@ -44,8 +46,11 @@ class Suggest:
                                                          self.algo)
 
 
-def resolve(algo):
-    """(parzend algo name, config or None) for fmin's `algo`."""
+_ANNEAL_KNOBS = ("avg_best_idx", "shrink_coef")
+
+
+def _unwrap(algo):
+    """(base marker, keyword settings) of a suggester or partial."""
     kwargs = {}
     base = algo
     while isinstance(base, functools.partial):
@@ -57,13 +62,28 @@ def resolve(algo):
     if base is None:
         base = _tpe_suggest
     if not isinstance(base, Suggest):
-        raise TypeError("algo must be parzen's tpe.suggest or rand.suggest "
-                        "(or a functools.partial of one), got %r" % (algo,))
+        raise TypeError("algo must be parzen's tpe.suggest, rand.suggest, "
+                        "anneal.suggest or mix.suggest (or a "
+                        "functools.partial of one), got %r" % (algo,))
+    return base, kwargs
+
+
+def resolve(algo):
+    """(parzend algo name, config or None) for fmin's `algo`."""
+    base, kwargs = _unwrap(algo)
     if base.algo == "random":
         if kwargs:
             raise TypeError("rand.suggest takes no settings (got %s)"
                             % ", ".join(sorted(kwargs)))
         return "random", None
+    if base.algo == "anneal":
+        for k in kwargs:
+            if k not in _ANNEAL_KNOBS:
+                raise TypeError("anneal.suggest has no setting %r (it has: "
+                                "%s)" % (k, ", ".join(_ANNEAL_KNOBS)))
+        return "anneal", dict(kwargs) or None
+    if base.algo == "mix":
+        return "mix", _mix_config(kwargs)
     config = {}
     for k, v in kwargs.items():
         if k in _HYPEROPT_NAMES:
@@ -78,5 +98,37 @@ def resolve(algo):
     return "tpe", config
 
 
+def _mix_config(kwargs):
+    """mix.suggest's p_suggest=[(p, suggest), ...] as parzend's config
+    {"components": [{"p", "algo", "config"}, ...]}."""
+    extra = set(kwargs) - {"p_suggest"}
+    if extra:
+        raise TypeError("mix.suggest takes p_suggest only (got %s)"
+                        % ", ".join(sorted(extra)))
+    pairs = kwargs.get("p_suggest")
+    if not pairs:
+        raise TypeError("mix.suggest needs p_suggest: functools.partial("
+                        "mix.suggest, p_suggest=[(0.2, rand.suggest), (0.8, "
+                        "tpe.suggest)])")
+    components = []
+    for i, pair in enumerate(pairs):
+        try:
+            p, suggest = pair
+        except (TypeError, ValueError):
+            raise TypeError("mix.suggest: p_suggest[%d] must be a pair "
+                            "(probability, suggest)" % i) from None
+        name, config = resolve(suggest)
+        if name == "mix":
+            raise TypeError("mix.suggest: p_suggest[%d] is a mix itself"
+                            % i)
+        c = {"p": float(p), "algo": name}
+        if config:
+            c["config"] = config
+        components.append(c)
+    return {"components": components}
+
+
 _tpe_suggest = Suggest("tpe", "parzen.tpe")
 _rand_suggest = Suggest("random", "parzen.rand")
+_anneal_suggest = Suggest("anneal", "parzen.anneal")
+_mix_suggest = Suggest("mix", "parzen.mix")

@@ -1,4 +1,5 @@
-"""hyperopt's constants: trial statuses and job states.
+"""hyperopt's `base`: trial statuses and job states, and (imported from
+their modules) Trials, Domain and trials_from_docs.
 
 A result's `status` is one of the STATUS_* strings; a trial document's
 `state` is one of the JOB_STATE_* numbers. parzen's trial states map onto
@@ -21,3 +22,54 @@ JOB_STATE_CANCEL = 4
 JOB_STATES = [JOB_STATE_NEW, JOB_STATE_RUNNING, JOB_STATE_DONE,
               JOB_STATE_ERROR, JOB_STATE_CANCEL]
 JOB_VALID_STATES = {JOB_STATE_NEW, JOB_STATE_RUNNING, JOB_STATE_DONE}
+
+TRIAL_KEYS = ["tid", "spec", "result", "misc", "state", "owner", "book_time",
+              "refresh_time", "exp_key"]
+TRIAL_MISC_KEYS = ["tid", "cmd", "idxs", "vals"]
+
+
+def miscs_to_idxs_vals(miscs, keys=None):
+    """hyperopt's: ({label: [tid, ...]}, {label: [value, ...]}) of the
+    misc dicts of trial documents."""
+    if keys is None:
+        keys = list(miscs[0]["idxs"].keys()) if miscs else []
+    idxs = {k: [] for k in keys}
+    vals = {k: [] for k in keys}
+    for misc in miscs:
+        for k in misc["idxs"]:
+            idxs.setdefault(k, []).extend(misc["idxs"][k])
+            vals.setdefault(k, []).extend(misc["vals"][k])
+    return idxs, vals
+
+
+def spec_from_misc(misc):
+    """hyperopt's: {label: value} of the labels active in a trial."""
+    return {k: v[0] for k, v in misc["vals"].items() if len(v)}
+
+
+class Ctrl:
+    """hyperopt's Ctrl, for objectives that take one: the trials and the
+    current trial's attachments."""
+
+    def __init__(self, trials, current_trial=None):
+        if trials is None:
+            from .trials import Trials
+            trials = Trials()
+        self.trials = trials
+        self.current_trial = current_trial
+
+    @property
+    def attachments(self):
+        return self.trials.trial_attachments(self.current_trial)
+
+
+# Trials, Domain and trials_from_docs live in their own modules (which
+# import the constants above); hyperopt users import them from here.
+def __getattr__(name):
+    if name in ("Trials", "trials_from_docs"):
+        from . import trials
+        return getattr(trials, name)
+    if name == "Domain":
+        from .domain import Domain
+        return Domain
+    raise AttributeError("module %r has no attribute %r" % (__name__, name))

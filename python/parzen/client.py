@@ -391,30 +391,45 @@ class Client:
         p.update(extra)
         return self.call("trial.ask", **p)
 
+    @staticmethod
+    def _attempt(method, trial, attempt):
+        """(trial id, attempt): a trial object from ask gives both."""
+        if isinstance(trial, dict):
+            if attempt is None:
+                attempt = trial.get("attempt")
+            trial = trial["id"]
+        if attempt is None:
+            raise TypeError(
+                "%s: give the trial's attempt (from trial.ask), or pass the "
+                "trial object itself: a %s without it could act on a run "
+                "of the trial that another worker was handed since"
+                % (method, method.split(".")[1]))
+        return trial, int(attempt)
+
     def tell(self, trial, status, loss=None, result=None, attempt=None):
-        """trial.tell -> the finished trial."""
-        p = {"trial": trial, "status": status}
+        """trial.tell -> the finished trial (a summary). `trial`: the trial
+        object from ask, or its id with `attempt`."""
+        trial, attempt = self._attempt("trial.tell", trial, attempt)
+        p = {"trial": trial, "status": status, "attempt": attempt}
         if loss is not None:
             p["loss"] = loss
         if result is not None:
             p["result"] = result
-        if attempt is not None:
-            p["attempt"] = attempt
         return self.call("trial.tell", **p)["trial"]
 
     def heartbeat(self, trial, attempt=None):
-        """trial.heartbeat -> {"id", "state", "attempt", "deadline"}."""
-        p = {"trial": trial}
-        if attempt is not None:
-            p["attempt"] = attempt
-        return self.call("trial.heartbeat", **p)["trial"]
+        """trial.heartbeat -> {"id", "state", "attempt", "deadline"}.
+        `trial`: the trial object, or its id with `attempt`."""
+        trial, attempt = self._attempt("trial.heartbeat", trial, attempt)
+        return self.call("trial.heartbeat", trial=trial,
+                         attempt=attempt)["trial"]
 
     def release(self, trial, attempt=None):
-        """trial.release -> the trial, queued again."""
-        p = {"trial": trial}
-        if attempt is not None:
-            p["attempt"] = attempt
-        return self.call("trial.release", **p)["trial"]
+        """trial.release -> the trial, queued again. `trial`: the trial
+        object, or its id with `attempt`."""
+        trial, attempt = self._attempt("trial.release", trial, attempt)
+        return self.call("trial.release", trial=trial,
+                         attempt=attempt)["trial"]
 
     def enqueue(self, study, params):
         """trial.enqueue -> the queued trial."""

@@ -15,7 +15,8 @@ def no_progress_loss(iteration_stop_count=20, percent_increase=0.0):
         if best_loss is None:
             return False, [new_loss, iteration_no_progress + 1]
         threshold = best_loss - abs(best_loss * (percent_increase / 100.0))
-        if new_loss is not None and new_loss < threshold:
+        # As hyperopt: a trial without a loss (failed) starts over.
+        if new_loss is None or new_loss < threshold:
             best_loss = new_loss
             iteration_no_progress = 0
         else:

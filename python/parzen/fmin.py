@@ -1,50 +1,100 @@
 """hyperopt's fmin, run against parzend.
 
 `fmin(fn, space, algo=tpe.suggest, max_evals=100, trials=...)` builds
-the space document, opens the trials' study (creating it the first time),
-and runs the ask -> run -> tell loop until the study has `max_evals`
-trials finished. `max_evals` is a total, as in hyperopt: a script run
-again with the same `Trials(study=...)` resumes where it stopped, and
-running it with a larger `max_evals` extends the search. The study itself
-is created without a `max_trials`, so `max_evals` may change between
-runs; each fmin stops asking for new trials once the study holds
-`max_evals` of them, then waits for the ones still running elsewhere.
-Processes sharing a study pass `max_evals` to each ask (`max_trials`,
-docs/protocol.md), so together they stop at exactly `max_evals`; with an
-older parzend that refuses the parameter, the count is checked before
-each batch instead, and a trial numbered past `max_evals` is given back
-unrun.
+the space document, opens the trials' study (creating it, or importing
+the history an unpickled Trials holds), and runs ask -> evaluate -> tell
+until it has evaluated what hyperopt would have:
 
-Speed comes from round trips: the tell of one trial and the ask of the
-next travel in one write; with random search, which does not depend on
-results, up to 16 trials are asked for at once.
+- `max_evals` counts the trials in `trials.trials` as hyperopt does: a
+  call evaluates `max_evals - len(trials.trials)` new trials (and runs
+  first any queued one, e.g. a trial that was running when the process
+  was killed). A trial whose objective raised is not in `trials.trials`
+  (hyperopt's JOB_STATE_ERROR), so it does not count, also with
+  `catch_eval_exceptions=True`. So `max_evals` is a total for a script
+  run again (with a persistent `Trials(study=...)`, or a pickled one),
+  and `max_evals = len(trials.trials) + 1` adds one evaluation.
+  Processes that share a persistent study pass the resulting bound on
+  trial numbers with each ask (`max_trials`, docs/protocol.md), so
+  together they stop at exactly that total.
+- Arguments are checked before anything is evaluated: `max_evals`,
+  `timeout` and `loss_threshold` of the wrong type or range raise an
+  error naming the argument and the value.
+- fmin asks parzend for a trial only when it is about to evaluate it, so
+  a stop (early_stop_fn, timeout, loss_threshold, an exception) leaves
+  nothing asked and not run. The tell of one trial and the ask of the
+  next travel in one write.
+- An exception in the objective propagates after its trial is recorded
+  as failed (kept by parzend, left out of the views); none stays running.
+- `early_stop_fn(trials, *state)` is called after every evaluation; when
+  it says stop, fmin returns without starting another.
+- `points_to_evaluate` run first, in order, on top of `max_evals` (with
+  `trials=None`, as hyperopt; also with a Trials that has no trials yet,
+  where hyperopt ignores them).
+- `trials_save_file`: loaded if it exists (when `trials` is None), and
+  the trials are saved there after every evaluation, atomically.
 
-Deviations from hyperopt, by necessity: the objective runs in this
-process but the trials live in parzend; a trial whose objective raised is
-kept (state JOB_STATE_ERROR, the traceback in its result) and counts
-towards `max_evals`; a non-finite loss fails the trial; `max_queue_len`
-and `trials_save_file` are accepted and ignored (every trial is saved by
-parzend as it finishes).
+Deviations from hyperopt, by necessity: a non-finite loss fails the
+trial (parzend keeps finite losses), `pass_expr_memo_ctrl` is not
+supported, `max_queue_len` is ignored.
 """
-import collections
+import inspect
 import logging
+import numbers
 import os
 import signal
 import sys
 import time
 
 from . import algo as _algo
-from .client import CONFLICT, INVALID_PARAMS, NOT_FOUND, WRONG_STATE, Error
+from .client import CONFLICT, NOT_FOUND, WRONG_STATE, Error
+from .pickling import load_trials, save_trials
 from .progress import Progress
-from .results import exception_result, interpret
+from .results import exception_result, interpret, raised
 from .space import compile_space, space_eval
-from .trials import Trials
+from .trials import (Trials, from_hyperopt, generate_trials_to_calculate,
+                     is_hyperopt_trials)
 from .worker import (Heartbeat, Signals, _Stop, heartbeat_interval,
                      release_orphans, worker_name)
 
 log = logging.getLogger("parzen")
 
-_RANDOM_BATCH = 16
+# trial.ask's max_trials is an integer below 2^32 - 1.
+_ASK_CAP_MAX = 4294967294
+
+
+def _check_max_evals(max_evals):
+    if max_evals is None:
+        return sys.maxsize
+    if isinstance(max_evals, bool) or not hasattr(max_evals, "__index__"):
+        raise TypeError("fmin: max_evals must be an integer >= 0 (or None "
+                        "for no limit), got %r" % (max_evals,))
+    n = max_evals.__index__()
+    if n < 0:
+        raise ValueError("fmin: max_evals must be >= 0, got %d" % n)
+    return n
+
+
+def _check_timeout(timeout):
+    if timeout is None:
+        return
+    if isinstance(timeout, bool) or not isinstance(timeout, numbers.Real):
+        raise TypeError("fmin: timeout must be None or a number of seconds "
+                        "> 0, got %r" % (timeout,))
+    if not timeout > 0:
+        raise ValueError("fmin: timeout must be None or a number of seconds "
+                         "> 0, got %r" % (timeout,))
+
+
+def _check_loss_threshold(loss_threshold):
+    if loss_threshold is None:
+        return
+    if isinstance(loss_threshold, bool) or \
+            not isinstance(loss_threshold, numbers.Real):
+        raise TypeError("fmin: loss_threshold must be None or a number, got "
+                        "%r" % (loss_threshold,))
+    if loss_threshold != loss_threshold:
+        raise ValueError("fmin: loss_threshold must be None or a number, "
+                         "got nan")
 
 
 def _seed(rstate):
@@ -55,11 +105,13 @@ def _seed(rstate):
         env = os.environ.get("HYPEROPT_FMIN_SEED", "")
         return int(env) if env else None
     if isinstance(rstate, bool):
-        raise TypeError("rstate must be an int or a random generator")
+        raise TypeError("fmin: rstate must be an int or a random generator, "
+                        "got %r" % (rstate,))
     if isinstance(rstate, int) or hasattr(rstate, "__index__"):
         seed = int(rstate.__index__())
         if seed < 0:
-            raise ValueError("rstate: a seed must be >= 0, got %d" % seed)
+            raise ValueError("fmin: rstate: a seed must be >= 0, got %d"
+                             % seed)
         return seed % (2 ** 53)
     if hasattr(rstate, "integers"):          # numpy Generator
         return int(rstate.integers(2 ** 31 - 1))
@@ -67,11 +119,11 @@ def _seed(rstate):
         if hasattr(rstate, "getrandbits"):   # random.Random
             return rstate.getrandbits(31)
         return int(rstate.randint(2 ** 31 - 1))  # numpy RandomState
-    raise TypeError("rstate must be an int, a numpy Generator or "
+    raise TypeError("fmin: rstate must be an int, a numpy Generator or "
                     "RandomState, or a random.Random; got %r" % (rstate,))
 
 
-def _open_study(trials, compiled, algo, config, seed):
+def _open_persistent(trials, compiled, algo, config, seed):
     """Create the trials' study, or check that the existing one has this
     definition. A seed is only given to a new study: an existing one keeps
     its own."""
@@ -95,54 +147,30 @@ def _open_study(trials, compiled, algo, config, seed):
                 raise
             study = c.create_study(**kw)
     trials._set_space_document(compiled.document)
-    if not trials.persistent:
-        # Only this Trials writes to its private study, and it records
-        # every reply: its views are complete without reading them back.
-        trials._loaded = True
     return study
 
 
 class _Run:
-    """One fmin call's loop state."""
+    """One fmin call's loop: ask, evaluate, tell."""
 
-    def __init__(self, fn, compiled, trials, study, max_evals, algo):
+    def __init__(self, fn, compiled, trials, study, cap):
         self.fn = fn
         self.compiled = compiled
         self.trials = trials
         self.client = trials.client
         self.name = trials.study
-        self.max_evals = max_evals
-        self.batch = _RANDOM_BATCH if algo == "random" else 1
-        counts = study["counts"]
-        self.total = counts["total"]        # trials known to exist
-        self.done = counts["ok"] + counts["fail"]
+        self.cap = cap                  # hand out trials numbered below it
+        self.shared = trials.persistent
         best = study.get("best")
         self.best = best["loss"] if best else None
-        self.queue = collections.deque()    # asked, not yet run
-        self.tells = []                     # told here, not yet sent
-        self.full = self.total >= max_evals  # no new trials to ask for
-        # Whether parzend takes trial.ask's max_trials (None: not known
-        # yet). Without it, processes sharing a study check the count
-        # before asking, and give back a trial past max_evals.
-        self.ask_limit = None
-        self.shared = trials.persistent
+        self.tells = []                 # told here, not yet sent
+        self.held = None                # asked, not evaluated (a signal)
         self.hb = Heartbeat(self.client.socket, heartbeat_interval(study))
 
-    # --- talking to parzend ------------------------------------------------
-
-    def _ask_call(self, slot):
-        p = {"study": self.name, "worker": worker_name(slot)}
-        if self.ask_limit is not False and self.max_evals < sys.maxsize:
-            p["max_trials"] = self.max_evals
-        return ("trial.ask", p)
-
-    def exchange(self, n_ask):
-        """Send the pending tells and n_ask asks in one write. Returns the
-        ask replies' (trial, reason) pairs."""
-        calls = self.tells + [self._ask_call(k) for k in range(n_ask)]
+    def _send_tells(self, calls):
         n_tells = len(self.tells)
+        replies = self.client.call_many(self.tells + calls)
         self.tells = []
-        replies = self.client.call_many(calls) if calls else []
         for r in replies[:n_tells]:
             if isinstance(r, Error):
                 if r.code != WRONG_STATE:
@@ -151,111 +179,46 @@ class _Run:
                             r.message)
             else:
                 self.trials._update(r["trial"])
-        asks = replies[n_tells:]
-        if asks and isinstance(asks[0], Error) and \
-                asks[0].code == INVALID_PARAMS and "max_trials" in \
-                (asks[0].path or asks[0].message) and \
-                self.ask_limit is None:
-            # parzend without the per-ask limit: ask again without it and
-            # watch the trial numbers instead.
-            self.ask_limit = False
-            return self.exchange(n_ask)
-        if asks and self.ask_limit is None and self.max_evals < sys.maxsize:
-            self.ask_limit = True
-        out = []
-        for r in asks:
+        return replies[n_tells:]
+
+    def next(self, sig):
+        """The next trial to evaluate (asked now, with the pending tells in
+        the same write), or None when there is none left."""
+        if self.cap <= 0:
+            return None
+        ask = {"study": self.name, "worker": worker_name()}
+        if self.cap <= _ASK_CAP_MAX:
+            ask["max_trials"] = self.cap
+        while not sig.requested:
+            r = self._send_tells([("trial.ask", ask)])[0]
             if isinstance(r, Error):
                 raise r
-            out.append((r["trial"], r.get("reason")))
-        return out
+            t = r["trial"]
+            if t is not None:
+                return t
+            if r.get("reason") == "paused":
+                time.sleep(0.5)
+                continue
+            if self.shared and self._others_running():
+                # Trials of other processes below the bound: they may be
+                # given back, and then they are ours to run.
+                time.sleep(0.2)
+                continue
+            return None
+        return None
 
-    def give_back(self, trials):
-        calls = [("trial.release", {"trial": t["id"],
-                                    "attempt": t["attempt"]})
-                 for t in trials]
-        for r in self.client.call_many(calls):
-            if isinstance(r, Error):
-                if r.code != WRONG_STATE:
-                    raise r
-            else:
-                self.trials._update(r["trial"])
+    def _others_running(self):
+        return any(t["number"] < self.cap for t in
+                   self.client.iter_trials(self.name, state="running"))
 
-    def flush(self):
-        if self.tells:
-            self.exchange(0)
-
-    def unfinished(self):
-        """(queued, running) trials numbered below max_evals."""
-        c, name, m = self.client, self.name, self.max_evals
-        queued = [t for t in c.iter_trials(name, state="queued")
-                  if t["number"] < m]
-        running = [t for t in c.iter_trials(name, state="running")
-                   if t["number"] < m]
-        return queued, running
-
-    # --- the loop ----------------------------------------------------------
-
-    def refill(self, sig):
-        """Ask for the next trial(s). False when there is nothing left to
-        run."""
-        while not self.queue:
-            if sig.requested:
-                return False
-            if self.full:
-                self.flush()
-                queued, running = self.unfinished()
-                if not queued and not running:
-                    return False
-                if not queued:
-                    # Other workers' trials; wait for them to finish or
-                    # be given back.
-                    time.sleep(0.2)
-                    continue
-                n = 1
-            else:
-                if self.shared and not self.ask_limit:
-                    # Others may be adding trials: look before asking.
-                    self.flush()
-                    counts = self.client.get_study(self.name)["counts"]
-                    self.total = max(self.total, counts["total"])
-                    if self.total >= self.max_evals:
-                        self.full = True
-                        continue
-                    # A quarter of what is left: two processes that saw
-                    # the same count together stay within it.
-                    n = max(1, min(self.batch,
-                                   (self.max_evals - self.total) // 4))
-                else:
-                    n = max(1, min(self.batch, self.max_evals - self.total))
-            over = []
-            for t, reason in self.exchange(n):
-                if t is None:
-                    if reason == "paused":
-                        time.sleep(0.5)
-                    else:
-                        self.full = True
-                    continue
-                if t["number"] >= self.max_evals:
-                    over.append(t)
-                    self.full = True
-                    continue
-                self.total = max(self.total, t["number"] + 1)
-                if self.total >= self.max_evals:
-                    self.full = True
-                self.queue.append(t)
-            if over:
-                self.give_back(over)
-                if not self.queue:
-                    time.sleep(0.05)
-        return True
-
-    def run_one(self, sig):
-        """Run the next trial; returns the exception the objective raised
-        (after recording the trial), or None."""
-        t = self.queue.popleft()
+    def run_one(self, t, sig):
+        """Evaluate trial t and queue its tell; returns the exception the
+        objective raised (after recording the trial), or None."""
+        n = t["number"]
         self.trials._update(t)  # running, in the views
         self.hb.begin(t["id"], t["attempt"])
         exc = None
+        own = None
         try:
             point = self.compiled.evaluate(t["params"])
             sig.running = True
@@ -264,45 +227,97 @@ class _Run:
             rv = self.fn(point)
             sig.running = False
             self.hb.end()
-            status, loss, result = interpret(rv)
+            status, loss, stored, own = interpret(rv)
         except _Stop:
-            self.queue.appendleft(t)
+            self.held = t
             raise
         except Exception as e:
             sig.running = False
             self.hb.end()
             exc = e
-            status, loss, result = "fail", None, exception_result(e)
+            status, loss, stored = "fail", None, exception_result(e)
         except BaseException:
             sig.running = False
             self.hb.end()
-            self.queue.appendleft(t)
+            self.held = t
             raise
+        if isinstance(own, dict) and "attachments" in own:
+            # hyperopt keeps attachments beside the result; parzend keeps
+            # them in it (stored), so they outlive the process.
+            att = own.pop("attachments")
+            if isinstance(att, dict):
+                for k, v in att.items():
+                    self.trials.attachments["ATTACH::%s::%s" % (n, k)] = v
         p = {"trial": t["id"], "status": status, "attempt": t["attempt"]}
         if loss is not None:
             p["loss"] = loss
-        if result is not None:
-            p["result"] = result
+        if stored is not None:
+            p["result"] = stored
         self.tells.append(("trial.tell", p))
-        # The views see the trial finished now; the tell's reply replaces
+        # The views see the trial finished now; the tell's reply updates
         # this with parzend's copy.
-        done = dict(t, state=status, loss=loss, result=result,
+        done = dict(t, state=status, loss=loss, result=stored,
                     finished=time.time())
-        self.trials._update(done)
-        self.done += 1
+        self.trials._update(done, own=own)
         if status == "ok" and (self.best is None or loss < self.best):
             self.best = loss
         return exc
 
     def close(self):
-        """Send what is pending and give back what was not run."""
+        """Send what is pending and give back a trial asked and not run."""
         try:
-            self.flush()
-            if self.queue:
-                self.give_back(list(self.queue))
-                self.queue.clear()
+            if self.held is not None:
+                t, self.held = self.held, None
+                self.tells.append(("trial.release", {
+                    "trial": t["id"], "attempt": t["attempt"]}))
+            if self.tells:
+                self._send_tells([])
         finally:
             self.hb.close()
+
+
+class _HyperoptSync:
+    """Keeps a hyperopt Trials object given to fmin up to date: the
+    documents of the trials parzen runs are written into it as they
+    finish, so the caller's object (and its pickle) holds the search."""
+
+    def __init__(self, htrials, ptrials):
+        self.htrials = htrials
+        self.ptrials = ptrials
+        self.docs = {}
+        for d in getattr(htrials, "_dynamic_trials", []):
+            self.docs[d["tid"]] = d
+
+    def trial(self, n):
+        doc = self.ptrials._doc_of(n)
+        new = dict(doc, misc=dict(doc["misc"]))
+        old = self.docs.get(n)
+        if old is not None:
+            old.update(new)
+        else:
+            self.htrials._dynamic_trials.append(new)
+            self.docs[n] = new
+        for k, v in self.ptrials.attachments.items():
+            if k.startswith("ATTACH::%d::" % n):
+                self.htrials.attachments[k] = v
+        self.htrials.refresh()
+
+
+def _annotated(fn):
+    """hyperopt's space="annotated": the space from fn's annotations."""
+    from .pyll import Expr
+    space = dict(inspect.getfullargspec(fn).annotations)
+    space.pop("return", None)
+    for name, node in space.items():
+        if not isinstance(node, Expr):
+            from .exceptions import InvalidAnnotatedParameter
+            raise InvalidAnnotatedParameter(
+                "When using `space=\"annotated\"`, annotate the objective's "
+                "arguments with hp nodes (%r is not one)" % name)
+
+    def objective(kwargs):
+        return fn(**kwargs)
+    return objective, space
 
 
 def fmin(fn, space, algo=None, max_evals=None, timeout=None,
@@ -315,82 +330,144 @@ def fmin(fn, space, algo=None, max_evals=None, timeout=None,
 
     fn: called with a point of the space; returns a loss or a dict with
         `status`, `loss` and extra keys.
-    algo: tpe.suggest (default), rand.suggest, or a functools.partial of
-        one with settings.
-    max_evals: how many trials the study should have, in total.
+    algo: tpe.suggest (default), rand.suggest, anneal.suggest,
+        mix.suggest, or a functools.partial of one with settings.
+    max_evals: evaluate until trials.trials holds this many (None: no
+        limit).
     timeout: seconds; no new trial starts after that.
     loss_threshold: stop once the best loss is below it.
-    trials: Trials() (private, the default) or Trials(study=NAME).
+    trials: Trials() (private, the default), Trials(study=NAME), an
+        unpickled Trials, or hyperopt's own Trials (its history is
+        imported; the trials run here are written back into it).
     rstate: int seed, numpy Generator/RandomState or random.Random; sets
         the seed of a new study (default: $HYPEROPT_FMIN_SEED, else one
-        drawn by parzend).
+        drawn by parzend). A study with a history keeps its seed.
     points_to_evaluate: [{label: value}, ...] run first (a choice as its
-        option index), when the study is new.
+        option index), on top of max_evals, when there are no trials yet.
     early_stop_fn: called as early_stop_fn(trials, *state) after each
-        trial; returns (stop, state).
+        evaluation; returns (stop, state).
+    trials_save_file: a path; loaded when it exists and trials is None,
+        written (atomically) after every evaluation.
     Returns trials.argmin ({label: value}, a choice as its index), or with
     return_argmin=False the best point (space_eval of it), or None.
     """
-    if allow_trials_fmin and trials is not None and hasattr(trials, "fmin"):
-        return trials.fmin(
-            fn, space, algo=algo, max_evals=max_evals, timeout=timeout,
-            loss_threshold=loss_threshold, max_queue_len=max_queue_len,
-            rstate=rstate, verbose=verbose,
-            pass_expr_memo_ctrl=pass_expr_memo_ctrl,
-            catch_eval_exceptions=catch_eval_exceptions,
-            return_argmin=return_argmin, show_progressbar=show_progressbar,
-            early_stop_fn=early_stop_fn, trials_save_file=trials_save_file,
-            points_to_evaluate=points_to_evaluate)
+    max_evals = _check_max_evals(max_evals)
+    _check_timeout(timeout)
+    _check_loss_threshold(loss_threshold)
+    if isinstance(space, str) and space == "annotated":
+        fn, space = _annotated(fn)
+    if not callable(fn):
+        raise TypeError("fmin: fn must be callable, got %r" % (fn,))
+    if early_stop_fn is not None and not callable(early_stop_fn):
+        raise TypeError("fmin: early_stop_fn must be callable, got %r"
+                        % (early_stop_fn,))
+    if points_to_evaluate is not None and \
+            not isinstance(points_to_evaluate, (list, tuple)):
+        raise TypeError("fmin: points_to_evaluate must be a list of dicts "
+                        "{label: value}, got %r" % (points_to_evaluate,))
+    if trials is not None and not isinstance(trials, Trials) and \
+            not is_hyperopt_trials(trials):
+        if allow_trials_fmin and hasattr(trials, "fmin"):
+            return trials.fmin(
+                fn, space, algo=algo, max_evals=max_evals, timeout=timeout,
+                loss_threshold=loss_threshold, max_queue_len=max_queue_len,
+                rstate=rstate, verbose=verbose,
+                pass_expr_memo_ctrl=pass_expr_memo_ctrl,
+                catch_eval_exceptions=catch_eval_exceptions,
+                return_argmin=return_argmin,
+                show_progressbar=show_progressbar,
+                early_stop_fn=early_stop_fn,
+                trials_save_file=trials_save_file,
+                points_to_evaluate=points_to_evaluate)
+        raise TypeError("fmin: trials must be a parzen Trials (or "
+                        "hyperopt's), got %r" % (trials,))
     if pass_expr_memo_ctrl:
         raise NotImplementedError("parzen's fmin does not pass expr, memo "
                                   "and ctrl to the objective")
-    if max_evals is None:
-        max_evals = sys.maxsize
-    max_evals = int(max_evals)
     algo_name, config = _algo.resolve(algo)
     compiled = compile_space(space)
-    if trials is None:
-        trials = Trials()
+    save_path = os.fspath(trials_save_file) if trials_save_file else None
     seed = _seed(rstate)
-    study = _open_study(trials, compiled, algo_name, config, seed)
-    if trials.persistent:
-        release_orphans(trials.client, trials.study)
-    points = list(getattr(trials, "_pending_points", None) or []) + \
-        list(points_to_evaluate or [])
-    if points and study["counts"]["total"] == 0:
-        for point in points:
-            trials._update(trials.client.enqueue(
-                trials.study, compiled.active(point)))
-        study = trials.client.get_study(trials.study)
-    trials._pending_points = None
-    if trials.persistent:
-        trials.refresh()
 
-    run = _Run(fn, compiled, trials, study, max_evals, algo_name)
+    if trials is None:
+        if save_path and os.path.exists(save_path):
+            trials = load_trials(save_path)
+        else:
+            trials = Trials()
+            if points_to_evaluate:
+                trials._pending_points = list(points_to_evaluate)
+        points_to_evaluate = None
+    user_trials = trials
+    sync = None
+    if is_hyperopt_trials(trials):
+        ptrials = from_hyperopt(trials)
+        sync = _HyperoptSync(trials, ptrials)
+    else:
+        ptrials = trials
+
+    if ptrials.persistent:
+        study = _open_persistent(ptrials, compiled, algo_name, config, seed)
+        release_orphans(ptrials.client, ptrials.study)
+        ptrials.refresh()
+        n_numbers = study["counts"]["total"]
+    else:
+        study = ptrials._open_private(compiled.document, algo_name, config,
+                                      seed)
+        n_numbers = len(ptrials._raw)
+    visible = len(ptrials.trials)
+    points = ptrials._pending_points
+    if points is None and points_to_evaluate:
+        if n_numbers == 0:
+            points = list(points_to_evaluate)
+        else:
+            log.warning("parzen: points_to_evaluate ignored: the trials are "
+                        "not empty (hyperopt ignores them too)")
+    if points and n_numbers == 0:
+        for point in points:
+            ptrials._update(ptrials.client.enqueue(ptrials.study,
+                                                   compiled.active(point)))
+        n_numbers = len(points)
+        study = ptrials.client.get_study(ptrials.study)
+    ptrials._pending_points = None
+
+    left = max(0, max_evals - visible)
+    cap = n_numbers + left
+    done_before = sum(1 for d in ptrials.trials
+                      if d["result"].get("status") in ("ok", "fail"))
+    run = _Run(fn, compiled, ptrials, study, cap)
     start = time.monotonic()
     state = []
-    progress = Progress(total=max_evals, initial=run.done,
-                        enabled=bool(show_progressbar))
+    progress = Progress(
+        total=done_before + (cap - n_numbers) if left < sys.maxsize // 2
+        else None,
+        initial=done_before, enabled=bool(show_progressbar and verbose))
+    done = done_before
     sig = Signals()
     try:
         with sig:
             while True:
-                if timeout is not None and time.monotonic() - start >= timeout:
+                if timeout is not None and \
+                        time.monotonic() - start >= timeout:
                     break
-                if loss_threshold is not None and run.best is not None and \
-                        run.best < loss_threshold:
+                if loss_threshold is not None and run.best is not None \
+                        and run.best < loss_threshold:
                     break
-                if not run.refill(sig):
+                t = run.next(sig)
+                if t is None:
                     break
-                exc = run.run_one(sig)
-                progress.update(run.done, run.best)
+                exc = run.run_one(t, sig)
+                done += exc is None
+                progress.update(done, run.best)
                 if exc is not None and not catch_eval_exceptions:
                     raise exc
+                if sync is not None:
+                    sync.trial(t["number"])
+                if save_path:
+                    save_trials(user_trials, save_path)
                 if early_stop_fn is not None:
-                    stop, state = early_stop_fn(trials, *state)
+                    stop, state = early_stop_fn(user_trials, *state)
                     if stop:
-                        log.info("parzen: early stop after %d trials",
-                                 run.done)
+                        log.info("parzen: early stop after %d trials", done)
                         break
     except _Stop:
         pass
@@ -398,21 +475,28 @@ def fmin(fn, space, algo=None, max_evals=None, timeout=None,
         # Send the last results and give back what was not run, also on
         # an exception or a signal.
         run.close()
-        progress.close(run.done, run.best)
+        progress.close(done, run.best)
     if sig.requested == signal.SIGINT:
         raise KeyboardInterrupt()
     if sig.requested is not None:
         raise SystemExit(128 + sig.requested)
-    if trials.persistent:
-        trials.refresh()
+    if ptrials.persistent:
+        ptrials.refresh()
     if return_argmin:
-        if len(trials.trials) == 0:
+        if len(ptrials.trials) == 0:
             raise Exception("There are no evaluation tasks, cannot return "
                             "argmin of task losses.")
-        return trials.argmin
-    if len(trials) > 0:
-        return space_eval(space, trials.argmin)
+        return ptrials.argmin
+    if len(ptrials) > 0:
+        return space_eval(space, ptrials.argmin)
     return None
 
 
-__all__ = ["fmin", "space_eval"]
+def partial(fn, **kwargs):
+    """hyperopt's `partial`: functools.partial for suggest functions."""
+    import functools
+    return functools.partial(fn, **kwargs)
+
+
+__all__ = ["fmin", "space_eval", "generate_trials_to_calculate", "partial",
+           "raised"]

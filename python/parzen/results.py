@@ -3,15 +3,24 @@
 An objective returns hyperopt's kinds of result: a number (the loss) or
 a dict with `status` ("ok" or "fail"; hyperopt's other status strings
 count as "fail"), `loss` (required for "ok") and any other keys.
-`interpret()` turns that into a tell: status, loss, and the result
-object stored with the trial.
+`interpret()` turns that into a tell: status, loss, the result object
+stored with the trial, and the result as hyperopt keeps it in memory.
 
-Results are JSON in parzend. What JSON cannot hold is tagged on the way
-in and restored on the way out (`encode()` / `decode()`):
-non-finite floats as {"$float": "inf"}, bytes (hyperopt's pickled
-attachments) as {"$bytes": base64}; tuples become lists, numpy scalars
-and arrays become numbers and lists, other objects their repr as
-{"$repr": ...}.
+Results are JSON in parzend. In the process that ran the objective,
+`Trials.results` gives the objective's own objects; elsewhere (after a
+restart, from another process, from a study read back) they come back
+through `encode()` / `decode()`:
+
+| returned | stored | read back |
+| --- | --- | --- |
+| str, int, float, bool, None, dict with str keys, list | as is | as is |
+| inf, -inf, nan | {"$float": "inf"} | the float |
+| bytes (hyperopt's pickled attachments) | {"$bytes": base64} | the bytes |
+| tuple, set | list | list |
+| numpy scalar | number (bool) | int, float (bool) |
+| numpy array | nested lists | nested lists |
+| dict key that is not a str | str(key) | the str |
+| anything else (datetime, a model, ...) | {"$repr": repr(x)} | repr(x), a str |
 """
 import base64
 import json
@@ -61,13 +70,16 @@ def encode_result(result):
 
 
 def decode(x):
-    """Undo encode()'s tags for non-finite floats and bytes."""
+    """Undo encode()'s tags: non-finite floats and bytes come back as
+    they were, other objects as their repr (a str)."""
     if isinstance(x, dict):
         if len(x) == 1:
             if "$float" in x:
                 return float(x["$float"])
             if "$bytes" in x:
                 return base64.b64decode(x["$bytes"])
+            if "$repr" in x and isinstance(x["$repr"], str):
+                return x["$repr"]
         return {k: decode(v) for k, v in x.items()}
     if isinstance(x, list):
         return [decode(v) for v in x]
@@ -75,17 +87,22 @@ def decode(x):
 
 
 def interpret(rv):
-    """hyperopt's result rules: returns (status, loss, result) for a tell,
-    result being the dict to store (None for a plain number).
+    """hyperopt's result rules: returns (status, loss, stored, own).
+
+    status and loss are the tell's; `stored` is the JSON object to store
+    with the trial (None for a plain number); `own` is the result as
+    hyperopt keeps it in memory: a copy of the objective's dict (its values
+    the objective's own objects, `loss` made a float) or {"loss", "status"}
+    for a plain number.
 
     Raises InvalidResultStatus or InvalidLoss as hyperopt does."""
     if isinstance(rv, numbers.Real) and not isinstance(rv, bool):
         loss = float(rv)
         if math.isfinite(loss):
-            return "ok", loss, None
-        return "fail", None, {"status": "fail", "loss": encode(loss),
-                              "error": ["InvalidLoss",
-                                        "the loss is not a finite number"]}
+            return "ok", loss, None, {"loss": loss, "status": STATUS_OK}
+        own = {"status": "fail", "loss": loss,
+               "error": ["InvalidLoss", "the loss is not a finite number"]}
+        return "fail", None, encode(own), own
     try:
         d = dict(rv)
     except (TypeError, ValueError):
@@ -96,22 +113,30 @@ def interpret(rv):
     if status not in STATUS_STRINGS:
         raise InvalidResultStatus(d)
     if status != STATUS_OK:
-        return "fail", None, encode_result(d)
+        return "fail", None, encode_result(d), d
     try:
         loss = float(d["loss"])
     except (TypeError, KeyError, ValueError):
         raise InvalidLoss(d) from None
-    if not math.isfinite(loss):
-        d = dict(d, status="fail",
-                 error=["InvalidLoss", "the loss is not a finite number"])
-        return "fail", None, encode_result(d)
     d["loss"] = loss
-    return "ok", loss, encode_result(d)
+    if not math.isfinite(loss):
+        d["status"] = "fail"
+        d["error"] = ["InvalidLoss", "the loss is not a finite number"]
+        return "fail", None, encode_result(d), d
+    return "ok", loss, encode_result(d), d
 
 
 def exception_result(exc):
-    """The stored result of a trial whose objective raised `exc`."""
+    """The stored result of a trial whose objective raised `exc`.
+    `raised: true` marks it: hyperopt's views leave such trials out
+    (JOB_STATE_ERROR), as hyperopt does."""
     return {"status": "fail",
             "error": [type(exc).__name__, str(exc)],
             "traceback": "".join(traceback.format_exception(
-                type(exc), exc, exc.__traceback__))}
+                type(exc), exc, exc.__traceback__)),
+            "raised": True}
+
+
+def raised(stored):
+    """True for the stored result of a trial whose objective raised."""
+    return isinstance(stored, dict) and stored.get("raised") is True

@@ -6,31 +6,62 @@ temporary socket and database, removed at exit). `Trials(study="name")`
 is persistent: the study "name" of the parzend on $PARZEN_SOCKET or the
 default socket, started in the background when nothing listens there. A
 second process with the same study name works on the same search, and a
-script run again resumes it (`max_evals` is a total).
+script run again resumes it.
 
 The views are hyperopt's: `.trials` (documents with `tid`, `state`,
 `result`, `misc.idxs`/`misc.vals` as lists, `book_time`,
 `refresh_time`), `.results`, `.losses()`, `.statuses()`, `.best_trial`,
 `.argmin` (a choice as its option index), `.vals`, `.idxs`, `.tids`,
-`len()`, iteration, `trial_attachments()`. They reflect the trials as
-of the last `refresh()` (done by `fmin` when it returns, and on first
-use of a persistent Trials) plus what this process did since.
+`len()`, iteration, `trial_attachments()`. As in hyperopt, a trial whose
+objective raised is left out of them (it keeps its number; parzend keeps
+it as failed, `_dynamic_trials` shows it with JOB_STATE_ERROR). They
+reflect the trials as of the last `refresh()` (done by `fmin` when it
+returns, and on first use of a persistent Trials) plus what this process
+did since. In the process that ran the objective, `results` are the
+objective's own objects; elsewhere they are read back from JSON
+(results.py says how).
+
+Pickling (format version 1, see `FORMAT_VERSION`): a private Trials
+pickles its state, not a connection: the study's definition (space
+document, algorithm, effective config, seed, heartbeat timeout), every
+trial (number, state, params, loss, result as stored, worker, attempt,
+reclaims, times), the objective's own result objects where they pickle,
+attachments and points still to evaluate. Unpickling restores it lazily:
+the views work at once, without a daemon; the first `fmin` starts the
+private parzend and imports the history (study.import), after which the
+search continues exactly as an uninterrupted one would (a suggestion
+depends only on the space, algorithm, config, seed, trial number and
+history). A trial that was running when it was pickled runs first. A
+persistent Trials pickles as its study's address and reconnects on first
+use. A pickle of a newer format is refused with a message saying so.
 """
+import calendar
 import datetime
 import itertools
+import logging
+import math
 import os
+import pickle
 
 from . import daemon as _daemon
-from .base import (JOB_STATE_DONE, JOB_STATE_ERROR, JOB_STATE_NEW,
-                   JOB_STATE_RUNNING, STATUS_FAIL, STATUS_NEW, STATUS_OK,
-                   STATUS_RUNNING)
-from .client import NOT_FOUND, Client, Error
+from .base import (JOB_STATE_CANCEL, JOB_STATE_DONE, JOB_STATE_ERROR,
+                   JOB_STATE_NEW, JOB_STATE_RUNNING, STATUS_FAIL, STATUS_NEW,
+                   STATUS_OK, STATUS_RUNNING)
+from .client import CONFLICT, NOT_FOUND, Client, Error
 from .exceptions import AllTrialsFailed
-from .results import decode
+from .results import decode, encode, encode_result, raised
+
+log = logging.getLogger("parzen")
+
+FORMAT = "parzen.Trials"
+FORMAT_VERSION = 1
 
 _JOB_STATE = {"queued": JOB_STATE_NEW, "running": JOB_STATE_RUNNING,
               "ok": JOB_STATE_DONE, "fail": JOB_STATE_DONE}
 _INT_KINDS = ("choice", "pchoice", "randint")
+# What a trial carries into an import (study.import).
+_IMPORT_FIELDS = ("number", "state", "params", "loss", "result", "worker",
+                  "attempt", "reclaims", "created", "started", "finished")
 _private_names = itertools.count()
 
 
@@ -60,6 +91,15 @@ def _utc(t):
     return dt.replace(tzinfo=None, microsecond=dt.microsecond // 1000 * 1000)
 
 
+def _seconds(dt):
+    """Unix seconds of hyperopt's naive-UTC datetime (None stays None)."""
+    if not isinstance(dt, datetime.datetime):
+        return None
+    if dt.tzinfo is not None:
+        return dt.timestamp()
+    return calendar.timegm(dt.timetuple()) + dt.microsecond / 1e6
+
+
 class Trials:
     """Trials of one parzen study, with hyperopt's views.
 
@@ -80,12 +120,16 @@ class Trials:
         self._study = study
         self._socket = socket
         self._client = client
-        self._raw = {}          # number -> trial object from parzend
+        self._raw = {}          # number -> trial object (parzend's form)
+        self._own = {}          # number -> the objective's result object
+        self._own_blobs = {}    # number -> pickled own result (or None)
         self._docs = {}         # number -> hyperopt document (cache)
-        self._list = None       # documents by number (cache)
+        self._list = None       # visible documents by number (cache)
         self._kinds = None      # label -> kind
         self._labels = None     # labels in document order
         self._loaded = False
+        self._opened = False    # a private study exists in the daemon
+        self._definition = None  # private: the study's definition
         self._pending_points = None  # generate_trials_to_calculate()
         self.attachments = {}
 
@@ -116,7 +160,11 @@ class Trials:
         self._list = None
 
     def refresh(self):
-        """Read every trial of the study from parzend."""
+        """Read every trial of the study from parzend. (A private Trials
+        whose study is not in parzend yet, e.g. just unpickled, has
+        nothing to read.)"""
+        if not self.persistent and not self._opened:
+            return
         c = self.client
         try:
             study = c.get_study(self.study)
@@ -124,8 +172,7 @@ class Trials:
             if e.code != NOT_FOUND:
                 raise
             self._raw.clear()
-            self._docs.clear()
-            self._list = None
+            self._invalidate()
             self._loaded = True
             return
         if self._kinds is None:
@@ -134,28 +181,119 @@ class Trials:
         for t in c.iter_trials(self.study):
             raw[t["number"]] = t
         self._raw = raw
-        self._docs.clear()
-        self._list = None
+        self._invalidate()
         self._loaded = True
 
+    def _invalidate(self):
+        self._docs.clear()
+        self._list = None
+
     def _ensure_loaded(self):
-        if not self._loaded and (self.persistent or self._raw):
+        if not self._loaded and self.persistent:
             self.refresh()
 
-    def _update(self, trial):
+    def _update(self, trial, own=None):
         """Record a trial object from a reply, or made locally. A partial
         one (trial.tell answers with a summary) updates the fields it
-        has."""
+        has. `own`: the objective's result, kept for the views."""
         n = trial["number"]
         old = self._raw.get(n)
         if old is not None and ("params" not in trial or
                                 "result" not in trial):
             trial = dict(old, **trial)
         self._raw[n] = trial
+        if own is not None:
+            self._own[n] = own
+            self._own_blobs.pop(n, None)
         self._docs.pop(n, None)
         self._list = None
 
+    # --- the private study ----------------------------------------------
+
+    def _export(self):
+        """The trials as study.import takes them, by number."""
+        out = []
+        for n in sorted(self._raw):
+            t = self._raw[n]
+            out.append({k: t.get(k) for k in _IMPORT_FIELDS})
+        return out
+
+    def _open_private(self, space, algo, config, seed):
+        """Make sure this private Trials' study exists in the private
+        parzend with this definition, importing the history it holds (an
+        unpickled Trials, a changed algorithm or space). Returns the
+        study object."""
+        c = self.client
+        kw = dict(space=space, algo=algo, config=config)
+        if self._opened:
+            try:
+                study = c.create_study(self.study, exist_ok=True, **kw)
+                self._remember(study)
+                return study
+            except Error as e:
+                if e.code != CONFLICT:
+                    raise
+            # hyperopt lets one Trials go on with another algorithm or
+            # space: carry the history over into a study with the new
+            # definition, keeping the seed.
+            history = self._export()
+            old = self.study
+            seed = self._definition["seed"]
+            self._study = None
+            study = self._import(kw, seed, history)
+            try:
+                c.delete_study(old)
+            except Error as e:
+                if e.code != NOT_FOUND:
+                    raise
+            return study
+        if self._definition is not None and \
+                self._definition.get("seed") is not None:
+            seed = self._definition["seed"]  # the history's own seed
+        return self._import(kw, seed, self._export())
+
+    def _import(self, kw, seed, history):
+        p = dict(kw, name=self.study, trials=history)
+        if seed is not None:
+            p["seed"] = int(seed)
+        if p.get("config") is None:
+            p.pop("config")
+        try:
+            study = self.client.call("study.import", **p)["study"]
+        except Error as e:
+            if e.path and e.path.startswith("params.trials["):
+                raise ValueError(
+                    "these trials do not fit this search: %s (a trial's "
+                    "params must be valid in the space given to fmin)"
+                    % e.message) from None
+            raise
+        self._opened = True
+        self._remember(study)
+        if history:
+            self.refresh()  # parzend's copies, with their ids
+        return study
+
+    def _remember(self, study):
+        self._definition = {
+            "space": study["space"], "algo": study["algo"],
+            "config": study["config"], "seed": study["seed"],
+            "heartbeat_timeout": study.get("heartbeat_timeout")}
+        self._set_space_document(study["space"])
+
     # --- hyperopt's documents -------------------------------------------
+
+    def _own_result(self, n):
+        own = self._own.get(n)
+        if own is None and self._own_blobs.get(n) is not None:
+            try:
+                own = pickle.loads(self._own_blobs[n])
+            except Exception as e:  # a class this process cannot import
+                log.debug("parzen: trial %d's result object does not load "
+                          "here (%s); using its JSON form", n, e)
+                self._own_blobs[n] = None
+                return None
+            self._own[n] = own
+        return own
 
     def _doc(self, t):
         n = t["number"]
@@ -169,7 +307,13 @@ class Trials:
             result = {"status": STATUS_RUNNING}
         else:
             stored = t.get("result")
-            if state == "ok":
+            own = self._own_result(n)
+            if raised(stored):
+                js = JOB_STATE_ERROR
+                misc["error"] = tuple(stored.get("error") or ("", ""))
+            if own is not None:
+                result = own
+            elif state == "ok":
                 loss = t.get("loss")
                 loss = float(loss) if loss is not None else None
                 if isinstance(stored, dict):
@@ -182,16 +326,15 @@ class Trials:
                 result = decode(stored) if isinstance(stored, dict) else {}
                 if result.get("status") in (None, STATUS_OK):
                     result["status"] = STATUS_FAIL
-                if "traceback" in result and "error" in result:
-                    js = JOB_STATE_ERROR
-                    misc["error"] = tuple(result["error"])
-            att = result.pop("attachments", None)
-            if isinstance(att, dict):
-                for k, v in att.items():
-                    self.attachments["ATTACH::%s::%s" % (n, k)] = v
+            if own is None and isinstance(result, dict):
+                att = result.pop("attachments", None)
+                if isinstance(att, dict):
+                    for k, v in att.items():
+                        self.attachments["ATTACH::%s::%s" % (n, k)] = v
         params = t.get("params") or {}
         kinds = self._kinds or {}
-        labels = self._labels if self._labels is not None else list(params)
+        labels = self._labels if self._labels is not None else \
+            sorted(params)
         for label in labels:
             if label in params:
                 v = params[label]
@@ -210,30 +353,40 @@ class Trials:
                 "owner": t.get("worker"), "version": t.get("attempt", 0),
                 "book_time": _utc(started), "refresh_time": _utc(refreshed)}
 
+    def _doc_of(self, n):
+        d = self._docs.get(n)
+        if d is None:
+            d = self._docs[n] = self._doc(self._raw[n])
+        return d
+
+    def _visible(self, n):
+        t = self._raw[n]
+        return not (t["state"] == "fail" and raised(t.get("result")))
+
     @property
     def trials(self):
-        """hyperopt's trial documents, by tid (= parzen's trial number)."""
+        """hyperopt's trial documents, by tid (= parzen's trial number);
+        trials whose objective raised are left out, as in hyperopt."""
         self._ensure_loaded()
         if self._list is None:
-            docs = self._docs
-            out = []
-            for n in sorted(self._raw):
-                d = docs.get(n)
-                if d is None:
-                    d = docs[n] = self._doc(self._raw[n])
-                out.append(d)
-            self._list = out
+            self._list = [self._doc_of(n) for n in sorted(self._raw)
+                          if self._visible(n)]
         return self._list
 
     _trials = trials
-    _dynamic_trials = trials
+
+    @property
+    def _dynamic_trials(self):
+        """Every trial's document, those whose objective raised included
+        (state JOB_STATE_ERROR), as hyperopt's attribute of that name."""
+        self._ensure_loaded()
+        return [self._doc_of(n) for n in sorted(self._raw)]
 
     def __iter__(self):
         return iter(self.trials)
 
     def __len__(self):
-        self._ensure_loaded()
-        return len(self._raw)
+        return len(self.trials)
 
     def __getitem__(self, item):
         raise NotImplementedError("index trials.trials instead")
@@ -284,6 +437,13 @@ class Trials:
 
     count_by_state_synced = count_by_state_unsynced
 
+    def new_trial_ids(self, n):
+        """hyperopt's: the next n tids (parzend numbers trials itself;
+        these are the numbers the next trials will get)."""
+        self._ensure_loaded()
+        start = max(self._raw) + 1 if self._raw else 0
+        return list(range(start, start + n))
+
     @property
     def best_trial(self):
         """The ok trial with the lowest loss (ties: the lower tid)."""
@@ -298,10 +458,7 @@ class Trials:
                 best_n, best_loss = n, loss
         if best_n is None:
             raise AllTrialsFailed
-        d = self._docs.get(best_n)
-        if d is None:
-            d = self._docs[best_n] = self._doc(self._raw[best_n])
-        return d
+        return self._doc_of(best_n)
 
     @property
     def argmin(self):
@@ -322,23 +479,24 @@ class Trials:
         return sum(tied) / len(tied)
 
     def trial_attachments(self, trial):
-        """The attachments the objective returned for `trial` (a
-        document), by name."""
+        """The attachments of `trial` (a document), by name: a dict view
+        onto `attachments` (hyperopt's ATTACH::tid::name keys)."""
         self.trials
-        prefix = "ATTACH::%s::" % trial["tid"]
-        return {k[len(prefix):]: v for k, v in self.attachments.items()
-                if k.startswith(prefix)}
+        return _Attachments(self.attachments, trial["tid"])
 
     def delete_all(self):
         """Delete the study and its trials."""
-        try:
-            self.client.delete_study(self.study)
-        except Error as e:
-            if e.code != NOT_FOUND:
-                raise
+        if self.persistent or self._opened:
+            try:
+                self.client.delete_study(self.study)
+            except Error as e:
+                if e.code != NOT_FOUND:
+                    raise
+        self._opened = False
         self._raw.clear()
-        self._docs.clear()
-        self._list = None
+        self._own.clear()
+        self._own_blobs.clear()
+        self._invalidate()
         self.attachments.clear()
 
     def fmin(self, fn, space, algo=None, max_evals=None, timeout=None,
@@ -360,29 +518,201 @@ class Trials:
                     trials_save_file=trials_save_file,
                     points_to_evaluate=points_to_evaluate)
 
+    # --- pickling ---------------------------------------------------------
+
     def __getstate__(self):
-        # Pickling a persistent Trials keeps the study's address only.
-        if not self.persistent:
-            raise TypeError("a private Trials() lives in this process's "
-                            "parzend and cannot be pickled; use "
-                            "Trials(study=NAME) for a search that outlives "
-                            "the process")
-        return {"study": self._study, "socket": self._socket,
+        base = {"format": FORMAT, "version": FORMAT_VERSION,
                 "exp_key": self._exp_key}
+        if self.persistent:
+            return dict(base, kind="study", study=self._study,
+                        socket=self._socket)
+        blobs = {}
+        for n in self._raw:
+            if n in self._own_blobs:
+                blob = self._own_blobs[n]
+            elif n in self._own:
+                try:
+                    blob = pickle.dumps(self._own[n], protocol=4)
+                except Exception:
+                    blob = None  # the JSON form stands in for it
+                self._own_blobs[n] = blob
+            else:
+                continue
+            if blob is not None:
+                blobs[n] = blob
+        return dict(base, kind="private", definition=self._definition,
+                    trials=self._export(), own=blobs,
+                    attachments=dict(self.attachments),
+                    pending_points=self._pending_points)
 
     def __setstate__(self, state):
-        self.__init__(exp_key=state.get("exp_key"), study=state["study"],
-                      socket=state.get("socket"))
+        if not isinstance(state, dict):
+            raise TypeError("not a parzen Trials state: %r" % (type(state),))
+        version = state.get("version", 0)
+        if state.get("format", FORMAT) != FORMAT or not isinstance(
+                version, int):
+            raise ValueError("not a parzen Trials pickle (format %r)"
+                             % (state.get("format"),))
+        if version > FORMAT_VERSION:
+            from . import __version__
+            raise ValueError(
+                "this Trials was saved by a newer parzen (pickle format "
+                "version %d); parzen %s reads versions up to %d: upgrade "
+                "parzen to load it" % (version, __version__,
+                                       FORMAT_VERSION))
+        if state.get("kind", "study") == "study":
+            # Version 0 (parzen 0.1.0) pickled persistent Trials only.
+            self.__init__(exp_key=state.get("exp_key"), study=state["study"],
+                          socket=state.get("socket"))
+            return
+        self.__init__(exp_key=state.get("exp_key"))
+        self._definition = state.get("definition")
+        if self._definition is not None:
+            self._set_space_document(self._definition["space"])
+        for t in state.get("trials") or []:
+            self._raw[t["number"]] = dict(t, id=None)
+        self._own_blobs = dict(state.get("own") or {})
+        self.attachments = dict(state.get("attachments") or {})
+        self._pending_points = state.get("pending_points")
+        self._loaded = True
 
     def __repr__(self):
         where = "study %r" % self._study if self.persistent else "private"
         return "<parzen.Trials %s, %d trials>" % (where, len(self._raw))
 
 
+class _Attachments(dict):
+    """trial_attachments(trial): name -> value, written through to the
+    Trials' attachments."""
+
+    def __init__(self, store, tid):
+        prefix = "ATTACH::%s::" % tid
+        super().__init__((k[len(prefix):], v) for k, v in store.items()
+                         if k.startswith(prefix))
+        self._store = store
+        self._prefix = prefix
+
+    def __setitem__(self, name, value):
+        super().__setitem__(name, value)
+        self._store[self._prefix + name] = value
+
+    def __delitem__(self, name):
+        super().__delitem__(name)
+        del self._store[self._prefix + name]
+
+
 def generate_trials_to_calculate(points):
     """hyperopt's helper: a Trials whose first trials are `points`
     (dicts {label: value}, a choice as its option index); `fmin` runs
-    them before suggesting."""
+    them before suggesting, on top of its max_evals."""
     t = Trials()
     t._pending_points = list(points)
     return t
+
+
+# --- hyperopt's trial documents -> parzen ------------------------------------
+
+def _plain(v):
+    """A JSON number for a hyperopt value (numpy scalars included)."""
+    item = getattr(v, "item", None)
+    if callable(item):
+        v = item()
+    if isinstance(v, bool):
+        return int(v)
+    return v
+
+
+def trials_from_docs(docs, validate=True, attachments=None, exp_key=None,
+                     **kwargs):
+    """A private Trials holding hyperopt trial documents (hyperopt's
+    `trials_from_docs`): params from `misc.vals`, losses, statuses,
+    results, times. Documents are numbered in tid order; a trial that
+    raised (JOB_STATE_ERROR) or was cancelled is kept as failed and left
+    out of the views, as in hyperopt; a new or running one is queued and
+    runs first. The space is the one the next `fmin` gets."""
+    docs = sorted(docs, key=lambda d: d["tid"])
+    t = Trials(exp_key=exp_key)
+    att = dict(attachments or {})
+    by_tid = {}
+    for key, value in att.items():
+        parts = key.split("::", 2)
+        if len(parts) == 3 and parts[0] == "ATTACH":
+            by_tid.setdefault(parts[1], {})[parts[2]] = value
+    for number, doc in enumerate(docs):
+        if validate:
+            for key in ("tid", "state", "result", "misc"):
+                if key not in doc:
+                    from .exceptions import InvalidTrial
+                    raise InvalidTrial("trial missing key %s" % key, doc)
+        misc = doc.get("misc") or {}
+        vals = misc.get("vals") or {}
+        params = {k: _plain(v[0]) for k, v in vals.items()
+                  if v is not None and len(v)}
+        result = doc.get("result") or {}
+        state = doc.get("state")
+        own = None
+        loss = None
+        if state == JOB_STATE_DONE:
+            own = result
+            status = result.get("status")
+            try:
+                loss = float(result.get("loss"))
+            except (TypeError, ValueError):
+                loss = None
+            if status == STATUS_OK and loss is not None and \
+                    math.isfinite(loss):
+                pstate = "ok"
+            else:
+                pstate, loss = "fail", None
+            stored = encode_result(dict(result))
+            extra = by_tid.get(str(doc["tid"]))
+            if extra:
+                stored = dict(stored, attachments=encode(extra))
+        elif state in (JOB_STATE_ERROR, JOB_STATE_CANCEL):
+            pstate = "fail"
+            err = misc.get("error") or ("cancelled" if state ==
+                                        JOB_STATE_CANCEL else "error", "")
+            stored = {"status": "fail", "error": [str(x) for x in err],
+                      "traceback": None, "raised": True}
+        elif state == JOB_STATE_RUNNING:
+            pstate, stored = "running", None
+        else:
+            pstate, stored = "queued", None
+        started = _seconds(doc.get("book_time"))
+        finished = _seconds(doc.get("refresh_time")) \
+            if pstate in ("ok", "fail") else None
+        owner = doc.get("owner")
+        t._raw[number] = {
+            "id": None, "number": number, "state": pstate, "params": params,
+            "loss": loss, "result": stored,
+            "worker": str(owner)[:200] if owner else None, "attempt": 0,
+            "reclaims": 0, "created": started, "started": started,
+            "finished": finished}
+        if own is not None:
+            t._own[number] = own
+        for name, value in (by_tid.get(str(doc["tid"])) or {}).items():
+            t.attachments["ATTACH::%d::%s" % (number, name)] = value
+    t._loaded = True
+    return t
+
+
+def from_hyperopt(trials):
+    """A private parzen Trials with the history of a hyperopt Trials
+    object (or of its pickled state, a dict)."""
+    state = trials if isinstance(trials, dict) else vars(trials)
+    docs = state.get("_dynamic_trials") or []
+    exp_key = state.get("_exp_key")
+    if exp_key is not None:
+        docs = [d for d in docs if d.get("exp_key") == exp_key]
+    return trials_from_docs(docs, validate=False,
+                            attachments=state.get("attachments"),
+                            exp_key=exp_key)
+
+
+def is_hyperopt_trials(obj):
+    """True for an instance of hyperopt's Trials (or a subclass)."""
+    for cls in type(obj).__mro__:
+        if cls.__name__ == "Trials" and \
+                (cls.__module__ or "").startswith("hyperopt"):
+            return True
+    return False

@@ -43,61 +43,90 @@ def _proc_start(pid):
         return None
 
 
+def _machine():
+    """Where this process's pids mean something: the boot (its random id,
+    so two machines or two boots differ) and the pid namespace (so two
+    containers of one machine differ), as "b<16 hex>n<inode>"; None when
+    either cannot be read (not Linux)."""
+    try:
+        with open("/proc/sys/kernel/random/boot_id") as f:
+            boot = f.read().strip().replace("-", "")[:16]
+        ns = os.stat("/proc/self/ns/pid").st_ino
+    except OSError:
+        return None
+    if len(boot) != 16:
+        return None
+    return "b%sn%d" % (boot, ns)
+
+
 def worker_name(slot=None):
-    """This process's worker name, "py:HOST:PID:START" (START: the
-    process's start time, so a later process with the same pid is not
-    mistaken for this one), with "#slot" for one of several trials held
-    at once."""
+    """This process's worker name, "py:HOST:PID:START:MACHINE": START is
+    the process's start time (a later process with the same pid is not
+    mistaken for this one), MACHINE the boot and pid namespace (a process
+    of another machine or container with the same host name and pid is
+    not either), "-" where unknown; with "#slot" for one of several
+    trials held at once."""
     global _identity
     pid = os.getpid()
     if _identity is None or _identity[0] != pid:
         start = _proc_start(pid)
-        _identity = (pid, "py:%s:%d:%s" % (_socket.gethostname(), pid,
-                                           "-" if start is None else start))
+        _identity = (pid, "py:%s:%d:%s:%s" % (
+            _socket.gethostname(), pid, "-" if start is None else start,
+            _machine() or "-"))
     return _identity[1] if slot is None else "%s#%d" % (_identity[1], slot)
 
 
 def _parse_name(name):
-    """(host, pid, start) of a worker name made by worker_name()."""
+    """(host, pid, start, machine) of a worker name made by worker_name(),
+    or None."""
     if not name or not name.startswith("py:"):
         return None
     base = name.split("#", 1)[0]
-    parts = base[3:].rsplit(":", 2)
-    if len(parts) != 3:
+    parts = base[3:].rsplit(":", 3)
+    if len(parts) != 4:
         return None
-    host, pid, start = parts
+    host, pid, start, machine = parts
     try:
-        return host, int(pid), (None if start == "-" else int(start))
+        return host, int(pid), (None if start == "-" else int(start)), \
+            (None if machine == "-" else machine)
     except ValueError:
         return None
 
 
-def _process_gone(pid, start):
+def _dead_here(who):
+    """True only when the named process is certainly dead: it ran on this
+    machine, in this pid namespace (same boot id and namespace), and that
+    pid is gone or now belongs to a process that started later. A worker
+    we cannot place (another machine or container, an old-style name, no
+    /proc) is never called dead: its trial waits for the heartbeat
+    timeout instead."""
+    host, pid, start, machine = who
+    here = _machine()
+    if machine is None or here is None or machine != here or \
+            host != _socket.gethostname() or start is None:
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return True
     except PermissionError:
         pass
-    if start is not None:
-        now = _proc_start(pid)
-        return now is not None and now != start
-    return False
+    now = _proc_start(pid)
+    return now is not None and now != start
 
 
 def release_orphans(client, study):
-    """Give back the running trials of `study` held by Python workers on
-    this host whose process has died (killed mid-trial), so they run
-    next instead of waiting for their heartbeat timeout. Returns how
-    many were released."""
-    host = _socket.gethostname()
+    """Give back the running trials of `study` held by Python workers of
+    this machine and pid namespace whose process has died (killed
+    mid-trial), so they run next instead of waiting for their heartbeat
+    timeout. Returns how many were released."""
     n = 0
     for t in client.iter_trials(study, state="running"):
         who = _parse_name(t.get("worker"))
-        if who is None or who[0] != host or not _process_gone(who[1], who[2]):
+        if who is None or not _dead_here(who):
             continue
         try:
-            client.release(t["id"], attempt=t.get("attempt"))
+            client.release(t["id"], attempt=t["attempt"])
             n += 1
         except Error as e:
             if e.code != WRONG_STATE:  # someone else got there first
@@ -232,7 +261,7 @@ def worker(study, fn, space=None, algo=None, seed=None, max_trials=None,
     socket, client: where parzend is (default: $PARZEN_SOCKET or the
         default socket; with a space, parzend is started there if nothing
         listens).
-    name: this worker's name (default: "py:HOST:PID:START").
+    name: this worker's name (default: worker_name()).
     max_evals: stop after running this many trials.
     wait: when the study has nothing to hand out but trials of other
         workers are still running, wait (they may be given back) instead
@@ -304,7 +333,7 @@ def _run_one(client, t, fn, compiled, hb, sig, pass_trial):
         finally:
             sig.running = False
             hb.end()
-        status, loss, result = interpret(rv)
+        status, loss, result, _ = interpret(rv)
     except _Stop:
         client.release(t["id"], attempt=t["attempt"])
         return False

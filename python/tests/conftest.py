@@ -75,15 +75,16 @@ def script_env(**extra):
     return env
 
 
-def run_script(code_or_path, *args, env=None, timeout=120, check=True):
-    """Run Python code (a string) or a script file in a new interpreter;
-    returns the CompletedProcess (text)."""
+def run_script(code_or_path, *args, env=None, timeout=120, check=True,
+               cwd=None):
+    """Run Python code (a string) or a script file in a new interpreter
+    (in `cwd`); returns the CompletedProcess (text)."""
     if os.path.exists(code_or_path):
         cmd = [sys.executable, code_or_path] + list(args)
     else:
         cmd = [sys.executable, "-c", code_or_path] + list(args)
     p = subprocess.run(cmd, env=env or script_env(), capture_output=True,
-                       text=True, timeout=timeout)
+                       text=True, timeout=timeout, cwd=cwd)
     if check and p.returncode != 0:
         raise AssertionError("script failed (%d):\nstdout:\n%s\nstderr:\n%s"
                              % (p.returncode, p.stdout, p.stderr))

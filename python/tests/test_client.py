@@ -50,7 +50,7 @@ def test_every_method(pzd):
     assert c.get_trial(q["id"])["number"] == 1
     for _ in range(5):  # the first gets the queued trial
         t = c.ask("s")["trial"]
-        c.tell(t["id"], "fail", result={"why": "test"})
+        c.tell(t, "fail", result={"why": "test"})
     page = c.list_trials("s", offset=1, limit=2)
     assert page["total"] == 6 and [x["number"] for x in page["trials"]] == \
         [1, 2]
@@ -76,17 +76,23 @@ def test_errors_carry_code_message_and_path(pzd):
     assert e.value.code == -32004 and e.value.path == "space.x"
     t = c.ask("s")["trial"]
     with pytest.raises(Error) as e:
-        c.tell(t["id"], "ok")
+        c.tell(t, "ok")
     assert e.value.code == -32602 and e.value.path == "params.loss"
-    c.tell(t["id"], "ok", loss=1.0)
+    c.tell(t, "ok", loss=1.0)
     with pytest.raises(Error) as e:
-        c.tell(t["id"], "ok", loss=1.0)
+        c.tell(t, "ok", loss=1.0)
     assert e.value.code == -32003 and "already finished" in e.value.message
     with pytest.raises(Error) as e:
         c.call("trial.bogus")
     assert e.value.code == -32601 and "trial.bogus" in str(e.value)
+    # tell, heartbeat and release always carry the attempt (issue 8):
+    # without it a late tell could act on another worker's run.
+    for call in (lambda: c.tell(t["id"], "ok", loss=1.0),
+                 lambda: c.heartbeat(t["id"]), lambda: c.release(t["id"])):
+        with pytest.raises(TypeError, match="attempt"):
+            call()
     with pytest.raises(ValueError, match="NaN"):
-        c.tell(t["id"], "ok", loss=math.nan)
+        c.tell(t, "ok", loss=math.nan)
     # The connection is still usable after all that.
     assert c.server_info()["name"] == "parzend"
 
@@ -190,12 +196,12 @@ def test_a_resent_request_acts_once(pzd, tmp_path):
         # tell: recorded by the first copy; the resent one is answered
         # with the trial, not with "already finished".
         proxy.armed = "trial.tell"
-        done = c.tell(t["id"], "ok", loss=0.25)
+        done = c.tell(t, "ok", loss=0.25)
         assert done["state"] == "ok" and done["loss"] == 0.25
         # release likewise.
         t = c.ask("once", worker="w")["trial"]
         proxy.armed = "trial.release"
-        assert c.release(t["id"])["state"] == "queued"
+        assert c.release(t)["state"] == "queued"
         assert direct.get_trial(t["id"])["attempt"] == 1
     finally:
         proxy.close()

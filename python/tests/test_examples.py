@@ -1,7 +1,9 @@
 """The examples in examples/: the CIFAR-style job (examples/cifar_style/
 optimize.py) run by two processes that share its persistent study, on a
-small budget, then resumed and extended. (examples/tutorial.py is the
-meson test `tutorial_py`, suite examples.) Needs scikit-learn."""
+small budget, then resumed and extended; and its second entry point,
+resume_loop.py, hyperopt's tutorial loop over a pickled Trials, run as
+separate processes. (examples/tutorial.py is the meson test
+`tutorial_py`, suite examples.) Needs scikit-learn."""
 import os
 import subprocess
 import sys
@@ -82,3 +84,38 @@ def test_two_processes_share_the_study_then_resume(pzd):
     out = finish(optimize(pzd, "--max-evals", "8"))
     assert objective_runs(out) == 2
     assert c.get_study("digits")["counts"]["ok"] == 8
+
+
+RESUME_LOOP = os.path.join(os.path.dirname(PYTHON_DIR), "examples",
+                           "cifar_style", "resume_loop.py")
+
+
+def loop_step(tmp_path, *args):
+    cmd = [sys.executable, RESUME_LOOP, "--max-epochs", "4", "--patience",
+           "2", "--trial-seconds", "0.5", "--seed", "7"] + list(args)
+    from conftest import script_env
+    p = subprocess.run(cmd, env=script_env(), cwd=str(tmp_path),
+                       capture_output=True, text=True, timeout=180)
+    assert p.returncode == 0, p.stdout + p.stderr
+    return p.stdout
+
+
+def test_the_tutorial_resume_loop(tmp_path):
+    import pickle
+    # Three runs of the second entry point, each adding one trial to
+    # results.pkl...
+    out = loop_step(tmp_path)
+    assert "Starting from scratch" in out and "1 trials;" in out
+    for n in (2, 3):
+        out = loop_step(tmp_path)
+        assert "rerunning from %d trials" % (n - 1) in out
+        assert "%d trials;" % n in out
+    with open(tmp_path / "results.pkl", "rb") as f:
+        trials = pickle.load(f)
+    assert trials.tids == [0, 1, 2]
+    assert all(0 <= r["accuracy"] <= 1 for r in trials.results)
+    # ... are the search of one process running three evaluations.
+    loop_step(tmp_path, "--evals", "3", "--results", "one.pkl")
+    with open(tmp_path / "one.pkl", "rb") as f:
+        one = pickle.load(f)
+    assert one.vals == trials.vals

@@ -66,7 +66,8 @@ def test_points_to_evaluate_run_first():
                              {'x': -1.0, 'c': 1, 'y': 0.25}])
     assert seen[0] == {'x': 0.5, 'c': 'a'}
     assert seen[1] == {'x': -1.0, 'c': {'y': 0.25}}
-    assert len(trials) == 6
+    # On top of max_evals, as in hyperopt.
+    assert len(trials) == 8
     assert trials.argmin == {'x': 0.5, 'c': 0}
 
 
@@ -107,15 +108,25 @@ def test_exceptions_and_failures():
     with pytest.raises(ValueError, match="positive"):
         fmin(boom, QUAD, algo=rand.suggest, max_evals=50, trials=trials,
              rstate=3, show_progressbar=False)
-    err = [t for t in trials.trials if t['state'] == JOB_STATE_ERROR]
+    # As in hyperopt, the trial that raised is not in trials.trials; it
+    # is in _dynamic_trials with JOB_STATE_ERROR and parzend keeps it
+    # as failed, with the traceback.
+    assert all(t['state'] != JOB_STATE_ERROR for t in trials.trials)
+    err = [t for t in trials._dynamic_trials
+           if t['state'] == JOB_STATE_ERROR]
     assert len(err) == 1 and err[0]['misc']['error'][0] == 'ValueError'
-    assert 'positive x=' in err[0]['result']['traceback']
+    stored = trials.client.get_trial(
+        trials._raw[err[0]['tid']]['id'])
+    assert stored['state'] == 'fail'
+    assert 'positive x=' in stored['result']['traceback']
     # catch_eval_exceptions: recorded and the search goes on.
     trials = Trials()
     fmin(boom, QUAD, algo=rand.suggest, max_evals=40, trials=trials, rstate=3,
          catch_eval_exceptions=True, show_progressbar=False)
-    states = [t['state'] for t in trials.trials]
-    assert len(states) == 40 and JOB_STATE_ERROR in states
+    assert len(trials._dynamic_trials) == 40
+    n_err = sum(t['state'] == JOB_STATE_ERROR
+                for t in trials._dynamic_trials)
+    assert n_err > 0 and len(trials.trials) == 40 - n_err
     fails = [t['result'] for t in trials.trials
              if t['result']['status'] == STATUS_FAIL and
              t['state'] == JOB_STATE_DONE]

@@ -138,7 +138,7 @@ def test_daemon_points_equal_python_points(pzd):
         t = c.ask("parity")["trial"]
         local = compiled.evaluate(t["params"])
         assert local == t["point"], t["params"]
-        c.tell(t["id"], "ok", loss=0.0)
+        c.tell(t, "ok", loss=0.0)
 
 
 def test_reused_node_and_local_functions(pzd):
@@ -216,7 +216,7 @@ def test_partial_settings_reach_the_study():
     with pytest.raises(TypeError, match="no setting"):
         fmin(lambda x: x, hp.uniform('x', 0, 1),
              algo=functools.partial(tpe.suggest, bogus=1), max_evals=1)
-    with pytest.raises(TypeError, match="tpe.suggest or rand.suggest"):
+    with pytest.raises(TypeError, match="tpe.suggest, rand.suggest"):
         fmin(lambda x: x, hp.uniform('x', 0, 1), algo=max, max_evals=1)
 
 

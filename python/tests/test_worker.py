@@ -180,3 +180,41 @@ def test_client_socket_from_environment(pzd, monkeypatch):
     monkeypatch.setenv("PARZEN_SOCKET", pzd.socket)
     assert Client().server_info()["pid"] == pzd.handle.pid
 
+
+
+def test_release_orphans_only_releases_what_is_certainly_dead(pzd):
+    # Issue 8, item 11: a worker in another pid namespace (a container)
+    # or on another machine with the same host name and a pid that does
+    # not exist here is alive as far as we know; only a process of this
+    # boot and pid namespace that is gone (or whose pid was reused) is.
+    import socket
+    from parzen.worker import _machine, release_orphans, worker_name
+    c = pzd.client()
+    c.create_study("orph", {"x": {"$hp": "uniform", "label": "x", "low": 0,
+                                  "high": 1}})
+    host = socket.gethostname()
+    here = _machine()
+    assert here is not None and worker_name().endswith(":" + here)
+    gone = 4194304 + 7  # above pid_max: no such process
+    me = worker_name().split(":")
+    names = {
+        "dead here": "py:%s:%d:12345:%s" % (host, gone, here),
+        "pid reused": "py:%s:%s:1:%s" % (host, me[2], here),
+        "other namespace": "py:%s:%d:12345:%sx" % (host, gone, here[:-1]),
+        "other machine": "py:%s:%d:12345:b0000000000000000n%s"
+                         % (host, gone, here.split("n")[1]),
+        "other host": "py:elsewhere:%d:12345:%s" % (gone, here),
+        "old style": "py:%s:%d:12345" % (host, gone),
+        "alive": worker_name(),
+        "not python": "gpu0",
+    }
+    held = {}
+    for why, name in names.items():
+        held[why] = c.ask("orph", worker=name)["trial"]
+    assert release_orphans(c, "orph") == 2
+    states = {why: c.get_trial(t["id"])["state"] for why, t in held.items()}
+    assert states == {"dead here": "queued", "pid reused": "queued",
+                      "other namespace": "running",
+                      "other machine": "running", "other host": "running",
+                      "old style": "running", "alive": "running",
+                      "not python": "running"}

@@ -35,15 +35,17 @@ PZ_DEMO_PACKAGES=(
 # What the test suites need on top of the demo's: cmocka for the C unit
 # tests, valgrind for the valgrind test setup, the system Python's optuna
 # and pytest for the Python tests and benchmarks (scikit-learn for the
-# examples' tests), systemd for systemd-analyze and
-# systemd-socket-activate (the unit files' checks; no systemd needs to
-# run), and chromium, nodejs and npm for the dashboard's browser tests
-# (tests/browser: puppeteer-core from npm drives Debian's chromium).
+# examples' tests, matplotlib for parzen.plotting's), systemd for
+# systemd-analyze and systemd-socket-activate (the unit files' checks; no
+# systemd needs to run), and chromium, nodejs and npm for the dashboard's
+# browser tests (tests/browser: puppeteer-core from npm drives Debian's
+# chromium).
 # shellcheck disable=SC2034
 PZ_TEST_PACKAGES=(
 	"${PZ_DEMO_PACKAGES[@]}"
 	libcmocka-dev
 	valgrind
+	python3-matplotlib
 	python3-optuna
 	python3-pytest
 	systemd

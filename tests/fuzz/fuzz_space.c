@@ -4,8 +4,9 @@
  *
  * The input goes to pz_space_create_from_text(). A refusal must come with
  * a message naming the document ("space..."). An accepted space then has
- * 5 points drawn from its prior and 30 suggested by the TPE (past its
- * start-up, told a synthetic loss of their params), and every point must
+ * 5 points drawn from its prior, 30 suggested by the TPE (past its
+ * start-up, told a synthetic loss of their params) and 20 by annealing
+ * around them, and every point must
  * hold what the daemon relies on when it stores a trial and loads it
  * again: active labels have finite values, inactive ones none; params ->
  * JSON -> params and params -> text -> params give back the same doubles
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <parzen/anneal.h>
 #include <parzen/error.h>
 #include <parzen/eval.h>
 #include <parzen/history.h>
@@ -34,6 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define N_PRIOR 5
 #define N_TPE 30
+#define N_ANNEAL 20
 
 static void die(const struct pz_space *space, const double *v,
                 const char *what, const char *detail)
@@ -128,6 +131,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct pz_history *hist = NULL;
 	struct pz_tpe_config cfg;
 	struct pz_error err = {0};
+	struct pz_anneal_config acfg;
 	struct pz_rng rng;
 	double *v, *back;
 	int rc;
@@ -168,6 +172,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		else
 			rc = pz_history_add(hist, (uint64_t)n, v, PZ_TRIAL_OK,
 			                    loss);
+		if (rc != 0)
+			die(space, v, "pz_history_add failed", pz_strerror(rc));
+	}
+
+	/* Annealing around that history: every suggestion a valid point. */
+	pz_anneal_config_default(&acfg);
+	acfg.shrink_coef = 0.5;
+	for (int n = N_TPE; n < N_TPE + N_ANNEAL; n++) {
+		if (pz_anneal_suggest(space, hist, &acfg, 7, (uint64_t)n, v,
+		                      &err) != 0)
+			die(space, NULL, "pz_anneal_suggest failed", err.msg);
+		check_point(space, v, back);
+		rc = pz_history_add(hist, (uint64_t)n, v, PZ_TRIAL_OK,
+		                    synthetic_loss(space, v));
 		if (rc != 0)
 			die(space, v, "pz_history_add failed", pz_strerror(rc));
 	}

@@ -380,7 +380,7 @@ BAD_PARAMS = [
      ["control characters"]),
     ("study.create", {"name": "s"}, "params.space", ["missing"]),
     ("study.create", {"name": "s", "space": {}, "algo": "grid"},
-     "params.algo", ['"tpe" or "random"']),
+     "params.algo", ['"random", "anneal" or "mix"']),
     ("study.create", {"name": "s", "space": {}, "algo": 1},
      "params.algo", ["must be a string"]),
     ("study.create", {"name": "s", "space": {}, "seed": -1},

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "core.h"
+#include "load.h"
 #include <parzen/json.h>
 #include "ask.h"
 #include "clock.h"
@@ -708,7 +709,7 @@ static void study_create_refusals(void **state)
 	bad(f, PZ_RPC_BAD_PARAMS, "params.space", "study.create",
 	    "{'name': 'a'}");
 	bad(f, PZ_RPC_BAD_PARAMS, "params.algo", "study.create",
-	    "{'name': 'a', 'space': %s, 'algo': 'anneal'}", SPACE_X);
+	    "{'name': 'a', 'space': %s, 'algo': 'atpe'}", SPACE_X);
 	bad(f, PZ_RPC_BAD_PARAMS, "params.algo", "study.create",
 	    "{'name': 'a', 'space': %s, 'algo': 1}", SPACE_X);
 	bad(f, PZ_RPC_BAD_PARAMS, "params.seed", "study.create",
@@ -1307,7 +1308,7 @@ static struct pz_study *study_of(struct pz_core *core, const char *name)
 	struct pz_study *s = NULL;
 
 	if (pz_core_find(core, name, &s, &err) != 0 ||
-	    pz_core_load(core, s, &err) != 0)
+	    pz_load_need(core, NULL, s, NULL, &err) != 0)
 		fail_msg("study %s: %s", name, err.msg);
 	return s;
 }

@@ -248,6 +248,34 @@ static const struct bad_space bad_spaces[] = {
 	{"{'x': {'$hp': 'uniformint', 'label': 'x', 'low': 5, 'high': 1}}",
 	 "space.x: high must be > low (got low 5, high 1)"},
 
+	/* Bounds whose width or step count overflows (values would not be
+	 * finite, or off their grid, and a stored trial unreadable). */
+	{"{'x': {" UNI ", 'low': -1e308, 'high': 1e308}}",
+	 "space.x: high - low must be a finite number"},
+	{"{'x': {'$hp': 'quniform', 'label': 'x', 'low': 0, 'high': 1e10,"
+	 " 'q': 1e-300}}",
+	 "space.x.q: q = 1e-300 is too small for the range of the values"},
+	{"{'x': {'$hp': 'qloguniform', 'label': 'x', 'low': 0, 'high': 50,"
+	 " 'q': 1e-10}}",
+	 "space.x.q: q = 1e-10 is too small"},
+	{"{'x': {'$hp': 'qnormal', 'label': 'x', 'mu': 0, 'sigma': 1e10,"
+	 " 'q': 1e-10}}",
+	 "space.x.q: q = 1e-10 is too small"},
+	{"{'x': {'$hp': 'qlognormal', 'label': 'x', 'mu': 30, 'sigma': 2,"
+	 " 'q': 1e-9}}",
+	 "space.x.q: q = 1e-09 is too small"},
+	/* Labels with control characters; keys given twice. */
+	{"{'x': {'$hp': 'uniform', 'label': 'a\\u0001b', 'low': 0, "
+	 "'high': 1}}",
+	 "space.x.label: may not contain control characters"},
+	{"{'x': {'$hp': 'uniform', 'label': 'a\\u0085b', 'low': 0, "
+	 "'high': 1}}",
+	 "space.x.label: may not contain control characters"},
+	{"{'x': {" UNI ", 'low': 0, 'high': 1}, 'x': 2}",
+	 "space.x: the key appears twice in one object"},
+	{"{'x': {" UNI ", 'low': 0, 'low': 0.5, 'high': 1}}",
+	 "space.x.low: the key appears twice in one object"},
+
 	/* log-space bounds */
 	{"{'x': {'$hp': 'loguniform', 'label': 'x', 'low': -701, 'high': 0}}",
 	 "space.x: log-space bounds must lie in [-700, 700] (low and high are "
@@ -398,6 +426,11 @@ static void invalid_spaces(void **state)
 			fail_msg("case %zu: %s\n  got:      %s\n"
 			         "  expected: %s...", i, text, err.msg,
 			         bad_spaces[i].msg);
+		/* The path is a field of its own, and the message says it. */
+		assert_true(err.path[0] != '\0');
+		assert_int_equal(strncmp(err.msg, err.path, strlen(err.path)),
+		                 0);
+		assert_int_equal(err.msg[strlen(err.path)], ':');
 	}
 }
 

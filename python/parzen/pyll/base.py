@@ -1,0 +1,7 @@
+"""hyperopt's `pyll.base`: `scope`, `as_apply` and `Apply` (the class of
+every node of a space: hyperparameters and function nodes)."""
+from . import Expr, Fn, Param, as_apply, scope
+
+Apply = Expr
+
+__all__ = ["Apply", "Expr", "Fn", "Param", "as_apply", "scope"]
