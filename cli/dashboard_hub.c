@@ -195,18 +195,23 @@ static void mark(struct dash_study *s, int64_t number)
 /* --- fetching ----------------------------------------------------------- */
 
 /*
- * One page of trial.list from `offset` (at most `limit` trials), asking
- * for the reported values when the daemon takes "intermediate".
+ * One trial.list call from `offset` (at most `limit` trials), asking for
+ * the reported values when the daemon takes "intermediate". *next is
+ * where the next call should start when parzend cut the reply short (at
+ * its size limit), else -1.
  */
-static int list_page(struct dash_hub *h, const char *study, int64_t offset,
-                     int64_t limit, cJSON **trials, struct pz_error *err)
+static int list_call(struct dash_hub *h, const char *study, int64_t offset,
+                     int64_t limit, cJSON **trials, int64_t *next,
+                     struct pz_error *err)
 {
 	for (;;) {
 		cJSON *p = cli_study_params(study), *res = NULL;
+		const cJSON *nx;
 		const char *path;
 		int rc;
 
 		*trials = NULL;
+		*next = -1;
 		if (p == NULL ||
 		    cJSON_AddNumberToObject(p, "offset", (double)offset) ==
 		            NULL ||
@@ -228,6 +233,9 @@ static int list_page(struct dash_hub *h, const char *study, int64_t offset,
 			return rc;
 		if (h->has_intermediate < 0)
 			h->has_intermediate = 1;
+		nx = cJSON_GetObjectItemCaseSensitive(res, "next_offset");
+		if (cJSON_IsNumber(nx) && nx->valuedouble > (double)offset)
+			*next = (int64_t)nx->valuedouble;
 		*trials = cJSON_DetachItemFromObjectCaseSensitive(res,
 		                                                  "trials");
 		cJSON_Delete(res);
@@ -239,6 +247,41 @@ static int list_page(struct dash_hub *h, const char *study, int64_t offset,
 		}
 		return 0;
 	}
+}
+
+/*
+ * The trials numbered from `offset`, at most `limit` of them, in as many
+ * trial.list calls as parzend's reply size takes, into one array.
+ */
+static int list_page(struct dash_hub *h, const char *study, int64_t offset,
+                     int64_t limit, cJSON **trials, struct pz_error *err)
+{
+	cJSON *all = cJSON_CreateArray(), *part = NULL, *t;
+	int64_t got = 0, next;
+	int rc = 0;
+
+	*trials = NULL;
+	if (all == NULL)
+		return pz_error_set(err, PZ_ENOMEM, "out of memory");
+	while (got < limit) {
+		rc = list_call(h, study, offset + got, limit - got, &part,
+		               &next, err);
+		if (rc != 0)
+			break;
+		while ((t = cJSON_DetachItemFromArray(part, 0)) != NULL) {
+			cJSON_AddItemToArray(all, t);
+			got++;
+		}
+		cJSON_Delete(part);
+		if (next < 0)
+			break;
+	}
+	if (rc != 0) {
+		cJSON_Delete(all);
+		return rc;
+	}
+	*trials = all;
+	return 0;
 }
 
 /* Trials hold their point and result too: the store keeps what it draws,

@@ -179,8 +179,10 @@ int pz_client_fd(const struct pz_client *c);
 
 /*
  * The Study object (study.get) and every trial of study `name`, in number
- * order (trial.list, pages of 10,000): what a report is drawn from. Both
- * outputs are owned by the caller; on failure they are NULL.
+ * order (trial.list, pages of 10,000, or shorter ones when parzend cuts a
+ * reply at its size limit), with their reported values
+ * ("intermediate") when parzend has them: what a report is drawn from.
+ * Both outputs are owned by the caller; on failure they are NULL.
  */
 int pz_client_fetch_study(struct pz_client *c, const char *name, cJSON **study,
                           cJSON **trials, struct pz_error *err);
