@@ -217,17 +217,17 @@ def main():
     begin, end = markers("dashboard")
     text = "\n".join([
         begin, "## Dashboard", "",
-        "`parzen dashboard` following a study of %d trials over the "
+        "`parzen dashboard` following a study of %s trials over the "
         "CIFAR-style space (16 labels, nested choices; random "
         "suggester, 4%% failed, 4 running), driven by Debian's chromium "
         "(headless, puppeteer-core). First paint: the study page opened "
         "cold, first contentful paint, then the history figure (the first "
         "on screen) drawn from the full data, and the trials table (a "
-        "page of 100 of the 100,000, sorted) in. Update latency: a trial "
+        "page of 100, sorted) in. Update latency: a trial "
         "told through the socket, until the page's counts show it and "
         "until the history is redrawn with it; median of %d. The "
         "dashboard hears of the tell through study.watch."
-        % (args.trials, args.updates), "",
+        % ("{:,}".format(args.trials), args.updates), "",
         "- Command: `/usr/bin/python3 bench/dashboard.py build` (needs "
         "node, npm and chromium: `scripts/lib/deps.sh` test packages)",
         "- Date: " + datetime.datetime.now(datetime.timezone.utc)
@@ -238,9 +238,9 @@ def main():
         "serving | first paint | history drawn | table in | tell -> "
         "counts | tell -> history |",
         "|---|---|---|---|---|---|---|---|",
-        "| %d | %.1f s | %.0f MB, %.0f MB | %d ms | %d ms | %d ms | %d ms "
+        "| %s | %.1f s | %.0f MB, %.0f MB | %d ms | %d ms | %d ms | %d ms "
         "| %d ms |"
-        % (args.trials, load_s, rss, rss_after, seen["fcp"],
+        % ("{:,}".format(args.trials), load_s, rss, rss_after, seen["fcp"],
            seen["history"], seen["table"], row["count_ms"],
            row["redraw_ms"]),
         "",
