@@ -35,11 +35,17 @@ PZ_DEMO_PACKAGES=(
 # What the test suites need on top of the demo's: cmocka for the C unit
 # tests, valgrind for the valgrind test setup, the system Python's optuna
 # and pytest for the Python tests and benchmarks (scikit-learn for the
-# examples' tests, matplotlib for parzen.plotting's), systemd for
-# systemd-analyze and systemd-socket-activate (the unit files' checks; no
-# systemd needs to run), and chromium, nodejs and npm for the dashboard's
-# browser tests (tests/browser: puppeteer-core from npm drives Debian's
-# chromium).
+# examples' tests, matplotlib for parzen.plotting's), and systemd for
+# systemd-analyze and
+# systemd-socket-activate (the unit files' checks; no systemd needs to run).
+# The install suite: scdoc (man pages), man-db (man --warnings, lexgrog),
+# bash-completion and zsh (the completions), python3-venv, -setuptools
+# and -wheel (pip install ./python offline), python3-yaml (the Kubernetes
+# example is parsed). The SSH-forward test:
+# openssh-server and openssh-client. The slow suite (the .debs):
+# debhelper, dh-python, lintian, fakeroot. The dashboard's browser tests
+# (tests/browser: puppeteer-core from npm drives Debian's chromium):
+# chromium, nodejs and npm.
 # shellcheck disable=SC2034
 PZ_TEST_PACKAGES=(
 	"${PZ_DEMO_PACKAGES[@]}"
@@ -49,6 +55,20 @@ PZ_TEST_PACKAGES=(
 	python3-optuna
 	python3-pytest
 	systemd
+	scdoc
+	man-db
+	bash-completion
+	zsh
+	python3-venv
+	python3-setuptools
+	python3-wheel
+	python3-yaml
+	openssh-server
+	openssh-client
+	debhelper
+	dh-python
+	lintian
+	fakeroot
 	chromium
 	nodejs
 	npm
