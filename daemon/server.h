@@ -12,6 +12,7 @@
 #include <sys/types.h>
 #include <uv.h>
 
+#include "admin.h"
 #include "conn.h"
 #include "core.h"
 #include "exec.h"
@@ -62,6 +63,10 @@ struct pz_server {
 	int activated;            /* listener came from systemd */
 	char activated_path[108]; /* its path, for server.info ("" if none) */
 	int bound;                /* we created the socket file */
+	/* Administrative methods (admin.h): tasks run between batches. */
+	struct pz_admin admin;
+	struct pz_task *tasks;
+	uv_idle_t task_idle;
 	int stopping;
 	int closed;               /* every handle is closing */
 	int exit_code;
