@@ -414,10 +414,10 @@ static void on_task_idle(uv_idle_t *h)
 	if (pz_core_dirty(&srv->core))
 		return;
 	while (*p != NULL) {
-		struct pz_task *t = *p;
+		struct pz_task *t = *p, *next = t->next;
 
 		if (t->run(t, 0) == 0)
-			*p = t->next; /* t may be freed */
+			*p = next; /* t may be freed */
 		else
 			p = &t->next;
 	}

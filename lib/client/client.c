@@ -778,8 +778,10 @@ int pz_client_fetch_study(struct pz_client *c, const char *name, cJSON **study,
 	*study = cJSON_DetachItemFromObject(res, "study");
 	cJSON_Delete(res);
 	for (;;) {
+		const cJSON *total;
 		cJSON *page, *t;
 		long got = 0;
+		int done;
 
 		params = cJSON_CreateObject();
 		if (params == NULL ||
@@ -795,13 +797,18 @@ int pz_client_fetch_study(struct pz_client *c, const char *name, cJSON **study,
 		    0)
 			goto fail;
 		page = cJSON_GetObjectItemCaseSensitive(res, "trials");
+		total = cJSON_GetObjectItemCaseSensitive(res, "total");
 		while ((t = cJSON_DetachItemFromArray(page, 0)) != NULL) {
 			cJSON_AddItemToArray(*trials, t);
 			got++;
 		}
-		cJSON_Delete(res);
 		offset += got;
-		if (got < PAGE)
+		/* A page is cut short at a size (its "next_offset"), so only
+		 * "total" or an empty page says it was the last. */
+		done = got == 0 || !cJSON_IsNumber(total) ||
+		       (double)offset >= total->valuedouble;
+		cJSON_Delete(res);
+		if (done)
 			break;
 	}
 	if (*study == NULL) {
