@@ -222,8 +222,6 @@ static cJSON *option_value(const struct pz_space *space,
 	const struct pz_node *hp;
 	char name[32];
 
-	if (is_literal(opt))
-		return literal_json(opt);
 	for (int i = 0; opt->type == PZ_NODE_OBJECT && i < opt->n_children;
 	     i++) {
 		const struct pz_node *c = opt->children[i];
@@ -232,6 +230,8 @@ static cJSON *option_value(const struct pz_space *space,
 		    c->type == PZ_NODE_LITERAL && cJSON_IsString(c->literal))
 			return cJSON_CreateString(c->literal->valuestring);
 	}
+	if (is_literal(opt))
+		return literal_json(opt);
 	hp = first_hp(opt);
 	if (hp != NULL)
 		return cJSON_CreateString(space->params[hp->param].label);
@@ -361,12 +361,23 @@ static int option_of(const struct pz_space *space, int i, const cJSON *v,
 		                    p->label);
 	list[0] = '\0';
 	for (int k = 0; k < n->n_children; k++) {
-		cJSON *ov = option_value(space, n->children[k], k);
+		const struct pz_node *opt = n->children[k];
+		cJSON *ov = option_value(space, opt, k), *lit = NULL;
 		char one[64];
+		int match;
 
 		if (ov == NULL)
 			return pz_error_set(err, PZ_ENOMEM, "out of memory");
-		if (cJSON_Compare(v, ov, 1)) {
+		/* A literal option named by its "name" is also matched by
+		 * the whole literal. */
+		match = cJSON_Compare(v, ov, 1);
+		if (!match && cJSON_IsObject(v) && opt->type == PZ_NODE_OBJECT &&
+		    is_literal(opt)) {
+			lit = literal_json(opt);
+			match = lit != NULL && cJSON_Compare(v, lit, 1);
+			cJSON_Delete(lit);
+		}
+		if (match) {
 			if (found < 0)
 				found = k;
 			else if (second < 0)

@@ -19,6 +19,7 @@ import atexit
 import fcntl
 import glob
 import os
+import shlex
 import shutil
 import signal
 import socket as _socket
@@ -266,7 +267,8 @@ def ensure_default(socket=None, quiet=False):
 
     When nothing does, start parzend in the background on that socket and
     the default database, logging to parzend.log next to the database,
-    and say so on stderr. Returns the socket path.
+    and say so on stderr, with how to see it and stop it (`parzen
+    status`, `parzen stop`). Returns the socket path.
     """
     path = socket or default_socket()
     if is_listening(path):
@@ -283,10 +285,15 @@ def ensure_default(socket=None, quiet=False):
             log = os.path.join(os.path.dirname(db), "parzend.log")
             d = start(path, db, log, detach=True)
             if not quiet:
+                # Said once, when it starts: it outlives this process.
+                sock = "" if path == default_socket() else \
+                    " --socket %s" % shlex.quote(path)
                 sys.stderr.write(
                     "parzen: started parzend in the background (pid %d): "
-                    "socket %s, database %s, log %s\n"
-                    % (d.pid, path, db, log))
+                    "socket %s, database %s, log %s; it keeps running "
+                    "after this program: `parzen%s status` shows it, "
+                    "`parzen%s stop` stops it\n"
+                    % (d.pid, path, db, log, sock, sock))
             return path
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)

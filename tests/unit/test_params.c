@@ -166,11 +166,12 @@ static void test_option_values_nested(void **state)
 	struct pz_space *s = load(SPACE_CLASSIFIER);
 
 	(void)state;
-	/* A literal object is its own value; a sub-space its "name". */
-	assert_option(s, "classifier_type", 0, "{'name':'naive_bayes'}");
+	/* An object with a "name" is called by it, literal or not. */
+	assert_option(s, "classifier_type", 0, "'naive_bayes'");
 	assert_option(s, "classifier_type", 1, "'svm'");
 	assert_option(s, "classifier_type", 2, "'dtree'");
-	/* No "name": the first label inside. */
+	/* A literal object without one is itself; a sub-space without
+	 * one is the first label inside. */
 	assert_option(s, "svm_kernel", 0, "{'ktype':'linear'}");
 	assert_option(s, "svm_kernel", 1, "'svm_rbf_width'");
 	assert_option(s, "dtree_max_depth", 1, "'dtree_max_depth_int'");
@@ -313,6 +314,8 @@ static void test_from_values(void **state)
 	            "{'ktype': 'linear'}, 'units': 32}", "classifier_type", 1);
 	accepted(s, "{'classifier_type': {'name': 'naive_bayes'}, 'units': "
 	            "'option 1'}", "units", 1);
+	accepted(s, "{'classifier_type': 'naive_bayes', 'units': 32}",
+	         "classifier_type", 0);
 	accepted(s, "{'classifier_type': {'$index': 2}, 'dtree_criterion': "
 	            "'entropy', 'dtree_max_depth': 'dtree_max_depth_int', "
 	            "'dtree_max_depth_int': 5, 'units': {'$index': 0}}",
@@ -320,13 +323,13 @@ static void test_from_values(void **state)
 	refused(s, "{'classifier_type': 'adam', 'units': 32}",
 	        "values.classifier_type",
 	        "values.classifier_type: \"adam\" is not the value of any "
-	        "option ({\"name\":\"naive_bayes\"}, \"svm\", \"dtree\"); "
+	        "option (\"naive_bayes\", \"svm\", \"dtree\"); "
 	        "{\"$index\": N} gives an option by its index");
 	/* A number is a value, not an index. */
 	refused(s, "{'classifier_type': 1, 'units': 32}",
 	        "values.classifier_type",
 	        "values.classifier_type: 1 is not the value of any option "
-	        "({\"name\":\"naive_bayes\"}, \"svm\", \"dtree\"); "
+	        "(\"naive_bayes\", \"svm\", \"dtree\"); "
 	        "{\"$index\": N} gives an option by its index");
 	refused(s, "{'classifier_type': {'$index': 3}, 'units': 32}",
 	        "values.classifier_type",

@@ -9,19 +9,24 @@
  * - the index form ("params"): a choice is the index of its option, from
  *   0. It is what the protocol carries and the database stores, and what
  *   hyperopt's fmin returns as argmin.
- * - the value form ("values"), for people: a choice is its option's value.
- *   An option that holds no hyperparameter and no function node is a
- *   literal, and its value is that JSON value ("adam", 0.9, false, null,
- *   {"name": "naive_bayes"}). An option that is a nested sub-space is
- *   named by a string: its "name" member when the option is an object
- *   whose "name" is a string literal ({"name": "svm", "C": {"$hp": ...}}
- *   is "svm"); else the label of the first hyperparameter inside it, in
- *   document order (an option {"$hp": "quniform", "label": "units", ...}
- *   is "units"); else (functions of literals only) "option N".
+ * - the value form ("values"), for people: a choice is its option's value,
+ *   the first of these that applies:
+ *   1. an option that is an object with a "name" member whose value is a
+ *      string is that string, whatever else it holds (hyperopt's idiom:
+ *      {"name": "svm", "C": {"$hp": ...}} is "svm", and so is the
+ *      literal {"name": "svm"});
+ *   2. an option that holds no hyperparameter and no function node is a
+ *      literal, and is that JSON value ("adam", 0.9, false, null,
+ *      {"ktype": "linear"});
+ *   3. any other option (a nested sub-space) is the label of the first
+ *      hyperparameter inside it, in document order (an option
+ *      {"$hp": "quniform", "label": "units", ...} is "units");
+ *   4. else (functions of literals only) "option N".
  *
  * Every other label has the same value in both forms. Reading the value
  * form back, a choice's value must equal exactly one option's value (JSON
- * equality); {"$index": N} gives an option by its index instead, which is
+ * equality; a literal named by rule 1 also matches as the whole literal);
+ * {"$index": N} gives an option by its index instead, which is
  * unambiguous ("$" keys cannot occur in a literal) and the way out when
  * two options have the same value.
  */
