@@ -185,8 +185,8 @@ static int ask_exec(struct cli *cli, int argc, char **argv)
 			goto out;
 		}
 		if (!said)
-			cli_err(cli, "%s; waiting", strcmp(reason, "paused") == 0
-			        ? "the study is paused"
+			cli_err(cli, "%s", strcmp(reason, "paused") == 0
+			        ? "the study is paused; waiting"
 			        : "no new trials (max_trials); waiting for the "
 			          "running ones, which may come back");
 		said = true;

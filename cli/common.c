@@ -304,7 +304,8 @@ int cli_parse_seconds(const char *s, double *out)
 
 char *cli_fmt_num(char *buf, size_t len, double v)
 {
-	if (isfinite(v) && v == trunc(v) && fabs(v) < 1e15)
+	/* Integers whole (seeds go up to 2^53), others to 6 digits. */
+	if (isfinite(v) && v == trunc(v) && fabs(v) <= 9007199254740992.0)
 		snprintf(buf, len, "%.0f", v);
 	else
 		snprintf(buf, len, "%.6g", v);
