@@ -347,9 +347,18 @@ def test_ask_tell_from_a_shell(daemon, tmp_path):
     # heartbeat, fail, and the errors of both.
     r = run(daemon, "heartbeat", str(t2["id"]))
     assert r.returncode == OK and "running" in r.stdout
+    r = run(daemon, "heartbeat", str(t2["id"]), "--attempt", "0", "--json")
+    assert r.returncode == OK
+    beat = json.loads(r.stdout)["trial"]
+    assert beat["id"] == t2["id"] and beat["state"] == "running"
+    assert beat["attempt"] == 0 and beat["deadline"] > t2["started"]
+    # An attempt it was not handed out with is refused.
+    r = run(daemon, "heartbeat", str(t2["id"]), "--attempt", "3")
+    assert r.returncode == FAIL
     r = run(daemon, "tell", str(t2["id"]), "--status", "fail",
-            "--result", '{"error": "oom"}')
-    assert r.returncode == OK and ": fail" in r.stdout
+            "--result", '{"error": "oom"}', "--attempt", "0", "--json")
+    assert r.returncode == OK
+    assert json.loads(r.stdout)["trial"]["state"] == "fail"
     assert call(daemon, "trial.get", trial=t2["id"])["trial"][
         "result"] == {"error": "oom"}
     r = run(daemon, "tell", str(t2["id"]), "0.1")
@@ -456,7 +465,7 @@ def test_status_and_stop(tmp_path):
         assert run(d, "status", "x").returncode == USAGE
         assert run(d, "stop", "--timeout", "0").returncode == USAGE
 
-        r = run(d, "stop")
+        r = run(d, "stop", "--timeout", "60")
         assert r.returncode == OK, r.stderr
         assert re.fullmatch(r"parzend \S+ \(pid %d\) stopped; its data "
                             r"is in %s\n" % (d.proc.pid, re.escape(d.db)),
@@ -736,3 +745,38 @@ def test_python_autostart_says_how_to_see_and_stop(tmp_path):
     finally:
         subprocess.run([CLI, "--socket", str(sock), "stop"],
                        capture_output=True, timeout=60)
+
+
+def test_help_lists_the_new_commands():
+    r = subprocess.run([CLI, "--help"], capture_output=True, text=True)
+    assert r.returncode == OK
+    for cmd in ("set", "ask", "tell", "heartbeat", "export", "import",
+                "backup", "status", "stop"):
+        assert "\n  %s " % cmd in r.stdout, cmd
+        h = subprocess.run([CLI, cmd, "--help"], capture_output=True,
+                           text=True)
+        assert h.returncode == OK and h.stdout.startswith(
+            "usage: parzen %s" % cmd), cmd
+    assert "\n  5      `ask`: no trial to give now" in r.stdout
+    for cmd in ("set", "ask", "tell", "heartbeat", "export", "import",
+                "backup", "status", "stop"):
+        assert subprocess.run([CLI, cmd, "--bogus"], capture_output=True,
+                              text=True).returncode == USAGE, cmd
+
+
+def test_cannot_connect_new_commands(tmp_path):
+    sock = str(tmp_path / "none.sock")
+    for argv in (["set", "s", "--max-trials", "3"], ["ask", "s"],
+                 ["tell", "1", "0.5"], ["heartbeat", "1"], ["status"],
+                 ["stop"], ["backup", str(tmp_path / "b.db")],
+                 ["export", "s"], ["import", os.path.join(
+                     HERE, "..", "data", "cifar100.json"), "--as", "x"]):
+        r = subprocess.run([CLI, "--socket", sock] + argv,
+                           capture_output=True, text=True, timeout=30)
+        if argv[0] == "import":
+            # Not an export: said before connecting.
+            assert r.returncode == FAIL and "not a parzen export" in \
+                r.stderr
+            continue
+        assert r.returncode == CONNECT, (argv, r.stderr)
+        assert "is parzend running?" in r.stderr
