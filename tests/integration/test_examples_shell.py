@@ -75,11 +75,11 @@ def test_slurm_array_heartbeats_keep_long_trials(daemon, tmp_path):
     heartbeats keep its trial: nothing is reclaimed."""
     r = run(daemon, "create", "hb", "--space",
             os.path.join(EXAMPLES, "shell_worker", "space.json"),
-            "--max-trials", "2", "--heartbeat-timeout", "0.6")
+            "--max-trials", "2", "--heartbeat-timeout", "1.0")
     assert r.returncode == OK
     r = subprocess.run(["sbatch", "--array=0-1",
                         "--export=ALL,STUDY=hb,HEARTBEAT_EVERY=0.1,"
-                        "TRAIN_SECONDS=1.5,TRAIN=" + TRAIN,
+                        "TRAIN_SECONDS=2.5,TRAIN=" + TRAIN,
                         os.path.join(SLURM, "search.sbatch")],
                        cwd=str(tmp_path), env=env_for(daemon),
                        capture_output=True, text=True, timeout=300)
