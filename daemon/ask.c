@@ -241,6 +241,39 @@ static void done(struct pz_job *job)
 	free(j);
 }
 
+/*
+ * Is a suggestion for `s` cheap enough to compute on the loop? A hop to a
+ * worker thread and back costs tens of microseconds; a TPE suggestion
+ * scores n_ei_candidates points against every finished trial, for every
+ * label. Below INLINE_WORK such scorings, waiting for the thread costs
+ * more than it saves the other clients.
+ */
+#define INLINE_WORK 100000.0
+
+static int cheap(const struct pz_study *s)
+{
+	const struct pz_algo_config *cfg = &s->cfg;
+	double per_trial = 0;
+
+	switch (cfg->algo) {
+	case PZ_ALGO_RANDOM:
+		return 1;
+	case PZ_ALGO_TPE:
+		per_trial = cfg->tpe.n_ei_candidates;
+		break;
+	case PZ_ALGO_MIX:
+		for (int i = 0; i < cfg->n_parts; i++)
+			if (cfg->parts[i].algo == PZ_ALGO_TPE &&
+			    cfg->parts[i].tpe.n_ei_candidates > per_trial)
+				per_trial = cfg->parts[i].tpe.n_ei_candidates;
+		break;
+	default:
+		per_trial = 1;
+	}
+	return per_trial * (double)s->n_trials * s->space->n_params <
+	       INLINE_WORK;
+}
+
 static void start(struct pz_core *core, const struct pz_exec *exec,
                   struct pz_study *s)
 {
@@ -265,7 +298,7 @@ static void start(struct pz_core *core, const struct pz_exec *exec,
 	j->number = s->n_trials;
 	pz_core_busy(s);
 	pz_core_hold(s);
-	if (pz_exec_submit(exec, &j->job) != 0) {
+	if (pz_exec_submit(cheap(s) ? NULL : exec, &j->job) != 0) {
 		pz_core_unbusy(core, s);
 		pz_core_release_study(core, s);
 		free(j->values);

@@ -352,134 +352,86 @@ static void damage(struct pz_study *s, const char *why)
 	s->load = PZ_LOAD_DAMAGED;
 }
 
-struct load_ctx {
-	struct pz_core *core;
-	struct pz_study *s;
-	double *values;
-	struct pz_error *err;
-	double now;
-	int damaged;
-};
-
-static int load_trial(void *arg, const struct pz_trial_row *r)
+int pz_core_study_parse(const struct pz_study *s, struct pz_space **space,
+                        struct pz_algo_config *cfg, struct pz_error *err)
 {
-	struct load_ctx *c = arg;
-	struct pz_study *s = c->s;
-	struct pz_error perr = {0};
-	struct pz_trial t;
-	cJSON *params;
-	int state = pz_tstate_parse(r->state), rc;
-
-	if (r->number != (int64_t)s->n_trials) {
-		c->damaged = 1;
-		return pz_error_set(c->err, PZ_EINVAL,
-		                    "trial numbers are not contiguous at %lld",
-		                    (long long)r->number);
-	}
-	if (state < 0) {
-		c->damaged = 1;
-		return pz_error_set(c->err, PZ_EINVAL,
-		                    "trial %lld has the unknown state '%s'",
-		                    (long long)r->id, r->state);
-	}
-	memset(&t, 0, sizeof(t));
-	t.id = r->id;
-	t.state = (unsigned char)state;
-	t.attempt = (int32_t)r->attempt;
-	t.reclaims = (int32_t)r->reclaims;
-	t.loss = state == PZ_T_OK || state == PZ_T_PRUNED ? r->loss : NAN;
-	t.created = r->created;
-	t.started = r->started;
-	t.finished = r->finished;
-	/* Workers get a full timeout after a restart to heartbeat again. */
-	t.deadline = c->now + s->heartbeat_timeout;
-	if (state == PZ_T_OK && !isfinite(t.loss)) {
-		c->damaged = 1;
-		return pz_error_set(c->err, PZ_EINVAL,
-		                    "trial %lld is ok without a finite loss",
-		                    (long long)r->id);
-	}
-	params = cJSON_Parse(r->params);
-	rc = params == NULL ? PZ_EINVAL
-	                    : pz_params_from_json(s->space, params, c->values,
-	                                          &perr);
-	cJSON_Delete(params);
-	if (rc != 0) {
-		c->damaged = 1;
-		return pz_error_set(c->err, PZ_EINVAL,
-		                    "trial %lld has params that do not fit the "
-		                    "space (%s)", (long long)r->id,
-		                    params == NULL ? "not JSON" : perr.msg);
-	}
-	t.worker = dup_or_null(r->worker);
-	if (r->worker != NULL && t.worker == NULL)
-		return pz_error_set(c->err, PZ_ENOMEM, "out of memory");
-	rc = pz_core_trial_append(c->core, s, &t, c->values);
-	if (rc != 0) {
-		free(t.worker);
-		return pz_error_set(c->err, rc, "loading trials: %s",
-		                    pz_strerror(rc));
-	}
-	return 0;
-}
-
-int pz_core_load(struct pz_core *core, struct pz_study *s,
-                 struct pz_error *err)
-{
-	struct load_ctx c = {core, s, NULL, err, pz_core_now(core), 0};
-	struct pz_error why = {0};
-	cJSON *cfg;
+	cJSON *json;
 	int rc;
 
-	if (s->load == PZ_LOAD_YES)
-		return 0;
-	if (s->load == PZ_LOAD_DAMAGED)
-		return pz_error_set(err, PZ_EDAMAGED,
-		                    "study '%s' is damaged and cannot be used: %s",
-		                    s->name, s->damage);
+	*space = NULL;
 	rc = pz_space_create_from_text(s->space_text, strlen(s->space_text),
-	                               "space", &s->space, &why);
-	if (rc == 0) {
-		cfg = cJSON_Parse(s->config_text);
-		rc = pz_algo_config_from_json(&s->cfg, s->algo, cfg, &why);
-		cJSON_Delete(cfg);
-	}
-	if (rc == PZ_ENOMEM)
-		goto fail;
+	                               "space", space, err);
+	if (rc != 0)
+		return rc;
+	json = cJSON_Parse(s->config_text);
+	rc = pz_algo_config_from_json(cfg, s->algo, json, err);
+	cJSON_Delete(json);
 	if (rc != 0) {
-		damage(s, why.msg);
-		goto fail;
+		pz_space_destroy(*space);
+		*space = NULL;
 	}
-	if (pz_history_create(s->space, &s->hist) != 0) {
-		rc = PZ_ENOMEM;
-		goto fail;
-	}
+	return rc;
+}
+
+void pz_core_damage(struct pz_study *s, const char *why)
+{
+	damage(s, why);
+}
+
+int pz_core_install(struct pz_core *core, struct pz_study *s,
+                    struct pz_space *space, const struct pz_algo_config *cfg,
+                    struct pz_history *hist, struct pz_trial *trials,
+                    size_t n, struct pz_error *err)
+{
+	double deadline = pz_core_now(core) + s->heartbeat_timeout;
+
+	s->space = space;
+	s->cfg = *cfg;
+	s->hist = hist;
+	s->trials = trials;
+	s->n_trials = s->cap_trials = n;
 	s->best = -1;
-	c.values = malloc((size_t)(s->space->n_params + 1) * sizeof(double));
-	if (c.values == NULL) {
-		rc = PZ_ENOMEM;
-		goto fail;
-	}
-	rc = pz_store_trial_foreach(core->store, s->id, load_trial, &c, &why);
-	free(c.values);
-	if (rc != 0) {
-		if (c.damaged)
-			damage(s, why.msg);
-		goto fail;
+	memset(s->counts, 0, sizeof(s->counts));
+	for (size_t i = 0; i < n; i++) {
+		struct pz_trial *t = &trials[i];
+		uint32_t number = (uint32_t)i;
+
+		t->run_index = -1;
+		/* Workers get a full timeout after a restart to heartbeat. */
+		t->deadline = deadline;
+		s->counts[t->state]++;
+		if ((t->state == PZ_T_RUNNING &&
+		     pz_core_running_add(s, number) != 0) ||
+		    (t->state == PZ_T_QUEUED &&
+		     pz_core_queued_add(s, number) != 0) ||
+		    pz_idmap_put(&core->ids, t->id, s, number) != 0) {
+			s->load = PZ_LOAD_YES; /* so that unload frees it all */
+			unload(core, s);
+			return pz_error_set(err, PZ_ENOMEM, "out of memory "
+			                    "loading study '%s'", s->name);
+		}
+		pz_core_update_best(s, number);
 	}
 	s->load = PZ_LOAD_YES;
 	return 0;
-fail:
-	unload(core, s);
-	if (s->load == PZ_LOAD_DAMAGED)
-		return pz_error_set(err, PZ_EDAMAGED,
-		                    "study '%s' is damaged and cannot be used: %s",
-		                    s->name, s->damage);
-	if (rc == PZ_ENOMEM)
-		return pz_error_set(err, PZ_ENOMEM, "out of memory loading study "
-		                    "'%s'", s->name);
-	return pz_error_set(err, PZ_EIO, "loading study '%s': %s", s->name,
-	                    why.msg);
+}
+
+/* A new study: loaded, with no trials. */
+static int install_empty(struct pz_core *core, struct pz_study *s,
+                         struct pz_error *err)
+{
+	struct pz_algo_config cfg;
+	struct pz_space *space;
+	struct pz_history *hist;
+	int rc;
+
+	if ((rc = pz_core_study_parse(s, &space, &cfg, err)) != 0)
+		return rc;
+	if (pz_history_create(space, &hist) != 0) {
+		pz_space_destroy(space);
+		return pz_error_set(err, PZ_ENOMEM, "out of memory");
+	}
+	return pz_core_install(core, s, space, &cfg, hist, NULL, 0, err);
 }
 
 /* --- the study list --------------------------------------------------------- */
@@ -697,12 +649,9 @@ int pz_core_trial(struct pz_core *core, int64_t id, struct pz_study **study,
 		if (s == NULL || s->load == PZ_LOAD_YES)
 			return pz_error_set(err, PZ_ENOENT,
 			                    "no trial with id %lld", (long long)id);
-		if ((rc = pz_core_load(core, s, err)) != 0)
-			return rc;
-		slot = pz_idmap_get(&core->ids, id);
-		if (slot == NULL)
-			return pz_error_set(err, PZ_ENOENT, "no trial with id %lld",
-			                    (long long)id);
+		/* Its study must be loaded first. */
+		*study = s;
+		return PZ_CORE_UNLOADED;
 	}
 	*study = slot->study;
 	*number = slot->number;
@@ -802,7 +751,7 @@ int pz_core_create(struct pz_core *core, const struct pz_study_def *def,
 		return pz_core_write_failed(
 		        core, pz_error_set(err, PZ_ENOMEM, "out of memory"), err);
 	link_study(core, s);
-	if ((rc = pz_core_load(core, s, err)) != 0)
+	if ((rc = install_empty(core, s, err)) != 0)
 		return pz_core_write_failed(core, rc, err);
 	pz_core_event(core, s, PZ_EV_STUDY_CHANGED, -1);
 	*out = s;
@@ -930,25 +879,26 @@ static int import_trial(struct pz_core *core, struct pz_study *s,
 	return 0;
 }
 
-/* Same params, bit for bit (NAN for an inactive label included)? */
-static int same_history(const struct pz_study *s, const double *values,
-                        size_t n, size_t stride)
+/* Trials first..first+n-1 of `s` have these params, bit for bit (NAN
+ * for an inactive label included)? */
+static int same_history(const struct pz_study *s, int64_t first,
+                        const double *values, size_t n, size_t stride)
 {
 	size_t np = (size_t)s->space->n_params;
 
-	if (s->n_trials != n)
+	if (s->n_trials < (size_t)first + n)
 		return 0;
 	for (size_t i = 0; i < n; i++)
-		if (memcmp(pz_core_values(s, (uint32_t)i), values + i * stride,
-		           np * sizeof(double)) != 0)
+		if (memcmp(pz_core_values(s, (uint32_t)(first + (int64_t)i)),
+		           values + i * stride, np * sizeof(double)) != 0)
 			return 0;
 	return 1;
 }
 
 int pz_core_import(struct pz_core *core, const struct pz_study_def *def,
-                   int exist_ok, const struct pz_import_trial *trials,
-                   size_t n, struct pz_study **out, int *existed,
-                   struct pz_error *err)
+                   int exist_ok, int64_t first, int part,
+                   const struct pz_import_trial *trials, size_t n,
+                   struct pz_study **out, int *existed, struct pz_error *err)
 {
 	struct pz_space *space = NULL;
 	struct pz_study *s;
@@ -957,10 +907,11 @@ int pz_core_import(struct pz_core *core, const struct pz_study_def *def,
 	int rc;
 
 	*existed = 0;
-	if (def->max_trials > 0 && (int64_t)n > def->max_trials)
+	if (def->max_trials > 0 && first + (int64_t)n > def->max_trials)
 		return pz_error_set_at(err, PZ_EINVAL, "params.trials",
-		                       "%zu trials are more than max_trials "
-		                       "(%lld)", n, (long long)def->max_trials);
+		                       "%lld trials are more than max_trials "
+		                       "(%lld)", (long long)first + (long long)n,
+		                       (long long)def->max_trials);
 	rc = pz_space_create_from_text(def->space_text, strlen(def->space_text),
 	                               "space", &space, err);
 	if (rc != 0)
@@ -990,20 +941,38 @@ int pz_core_import(struct pz_core *core, const struct pz_study_def *def,
 		pz_error_set_at(err, rc, path, "%s", msg);
 		goto out;
 	}
-	rc = pz_core_create(core, def, exist_ok, &s, existed, err);
+	/* A later part goes to the study the first part made. */
+	if (first > 0 && pz_core_find(core, def->name, &s, NULL) != 0) {
+		rc = pz_error_set_at(err, PZ_ENOENT, "params.offset",
+		                     "no study '%s' to append trials %lld and on "
+		                     "to (send the part at offset 0 first)",
+		                     def->name, (long long)first);
+		goto out;
+	}
+	rc = pz_core_create(core, def, exist_ok || first > 0, &s, existed, err);
 	if (rc != 0)
 		goto out;
 	if (*existed) {
-		if ((rc = pz_core_load(core, s, err)) != 0)
+		/* The caller loaded it (pz_load_need). */
+		if (s->load != PZ_LOAD_YES) {
+			rc = pz_error_set(err, PZ_EDAMAGED, "study '%s' is "
+			                  "damaged", s->name);
 			goto out;
-		if (!same_history(s, values, n, stride))
+		}
+		if (same_history(s, first, values, n, stride) &&
+		    (part || s->n_trials == n)) {
+			*out = s;   /* this part is there already */
+			goto out;
+		}
+		if (first == 0 || s->n_trials != (size_t)first) {
 			rc = pz_error_set_at(err, PZ_EEXIST, "params.trials",
 			                     "study '%s' exists with a different "
-			                     "history (%zu trials, the import has "
-			                     "%zu)", def->name, s->n_trials, n);
-		else
-			*out = s;
-		goto out;
+			                     "history (%zu trials; this part has "
+			                     "%zu from number %lld)", def->name,
+			                     s->n_trials, n, (long long)first);
+			goto out;
+		}
+		*existed = 0;   /* a new part */
 	}
 	for (size_t i = 0; i < n; i++)
 		if ((rc = import_trial(core, s, &trials[i], values + i * stride,

@@ -111,6 +111,8 @@ struct pz_study {
 	struct pz_hist_op *backlog;
 	size_t n_backlog, cap_backlog;
 	struct pz_wait *askers, **askers_tail;   /* waiting for a trial */
+	int loading;               /* load.c reads it now */
+	struct pz_wait *loaders;   /* requests waiting for it to load */
 	int refs;                  /* holders besides the registry */
 	int dead;                  /* out of the registry; freed at refs 0 */
 };
@@ -179,12 +181,30 @@ int pz_core_write_failed(struct pz_core *core, int rc,
 /* The study named `name`, or PZ_ENOENT. It may not be loaded yet. */
 int pz_core_find(struct pz_core *core, const char *name,
                  struct pz_study **out, struct pz_error *err);
-/* Load `s` now if it is not (PZ_EDAMAGED if it is damaged). */
-int pz_core_load(struct pz_core *core, struct pz_study *s,
-                 struct pz_error *err);
-/* Trial id -> study (loaded) and number; PZ_ENOENT if absent. */
+/*
+ * Trial id -> study (loaded) and number; PZ_ENOENT if absent;
+ * PZ_CORE_UNLOADED with *study set when its study must be loaded first
+ * (load.h).
+ */
+#define PZ_CORE_UNLOADED 2
 int pz_core_trial(struct pz_core *core, int64_t id, struct pz_study **study,
                   uint32_t *number, struct pz_error *err);
+
+/* Loading (load.c): the study's space and config, parsed. */
+int pz_core_study_parse(const struct pz_study *s, struct pz_space **space,
+                        struct pz_algo_config *cfg, struct pz_error *err);
+/* Mark `s` damaged: it stays listed, with `why`, and refuses work. */
+void pz_core_damage(struct pz_study *s, const char *why);
+/*
+ * Make `s` loaded with these (all taken over: trials by number, n of
+ * them, workers' strings included; hist holds the same trials): counts,
+ * queues, the best trial and the id map are built, running trials get a
+ * fresh deadline.
+ */
+int pz_core_install(struct pz_core *core, struct pz_study *s,
+                    struct pz_space *space, const struct pz_algo_config *cfg,
+                    struct pz_history *hist, struct pz_trial *trials,
+                    size_t n, struct pz_error *err);
 
 struct pz_study_def {
 	const char *name;
@@ -229,17 +249,20 @@ struct pz_import_trial {
 
 /*
  * Create a study with a history: the study of `def` and trials numbered
- * 0..n-1, in the open batch (the reply waits for its commit). Every
- * trial's params are checked against the space before anything is
- * written; an error names the trial ("params.trials[3].params.lr: ...").
- * With exist_ok, an existing study with the same definition and the same
- * params for the same number of trials is returned as it is (*existed =
- * 1): a resent import acts once.
+ * first..first+n-1, in the open batch (the reply waits for its commit).
+ * With first = 0 the study is created; a later part (first > 0) is
+ * appended to the study of the same definition that has exactly `first`
+ * trials, so a history too long for one line goes in parts. Every
+ * trial's params are checked before anything is written; an error names
+ * the trial ("params.trials[3].params.lr: ..."). A part that is there
+ * already (the same params at the same numbers; with first = 0 also
+ * exist_ok) is answered as it is, with *existed = 1: a resent import
+ * acts once.
  */
 int pz_core_import(struct pz_core *core, const struct pz_study_def *def,
-                   int exist_ok, const struct pz_import_trial *trials,
-                   size_t n, struct pz_study **out, int *existed,
-                   struct pz_error *err);
+                   int exist_ok, int64_t first, int part,
+                   const struct pz_import_trial *trials, size_t n,
+                   struct pz_study **out, int *existed, struct pz_error *err);
 int pz_core_delete(struct pz_core *core, struct pz_study *s, size_t *n_trials,
                    struct pz_error *err);
 

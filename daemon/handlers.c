@@ -193,6 +193,14 @@ static int study_import(struct pz_hctx *h, cJSON **result)
 	size_t n = (size_t)cJSON_GetArraySize(arr), i = 0;
 	int existed, rc = 0;
 
+	/* A resent import, or a later part, compares with (or appends to)
+	 * the stored history: load it. */
+	if ((h->req.exist_ok || h->req.offset > 0) &&
+	    pz_core_find(h->rpc->core, h->req.name, &s, NULL) == 0 &&
+	    s->load == PZ_LOAD_NO) {
+		h->study = s;
+		return PZ_HANDLER_LOAD;
+	}
 	if (build_def(h, &def, &space_text, &config_text) != 0)
 		return -1;
 	its = calloc(n > 0 ? n : 1, sizeof(*its));
@@ -202,10 +210,12 @@ static int study_import(struct pz_hctx *h, cJSON **result)
 		goto out;
 	}
 	for (t = arr->child; t != NULL && rc == 0; t = t->next, i++)
-		rc = pz_codec_import_trial(t, i, &its[i], &texts[i], &h->err);
+		rc = pz_codec_import_trial(t, i, h->req.offset + (int64_t)i,
+		                           &its[i], &texts[i], &h->err);
 	if (rc == 0)
-		rc = pz_core_import(h->rpc->core, &def, h->req.exist_ok, its, n,
-		                    &s, &existed, &h->err);
+		rc = pz_core_import(h->rpc->core, &def, h->req.exist_ok,
+		                    h->req.offset, pz_req_has(&h->req, PZ_F_OFFSET),
+		                    its, n, &s, &existed, &h->err);
 	if (rc == 0)
 		*result = wrap("study", pz_codec_study(s));
 out:
@@ -234,18 +244,18 @@ static int study_list(struct pz_hctx *h, cJSON **result)
 {
 	struct pz_core *core = h->rpc->core;
 	cJSON *arr = cJSON_CreateArray();
-	int rc;
 
-	for (struct pz_study *s = core->studies; arr && s; s = s->next) {
-		/* A damaged study is listed as such; it takes nothing else
-		 * down with it. */
-		rc = pz_core_load(core, s, &h->err);
-		if (rc != 0 && rc != PZ_EDAMAGED) {
+	/* Every study is loaded first (its counts); a damaged one is
+	 * listed as such and takes nothing else down with it. */
+	for (struct pz_study *s = core->studies; s != NULL; s = s->next) {
+		if (s->load == PZ_LOAD_NO) {
 			cJSON_Delete(arr);
-			return fail(h, 0);
+			h->study = s;
+			return PZ_HANDLER_LOAD;
 		}
-		cJSON_AddItemToArray(arr, pz_codec_study(s));
 	}
+	for (struct pz_study *s = core->studies; arr && s; s = s->next)
+		cJSON_AddItemToArray(arr, pz_codec_study(s));
 	*result = wrap("studies", arr);
 	return 0;
 }
@@ -666,7 +676,8 @@ const struct pz_method pz_methods[] = {
 	 PZ_M_WHILE_STOPPING | PZ_M_DAMAGED_OK, FS(STUDY), FS(STUDY)},
 	{"study.import", study_import, PZ_TARGET_NONE, 0,
 	 FS(NAME) | FS(SPACE) | FS(ALGO) | FS(SEED) | FS(MAX_TRIALS) |
-	         FS(CONFIG) | FS(HEARTBEAT_TIMEOUT) | FS(EXIST_OK) | FS(TRIALS),
+	         FS(CONFIG) | FS(HEARTBEAT_TIMEOUT) | FS(EXIST_OK) | FS(TRIALS) |
+	         FS(OFFSET),
 	 FS(NAME) | FS(SPACE) | FS(TRIALS)},
 	{"study.list", study_list, PZ_TARGET_NONE, PZ_M_WHILE_STOPPING, 0, 0},
 	{"study.pause", study_pause, PZ_TARGET_STUDY, PZ_M_DAMAGED_OK,

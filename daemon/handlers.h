@@ -44,10 +44,13 @@ struct pz_hctx {
 
 /*
  * A handler returns 0 with *result set, -1 with h->err (and maybe
- * h->code) set, or PZ_HANDLER_LATER when it has taken the call over and
- * will finish it itself (pz_rpc_finish).
+ * h->code) set, PZ_HANDLER_LATER when it has taken the call over and
+ * will finish it itself (pz_rpc_finish), or PZ_HANDLER_LOAD (below).
  */
 #define PZ_HANDLER_LATER 1
+/* The handler needs h->study loaded first: the request waits for it and
+ * runs again from the start. */
+#define PZ_HANDLER_LOAD 2
 typedef int (*pz_handler_fn)(struct pz_hctx *h, cJSON **result);
 
 struct pz_method {

@@ -12,6 +12,7 @@
 #include <parzen/utf8.h>
 
 #include "handlers.h"
+#include "load.h"
 
 int pz_rpc_code(int rc, int invalid)
 {
@@ -305,8 +306,59 @@ static void finish_hctx_error(struct pz_hctx *h)
 	pz_rpc_finish_error(h->rpc, h->call, code, h->err.path, msg);
 }
 
+/* A request waiting for a study to load; it runs again when it has. */
+struct park {
+	struct pz_wait wait;
+	struct pz_rpc *rpc;
+	struct pz_call *call;
+	size_t len;
+	char line[];
+};
+
+static void park_resume(struct pz_wait *w, int rc, const struct pz_error *err)
+{
+	struct park *p = (struct park *)w;
+
+	/* A study found damaged: the request runs again and meets it as
+	 * damaged (a listing shows it; work on it is refused). */
+	if (rc != 0 && rc != PZ_EDAMAGED) {
+		pz_rpc_finish_error(p->rpc, p->call,
+		                    pz_rpc_code(rc, PZ_RPC_INTERNAL),
+		                    NULL, err->msg);
+	} else {
+		p->rpc->n_requests--; /* counted once */
+		pz_rpc_dispatch(p->rpc, p->line, p->len, p->call);
+	}
+	free(p);
+}
+
+/*
+ * Make sure h->study is loaded: 0 when it is, PZ_HANDLER_LATER when the
+ * request now waits for it (it runs again from its line once loaded), or
+ * an error in h->err.
+ */
+static int need_study(struct pz_hctx *h, const char *line, size_t len)
+{
+	struct park *p = malloc(sizeof(*p) + len);
+	int rc;
+
+	if (p == NULL)
+		return pz_error_set(&h->err, PZ_ENOMEM, "out of memory");
+	p->wait.resume = park_resume;
+	p->rpc = h->rpc;
+	p->call = h->call;
+	p->len = len;
+	memcpy(p->line, line, len);
+	rc = pz_load_need(h->rpc->core, h->rpc->exec, h->study, &p->wait,
+	                  &h->err);
+	if (rc == PZ_LOAD_LATER)
+		return PZ_HANDLER_LATER;
+	free(p);
+	return rc;
+}
+
 /* Resolve the method's target into h->study / h->number. */
-static int resolve(struct pz_hctx *h)
+static int resolve(struct pz_hctx *h, const char *line, size_t len)
 {
 	struct pz_core *core = h->rpc->core;
 	int rc;
@@ -315,7 +367,7 @@ static int resolve(struct pz_hctx *h)
 	case PZ_TARGET_STUDY:
 		rc = pz_core_find(core, h->req.study, &h->study, &h->err);
 		if (rc == 0)
-			rc = pz_core_load(core, h->study, &h->err);
+			rc = need_study(h, line, len);
 		if (rc == PZ_EDAMAGED && (h->method->flags & PZ_M_DAMAGED_OK)) {
 			pz_error_clear(&h->err);
 			rc = 0;
@@ -324,17 +376,20 @@ static int resolve(struct pz_hctx *h)
 	case PZ_TARGET_TRIAL:
 		rc = pz_core_trial(core, h->req.trial, &h->study, &h->number,
 		                   &h->err);
+		if (rc == PZ_CORE_UNLOADED && (rc = need_study(h, line, len)) == 0)
+			rc = pz_core_trial(core, h->req.trial, &h->study,
+			                   &h->number, &h->err);
 		break;
 	default:
 		rc = 0;
 	}
-	if (rc != 0)
+	if (rc < 0)
 		h->code = pz_rpc_code(rc, PZ_RPC_BAD_PARAMS);
 	return rc;
 }
 
-static void run(struct pz_rpc *rpc, struct pz_call *call, const cJSON *req,
-                const char *name, const cJSON *params)
+static void run(struct pz_rpc *rpc, struct pz_call *call, const char *line,
+                size_t len, const char *name, const cJSON *params)
 {
 	struct pz_hctx h;
 	cJSON *result = NULL;
@@ -345,7 +400,6 @@ static void run(struct pz_rpc *rpc, struct pz_call *call, const cJSON *req,
 	h.rpc = rpc;
 	h.call = call;
 	h.method = pz_method_find(name);
-	(void)req;
 	if (h.method == NULL) {
 		method_list(buf, sizeof(buf));
 		pz_error_set(&h.err, PZ_ENOENT, "no method '%.100s' (methods: %s)",
@@ -365,9 +419,23 @@ static void run(struct pz_rpc *rpc, struct pz_call *call, const cJSON *req,
 	rc = pz_codec_decode(params, h.method->fields, h.method->required,
 	                     h.method->name, &h.req, &h.err);
 	if (rc == 0)
-		rc = resolve(&h);
+		rc = resolve(&h, line, len);
 	if (rc == 0)
 		rc = h.method->fn(&h, &result);
+	if (rc == PZ_HANDLER_LOAD) {
+		/* The handler needs another study loaded first. */
+		cJSON_Delete(result);
+		result = NULL;
+		rc = need_study(&h, line, len);
+		if (rc == 0 || rc == PZ_EDAMAGED) {
+			/* Loaded at once (an inline executor): run again. */
+			rpc->n_requests--;
+			pz_rpc_dispatch(rpc, line, len, call);
+			return;
+		}
+		if (rc < 0)
+			h.code = pz_rpc_code(rc, PZ_RPC_BAD_PARAMS);
+	}
 	if (rc == PZ_HANDLER_LATER)
 		return;
 	if (rc != 0)
@@ -450,6 +518,9 @@ void pz_rpc_dispatch(struct pz_rpc *rpc, const char *line, size_t len,
 	version = cJSON_GetObjectItemCaseSensitive(req, "jsonrpc");
 	method = cJSON_GetObjectItemCaseSensitive(req, "method");
 	params = cJSON_GetObjectItemCaseSensitive(req, "params");
+	/* A request that waited for a study runs again: its id anew. */
+	free(call->id);
+	call->id = NULL;
 	if (id != NULL && (call->id = id_text(id, &bad)) == NULL) {
 		refuse(rpc, call, bad ? PZ_RPC_INVALID_REQUEST : PZ_RPC_INTERNAL,
 		       "id",
@@ -477,7 +548,7 @@ void pz_rpc_dispatch(struct pz_rpc *rpc, const char *line, size_t len,
 		       "params: must be an object");
 		goto out;
 	}
-	run(rpc, call, req, method->valuestring, params);
+	run(rpc, call, line, len, method->valuestring, params);
 out:
 	cJSON_Delete(req);
 }

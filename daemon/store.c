@@ -31,6 +31,7 @@ enum stmt {
 	ST_TRIAL_GET,
 	ST_TRIAL_LIST,
 	ST_TRIAL_LIST_STATE,
+	ST_TRIAL_RANGE,
 	ST_STUDY_UPDATE,
 	N_STMTS
 };
@@ -66,6 +67,9 @@ static const char *const sql_text[N_STMTS] = {
 	[ST_TRIAL_LIST] = "SELECT " TRIAL_COLUMNS
 	                  " FROM trial WHERE study_id = ? ORDER BY number "
 	                  "LIMIT ? OFFSET ?",
+	[ST_TRIAL_RANGE] = "SELECT " TRIAL_COLUMNS
+	                   " FROM trial WHERE study_id = ? AND number >= ? "
+	                   "ORDER BY number LIMIT ?",
 	[ST_TRIAL_LIST_STATE] = "SELECT " TRIAL_COLUMNS
 	                        " FROM trial WHERE study_id = ? AND state = ? "
 	                        "ORDER BY number LIMIT ? OFFSET ?",
@@ -688,6 +692,18 @@ int pz_store_trial_get(struct pz_store *s, int64_t id, pz_store_trial_cb cb,
 		return pz_error_set(err, PZ_ENOENT, "no trial with id %lld",
 		                    (long long)id);
 	return rc;
+}
+
+int pz_store_trial_range(struct pz_store *s, int64_t study_id,
+                         int64_t from, int64_t limit, pz_store_trial_cb cb,
+                         void *ctx, int *rows, struct pz_error *err)
+{
+	sqlite3_stmt *st = s->st[ST_TRIAL_RANGE];
+
+	sqlite3_bind_int64(st, 1, study_id);
+	sqlite3_bind_int64(st, 2, from);
+	sqlite3_bind_int64(st, 3, limit);
+	return walk_trials(s, st, cb, ctx, rows, err);
 }
 
 int pz_store_trial_list(struct pz_store *s, int64_t study_id,

@@ -116,6 +116,11 @@ int pz_store_trial_update(struct pz_store *s, const struct pz_trial_row *r,
 /* One trial by id: PZ_ENOENT if absent. */
 int pz_store_trial_get(struct pz_store *s, int64_t id, pz_store_trial_cb cb,
                        void *ctx, struct pz_error *err);
+/* Trials of a study numbered `from` and up, at most `limit`, by number;
+ * *rows gets how many there were. */
+int pz_store_trial_range(struct pz_store *s, int64_t study_id,
+                         int64_t from, int64_t limit, pz_store_trial_cb cb,
+                         void *ctx, int *rows, struct pz_error *err);
 /* Trials of a study by number, optionally of one state, paged. */
 int pz_store_trial_list(struct pz_store *s, int64_t study_id,
                         const char *state, int64_t offset, int64_t limit,

@@ -192,3 +192,119 @@ int pz_history_remove(struct pz_history *h, uint64_t number)
 	h->n_trials--;
 	return 0;
 }
+
+/*
+ * A double's bits as an unsigned key that sorts as the double does
+ * (negatives flipped whole, positives with the sign bit set); -0 and +0
+ * are equal doubles, so -0 is taken as +0 for the order to stay (value,
+ * number).
+ */
+static uint64_t sort_key(double v)
+{
+	uint64_t b;
+
+	if (v == 0)
+		v = 0.0;
+	memcpy(&b, &v, sizeof(b));
+	return b >> 63 ? ~b : b | (UINT64_C(1) << 63);
+}
+
+/*
+ * Sort the k trial numbers in `nums` (ascending) by their keys, stably:
+ * least significant digit radix sort, 11 bits a pass (6 passes), so ties
+ * keep the order by number. O(k) per pass where qsort would cost
+ * O(k log k).
+ */
+static int radix_sort(uint32_t *nums, uint64_t *keys, size_t k)
+{
+	uint32_t *tn = malloc((k ? k : 1) * sizeof(*tn));
+	uint64_t *tk = malloc((k ? k : 1) * sizeof(*tk));
+	enum { BITS = 11, DIGITS = 1 << BITS };
+
+	if (tn == NULL || tk == NULL) {
+		free(tn);
+		free(tk);
+		return PZ_ENOMEM;
+	}
+	for (int s = 0; s < 64; s += BITS) {
+		size_t count[DIGITS + 1] = {0};
+
+		for (size_t i = 0; i < k; i++)
+			count[((keys[i] >> s) & (DIGITS - 1)) + 1]++;
+		if (count[((keys[0] >> s) & (DIGITS - 1)) + 1] == k)
+			continue; /* one digit for all: nothing moves */
+		for (size_t d = 1; d <= DIGITS; d++)
+			count[d] += count[d - 1];
+		for (size_t i = 0; i < k; i++) {
+			size_t at = count[(keys[i] >> s) & (DIGITS - 1)]++;
+
+			tn[at] = nums[i];
+			tk[at] = keys[i];
+		}
+		memcpy(nums, tn, k * sizeof(*nums));
+		memcpy(keys, tk, k * sizeof(*keys));
+	}
+	free(tn);
+	free(tk);
+	return 0;
+}
+
+int pz_history_fill(struct pz_history *h, size_t n, const double *values,
+                    const unsigned char *states, const double *losses)
+{
+	size_t np = (size_t)h->space->n_params;
+	uint64_t *keys = NULL;
+	int rc;
+
+	if (h->n_trials > 0)
+		return PZ_EEXIST;
+	if (n >= UINT32_MAX)
+		return PZ_ERANGE;
+	for (size_t t = 0; t < n; t++)
+		if ((states[t] != PZ_TRIAL_OK && states[t] != PZ_TRIAL_FAIL &&
+		     states[t] != PZ_TRIAL_PENDING) ||
+		    (states[t] == PZ_TRIAL_OK && !isfinite(losses[t])))
+			return PZ_EINVAL;
+	if (n == 0)
+		return 0;
+	if ((rc = grow_slots(h, n)) != 0)
+		return rc;
+	keys = malloc(n * sizeof(*keys));
+	if (keys == NULL)
+		return PZ_ENOMEM;
+	memcpy(h->values, values, n * np * sizeof(double));
+	for (size_t p = 0; p < np; p++) {
+		size_t k = 0;
+
+		free(h->sorted[p]);
+		h->sorted[p] = malloc(n * sizeof(uint32_t));
+		if (h->sorted[p] == NULL)
+			goto oom;
+		for (size_t t = 0; t < n; t++) {
+			double v = values[t * np + p];
+
+			if (!isnan(v)) {
+				keys[k] = sort_key(v);
+				h->sorted[p][k++] = (uint32_t)t;
+			}
+		}
+		if (k > 0 && radix_sort(h->sorted[p], keys, k) != 0)
+			goto oom;
+		h->n_sorted[p] = k;
+		h->cap_sorted[p] = n;
+	}
+	free(keys);
+	for (size_t t = 0; t < n; t++) {
+		h->state[t] = states[t];
+		h->loss[t] = states[t] == PZ_TRIAL_OK ? losses[t] : NAN;
+		count_state(h, states[t], +1);
+	}
+	h->n_slots = n;
+	h->n_trials = n;
+	return 0;
+oom:
+	for (size_t q = 0; q < np; q++)
+		h->n_sorted[q] = 0;
+	free(keys);
+	return PZ_ENOMEM;
+}

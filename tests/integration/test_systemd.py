@@ -77,8 +77,18 @@ def test_socket_activation(tmp_path):
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_listening(sock, proc)
-        # This connection waits in the backlog while parzend starts.
-        c = Connection(sock, 30)
+        # This connection waits in the backlog while parzend starts. (The
+        # activator binds before it listens: a connection in between is
+        # refused, so try again.)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                c = Connection(sock, 30)
+                break
+            except ConnectionRefusedError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
         wait_ready(notify, proc)
         info = c.call("server.info")
         assert info["name"] == "parzend" and info["protocol"] == 1

@@ -323,6 +323,63 @@ static void sorted_index(void **state)
 	}
 }
 
+/* pz_history_fill gives exactly what adding the trials one by one gives. */
+static void fill_equals_adds(void **state)
+{
+	struct fixture *f = *state;
+	struct pz_history *one;
+	struct pz_rng rng;
+	enum { N = 3000 };
+	static double values[N * NP], losses[N];
+	static unsigned char states[N];
+
+	pz_rng_init(&rng, 5, 0);
+	assert_int_equal(pz_history_create(f->space, &one), 0);
+	for (size_t t = 0; t < N; t++) {
+		random_row(&rng, values + t * NP);
+		/* Ties: a small grid makes equal values common. */
+		states[t] = (unsigned char)(PZ_TRIAL_PENDING + t % 3);
+		losses[t] = (double)(pz_rng_below(&rng, 50)) / 7;
+		assert_int_equal(pz_history_add(one, t, values + t * NP,
+		                                states[t], losses[t]),
+		                 0);
+	}
+	assert_int_equal(pz_history_fill(f->h, N, values, states, losses), 0);
+	assert_int_equal(f->h->n_slots, one->n_slots);
+	assert_int_equal(f->h->n_trials, one->n_trials);
+	assert_int_equal(f->h->n_ok, one->n_ok);
+	assert_int_equal(f->h->n_fail, one->n_fail);
+	assert_int_equal(f->h->n_pending, one->n_pending);
+	assert_memory_equal(f->h->values, one->values, sizeof(values));
+	assert_memory_equal(f->h->state, one->state, N);
+	for (size_t t = 0; t < N; t++)
+		assert_true(isnan(one->loss[t]) ? isnan(f->h->loss[t])
+		                                : f->h->loss[t] == one->loss[t]);
+	for (int p = 0; p < NP; p++) {
+		assert_int_equal(f->h->n_sorted[p], one->n_sorted[p]);
+		assert_memory_equal(f->h->sorted[p], one->sorted[p],
+		                    one->n_sorted[p] * sizeof(uint32_t));
+	}
+	/* A filled history goes on like any other. */
+	random_row(&rng, values);
+	assert_int_equal(pz_history_add(f->h, N, values, PZ_TRIAL_OK, 1.0), 0);
+	assert_int_equal(pz_history_add(one, N, values, PZ_TRIAL_OK, 1.0), 0);
+	for (int p = 0; p < NP; p++)
+		assert_memory_equal(f->h->sorted[p], one->sorted[p],
+		                    one->n_sorted[p] * sizeof(uint32_t));
+	/* Only an empty history is filled; bad input changes nothing. */
+	assert_int_equal(pz_history_fill(f->h, 1, values, states, losses),
+	                 PZ_EEXIST);
+	pz_history_destroy(one);
+	assert_int_equal(pz_history_create(f->space, &one), 0);
+	states[1] = PZ_TRIAL_OK;
+	losses[1] = NAN;
+	assert_int_equal(pz_history_fill(one, 2, values, states, losses),
+	                 PZ_EINVAL);
+	assert_int_equal(one->n_trials, 0);
+	pz_history_destroy(one);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -330,6 +387,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(gaps, setup, teardown),
 		cmocka_unit_test_setup_teardown(sorted_index, setup, teardown),
+		cmocka_unit_test_setup_teardown(fill_equals_adds, setup,
+		                                teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "core.h"
+#include "load.h"
 #include <parzen/json.h>
 #include "ask.h"
 #include "clock.h"
@@ -1312,7 +1313,7 @@ static struct pz_study *study_of(struct pz_core *core, const char *name)
 	struct pz_study *s = NULL;
 
 	if (pz_core_find(core, name, &s, &err) != 0 ||
-	    pz_core_load(core, s, &err) != 0)
+	    pz_load_need(core, NULL, s, NULL, &err) != 0)
 		fail_msg("study %s: %s", name, err.msg);
 	return s;
 }

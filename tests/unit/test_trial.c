@@ -21,6 +21,7 @@
 #include <parzen/tpe.h>
 
 #include "core.h"
+#include "load.h"
 #include "store.h"
 #include "trial.h"
 
@@ -161,7 +162,7 @@ static int stored_state(struct fx *f, uint32_t n)
 	pz_core_finish(&f->core);
 	if (pz_core_init(&f->core, f->store, &err) != 0 ||
 	    pz_core_find(&f->core, "s", &s, &err) != 0 ||
-	    pz_core_load(&f->core, s, &err) != 0)
+	    pz_load_need(&f->core, NULL, s, NULL, &err) != 0)
 		fail_msg("%s", err.msg);
 	f->s = s;
 	state = s->trials[n].state;

@@ -50,6 +50,17 @@ void pz_history_destroy(struct pz_history *h);
 int pz_history_add(struct pz_history *h, uint64_t number, const double *values,
                    enum pz_trial_state state, double loss);
 
+/*
+ * Fill an empty history with trials 0..n-1 at once: `values` holds n
+ * params vectors one after the other, `states` and `losses` n entries
+ * each (losses of trials that are not OK are ignored). This sorts each
+ * label's index once, O(n log n), where n calls of pz_history_add cost
+ * O(n^2) for a study read back from the database. PZ_EEXIST if h is not
+ * empty; h is left empty on failure.
+ */
+int pz_history_fill(struct pz_history *h, size_t n, const double *values,
+                    const unsigned char *states, const double *losses);
+
 /* Change the state (and loss) of an existing trial. */
 int pz_history_set(struct pz_history *h, uint64_t number,
                    enum pz_trial_state state, double loss);

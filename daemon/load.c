@@ -1,0 +1,365 @@
+/*
+ * Loading studies, a chunk of rows at a time on the loop and the parsing
+ * off it; see load.h.
+ */
+#include "load.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <parzen/params.h>
+
+/* One stored trial, as read on the loop, parsed on the executor. */
+struct row {
+	struct pz_trial t;
+	char *params;
+};
+
+struct load_job {
+	struct pz_job job;
+	struct pz_core *core;
+	const struct pz_exec *exec;
+	struct pz_study *s;
+	int build;                 /* the last step: build the history */
+	struct row *rows;          /* the chunk just read */
+	size_t n_rows;
+	/* Built off the loop, installed on it. */
+	struct pz_space *space;
+	struct pz_algo_config cfg;
+	struct pz_history *hist;
+	struct pz_trial *trials;
+	double *values;            /* n x (n_params + 1) */
+	unsigned char *hstates;
+	double *losses;
+	size_t n, cap;
+	int rc;
+	int damaged;               /* rc is about the data, not the machine */
+	struct pz_error err;
+};
+
+static void submit(struct load_job *j);
+
+static void free_rows(struct load_job *j)
+{
+	for (size_t i = 0; i < j->n_rows; i++) {
+		free(j->rows[i].params);
+		free(j->rows[i].t.worker);
+	}
+	j->n_rows = 0;
+}
+
+static void job_free(struct load_job *j)
+{
+	free_rows(j);
+	free(j->rows);
+	for (size_t i = 0; i < j->n; i++)
+		free(j->trials[i].worker);
+	free(j->trials);
+	free(j->values);
+	free(j->hstates);
+	free(j->losses);
+	pz_history_destroy(j->hist);
+	pz_space_destroy(j->space);
+	free(j);
+}
+
+static int bad(struct load_job *j, const char *fmt, long long a,
+               const char *b)
+{
+	j->damaged = 1;
+	return pz_error_set(&j->err, PZ_EINVAL, fmt, a, b);
+}
+
+static int read_row(void *arg, const struct pz_trial_row *r)
+{
+	struct load_job *j = arg;
+	struct row *w = &j->rows[j->n_rows];
+	int state = pz_tstate_parse(r->state);
+
+	if (r->number != (int64_t)(j->n + j->n_rows))
+		return bad(j, "trial numbers are not contiguous at %lld%s",
+		           (long long)r->number, "");
+	if (state < 0)
+		return bad(j, "trial %lld has the unknown state '%s'",
+		           (long long)r->id, r->state);
+	memset(w, 0, sizeof(*w));
+	w->t.id = r->id;
+	w->t.state = (unsigned char)state;
+	w->t.attempt = (int32_t)r->attempt;
+	w->t.reclaims = (int32_t)r->reclaims;
+	w->t.loss = state == PZ_T_OK || state == PZ_T_PRUNED ? r->loss : NAN;
+	w->t.created = r->created;
+	w->t.started = r->started;
+	w->t.finished = r->finished;
+	w->params = strdup(r->params);
+	w->t.worker = r->worker != NULL ? strdup(r->worker) : NULL;
+	j->n_rows++;
+	if (w->params == NULL || (r->worker != NULL && w->t.worker == NULL))
+		return pz_error_set(&j->err, PZ_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* Read the next chunk of rows (on the loop). */
+static int read_chunk(struct load_job *j)
+{
+	int rows = 0, rc;
+
+	free_rows(j);
+	if (j->rows == NULL) {
+		j->rows = malloc(PZ_LOAD_CHUNK * sizeof(*j->rows));
+		if (j->rows == NULL)
+			return pz_error_set(&j->err, PZ_ENOMEM, "out of memory");
+	}
+	rc = pz_store_trial_range(j->core->store, j->s->id, (int64_t)j->n,
+	                          PZ_LOAD_CHUNK, read_row, j, &rows, &j->err);
+	return rc;
+}
+
+static int grow(struct load_job *j, size_t need)
+{
+	size_t np = (size_t)j->space->n_params + 1, cap = j->cap ? j->cap : 64;
+	void *p;
+
+	if (need <= j->cap)
+		return 0;
+	while (cap < need)
+		cap *= 2;
+	if ((p = realloc(j->trials, cap * sizeof(*j->trials))) == NULL)
+		return PZ_ENOMEM;
+	j->trials = p;
+	if ((p = realloc(j->values, cap * np * sizeof(double))) == NULL)
+		return PZ_ENOMEM;
+	j->values = p;
+	if ((p = realloc(j->hstates, cap)) == NULL)
+		return PZ_ENOMEM;
+	j->hstates = p;
+	if ((p = realloc(j->losses, cap * sizeof(double))) == NULL)
+		return PZ_ENOMEM;
+	j->losses = p;
+	j->cap = cap;
+	return 0;
+}
+
+/* Parse the chunk's params (off the loop). */
+static void parse_chunk(struct load_job *j)
+{
+	size_t np = (size_t)j->space->n_params + 1;
+	struct pz_error perr = {0};
+
+	if (grow(j, j->n + j->n_rows) != 0) {
+		j->rc = pz_error_set(&j->err, PZ_ENOMEM, "out of memory");
+		return;
+	}
+	for (size_t i = 0; i < j->n_rows; i++) {
+		struct row *w = &j->rows[i];
+		double *v = j->values + (j->n + i) * np;
+		int rc = pz_params_from_text(j->space, w->params,
+		                             strlen(w->params), v, &perr);
+
+		if (rc == 0 && w->t.state == PZ_T_OK && !isfinite(w->t.loss))
+			rc = PZ_ERANGE;
+		if (rc != 0) {
+			/* Rows before this one gave their workers to trials
+			 * that are not counted yet. */
+			for (size_t k = 0; k < i; k++)
+				free(j->trials[j->n + k].worker);
+			j->rc = rc == PZ_ERANGE
+			                ? bad(j, "trial %lld is ok without a "
+			                      "finite loss%s", (long long)w->t.id,
+			                      "")
+			                : bad(j, "trial %lld has params that do "
+			                      "not fit the space (%s)",
+			                      (long long)w->t.id, perr.msg);
+			return;
+		}
+		j->trials[j->n + i] = w->t;
+		w->t.worker = NULL; /* moved */
+		j->hstates[j->n + i] =
+		        w->t.state == PZ_T_OK ? PZ_TRIAL_OK
+		        : w->t.state == PZ_T_FAIL || w->t.state == PZ_T_PRUNED
+		                ? PZ_TRIAL_FAIL
+		                : PZ_TRIAL_PENDING;
+		j->losses[j->n + i] = w->t.state == PZ_T_OK ? w->t.loss : NAN;
+	}
+	j->n += j->n_rows;
+	free_rows(j);
+}
+
+/* The history, one sort per label (off the loop). */
+static void build(struct load_job *j)
+{
+	size_t np = (size_t)j->space->n_params, stride = np + 1;
+	double *packed;
+	int rc;
+
+	if (pz_history_create(j->space, &j->hist) != 0) {
+		j->rc = pz_error_set(&j->err, PZ_ENOMEM, "out of memory");
+		return;
+	}
+	/* Rows were parsed with a spare slot each; the history wants them
+	 * packed. */
+	packed = malloc((j->n ? j->n : 1) * (np ? np : 1) * sizeof(double));
+	if (packed == NULL) {
+		j->rc = pz_error_set(&j->err, PZ_ENOMEM, "out of memory");
+		return;
+	}
+	for (size_t i = 0; i < j->n; i++)
+		memcpy(packed + i * np, j->values + i * stride,
+		       np * sizeof(double));
+	rc = pz_history_fill(j->hist, j->n, packed, j->hstates, j->losses);
+	free(packed);
+	if (rc != 0)
+		j->rc = pz_error_set(&j->err, rc, "building the history: %s",
+		                     pz_strerror(rc));
+}
+
+static void work(struct pz_job *job)
+{
+	struct load_job *j = (struct load_job *)job;
+
+	if (j->space == NULL &&
+	    (j->rc = pz_core_study_parse(j->s, &j->space, &j->cfg, &j->err)) !=
+	            0) {
+		j->damaged = j->rc != PZ_ENOMEM;
+		return;
+	}
+	if (j->build)
+		build(j);
+	else
+		parse_chunk(j);
+}
+
+/* The load ended: tell the requests that waited. */
+static void finish(struct load_job *j)
+{
+	struct pz_study *s = j->s;
+	struct pz_error err = {0};
+	int rc = j->rc;
+
+	if (rc == 0 && !s->dead) {
+		rc = pz_core_install(j->core, s, j->space, &j->cfg, j->hist,
+		                     j->trials, j->n, &err);
+		j->space = NULL;
+		j->hist = NULL;
+		j->trials = NULL;
+		j->n = 0;
+	} else if (s->dead) {
+		rc = pz_error_set(&err, PZ_EIO, "study '%s' was deleted or its "
+		                  "batch failed while it loaded; retry",
+		                  s->name);
+	} else {
+		if (j->damaged) {
+			pz_core_damage(s, j->err.msg);
+			pz_error_set(&err, PZ_EDAMAGED, "study '%s' is damaged and "
+			             "cannot be used: %s", s->name, j->err.msg);
+			rc = PZ_EDAMAGED;
+		} else {
+			pz_error_set(&err, rc == PZ_ENOMEM ? PZ_ENOMEM : PZ_EIO,
+			             "loading study '%s': %s", s->name,
+			             j->err.msg);
+			rc = err.code;
+		}
+	}
+	s->loading = 0;
+	while (s->loaders != NULL) {
+		struct pz_wait *w = s->loaders;
+
+		s->loaders = w->next;
+		w->resume(w, rc, &err);
+	}
+	pz_core_release_study(j->core, s);
+	job_free(j);
+}
+
+static void done(struct pz_job *job)
+{
+	struct load_job *j = (struct load_job *)job;
+
+	if (j->rc != 0 || j->build || j->s->dead) {
+		finish(j);
+		return;
+	}
+	/* The chunk was full: there may be more rows. */
+	if (j->n % PZ_LOAD_CHUNK == 0 && j->n > 0)
+		j->rc = read_chunk(j);
+	else
+		j->build = 1;
+	if (j->rc != 0 || (j->n_rows == 0 && !j->build))
+		j->build = j->rc == 0;
+	if (j->rc != 0) {
+		finish(j);
+		return;
+	}
+	submit(j);
+}
+
+static void submit(struct load_job *j)
+{
+	if (pz_exec_submit(j->exec, &j->job) != 0) {
+		j->rc = pz_error_set(&j->err, PZ_ENOMEM, "cannot start loading");
+		finish(j);
+	}
+}
+
+static void wait_on(struct pz_study *s, struct pz_wait *w)
+{
+	w->next = s->loaders;
+	s->loaders = w;
+}
+
+/* Resumes a synchronous pz_load_need (inline executor). */
+struct sync_wait {
+	struct pz_wait w;
+	int rc;
+	struct pz_error *err;
+};
+
+static void sync_resume(struct pz_wait *w, int rc, const struct pz_error *err)
+{
+	struct sync_wait *sw = (struct sync_wait *)w;
+
+	sw->rc = rc;
+	if (rc != 0 && err != NULL && sw->err != NULL)
+		*sw->err = *err;
+}
+
+int pz_load_need(struct pz_core *core, const struct pz_exec *exec,
+                 struct pz_study *s, struct pz_wait *w, struct pz_error *err)
+{
+	struct sync_wait sw = {{NULL, sync_resume}, 0, err};
+	struct load_job *j;
+
+	if (s->load == PZ_LOAD_YES)
+		return 0;
+	if (s->load == PZ_LOAD_DAMAGED)
+		return pz_error_set(err, PZ_EDAMAGED,
+		                    "study '%s' is damaged and cannot be used: %s",
+		                    s->name, s->damage);
+	if (exec == NULL || exec->submit == NULL)
+		w = &sw.w;
+	wait_on(s, w);
+	if (s->loading)
+		return PZ_LOAD_LATER;
+	j = calloc(1, sizeof(*j));
+	if (j == NULL) {
+		s->loaders = w->next;
+		return pz_error_set(err, PZ_ENOMEM, "out of memory");
+	}
+	j->job.work = work;
+	j->job.done = done;
+	j->core = core;
+	j->exec = exec;
+	j->s = s;
+	s->loading = 1;
+	pz_core_hold(s);
+	j->rc = read_chunk(j);
+	if (j->rc != 0)
+		finish(j);
+	else
+		submit(j);
+	if (w == &sw.w)
+		return sw.rc;
+	return PZ_LOAD_LATER;
+}
