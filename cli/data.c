@@ -376,22 +376,26 @@ static const char *const import_keys[] = {
 	"reclaims", "created", "started", "finished",
 };
 
-/* study.import's params for the export `doc`, named `name`. */
+/*
+ * study.import's params for the export `doc`, named `name`: *out the
+ * definition, *trials the trials as study.import takes them.
+ */
 static int import_params(const struct cli *cli, const char *file,
                          const cJSON *doc, const char *name, bool exist_ok,
-                         cJSON **out)
+                         cJSON **out, cJSON **trials)
 {
 	static const char *const study_keys[] = {
 		"space", "algo", "seed", "max_trials", "config",
 		"heartbeat_timeout",
 	};
 	const cJSON *study = cli_get(doc, "study"), *t, *v;
-	cJSON *p = cJSON_CreateObject(), *arr;
+	cJSON *p = cJSON_CreateObject(), *arr = cJSON_CreateArray();
 
-	*out = NULL;
+	*out = *trials = NULL;
 	if (!cJSON_IsObject(study) || !cJSON_IsArray(cli_get(doc, "trials")) ||
 	    !cJSON_IsObject(cli_get(study, "space"))) {
 		cJSON_Delete(p);
+		cJSON_Delete(arr);
 		if (cJSON_IsObject(study) && cJSON_IsArray(cli_get(doc, "trials")))
 			goto bad_space;
 		cli_err(cli, "%s: not a parzen export (expected an object with "
@@ -399,7 +403,8 @@ static int import_params(const struct cli *cli, const char *file,
 		        file);
 		return CLI_EXIT_FAIL;
 	}
-	if (p == NULL || cJSON_AddStringToObject(p, "name", name) == NULL)
+	if (p == NULL || arr == NULL ||
+	    cJSON_AddStringToObject(p, "name", name) == NULL)
 		goto oom;
 	for (size_t i = 0; i < sizeof(study_keys) / sizeof(study_keys[0]);
 	     i++) {
@@ -417,9 +422,6 @@ static int import_params(const struct cli *cli, const char *file,
 		goto oom;
 	if (exist_ok && cJSON_AddTrueToObject(p, "exist_ok") == NULL)
 		goto oom;
-	arr = cJSON_AddArrayToObject(p, "trials");
-	if (arr == NULL)
-		goto oom;
 	cJSON_ArrayForEach(t, cli_get(doc, "trials")) {
 		cJSON *it = cJSON_CreateObject();
 
@@ -435,14 +437,94 @@ static int import_params(const struct cli *cli, const char *file,
 		}
 	}
 	*out = p;
+	*trials = arr;
 	return CLI_EXIT_OK;
 bad_space:
 	cli_err(cli, "%s: the study has no space", file);
 	return CLI_EXIT_FAIL;
 oom:
 	cJSON_Delete(p);
+	cJSON_Delete(arr);
 	cli_err(cli, "out of memory");
 	return CLI_EXIT_FAIL;
+}
+
+/* Bytes a part of an import may take besides its definition. */
+#define PART_BYTES (512u << 10)
+
+/*
+ * Send the import: one study.import, or, for a history longer than one
+ * request line holds (parzend's max_line), parts of it with "offset"
+ * (docs/protocol.md, study.import), each committed before the next. *res
+ * is the last reply.
+ */
+static int send_import(const struct cli *cli, struct pz_client *c,
+                       const char *file, const cJSON *def, cJSON *trials,
+                       double max_line, cJSON **res)
+{
+	char *text = pz_json_print(def, NULL);
+	size_t base, budget, used = 0, offset = 0;
+	int n = cJSON_GetArraySize(trials), first = 0, rc = 0;
+
+	*res = NULL;
+	if (text == NULL)
+		return CLI_EXIT_FAIL;
+	/* The envelope and "trials": [] besides the definition. */
+	base = strlen(text) + 128;
+	free(text);
+	budget = max_line > (double)base ? (size_t)max_line - base : 0;
+	if (budget > PART_BYTES)
+		budget = PART_BYTES;
+	for (int i = 0; i <= n && rc == 0; i++) {
+		cJSON *t = i < n ? cJSON_GetArrayItem(trials, i) : NULL;
+		size_t len = 0;
+		bool single;
+		cJSON *p, *part;
+
+		if (t != NULL) {
+			text = pz_json_print(t, &len);
+			if (text == NULL)
+				return CLI_EXIT_FAIL;
+			free(text);
+			len++;
+			if (len > budget) {
+				cli_err(cli, "trial %d of %s takes %zu bytes, more "
+				        "than fit in a request line of parzend's "
+				        "--max-line (%.0f bytes) with the study's "
+				        "definition: restart parzend with a larger "
+				        "--max-line to import it", i, file, len,
+				        max_line);
+				return CLI_EXIT_FAIL;
+			}
+			if (used + len <= budget) {
+				used += len;
+				continue;
+			}
+		}
+		/* Trials [first, i) make a part. */
+		single = first == 0 && i == n;
+		p = cJSON_Duplicate(def, 1);
+		part = cJSON_CreateArray();
+		for (int k = first; p != NULL && part != NULL && k < i; k++)
+			cJSON_AddItemToArray(part, cJSON_Duplicate(
+			        cJSON_GetArrayItem(trials, k), 1));
+		if (p == NULL || part == NULL ||
+		    !cJSON_AddItemToObject(p, "trials", part) ||
+		    (!single && cJSON_AddNumberToObject(p, "offset",
+		                                        (double)offset) ==
+		                        NULL)) {
+			cJSON_Delete(p);
+			return CLI_EXIT_FAIL;
+		}
+		cJSON_Delete(*res);
+		rc = cli_call(cli, c, "study.import", p, res);
+		offset += (size_t)(i - first);
+		first = i;
+		used = len;
+		if (single)
+			break;
+	}
+	return rc;
 }
 
 static int import_exec(struct cli *cli, int argc, char **argv)
@@ -458,9 +540,10 @@ static int import_exec(struct cli *cli, int argc, char **argv)
 	bool exist_ok = false, json = false;
 	struct pz_error err = { 0 };
 	struct pz_client *c = NULL;
-	cJSON *doc = NULL, *p = NULL, *info = NULL, *res = NULL;
+	cJSON *doc = NULL, *p = NULL, *trials = NULL, *info = NULL;
+	cJSON *res = NULL;
 	const cJSON *study, *counts;
-	char *text, *line = NULL;
+	char *text;
 	int opt, rc;
 
 	cli_getopt_reset();
@@ -505,33 +588,18 @@ static int import_exec(struct cli *cli, int argc, char **argv)
 		                   file);
 		goto out;
 	}
-	rc = import_params(cli, file, doc, name, exist_ok, &p);
+	rc = import_params(cli, file, doc, name, exist_ok, &p, &trials);
 	if (rc != 0)
 		goto out;
 	rc = cli_connect(cli, &c);
 	if (rc != 0)
 		goto out;
-	/* One request line holds the whole history: say so before sending
-	 * one that parzend would refuse for its length. */
-	line = pz_json_print(p, NULL);
+	/* A request line is at most max_line bytes: a long history goes in
+	 * parts. */
 	rc = cli_call(cli, c, "server.info", NULL, &info);
-	if (rc != 0)
-		goto out;
-	if (line == NULL) {
-		rc = CLI_EXIT_FAIL;
-		goto out;
-	}
-	if ((double)strlen(line) + 100 > cli_get_num(info, "max_line",
-	                                             HUGE_VAL)) {
-		cli_err(cli, "the import of %s is a request of %zu bytes, more "
-		        "than parzend's --max-line (%.0f bytes): restart "
-		        "parzend with a larger --max-line to import it", file,
-		        strlen(line) + 100, cli_get_num(info, "max_line", 0));
-		rc = CLI_EXIT_FAIL;
-		goto out;
-	}
-	rc = cli_call(cli, c, "study.import", p, &res);
-	p = NULL;
+	if (rc == 0)
+		rc = send_import(cli, c, file, p, trials,
+		                 cli_get_num(info, "max_line", 1 << 20), &res);
 	if (rc != 0)
 		goto out;
 	/* A paused study comes back paused. */
@@ -563,8 +631,8 @@ out:
 	cJSON_Delete(res);
 	cJSON_Delete(info);
 	cJSON_Delete(p);
+	cJSON_Delete(trials);
 	cJSON_Delete(doc);
-	free(line);
 	free(text);
 	return rc;
 }
@@ -575,7 +643,8 @@ const struct cli_command cli_cmd_import = {
 	.summary = "create a study from a `parzen export` document",
 	.help =
 	"Recreate the study of FILE (- reads stdin), as `parzen export`\n"
-	"wrote it, with all its trials, in one transaction (study.import):\n"
+	"wrote it, with all its trials (study.import; a history longer than\n"
+	"a request line of parzend holds goes in parts, each committed):\n"
 	"same space, algo, config, seed, max_trials and history, so its next\n"
 	"suggestion is the one the original would have made. Trials that\n"
 	"were running come back queued (they run again, first). A paused\n"

@@ -674,15 +674,36 @@ def test_export_import_resumes_exactly(daemon, tmp_path):
         r = run(daemon, "export", "ex", "-o", str(tmp_path / "p.json"))
         r = run(fresh, "import", str(tmp_path / "p.json"), "--as", "ex3")
         assert r.returncode == OK and r.stdout.rstrip().endswith("paused")
-        # The import fits in one request line, or says so.
-        small = Daemon(tmp_path / "small", "--max-line", "2048")
+        # A history longer than a request line goes in parts; a trial
+        # that does not fit one with the definition is refused, saying
+        # what to do.
+        small = Daemon(tmp_path / "small", "--max-line", "4096")
         os.makedirs(small.workdir)
         small.start()
         try:
-            r = run(small, "import", str(out))
-            assert r.returncode == FAIL and "--max-line" in r.stderr
+            r = run(small, "import", str(tmp_path / "p.json"), "--json")
+            assert r.returncode == OK, r.stderr
+            assert json.loads(r.stdout)["study"]["counts"]["total"] == 33
+            assert [(t["params"], t["state"], t["loss"])
+                    for t in trials(small, "ex")] == key
         finally:
             small.stop()
+        create(daemon, tmp_path, "big", space=SMALL)
+        t = json.loads(run(daemon, "ask", "big", "--json").stdout)["trial"]
+        assert run(daemon, "tell", str(t["id"]), "1", "--result",
+                   json.dumps({"log": "x" * 1500})).returncode == OK
+        run(daemon, "export", "big", "-o", str(tmp_path / "big.json"))
+        tiny = Daemon(tmp_path / "tiny", "--max-line", "1024")
+        os.makedirs(tiny.workdir)
+        tiny.start()
+        try:
+            r = run(tiny, "import", str(tmp_path / "big.json"))
+            assert r.returncode == FAIL and "--max-line" in r.stderr
+            assert "trial 0 " in r.stderr
+            assert json.loads(run(tiny, "ls", "--json").stdout)[
+                "studies"] == []
+        finally:
+            tiny.stop()
     finally:
         fresh.stop()
 
