@@ -63,7 +63,8 @@ extern const struct cli_command cli_cmd_create, cli_cmd_ls, cli_cmd_show,
 	cli_cmd_trials, cli_cmd_enqueue, cli_cmd_watch, cli_cmd_worker,
 	cli_cmd_report, cli_cmd_plot, cli_cmd_import_hyperopt, cli_cmd_set,
 	cli_cmd_ask, cli_cmd_tell, cli_cmd_heartbeat, cli_cmd_status,
-	cli_cmd_stop, cli_cmd_backup, cli_cmd_export, cli_cmd_import;
+	cli_cmd_stop, cli_cmd_backup, cli_cmd_export, cli_cmd_import,
+	cli_cmd_dashboard;
 
 /*
  * Options every command takes. Put CLI_COMMON_LONGOPTS in a command's

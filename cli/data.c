@@ -159,15 +159,18 @@ const struct cli_command cli_cmd_backup = {
 /*
  * The study and all its trials, paging through trial.list until its
  * "total" (a page may be cut short at a size), each trial with its
- * values. A trial created meanwhile may or may not be in.
+ * values and, from a parzend that has them, its intermediate reports. A
+ * trial created meanwhile may or may not be in.
  */
 static int fetch_all(const struct cli *cli, const char *name, cJSON **study,
                      cJSON **trials)
 {
+	struct pz_error err = { 0 };
 	struct pz_space *space = NULL;
 	struct pz_client *c;
 	cJSON *res = NULL, *t;
 	double offset = 0;
+	bool intermediate = true;
 	int rc;
 
 	*study = NULL;
@@ -190,14 +193,28 @@ static int fetch_all(const struct cli *cli, const char *name, cJSON **study,
 
 		if (p == NULL ||
 		    cJSON_AddNumberToObject(p, "offset", offset) == NULL ||
-		    cJSON_AddNumberToObject(p, "limit", PAGE) == NULL) {
+		    cJSON_AddNumberToObject(p, "limit", PAGE) == NULL ||
+		    (intermediate &&
+		     cJSON_AddTrueToObject(p, "intermediate") == NULL)) {
 			cJSON_Delete(p);
 			rc = CLI_EXIT_FAIL;
 			goto fail_client;
 		}
-		rc = cli_call(cli, c, "trial.list", p, &res);
-		if (rc != 0)
+		/* With each trial's intermediate reports, where parzend has
+		 * them (trial.report); an older one refuses the key. */
+		rc = pz_client_call(c, "trial.list", p, &res, &err);
+		if (rc == PZ_EINVAL && intermediate &&
+		    pz_client_last_error_path(c) != NULL &&
+		    strcmp(pz_client_last_error_path(c),
+		           "params.intermediate") == 0) {
+			intermediate = false;
+			continue;
+		}
+		if (rc != 0) {
+			cli_err(cli, "%s", err.msg);
+			rc = cli_exit_status(rc);
 			goto fail_client;
+		}
 		total = cli_get_num(res, "total", 0);
 		page = cJSON_GetObjectItemCaseSensitive(res, "trials");
 		while ((t = cJSON_DetachItemFromArray(page, 0)) != NULL) {

@@ -16,7 +16,7 @@ static const struct cli_command *const commands[] = {
 	&cli_cmd_trials, &cli_cmd_enqueue, &cli_cmd_set, &cli_cmd_pause,
 	&cli_cmd_resume, &cli_cmd_rm, &cli_cmd_watch, &cli_cmd_worker,
 	&cli_cmd_ask, &cli_cmd_tell, &cli_cmd_heartbeat, &cli_cmd_report,
-	&cli_cmd_plot, &cli_cmd_export, &cli_cmd_import,
+	&cli_cmd_plot, &cli_cmd_dashboard, &cli_cmd_export, &cli_cmd_import,
 	&cli_cmd_import_hyperopt, &cli_cmd_backup, &cli_cmd_status,
 	&cli_cmd_stop,
 };

@@ -31,7 +31,7 @@ _parzen_complete_studies()
 _parzen()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
-	local commands="create ls show best trials enqueue set pause resume rm watch worker ask tell heartbeat report plot export import backup status stop"
+	local commands="create ls show best trials enqueue set pause resume rm watch worker ask tell heartbeat report plot dashboard export import backup status stop"
 	local cmd="" cmd_at=0 npos=0 i opts
 
 	# The command is the first word that is not an option (or the value
@@ -119,6 +119,7 @@ _parzen()
 	worker) opts="--count --grace --" ;;
 	report) opts="--output --scale" ;;
 	plot) opts="--output --scale" ;;
+	dashboard) opts="--listen --study --token --poll" ;;
 	*) return 0 ;;
 	esac
 
@@ -127,14 +128,14 @@ _parzen()
 		return 0
 	fi
 	case $cmd in
-	create | ls | tell | heartbeat | status | stop) ;;
+	create | ls | dashboard | tell | heartbeat | status | stop) ;;
 	import | backup)
 		((npos == 0)) && mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
 	plot)
 		if ((npos == 0)); then
 			_parzen_complete_studies "$cur"
 		elif ((npos == 1)); then
-			mapfile -t COMPREPLY < <(compgen -W "history effects importance priors pairs timeline" -- "$cur")
+			mapfile -t COMPREPLY < <(compgen -W "history learning importance effects priors pairs parallel contour edf timeline" -- "$cur")
 		fi ;;
 	enqueue)
 		if ((npos == 0)); then

@@ -392,6 +392,8 @@ int pz_core_install(struct pz_core *core, struct pz_study *s,
 	s->n_trials = s->cap_trials = n;
 	s->best = -1;
 	memset(s->counts, 0, sizeof(s->counts));
+	if (pz_idmap_reserve(&core->ids, n) != 0)
+		goto nomem;
 	for (size_t i = 0; i < n; i++) {
 		struct pz_trial *t = &trials[i];
 		uint32_t number = (uint32_t)i;
@@ -404,16 +406,17 @@ int pz_core_install(struct pz_core *core, struct pz_study *s,
 		     pz_core_running_add(s, number) != 0) ||
 		    (t->state == PZ_T_QUEUED &&
 		     pz_core_queued_add(s, number) != 0) ||
-		    pz_idmap_put(&core->ids, t->id, s, number) != 0) {
-			s->load = PZ_LOAD_YES; /* so that unload frees it all */
-			unload(core, s);
-			return pz_error_set(err, PZ_ENOMEM, "out of memory "
-			                    "loading study '%s'", s->name);
-		}
+		    pz_idmap_put(&core->ids, t->id, s, number) != 0)
+			goto nomem;
 		pz_core_update_best(s, number);
 	}
 	s->load = PZ_LOAD_YES;
 	return 0;
+nomem:
+	s->load = PZ_LOAD_YES; /* so that unload frees it all */
+	unload(core, s);
+	return pz_error_set(err, PZ_ENOMEM, "out of memory loading study '%s'",
+	                    s->name);
 }
 
 /* A new study: loaded, with no trials. */
