@@ -99,10 +99,15 @@ static char *fmt_best(char *buf, size_t len, const cJSON *study)
 	return cli_fmt_num(buf, len, loss);
 }
 
-static int print_study(const cJSON *s)
+/*
+ * `best_values`: the best trial's params by value ("lr=0.01 opt=adam"),
+ * or NULL.
+ */
+static int print_study(const cJSON *s, const char *best_values)
 {
 	const cJSON *counts = cli_get(s, "counts"), *best = cli_get(s, "best");
 	const cJSON *max = cli_get(s, "max_trials");
+	const char *state = cli_get_str(s, "state", "?");
 	char num[64], when[64], *config;
 	int rc = CLI_EXIT_FAIL;
 
@@ -110,7 +115,12 @@ static int print_study(const cJSON *s)
 	if (config == NULL)
 		goto out;
 	printf("name               %s\n", cli_get_str(s, "name", "?"));
-	printf("state              %s\n", cli_get_str(s, "state", "?"));
+	/* "done": max_trials trials, all finished (parzen set raises it). */
+	printf("state              %s%s\n", state,
+	       cJSON_IsTrue(cli_get(s, "paused")) &&
+	                       strcmp(state, "paused") != 0
+	               ? " (paused)"
+	               : "");
 	printf("algo               %s\n", cli_get_str(s, "algo", "?"));
 	printf("seed               %s\n",
 	       cli_fmt_num(num, sizeof(num), cli_get_num(s, "seed", NAN)));
@@ -137,6 +147,8 @@ static int print_study(const cJSON *s)
 		       cli_get_num(best, "id", NAN));
 	else
 		printf("best               -\n");
+	if (best_values != NULL)
+		printf("best params        %s\n", best_values);
 	printf("config             %s\n", config);
 	printf("space\n");
 	rc = cli_print_json(cli_get(s, "space"));
@@ -384,6 +396,27 @@ static int get_study(const struct cli *cli, const char *name, cJSON **res,
 	return rc;
 }
 
+/* The best trial's params by value, "lr=0.01 opt=adam", or NULL. */
+static char *best_values(const struct cli *cli, const char *name,
+                         const cJSON *study)
+{
+	struct pz_space *space;
+	cJSON *res, *values;
+	char *text = NULL;
+
+	if (!cJSON_IsObject(cli_get(study, "best")) ||
+	    cli_rpc(cli, "study.best", cli_study_params(name), &res) != 0)
+		return NULL;
+	space = cli_study_space(study);
+	values = cli_values(space, cli_get(cli_get(res, "trial"), "params"));
+	if (values != NULL)
+		text = cli_fmt_params(values);
+	cJSON_Delete(values);
+	pz_space_destroy(space);
+	cJSON_Delete(res);
+	return text;
+}
+
 static int show_exec(struct cli *cli, int argc, char **argv)
 {
 	struct simple_args a;
@@ -397,7 +430,14 @@ static int show_exec(struct cli *cli, int argc, char **argv)
 	rc = get_study(cli, a.name, &res, &study);
 	if (rc != 0)
 		return rc;
-	rc = a.json ? cli_print_json(res) : print_study(study);
+	if (a.json) {
+		rc = cli_print_json(res);
+	} else {
+		char *values = best_values(cli, a.name, study);
+
+		rc = print_study(study, values);
+		free(values);
+	}
 	cJSON_Delete(res);
 	return rc;
 }
@@ -416,7 +456,9 @@ static int print_trial(const cJSON *t)
 	char num[64], when[64], *params, *point, *res = NULL;
 	int rc = CLI_EXIT_FAIL;
 
-	params = cli_fmt_params(cli_get(t, "params"));
+	params = cli_fmt_params(cli_get(t, "values") != NULL
+	                                ? cli_get(t, "values")
+	                                : cli_get(t, "params"));
 	point = cli_json_compact(cli_get(t, "point"));
 	if (params == NULL || point == NULL)
 		goto out;
@@ -459,6 +501,20 @@ static int best_exec(struct cli *cli, int argc, char **argv)
 	if (rc != 0)
 		return rc;
 	trial = cli_get(res, "trial");
+	if (cJSON_IsObject(trial)) {
+		struct pz_space *space = NULL;
+
+		rc = cli_get_space(cli, a.name, &space);
+		if (rc == 0 &&
+		    cli_add_values(space, cJSON_GetObjectItemCaseSensitive(
+		                                  res, "trial")) != 0)
+			rc = CLI_EXIT_FAIL;
+		pz_space_destroy(space);
+		if (rc != 0) {
+			cJSON_Delete(res);
+			return rc;
+		}
+	}
 	if (a.json)
 		rc = cli_print_json(res);
 	else if (cJSON_IsObject(trial))
@@ -477,12 +533,13 @@ const struct cli_command cli_cmd_best = {
 	.args = "NAME [--json]",
 	.summary = "show the best trial of a study",
 	.help =
-	"The ok trial with the lowest loss: number, loss, params, the\n"
-	"evaluated point and the result. Exit status 4 when no trial has\n"
-	"finished ok yet.\n"
+	"The ok trial with the lowest loss: number, loss, params (a choice\n"
+	"by its option's value), the evaluated point and the result. Exit\n"
+	"status 4 when no trial has finished ok yet.\n"
 	"\n"
 	"  --json   print the daemon's reply ({\"trial\": {...}}, or\n"
-	"           {\"trial\": null})\n",
+	"           {\"trial\": null}), the trial with \"values\" beside\n"
+	"           \"params\" (choices by option index)\n",
 	.exec = best_exec,
 };
 

@@ -4,8 +4,10 @@
  * more to give, --count trials were run, or SIGINT/SIGTERM/SIGHUP.
  *
  * The command sees the trial in its environment (PARZEN_PARAMS, the flat
- * params, and PARZEN_POINT, the evaluated point, as JSON; PARZEN_TRIAL_ID
- * and friends) and the point as one JSON line on its stdin. Its outcome is
+ * params with choices by value, PARZEN_PARAMS_INDEX, the same with
+ * choices by option index, and PARZEN_POINT, the evaluated point, as
+ * JSON; PARZEN_TRIAL_ID and friends) and the point as one JSON line on
+ * its stdin. Its outcome is
  * the last non-empty line of its stdout: a number is the loss; a JSON
  * object is a hyperopt-style result dict, {"loss": .., "status": "ok" or
  * "fail", ...}, whose other keys are stored as the trial's result. A
@@ -64,6 +66,7 @@ struct worker {
 	double backoff;         /* next reconnect delay */
 	bool lost;              /* "lost parzend" was said */
 	const char *waiting;    /* the wait last announced, to say it once */
+	struct pz_space *space; /* for params by value; NULL: by index */
 };
 
 /* What a run of the command amounts to, as a tell. */
@@ -173,6 +176,8 @@ static int get_study(struct worker *w, double *pending, double *timeout,
 	*pending = cli_get_num(counts, "queued", 0) +
 	           cli_get_num(counts, "running", 0);
 	*timeout = cli_get_num(study, "heartbeat_timeout", 60);
+	if (w->space == NULL)
+		w->space = cli_study_space(study);
 	cJSON_Delete(res);
 	return 0;
 }
@@ -559,17 +564,18 @@ static bool heartbeat(struct worker *w, const struct pz_trial_ticket *t,
 
 /*
  * The environment of a trial's command: ours without any PARZEN_* of the
- * six below, then those six. The first six pointers are owned.
+ * seven below, then those seven. The first seven pointers are owned.
  */
-#define N_TRIAL_VARS 6
+#define N_TRIAL_VARS 7
 
 static char **trial_env(const struct worker *w,
-                        const struct pz_trial_ticket *t, const char *params,
-                        const char *point)
+                        const struct pz_trial_ticket *t, const char *values,
+                        const char *params, const char *point)
 {
 	static const char *const names[N_TRIAL_VARS] = {
 		"PARZEN_STUDY=", "PARZEN_TRIAL_ID=", "PARZEN_TRIAL_NUMBER=",
 		"PARZEN_ATTEMPT=", "PARZEN_PARAMS=", "PARZEN_POINT=",
+		"PARZEN_PARAMS_INDEX=",
 	};
 	size_t n = 0, k = N_TRIAL_VARS;
 	char **env;
@@ -584,8 +590,9 @@ static char **trial_env(const struct worker *w,
 	r |= asprintf(&env[1], "%s%" PRId64, names[1], t->id) < 0;
 	r |= asprintf(&env[2], "%s%" PRId64, names[2], t->number) < 0;
 	r |= asprintf(&env[3], "%s%d", names[3], t->attempt) < 0;
-	r |= asprintf(&env[4], "%s%s", names[4], params) < 0;
+	r |= asprintf(&env[4], "%s%s", names[4], values) < 0;
 	r |= asprintf(&env[5], "%s%s", names[5], point) < 0;
+	r |= asprintf(&env[6], "%s%s", names[6], params) < 0;
 	if (r != 0) {
 		/* asprintf leaves a failed pointer undefined. */
 		free(env);
@@ -622,26 +629,32 @@ static int run_trial(struct worker *w, const struct pz_trial_ticket *t)
 	struct pz_error err = { 0 };
 	struct outcome o = { 0 };
 	struct child ch;
-	char *params, *point, *in = NULL, **env = NULL, took[32], num[64];
+	char *params, *point, *values = NULL, *in = NULL, **env = NULL;
+	char took[32], num[64];
+	cJSON *vj = cli_values(w->space, t->params);
 	double start, next;
 	int rc = CLI_EXIT_FAIL, r;
 
 	params = cli_json_compact(t->params);
 	point = cli_json_compact(t->point);
-	if (params != NULL && point != NULL &&
+	if (vj != NULL)
+		values = cli_json_compact(vj);
+	cJSON_Delete(vj);
+	if (params != NULL && point != NULL && values != NULL &&
 	    asprintf(&in, "%s\n", point) < 0)
 		in = NULL;
-	if (in == NULL || (env = trial_env(w, t, params, point)) == NULL) {
+	if (in == NULL ||
+	    (env = trial_env(w, t, values, params, point)) == NULL) {
 		cli_err(w->cli, "out of memory");
 		release(w, t);
 		goto out;
 	}
 	if (t->attempt > 0)
 		cli_err(w->cli, "trial %" PRId64 " (id %" PRId64 ", attempt "
-		        "%d): %s", t->number, t->id, t->attempt, params);
+		        "%d): %s", t->number, t->id, t->attempt, values);
 	else
 		cli_err(w->cli, "trial %" PRId64 " (id %" PRId64 "): %s",
-		        t->number, t->id, params);
+		        t->number, t->id, values);
 	if (child_spawn(&ch, w->cmd, env, in, strlen(in), true, &err) != 0) {
 		cli_err(w->cli, "%s", err.msg);
 		release(w, t);
@@ -701,6 +714,7 @@ out:
 	free_env(env);
 	free(in);
 	free(params);
+	free(values);
 	free(point);
 	return rc;
 }
@@ -832,6 +846,7 @@ static int worker_exec(struct cli *cli, int argc, char **argv)
 		        "the study has nothing more to give");
 out_client:
 	pz_client_destroy(w.c);
+	pz_space_destroy(w.space);
 out_sig:
 	close(w.sigfd);
 	return rc;
@@ -845,7 +860,10 @@ const struct cli_command cli_cmd_worker = {
 	"Ask parzend for a trial of study NAME, run CMD for it, report the\n"
 	"outcome, and again. CMD gets in its environment\n"
 	"\n"
-	"  PARZEN_PARAMS        the flat params as JSON, {\"lr\": 0.01, ...}\n"
+	"  PARZEN_PARAMS        the flat params as JSON, a choice by its\n"
+	"                       option's value: {\"lr\": 0.01, \"opt\": \"adam\"}\n"
+	"  PARZEN_PARAMS_INDEX  the same, a choice by its option's index\n"
+	"                       (hyperopt's argmin): {\"lr\": 0.01, \"opt\": 1}\n"
 	"  PARZEN_POINT         the evaluated point (the space with every\n"
 	"                       hyperparameter replaced by its value), JSON\n"
 	"  PARZEN_TRIAL_ID, PARZEN_TRIAL_NUMBER, PARZEN_ATTEMPT, PARZEN_STUDY\n"

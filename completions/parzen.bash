@@ -31,7 +31,7 @@ _parzen_complete_studies()
 _parzen()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
-	local commands="create ls show best trials enqueue pause resume rm watch worker report plot dashboard"
+	local commands="create ls show best trials enqueue set pause resume rm watch worker ask tell heartbeat report plot dashboard export import backup status stop"
 	local cmd="" cmd_at=0 npos=0 i opts
 
 	# The command is the first word that is not an option (or the value
@@ -41,7 +41,8 @@ _parzen()
 		--socket | --space | --algo | --seed | --max-trials | \
 			--heartbeat-timeout | --config | --state | --limit | \
 			--offset | --interval | --count | --grace | -o | \
-			--output | --scale)
+			--output | --scale | --worker | --status | --result | \
+			--attempt | --as | --timeout)
 			((i++)) ;;
 		--)
 			if [[ $cmd == worker ]]; then
@@ -67,6 +68,11 @@ _parzen()
 	case $prev in
 	--socket | --space | -o | --output)
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+		return 0 ;;
+	--status)
+		mapfile -t COMPREPLY < <(compgen -W "ok fail pruned" -- "$cur")
+		return 0 ;;
+	--worker | --result | --attempt | --as | --timeout)
 		return 0 ;;
 	--algo)
 		mapfile -t COMPREPLY < <(compgen -W "tpe random" -- "$cur")
@@ -97,7 +103,16 @@ _parzen()
 	ls) opts="--json --names" ;;
 	show | best) opts="--json" ;;
 	trials) opts="--state --csv --json --limit --offset" ;;
-	enqueue) opts="--json" ;;
+	enqueue) opts="--index --json" ;;
+	set) opts="--max-trials --heartbeat-timeout --json" ;;
+	ask) opts="--json --worker --wait" ;;
+	tell) opts="--status --result --attempt --json" ;;
+	heartbeat) opts="--attempt --json" ;;
+	export) opts="--output --csv" ;;
+	import) opts="--as --exist-ok --json" ;;
+	backup) opts="--force --json" ;;
+	status) opts="--json" ;;
+	stop) opts="--timeout" ;;
 	pause | resume) opts="" ;;
 	rm) opts="--yes" ;;
 	watch) opts="--interval" ;;
@@ -113,7 +128,9 @@ _parzen()
 		return 0
 	fi
 	case $cmd in
-	create | ls | dashboard) ;;
+	create | ls | dashboard | tell | heartbeat | status | stop) ;;
+	import | backup)
+		((npos == 0)) && mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
 	plot)
 		if ((npos == 0)); then
 			_parzen_complete_studies "$cur"

@@ -88,6 +88,9 @@ static const struct field fields[PZ_F_COUNT] = {
 	[PZ_F_INTERMEDIATE] = F("intermediate", T_BOOL, 0, 0, intermediate,
 	                        "true or false"),
 	[PZ_F_PATH] = F("path", T_STRING, 0, 0, path, "a string"),
+	[PZ_F_VALUES] = F("values", T_OBJECT, 0, 0, values,
+	                  "an object {label: value}"),
+	[PZ_F_FORCE] = F("force", T_BOOL, 0, 0, force, "true or false"),
 };
 
 static void key_list(uint64_t allowed, char *buf, size_t len)

@@ -52,6 +52,8 @@ enum pz_field {
 	PZ_F_TRIALS,
 	PZ_F_INTERMEDIATE,
 	PZ_F_PATH,
+	PZ_F_VALUES,
+	PZ_F_FORCE,
 	PZ_F_COUNT
 };
 
@@ -63,8 +65,9 @@ struct pz_req {
 	const char *name, *algo, *study, *worker, *status, *state, *path;
 	int64_t seed, max_trials, trial, attempt, offset, limit, step;
 	double value, heartbeat_timeout;
-	int exist_ok, intermediate;
+	int exist_ok, intermediate, force;
 	const cJSON *space, *config, *pruner, *result, *params, *trials;
+	const cJSON *values;  /* trial.enqueue's params in value form */
 	const cJSON *loss;    /* checked by trial.tell: ignored for "fail" */
 };
 

@@ -719,6 +719,15 @@ int pz_core_create(struct pz_core *core, const struct pz_study_def *def,
 			                       "a study named '%s' already exists "
 			                       "(pass exist_ok to reuse it)",
 			                       d.name);
+		if (diff != NULL && (strcmp(diff, "max_trials") == 0 ||
+		                     strcmp(diff, "heartbeat_timeout") == 0))
+			return pz_error_set_key(err, PZ_EEXIST, "params", diff,
+			                        "study '%s' exists with a "
+			                        "different %s; study.update "
+			                        "changes it (parzen set %s "
+			                        "--%s ...)", d.name, diff, d.name,
+			                        diff[0] == 'm' ? "max-trials"
+			                                       : "heartbeat-timeout");
 		if (diff != NULL)
 			return pz_error_set_key(err, PZ_EEXIST, "params", diff,
 			                        "study '%s' exists with a "
@@ -977,4 +986,27 @@ out:
 	free(values);
 	pz_space_destroy(space);
 	return rc;
+}
+
+/* --- settings ------------------------------------------------------------------ */
+
+int pz_core_update(struct pz_core *core, struct pz_study *s,
+                   int64_t max_trials, double heartbeat_timeout,
+                   struct pz_error *err)
+{
+	int rc;
+
+	if (s->max_trials == max_trials &&
+	    s->heartbeat_timeout == heartbeat_timeout)
+		return 0;
+	if ((rc = pz_core_begin(core, err)) != 0)
+		return rc;
+	rc = pz_store_study_update(core->store, s->id, max_trials,
+	                           heartbeat_timeout, err);
+	if (rc != 0)
+		return pz_core_write_failed(core, rc, err);
+	s->max_trials = max_trials;
+	s->heartbeat_timeout = heartbeat_timeout;
+	pz_core_event(core, s, PZ_EV_STUDY_CHANGED, -1);
+	return 0;
 }

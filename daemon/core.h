@@ -307,6 +307,16 @@ int pz_core_trial_rows(struct pz_core *core, const struct pz_study *s,
                        int state, int64_t offset, int64_t limit,
                        pz_store_trial_cb cb, void *ctx, struct pz_error *err);
 
+/*
+ * Change the settings of `s` that suggestions do not depend on:
+ * max_trials (0: unlimited) and heartbeat_timeout (seconds > 0), in the
+ * open batch. Running trials keep their deadline until their next
+ * heartbeat. The caller checks the values (study.update).
+ */
+int pz_core_update(struct pz_core *core, struct pz_study *s,
+                   int64_t max_trials, double heartbeat_timeout,
+                   struct pz_error *err);
+
 const char *pz_tstate_name(int state);
 /* -1 for an unknown name. */
 int pz_tstate_parse(const char *name);

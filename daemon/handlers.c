@@ -17,6 +17,7 @@
 
 #include "ask.h"
 #include "clock.h"
+#include "handlers_admin.h"
 #include "trial.h"
 #include "watch.h"
 
@@ -460,11 +461,27 @@ static int trial_enqueue(struct pz_hctx *h, cJSON **result)
 		                    "study '%s' already has max_trials (%lld) "
 		                    "trials", s->name, (long long)s->max_trials),
 		       fail(h, 0);
+	/* params: index form; values: value form (lib/params.h). */
+	if (pz_req_has(&h->req, PZ_F_PARAMS) == pz_req_has(&h->req, PZ_F_VALUES))
+		return pz_error_set_at(&h->err, PZ_EINVAL,
+		                       h->req.values != NULL ? "params.values"
+		                                             : "params.params",
+		                       "%s: give the trial either as params (a "
+		                       "choice as its option's index) or as "
+		                       "values (a choice as its option's value)",
+		                       h->req.values != NULL ? "both given"
+		                                             : "missing"),
+		       fail(h, PZ_RPC_BAD_PARAMS);
 	values = malloc((size_t)(s->space->n_params + 1) * sizeof(double));
 	if (values == NULL)
 		return pz_error_set(&h->err, PZ_ENOMEM, "out of memory"),
 		       fail(h, PZ_RPC_INTERNAL);
-	rc = pz_params_from_json(s->space, h->req.params, values, &h->err);
+	if (h->req.values != NULL)
+		rc = pz_params_from_values(s->space, h->req.values, "values",
+		                           values, &h->err);
+	else
+		rc = pz_params_from_json(s->space, h->req.params, values,
+		                         &h->err);
 	if (rc == 0)
 		rc = pz_eval(s->space, values, &point, &h->err);
 	cJSON_Delete(point);
@@ -632,6 +649,7 @@ static int server_info(struct pz_hctx *h, cJSON **result)
 	                        (double)rpc->server.n_connections);
 	cJSON_AddNumberToObject(o, "requests", (double)rpc->n_requests);
 	cJSON_AddNumberToObject(o, "commits", (double)rpc->core->n_commits);
+	pz_admin_info(h, o);
 	*result = o;
 	return 0;
 }
@@ -641,7 +659,11 @@ static int server_info(struct pz_hctx *h, cJSON **result)
 #define FS(f) PZ_FIELD(PZ_F_##f)
 
 const struct pz_method pz_methods[] = {
+	{"server.backup", pz_handle_server_backup, PZ_TARGET_NONE, 0,
+	 FS(PATH) | FS(FORCE), FS(PATH)},
 	{"server.info", server_info, PZ_TARGET_NONE, PZ_M_WHILE_STOPPING, 0, 0},
+	{"server.stop", pz_handle_server_stop, PZ_TARGET_NONE,
+	 PZ_M_WHILE_STOPPING, 0, 0},
 	{"study.best", study_best, PZ_TARGET_STUDY, PZ_M_WHILE_STOPPING,
 	 FS(STUDY), FS(STUDY)},
 	{"study.create", study_create, PZ_TARGET_NONE, 0,
@@ -664,11 +686,15 @@ const struct pz_method pz_methods[] = {
 	 FS(STUDY), FS(STUDY)},
 	{"study.unwatch", study_unwatch, PZ_TARGET_NONE, PZ_M_WHILE_STOPPING,
 	 FS(STUDY), 0},
+	{"study.update", pz_handle_study_update, PZ_TARGET_STUDY, 0,
+	 FS(STUDY) | FS(MAX_TRIALS) | FS(HEARTBEAT_TIMEOUT) | FS(SPACE) |
+	         FS(ALGO) | FS(CONFIG) | FS(SEED),
+	 FS(STUDY)},
 	{"study.watch", study_watch, PZ_TARGET_NONE, 0, FS(STUDY), 0},
 	{"trial.ask", trial_ask, PZ_TARGET_STUDY, 0,
 	 FS(STUDY) | FS(WORKER) | FS(MAX_TRIALS), FS(STUDY)},
 	{"trial.enqueue", trial_enqueue, PZ_TARGET_STUDY, 0,
-	 FS(STUDY) | FS(PARAMS), FS(STUDY) | FS(PARAMS)},
+	 FS(STUDY) | FS(PARAMS) | FS(VALUES), FS(STUDY)},
 	{"trial.get", trial_get, PZ_TARGET_TRIAL, PZ_M_WHILE_STOPPING,
 	 FS(TRIAL), FS(TRIAL)},
 	{"trial.heartbeat", trial_heartbeat, PZ_TARGET_TRIAL,

@@ -127,4 +127,32 @@ int pz_store_trial_list(struct pz_store *s, int64_t study_id,
                         pz_store_trial_cb cb, void *ctx,
                         struct pz_error *err);
 
+/* Set a study's max_trials (0: unlimited) and heartbeat_timeout. */
+int pz_store_study_update(struct pz_store *s, int64_t id, int64_t max_trials,
+                          double heartbeat_timeout, struct pz_error *err);
+
+/*
+ * Online backup (SQLite's backup API) of the store into a new database
+ * file at `path`, made of the committed state. Begin, then step until it
+ * returns 0 (each step copies up to `pages` pages; 1: more to do; a step
+ * inside an open transaction copies nothing and returns 1), then finish.
+ * The store may commit between steps: SQLite carries the changes its own
+ * connection makes into the copy, so the copy, when finished, is the
+ * database as of the last commit before it. The finished file is a
+ * self-contained database (journal_mode DELETE), closed and synced;
+ * moving it into place is the caller's. Abort drops a copy at any point
+ * (the file stays; remove it).
+ */
+struct pz_store_backup;
+
+int pz_store_backup_begin(struct pz_store *s, const char *path,
+                          struct pz_store_backup **out, struct pz_error *err);
+int pz_store_backup_step(struct pz_store_backup *b, int pages,
+                         struct pz_error *err);
+/* Pages of the source in the last step (its size then). */
+int pz_store_backup_pages(const struct pz_store_backup *b);
+/* Frees `b`, also on failure. */
+int pz_store_backup_finish(struct pz_store_backup *b, struct pz_error *err);
+void pz_store_backup_abort(struct pz_store_backup *b);
+
 #endif

@@ -275,16 +275,26 @@ def test_best_before_any_trial(daemon, tmp_path):
 
 def test_enqueue(daemon, tmp_path):
     create(daemon, tmp_path, "q", "--max-trials", "3")
-    r = run(daemon, "enqueue", "q", '{"x": 0.5, "opt": 0}')
+    # --index: a choice by its option's index (a trial's params).
+    r = run(daemon, "enqueue", "q", '{"x": 0.5, "opt": 0}', "--index")
     assert r.returncode == OK and "enqueued trial 0" in r.stdout
+    # By default by value: a sub-space option by its "name".
     r = run(daemon, "enqueue", "q", "-", "--json",
-            stdin='{"x": -1, "opt": 1, "beta": 0.9}')
+            stdin='{"x": -1, "opt": "adam", "beta": 0.9}')
     assert r.returncode == OK
     t = json.loads(r.stdout)["trial"]
     assert t["state"] == "queued" and t["number"] == 1
     assert t["point"] == {"x": -1, "opt": {"name": "adam", "beta": 0.9}}
-    r = run(daemon, "enqueue", "q", '{"x": 5, "opt": 0}')
-    assert r.returncode == FAIL and "params.x" in r.stderr
+    assert t["params"] == {"x": -1, "opt": 1, "beta": 0.9}
+    assert t["values"] == {"x": -1, "opt": "adam", "beta": 0.9}
+    # A number is a value, never an index: {"$index": N} says one.
+    r = run(daemon, "enqueue", "q", '{"x": 0.5, "opt": 0}')
+    assert r.returncode == FAIL and "params.values.opt" in r.stderr
+    assert '{"$index": N}' in r.stderr and '"adam"' in r.stderr
+    r = run(daemon, "enqueue", "q", '{"x": 5, "opt": {"$index": 0}}')
+    assert r.returncode == FAIL and "params.values.x" in r.stderr
+    r = run(daemon, "enqueue", "q", '{"x": 5, "opt": 0}', "--index")
+    assert r.returncode == FAIL and "params.params.x" in r.stderr
     r = run(daemon, "enqueue", "q", "[1]")
     assert r.returncode == USAGE
     assert run(daemon, "enqueue", "nope", '{"x": 0}').returncode == NOTFOUND
@@ -368,13 +378,28 @@ def test_worker_runs_study_to_the_end(daemon, tmp_path):
             assert float(row["params_beta"]) == t["params"]["beta"]
         else:
             assert row["params_beta"] == ""
+        # A choice by value: an option by its "name".
+        assert row["params_opt"] == ("sgd" if t["params"]["opt"] == 0
+                                     else "adam")
 
-    # JSON is the daemon's; --limit and --offset page it.
+    # JSON is the daemon's, each trial with "values" beside "params";
+    # --limit and --offset page it.
+    def without_values(reply):
+        for t in reply["trials"]:
+            keys = list(t)
+            assert keys[keys.index("params") + 1] == "values"
+            v = t.pop("values")
+            assert v == dict(t["params"], opt="sgd"
+                             if t["params"]["opt"] == 0 else "adam")
+        return reply
+
     r = run(daemon, "trials", "loss", "--json")
-    assert json.loads(r.stdout) == {"trials": done, "total": 6}
+    assert without_values(json.loads(r.stdout)) == {"trials": done,
+                                                    "total": 6}
     r = run(daemon, "trials", "loss", "--json", "--limit", "2",
             "--offset", "3")
-    assert json.loads(r.stdout) == {"trials": done[3:5], "total": 6}
+    assert without_values(json.loads(r.stdout)) == {"trials": done[3:5],
+                                                    "total": 6}
     r = run(daemon, "trials", "loss", "--limit", "2")
     assert len(r.stdout.splitlines()) == 3 and "of 6" in r.stderr
     r = run(daemon, "trials", "loss", "--state", "fail", "--json")
@@ -630,9 +655,18 @@ def test_shell_worker_example(daemon, tmp_path):
     assert r.returncode == OK, r.stderr
     ts = trials(daemon, "demo")
     assert len(ts) == 8
+    import math
     for t in ts:
         if t["state"] == "ok":
-            assert t["loss"] >= 0 and "val_accuracy" in t["result"]
+            # train.sh read every value from $PARZEN_PARAMS, the
+            # optimizer by its name ("sgd" costs 0.3).
+            p = t["params"]
+            x = math.log10(p["lr"]) + 2
+            want = (x * x + (p["layers"] - 4) ** 2 / 8
+                    + 4 * (p["dropout"] - 0.2) ** 2
+                    + (0.3 if p["optimizer"] == 0 else 0))
+            assert t["loss"] == pytest.approx(want, abs=2e-6)
+            assert "val_accuracy" in t["result"]
         else:
             assert "diverged" in t["result"]["stderr"]
     assert any(t["state"] == "ok" for t in ts)

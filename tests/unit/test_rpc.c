@@ -37,7 +37,12 @@
 #include "trial.h"
 #include <parzen/params.h>
 #include <parzen/sample.h>
+#include "admin.h"
 #include "store.h"
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
 
 #define SPACE_X \
 	"{'x': {'$hp': 'uniform', 'label': 'x', 'low': 0, 'high': 1}}"
@@ -1648,6 +1653,272 @@ static void failed_batch(void **state)
 	free(blob);
 }
 
+/* --- values, study.update and the administrative methods ------------------ */
+
+static void trial_enqueue_values(void **state)
+{
+	struct fx *f = *state;
+	const cJSON *t;
+
+	ok(f, "study.create", "{'name': 's', 'space': %s, 'seed': 1}",
+	   SPACE_NESTED);
+	/* A choice by its option's value: a literal, or a sub-space's name
+	 * or first label (lib/params.h). */
+	t = at(ok(f, "trial.enqueue",
+	          "{'study': 's', 'values': {'lr': 0.001, 'units': 64, "
+	          "'classifier_type': 'svm', 'svm_C': 2.5, 'svm_kernel': "
+	          "'svm_rbf_width', 'svm_rbf_width': 0.5}}"),
+	       "trial");
+	assert_true(num(t, "params.classifier_type") == 1);
+	assert_true(num(t, "params.svm_kernel") == 1);
+	assert_string_equal(str(t, "point.type.kernel.ktype"), "rbf");
+	t = at(ok(f, "trial.enqueue",
+	          "{'study': 's', 'values': {'lr': 0.001, 'units': 64, "
+	          "'classifier_type': {'$index': 2}, 'dtree_criterion': "
+	          "'entropy', 'dtree_max_depth': null, "
+	          "'dtree_min_samples_split': 3}}"),
+	       "trial");
+	assert_true(num(t, "params.classifier_type") == 2);
+	assert_true(num(t, "params.dtree_criterion") == 1);
+	assert_true(num(t, "params.dtree_max_depth") == 0);
+	t = at(ok(f, "trial.enqueue",
+	          "{'study': 's', 'values': {'lr': 0.001, 'units': 64, "
+	          "'classifier_type': {'name': 'naive_bayes'}}}"),
+	       "trial");
+	assert_true(num(t, "params.classifier_type") == 0);
+
+	bad(f, PZ_RPC_INVALID_SPACE, "params.values.classifier_type",
+	    "trial.enqueue",
+	    "{'study': 's', 'values': {'lr': 0.001, 'units': 64, "
+	    "'classifier_type': 'knn'}}");
+	/* In the value form a number is a value, never an index. */
+	bad(f, PZ_RPC_INVALID_SPACE, "params.values.classifier_type",
+	    "trial.enqueue",
+	    "{'study': 's', 'values': {'lr': 0.001, 'units': 64, "
+	    "'classifier_type': 0}}");
+	bad(f, PZ_RPC_INVALID_SPACE, "params.values.svm_C", "trial.enqueue",
+	    "{'study': 's', 'values': {'lr': 0.001, 'units': 64, "
+	    "'classifier_type': 'svm'}}");
+	bad(f, PZ_RPC_BAD_PARAMS, "params.values", "trial.enqueue",
+	    "{'study': 's', 'values': {'lr': 0.001}, 'params': {'lr': 0.001}}");
+	bad(f, PZ_RPC_BAD_PARAMS, "params.values", "trial.enqueue",
+	    "{'study': 's', 'values': [1]}");
+}
+
+static void study_update(void **state)
+{
+	struct fx *f = *state;
+	const cJSON *s;
+
+	ok(f, "study.create",
+	   "{'name': 's', 'space': %s, 'seed': 7, 'max_trials': 2}", SPACE_X);
+	tell(f, ask(f, "s", NULL), 0.5);
+	tell(f, ask(f, "s", NULL), 0.25);
+	assert_string_equal(str(ok(f, "study.get", "{'study': 's'}"),
+	                        "study.state"), "done");
+	assert_string_equal(str(ok(f, "trial.ask", "{'study': 's'}"),
+	                        "reason"), "max_trials");
+
+	/* A raised budget lets asks go on. */
+	s = at(ok(f, "study.update", "{'study': 's', 'max_trials': 4}"),
+	       "study");
+	assert_true(num(s, "max_trials") == 4);
+	assert_string_equal(str(s, "state"), "running");
+	tell(f, ask(f, "s", NULL), 0.125);
+	s = at(ok(f, "study.update",
+	          "{'study': 's', 'heartbeat_timeout': 7.5}"),
+	       "study");
+	assert_true(num(s, "heartbeat_timeout") == 7.5);
+	assert_true(num(s, "max_trials") == 4);
+	/* Lowered, but not below the trials there are. */
+	ok(f, "study.update", "{'study': 's', 'max_trials': 3}");
+	assert_string_equal(str(ok(f, "trial.ask", "{'study': 's'}"),
+	                        "reason"), "max_trials");
+	bad(f, PZ_RPC_BAD_PARAMS, "params.max_trials", "study.update",
+	    "{'study': 's', 'max_trials': 2}");
+	bad(f, PZ_RPC_BAD_PARAMS, "params.max_trials", "study.update",
+	    "{'study': 's', 'max_trials': 0}");
+	bad(f, PZ_RPC_BAD_PARAMS, "params.heartbeat_timeout", "study.update",
+	    "{'study': 's', 'heartbeat_timeout': 0}");
+	bad(f, PZ_RPC_BAD_PARAMS, "params", "study.update", "{'study': 's'}");
+	/* What suggestions depend on cannot change, and the message says
+	 * why. */
+	assert_non_null(strstr(
+	        cJSON_GetObjectItemCaseSensitive(
+	                bad(f, PZ_RPC_BAD_PARAMS, "params.seed", "study.update",
+	                    "{'study': 's', 'seed': 8}"),
+	                "message")->valuestring,
+	        "exact"));
+	bad(f, PZ_RPC_BAD_PARAMS, "params.space", "study.update",
+	    "{'study': 's', 'space': %s}", SPACE_X);
+	bad(f, PZ_RPC_BAD_PARAMS, "params.algo", "study.update",
+	    "{'study': 's', 'algo': 'random'}");
+	bad(f, PZ_RPC_BAD_PARAMS, "params.config", "study.update",
+	    "{'study': 's', 'config': {}}");
+	bad(f, PZ_RPC_NOT_FOUND, NULL, "study.update",
+	    "{'study': 'nope', 'max_trials': 5}");
+
+	/* The change is stored: it survives a restart. */
+	db_close(f);
+	db_open(f, 0);
+	s = at(ok(f, "study.get", "{'study': 's'}"), "study");
+	assert_true(num(s, "max_trials") == 3);
+	assert_true(num(s, "heartbeat_timeout") == 7.5);
+}
+
+/* A server's side of admin.h for tests: tasks run to the end at once. */
+struct test_admin {
+	struct pz_admin admin;
+	unsigned uid;
+	int stops;
+};
+
+static int test_peer_uid(void *ctx, const struct pz_call *call,
+                         unsigned *uid)
+{
+	(void)call;
+	*uid = ((struct test_admin *)ctx)->uid;
+	return 0;
+}
+
+static void test_stop(void *ctx)
+{
+	((struct test_admin *)ctx)->stops++;
+}
+
+static void test_add_task(void *ctx, struct pz_task *t)
+{
+	(void)ctx;
+	while (t->run(t, 0) != 0)
+		;
+}
+
+static void install_admin(struct fx *f, struct test_admin *a, unsigned uid)
+{
+	memset(a, 0, sizeof(*a));
+	a->admin.ctx = a;
+	a->admin.peer_uid = test_peer_uid;
+	a->admin.stop = test_stop;
+	a->admin.add_task = test_add_task;
+	a->uid = uid;
+	f->rpc.admin = &a->admin;
+}
+
+static void server_stop(void **state)
+{
+	struct fx *f = *state;
+	struct test_admin a;
+
+	/* Without a server nothing can stop. */
+	bad(f, PZ_RPC_WRONG_STATE, NULL, "server.stop", "{}");
+	install_admin(f, &a, (unsigned)geteuid() + 1);
+	bad(f, PZ_RPC_FORBIDDEN, NULL, "server.stop", "{}");
+	assert_int_equal(a.stops, 0);
+	a.uid = (unsigned)geteuid();
+	assert_true(cJSON_IsTrue(at(ok(f, "server.stop", "{}"), "stopping")));
+	assert_int_equal(a.stops, 1);
+	bad(f, PZ_RPC_BAD_PARAMS, "params.force", "server.stop",
+	    "{'force': true}");
+	f->rpc.admin = NULL;
+}
+
+static long long count_rows(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	long long n = -1;
+
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY,
+	                                 NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL),
+	                 SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+static void server_backup(void **state)
+{
+	struct fx *f = *state;
+	struct test_admin a;
+	char path[160], rel[] = "relative.db", side[180];
+	const cJSON *r;
+	struct stat st;
+
+	create_x(f, "s");
+	tell(f, ask(f, "s", NULL), 0.5);
+	tell(f, ask(f, "s", NULL), 0.25);
+	ask(f, "s", "w");
+	snprintf(path, sizeof(path), "%s/copy.db", f->dir);
+	bad(f, PZ_RPC_WRONG_STATE, NULL, "server.backup", "{'path': '%s'}",
+	    path);
+	install_admin(f, &a, (unsigned)geteuid() + 1);
+	bad(f, PZ_RPC_FORBIDDEN, NULL, "server.backup", "{'path': '%s'}",
+	    path);
+	a.uid = (unsigned)geteuid();
+
+	r = ok(f, "server.backup", "{'path': '%s'}", path);
+	assert_string_equal(str(r, "path"), path);
+	assert_true(stat(path, &st) == 0 && st.st_size > 0);
+	assert_true(num(r, "bytes") == (double)st.st_size);
+	/* A whole database on its own: no WAL, every trial in it. */
+	snprintf(side, sizeof(side), "%s-wal", path);
+	assert_true(stat(side, &st) != 0);
+	assert_int_equal(count_rows(path, "SELECT count(*) FROM trial"), 3);
+	assert_int_equal(count_rows(path, "SELECT count(*) FROM trial "
+	                                  "WHERE state = 'ok'"), 2);
+
+	/* An existing file only with force. */
+	tell(f, ask(f, "s", NULL), 0.125);
+	bad(f, PZ_RPC_CONFLICT, "params.path", "server.backup",
+	    "{'path': '%s'}", path);
+	assert_int_equal(count_rows(path, "SELECT count(*) FROM trial"), 3);
+	ok(f, "server.backup", "{'path': '%s', 'force': true}", path);
+	assert_int_equal(count_rows(path, "SELECT count(*) FROM trial"), 4);
+	/* A stale journal beside the path would be applied to the copy. */
+	unlink(path);
+	snprintf(side, sizeof(side), "%s-journal", path);
+	close(open(side, O_WRONLY | O_CREAT, 0600));
+	bad(f, PZ_RPC_CONFLICT, "params.path", "server.backup",
+	    "{'path': '%s'}", path);
+	ok(f, "server.backup", "{'path': '%s', 'force': true}", path);
+	assert_true(stat(side, &st) != 0);
+
+	bad(f, PZ_RPC_BAD_PARAMS, "params.path", "server.backup",
+	    "{'path': '%s'}", rel);
+	bad(f, PZ_RPC_BAD_PARAMS, "params.path", "server.backup",
+	    "{'path': '%s/no/such/dir.db'}", f->dir);
+	bad(f, PZ_RPC_BAD_PARAMS, "params.path", "server.backup",
+	    "{'path': '%s', 'force': true}", f->db);
+	bad(f, PZ_RPC_BAD_PARAMS, "params.path", "server.backup", "{}");
+	unlink(path);
+	f->rpc.admin = NULL;
+}
+
+static void server_info(void **state)
+{
+	struct fx *f = *state;
+	const cJSON *r, *w;
+
+	create_x(f, "a");
+	create_x(f, "b");
+	ask(f, "a", "w2");
+	ask(f, "b", "w1");
+	ask(f, "b", "w2");
+	ok(f, "trial.enqueue", "{'study': 'a', 'params': {'x': 0.5}}");
+	r = ok(f, "server.info", "{}");
+	assert_true(num(r, "studies") == 2);
+	assert_true(num(r, "running") == 3);
+	assert_true(num(r, "queued") == 1);
+	assert_true(num(r, "database_bytes") > 0);
+	w = at(r, "workers");
+	assert_int_equal(cJSON_GetArraySize(w), 2);
+	assert_string_equal(cJSON_GetArrayItem(w, 0)->valuestring, "w1");
+	assert_string_equal(cJSON_GetArrayItem(w, 1)->valuestring, "w2");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1668,6 +1939,11 @@ int main(void)
 		T(group_commit),
 		T(exact_resume),
 		T(failed_batch),
+		T(trial_enqueue_values),
+		T(study_update),
+		T(server_stop),
+		T(server_backup),
+		T(server_info),
 #undef T
 	};
 
