@@ -692,9 +692,10 @@ static const char *definition_difference(const struct pz_study *s,
 		return "config";
 	if (s->heartbeat_timeout != d->heartbeat_timeout)
 		return "heartbeat_timeout";
-	if ((s->pruner_text == NULL) != (d->pruner_text == NULL) ||
-	    (s->pruner_text != NULL &&
-	     strcmp(s->pruner_text, d->pruner_text) != 0))
+	if (d->has_pruner &&
+	    ((s->pruner_text == NULL) != (d->pruner_text == NULL) ||
+	     (s->pruner_text != NULL &&
+	      strcmp(s->pruner_text, d->pruner_text) != 0)))
 		return "pruner";
 	return NULL;
 }

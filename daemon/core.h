@@ -227,6 +227,7 @@ struct pz_study_def {
 	const char *config_text;   /* effective config, JSON */
 	double heartbeat_timeout;  /* 0: default */
 	const char *pruner_text;   /* effective pruner, JSON; NULL: none */
+	int has_pruner;            /* given: exist_ok compares it */
 };
 
 #define PZ_DEFAULT_HEARTBEAT_TIMEOUT 60.0

@@ -157,6 +157,7 @@ static int build_def(struct pz_hctx *h, struct pz_study_def *def,
 	if ((rc = pz_hprune_pruner_text(h, pruner_text)) != 0)
 		goto out;
 	def->pruner_text = *pruner_text;
+	def->has_pruner = pz_req_has(q, PZ_F_PRUNER);
 out:
 	pz_space_destroy(space);
 	cJSON_Delete(cfg_json);

@@ -1717,20 +1717,30 @@ static void study_pruner(void **state)
 	assert_true(num(r, "study.pruner.n_warmup_steps") == 2);
 	assert_true(num(r, "study.pruner.n_startup_trials") == 5);
 	assert_true(num(r, "study.counts.pruned") == 0);
-	/* The same definition again with exist_ok; another pruner is a
-	 * conflict that names it. */
+	/* The same definition again with exist_ok, or one that does not
+	 * give a pruner (as a seed); another pruner is a conflict that
+	 * names it. */
 	ok(f, "study.create", "{'name': 'p', 'space': %s, 'exist_ok': true, "
 	   "'pruner': {'kind': 'median', 'n_warmup_steps': 2, "
 	   "'n_startup_trials': 5}}", SPACE_X);
+	r = ok(f, "study.create", "{'name': 'p', 'space': %s, 'exist_ok': "
+	       "true}", SPACE_X);
+	assert_string_equal(str(r, "study.pruner.kind"), "median");
 	bad(f, PZ_RPC_CONFLICT, "params.pruner", "study.create",
-	    "{'name': 'p', 'space': %s, 'exist_ok': true}", SPACE_X);
+	    "{'name': 'p', 'space': %s, 'exist_ok': true, 'pruner': "
+	    "{'kind': 'median'}}", SPACE_X);
+	bad(f, PZ_RPC_CONFLICT, "params.pruner", "study.create",
+	    "{'name': 'p', 'space': %s, 'exist_ok': true, 'pruner': "
+	    "{'kind': 'none'}}", SPACE_X);
 	/* No pruner, null and kind none are the same: none. */
-	r = ok(f, "study.create", "{'name': 'n', 'space': %s}", SPACE_X);
+	r = ok(f, "study.create", "{'name': 'n', 'space': %s, 'pruner': "
+	       "null}", SPACE_X);
 	assert_string_equal(str(r, "study.pruner.kind"), "none");
 	ok(f, "study.create", "{'name': 'n', 'space': %s, 'exist_ok': true, "
 	   "'pruner': {'kind': 'none'}}", SPACE_X);
-	ok(f, "study.create", "{'name': 'n', 'space': %s, 'exist_ok': true, "
-	   "'pruner': null}", SPACE_X);
+	bad(f, PZ_RPC_CONFLICT, "params.pruner", "study.create",
+	    "{'name': 'n', 'space': %s, 'exist_ok': true, 'pruner': "
+	    "{'kind': 'asha'}}", SPACE_X);
 
 	/* Kept across a restart. */
 	db_close(f);
