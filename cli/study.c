@@ -70,7 +70,8 @@ static void fmt_progress(char *buf, size_t len, const cJSON *study)
 {
 	const cJSON *counts = cli_get(study, "counts");
 	double done = cli_get_num(counts, "ok", 0) +
-	              cli_get_num(counts, "fail", 0);
+	              cli_get_num(counts, "fail", 0) +
+	              cli_get_num(counts, "pruned", 0);
 	const cJSON *max = cli_get(study, "max_trials");
 
 	if (cJSON_IsNumber(max))
@@ -96,11 +97,14 @@ static int print_study(const cJSON *s)
 {
 	const cJSON *counts = cli_get(s, "counts"), *best = cli_get(s, "best");
 	const cJSON *max = cli_get(s, "max_trials");
-	char num[64], when[64], *config;
+	char num[64], when[64], *config, *pruner = NULL;
 	int rc = CLI_EXIT_FAIL;
 
 	config = cli_json_compact(cli_get(s, "config"));
 	if (config == NULL)
+		goto out;
+	if (cli_get(s, "pruner") != NULL &&
+	    (pruner = cli_json_compact(cli_get(s, "pruner"))) == NULL)
 		goto out;
 	printf("name               %s\n", cli_get_str(s, "name", "?"));
 	printf("state              %s\n", cli_get_str(s, "state", "?"));
@@ -117,9 +121,10 @@ static int print_study(const cJSON *s)
 	printf("created            %s\n",
 	       cli_fmt_time(when, sizeof(when),
 	                    cli_get_num(s, "created", NAN)));
-	printf("trials             %.0f: %.0f ok, %.0f fail, %.0f running, "
-	       "%.0f queued\n", cli_get_num(counts, "total", 0),
+	printf("trials             %.0f: %.0f ok, %.0f fail, %.0f pruned, "
+	       "%.0f running, %.0f queued\n", cli_get_num(counts, "total", 0),
 	       cli_get_num(counts, "ok", 0), cli_get_num(counts, "fail", 0),
+	       cli_get_num(counts, "pruned", 0),
 	       cli_get_num(counts, "running", 0),
 	       cli_get_num(counts, "queued", 0));
 	if (cJSON_IsObject(best))
@@ -131,10 +136,13 @@ static int print_study(const cJSON *s)
 	else
 		printf("best               -\n");
 	printf("config             %s\n", config);
+	if (pruner != NULL)
+		printf("pruner             %s\n", pruner);
 	printf("space\n");
 	rc = cli_print_json(cli_get(s, "space"));
 out:
 	cJSON_free(config);
+	cJSON_free(pruner);
 	return rc;
 }
 
@@ -147,12 +155,14 @@ static int create_exec(struct cli *cli, int argc, char **argv)
 		{ "max-trials", required_argument, NULL, 'm' },
 		{ "heartbeat-timeout", required_argument, NULL, 't' },
 		{ "config", required_argument, NULL, 'c' },
+		{ "pruner", required_argument, NULL, 'p' },
 		{ "exist-ok", no_argument, NULL, 'e' },
 		{ "json", no_argument, NULL, 'j' },
 		CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *space_path = NULL, *algo = NULL, *config = NULL;
+	const char *pruner = NULL;
 	int64_t seed = -1, max_trials = 0;
 	double heartbeat = 0;
 	bool exist_ok = false, json = false;
@@ -192,6 +202,9 @@ static int create_exec(struct cli *cli, int argc, char **argv)
 		case 'c':
 			config = optarg;
 			break;
+		case 'p':
+			pruner = optarg;
+			break;
 		case 'e':
 			exist_ok = true;
 			break;
@@ -217,9 +230,21 @@ static int create_exec(struct cli *cli, int argc, char **argv)
 	rc = cli_connect(cli, &c);
 	if (rc != 0)
 		goto out_space;
-	rc = pz_client_create_study(c, argv[optind], space, algo, seed,
-	                            max_trials, config, heartbeat, exist_ok,
-	                            &study, &err);
+	{
+		struct pz_client_study_def def = {
+			.name = argv[optind],
+			.space_json = space,
+			.algo = algo,
+			.seed = seed,
+			.max_trials = max_trials,
+			.config_json = config,
+			.heartbeat_timeout = heartbeat,
+			.pruner_json = pruner,
+			.exist_ok = exist_ok,
+		};
+
+		rc = pz_client_create_study_def(c, &def, &study, &err);
+	}
 	if (rc != 0) {
 		/* A space that is not JSON is refused before sending. */
 		if (pz_client_last_rpc_code(c) == 0 &&
@@ -251,7 +276,7 @@ static int create_exec(struct cli *cli, int argc, char **argv)
 		else
 			snprintf(max, sizeof(max), "unlimited");
 		printf("study %s: %s, seed %s, max_trials %s, "
-		       "heartbeat_timeout %s s, %.0f trials\n",
+		       "heartbeat_timeout %s s, pruner %s, %.0f trials\n",
 		       cli_get_str(study, "name", "?"),
 		       cli_get_str(study, "algo", "?"),
 		       cli_fmt_num(num, sizeof(num),
@@ -260,6 +285,7 @@ static int create_exec(struct cli *cli, int argc, char **argv)
 		       cli_fmt_num(hb, sizeof(hb),
 		                   cli_get_num(study, "heartbeat_timeout",
 		                               NAN)),
+		       cli_get_str(cli_get(study, "pruner"), "kind", "none"),
 		       cli_get_num(cli_get(study, "counts"), "total", 0));
 	}
 	cJSON_Delete(study);
@@ -289,6 +315,10 @@ const struct cli_command cli_cmd_create = {
 	"                             (default 60)\n"
 	"  --config JSON              suggester settings, a JSON object\n"
 	"                             (docs/space.md)\n"
+	"  --pruner JSON              a pruner, {\"kind\": \"median\", ...}:\n"
+	"                             none, median, percentile, asha,\n"
+	"                             hyperband, threshold or patient with\n"
+	"                             Optuna's settings (docs/pruning.md)\n"
 	"  --exist-ok                 if NAME exists with the same\n"
 	"                             definition, use it (a different one is\n"
 	"                             still an error)\n"

@@ -1,7 +1,8 @@
 /*
  * The trial commands: `trials` lists a study's trials as a table, CSV or
- * the daemon's JSON, paging through trial.list; `enqueue` adds a trial
- * with given params (a warm start).
+ * the daemon's JSON, paging through trial.list (with their reports, for
+ * the last step each reached); `enqueue` adds a trial with given params
+ * (a warm start).
  */
 #include "cli.h"
 
@@ -33,7 +34,7 @@ static int parse_trials(struct cli *cli, int argc, char **argv,
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const states[] = { "queued", "running", "ok",
-	                                      "fail" };
+	                                      "fail", "pruned" };
 	bool csv = false, json = false, known;
 	int opt, rc;
 
@@ -45,12 +46,12 @@ static int parse_trials(struct cli *cli, int argc, char **argv,
 		switch (opt) {
 		case 's':
 			known = false;
-			for (size_t i = 0; i < 4; i++)
+			for (size_t i = 0; i < 5; i++)
 				known = known || strcmp(optarg, states[i]) == 0;
 			if (!known)
 				return cli_usage_err(cli, "--state must be "
-				                     "queued, running, ok or "
-				                     "fail");
+				                     "queued, running, ok, fail "
+				                     "or pruned");
 			a->state = optarg;
 			break;
 		case 'c':
@@ -122,7 +123,8 @@ static int fetch(const struct cli *cli, const struct trials_args *a,
 		    cJSON_AddNumberToObject(params, "offset",
 		                            (double)offset) == NULL ||
 		    cJSON_AddNumberToObject(params, "limit",
-		                            (double)want) == NULL) {
+		                            (double)want) == NULL ||
+		    cJSON_AddTrueToObject(params, "intermediate") == NULL) {
 			cJSON_Delete(params);
 			rc = CLI_EXIT_FAIL;
 			goto err_client;
@@ -141,8 +143,8 @@ static int fetch(const struct cli *cli, const struct trials_args *a,
 		cJSON_Delete(page);
 		got += n;
 		offset += n;
-		if (n < want || got == a->limit ||
-		    (double)offset >= total)
+		/* A page cut short by its size says where the next starts. */
+		if (n == 0 || got == a->limit || (double)offset >= total)
 			break;
 	}
 	pz_client_destroy(c);
@@ -160,21 +162,38 @@ err_all:
 	return rc;
 }
 
+/* The last step a trial reported ("-": none) into buf. */
+static char *fmt_last_step(char *buf, size_t len, const cJSON *trial)
+{
+	const cJSON *reports = cli_get(trial, "intermediate");
+	const cJSON *last = NULL, *r;
+
+	cJSON_ArrayForEach(r, reports)
+		last = r;
+	if (cJSON_IsArray(last) && cJSON_IsNumber(last->child))
+		snprintf(buf, len, "%.0f", last->child->valuedouble);
+	else
+		snprintf(buf, len, "-");
+	return buf;
+}
+
 static int print_table(const cJSON *trials)
 {
 	static const char *const head[] = { "NUMBER", "STATE", "LOSS",
-	                                    "PARAMS" };
-	struct cli_table *t = cli_table_create(4, 1u << 0 | 1u << 2);
+	                                    "STEP", "PARAMS" };
+	struct cli_table *t = cli_table_create(5, 1u << 0 | 1u << 2 |
+	                                       1u << 3);
 	const cJSON *tr;
 	int rc = CLI_EXIT_FAIL;
 
 	if (t == NULL || cli_table_add(t, head) != 0)
 		goto out;
 	cJSON_ArrayForEach(tr, trials) {
-		char number[32], loss[64];
+		char number[32], loss[64], step[32];
 		char *params = cli_fmt_params(cli_get(tr, "params"));
 		const char *row[] = { number, cli_get_str(tr, "state", "?"),
-		                      loss, params };
+		                      loss, fmt_last_step(step, sizeof(step), tr),
+		                      params };
 		double l = cli_get_num(tr, "loss", NAN);
 		int added;
 
@@ -240,7 +259,8 @@ static int csv_value(const cJSON *v)
 
 /*
  * Columns: number, id, state, loss, worker, started, finished (Unix
- * seconds), then params_<label> for every label any listed trial has, in
+ * seconds), last_step (the last step the trial reported; empty for
+ * none), then params_<label> for every label any listed trial has, in
  * the order they are first seen; a label a trial does not have (inactive
  * in its branch of the space) is an empty cell.
  */
@@ -272,6 +292,7 @@ static int print_csv(const cJSON *trials)
 	csv_field("number", true);
 	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
 		csv_field(fixed[i], false);
+	csv_field("last_step", false);
 	cJSON_ArrayForEach(l, labels) {
 		char *name;
 
@@ -292,6 +313,8 @@ static int print_csv(const cJSON *trials)
 			if (csv_value(cli_get(tr, fixed[i])) != 0)
 				goto out;
 		}
+		fmt_last_step(num, sizeof(num), tr);
+		csv_field(strcmp(num, "-") == 0 ? "" : num, false);
 		cJSON_ArrayForEach(l, labels) {
 			if (csv_value(cli_get(params, l->valuestring)) != 0)
 				goto out;
@@ -346,16 +369,20 @@ const struct cli_command cli_cmd_trials = {
 	.args = "NAME [--state S] [--csv|--json] [--limit N] [--offset N]",
 	.summary = "list the trials of a study",
 	.help =
-	"By number: a table of number, state, loss and the flat params.\n"
+	"By number: a table of number, state, loss, the last step the trial\n"
+	"reported (trial.report; - for none) and the flat params.\n"
 	"\n"
-	"  --state S    only trials in state S: queued, running, ok, fail\n"
+	"  --state S    only trials in state S: queued, running, ok, fail,\n"
+	"               pruned\n"
 	"  --limit N    at most N trials (default: all)\n"
 	"  --offset N   skip the first N (default 0)\n"
 	"  --csv        CSV (RFC 4180): number, id, state, loss, worker,\n"
-	"               started, finished, then one params_LABEL column per\n"
-	"               label; numbers exact, times in Unix seconds\n"
+	"               started, finished, last_step, then one params_LABEL\n"
+	"               column per label; numbers exact, times in Unix\n"
+	"               seconds\n"
 	"  --json       the daemon's reply, {\"trials\": [...], \"total\": n}\n"
-	"               (pages joined)\n",
+	"               (pages joined), with each trial's reports\n"
+	"               (\"intermediate\")\n",
 	.exec = trials_exec,
 };
 
