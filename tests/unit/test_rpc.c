@@ -2052,6 +2052,66 @@ static void import_intermediate(void **state)
 	                            4.5)));
 }
 
+/* More reports than one chunk of a load: read back in pieces, intact. */
+static void load_many_reports(void **state)
+{
+	struct fx *f = *state;
+	enum { TRIALS = 3, STEPS = 3001 };
+	size_t cap = 64 + TRIALS * (STEPS * 24 + 200) + strlen(SPACE_X);
+	char *line = malloc(cap), *p;
+	const cJSON *r;
+	int64_t id;
+
+	assert_non_null(line);
+	assert_true(TRIALS * STEPS > PZ_LOAD_CHUNK);
+	p = line + sprintf(line, "{'jsonrpc': '2.0', 'id': 1, 'method': "
+	                   "'study.import', 'params': {'name': 'm', 'space': %s, "
+	                   "'pruner': {'kind': 'median', 'n_startup_trials': 2}, "
+	                   "'trials': [", SPACE_X);
+	for (int k = 0; k < TRIALS; k++) {
+		p += sprintf(p, "%s{'number': %d, 'state': '%s', 'loss': %s, "
+		             "'params': {'x': 0.5}, 'intermediate': [",
+		             k ? ", " : "", k, k == 2 ? "running" : "ok",
+		             k == 2 ? "null" : "1");
+		for (int s = 0; s < STEPS; s++)
+			p += sprintf(p, "%s[%d, %d.5]", s ? ", " : "", s * 2,
+			             k * 10000 + s);
+		p += sprintf(p, "]}");
+	}
+	sprintf(p, "]}}");
+	for (p = line; *p != '\0'; p++)
+		if (*p == '\'')
+			*p = '"';
+	dispatch(f, line, strlen(line));
+	free(line);
+	if (cJSON_GetObjectItemCaseSensitive(f->reply, "result") == NULL)
+		fail_reply(f->reply, "study.import");
+	commit_ok(f);
+	db_close(f);
+	db_open(f, 0);
+	r = ok(f, "trial.list", "{'study': 'm', 'intermediate': true}");
+	for (int k = 0; k < TRIALS; k++) {
+		const cJSON *t = cJSON_GetArrayItem(at(r, "trials"), k);
+		const cJSON *curve = at(t, "intermediate"), *pair;
+		int s = 0;
+
+		assert_int_equal(cJSON_GetArraySize(curve), STEPS);
+		cJSON_ArrayForEach(pair, curve)
+		{
+			assert_true(pair->child->valuedouble == 2.0 * s);
+			assert_true(pair->child->next->valuedouble ==
+			            k * 10000 + s + 0.5);
+			s++;
+		}
+	}
+	/* The queued trial's run starts anew; the others still count. */
+	r = ok(f, "trial.ask", "{'study': 'm', 'worker': 'w'}");
+	assert_true(num(r, "trial.number") == 2);
+	id = (int64_t)num(r, "trial.id");
+	assert_curve(f, id, "[]");
+	assert_true(prune_of(report(f, id, 1, 0, 20000)));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2077,6 +2137,7 @@ int main(void)
 		T(trial_report_liveness),
 		T(trial_report_resume),
 		T(import_intermediate),
+		T(load_many_reports),
 #undef T
 	};
 
