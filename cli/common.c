@@ -30,9 +30,10 @@ int cli_common_opt(struct cli *cli, int opt, const char *arg)
 		       summary + 1);
 		if (cli->cmd->help[0] != '\0')
 			printf("\n%s", cli->cmd->help);
-		printf("\nCommon options: --socket PATH (default "
-		       "$PARZEN_SOCKET, else\n"
-		       "$XDG_RUNTIME_DIR/parzen/parzend.sock), -h/--help.\n"
+		printf("\nCommon options: --socket PATH (default: "
+		       "$PARZEN_SOCKET, else your\n"
+		       "socket, else the system socket; see `parzen --help`), "
+		       "-h/--help.\n"
 		       "Exit status: see `parzen --help`.\n");
 		return CLI_EXIT_OK;
 	default:

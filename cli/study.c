@@ -15,12 +15,14 @@ struct simple_args {
 	const char *name;
 	bool json;
 	bool yes;
+	bool names;
 };
 
 enum {
 	ALLOW_JSON = 1,
 	ALLOW_YES = 2,
 	NEED_NAME = 4,
+	ALLOW_NAMES = 8,
 };
 
 /*
@@ -33,6 +35,7 @@ static int parse_simple(struct cli *cli, int argc, char **argv,
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "yes", no_argument, NULL, 'y' },
+		{ "names", no_argument, NULL, 'n' },
 		CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -46,9 +49,13 @@ static int parse_simple(struct cli *cli, int argc, char **argv,
 			a->json = true;
 		} else if (opt == 'y' && (flags & ALLOW_YES)) {
 			a->yes = true;
-		} else if (opt == 'j' || opt == 'y') {
+		} else if (opt == 'n' && (flags & ALLOW_NAMES)) {
+			a->names = true;
+		} else if (opt == 'j' || opt == 'y' || opt == 'n') {
 			return cli_usage_err(cli, "no option --%s here",
-			                     opt == 'j' ? "json" : "yes");
+			                     opt == 'j'   ? "json"
+			                     : opt == 'y' ? "yes"
+			                                  : "names");
 		} else {
 			rc = cli_common_opt(cli, opt, optarg);
 			if (rc >= 0)
@@ -141,8 +148,8 @@ static int print_study(const cJSON *s)
 	printf("space\n");
 	rc = cli_print_json(cli_get(s, "space"));
 out:
-	cJSON_free(config);
-	cJSON_free(pruner);
+	free(config);
+	free(pruner);
 	return rc;
 }
 
@@ -336,7 +343,7 @@ static int ls_exec(struct cli *cli, int argc, char **argv)
 	cJSON *res;
 	int rc;
 
-	rc = parse_simple(cli, argc, argv, ALLOW_JSON, &a);
+	rc = parse_simple(cli, argc, argv, ALLOW_JSON | ALLOW_NAMES, &a);
 	if (rc >= 0)
 		return rc;
 	rc = cli_rpc(cli, "study.list", NULL, &res);
@@ -344,6 +351,14 @@ static int ls_exec(struct cli *cli, int argc, char **argv)
 		return rc;
 	if (a.json) {
 		rc = cli_print_json(res);
+		goto out;
+	}
+	if (a.names) {
+		/* For scripts and shell completion: names hold no control
+		 * characters, so one per line is unambiguous. */
+		cJSON_ArrayForEach(s, cli_get(res, "studies"))
+			printf("%s\n", cli_get_str(s, "name", ""));
+		rc = CLI_EXIT_OK;
 		goto out;
 	}
 	rc = CLI_EXIT_FAIL;
@@ -377,13 +392,15 @@ out:
 
 const struct cli_command cli_cmd_ls = {
 	.name = "ls",
-	.args = "[--json]",
+	.args = "[--json|--names]",
 	.summary = "list the studies",
 	.help =
 	"One line per study: name, state, algo, finished trials (of\n"
 	"max_trials), running, failed, best loss.\n"
 	"\n"
-	"  --json   print the daemon's reply ({\"studies\": [...]})\n",
+	"  --json    print the daemon's reply ({\"studies\": [...]})\n"
+	"  --names   print only the names, one per line (for scripts and\n"
+	"            shell completion)\n",
 	.exec = ls_exec,
 };
 
@@ -453,8 +470,8 @@ static int print_trial(const cJSON *t)
 	rc = CLI_EXIT_OK;
 out:
 	free(params);
-	cJSON_free(point);
-	cJSON_free(res);
+	free(point);
+	free(res);
 	return rc;
 }
 

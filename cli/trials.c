@@ -252,7 +252,7 @@ static int csv_value(const cJSON *v)
 		if (text == NULL)
 			return CLI_EXIT_FAIL;
 		csv_field(text, false);
-		cJSON_free(text);
+		free(text);
 	}
 	return CLI_EXIT_OK;
 }

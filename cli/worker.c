@@ -31,6 +31,7 @@
 #include "child.h"
 #include "cli.h"
 
+#include <parzen/sockdir.h>
 #include <parzen/utf8.h>
 
 #include <ctype.h>
@@ -65,6 +66,8 @@ struct worker {
 	double grace;           /* seconds between SIGTERM and SIGKILL */
 	int sigfd;
 	struct pz_client *c;    /* NULL while disconnected */
+	char socket[PZ_SOCKDIR_PATH_MAX + 1]; /* where the first connect
+	                                       * went; "" before it */
 	char name[320];         /* host:pid */
 	double beat;            /* heartbeat period, seconds */
 	double backoff;         /* next reconnect delay */
@@ -80,6 +83,23 @@ struct outcome {
 	cJSON *result;          /* owned object, or NULL */
 	char what[320];         /* for the log line */
 };
+
+/*
+ * Connect to parzend. The first connection follows --socket or the
+ * discovery order; later ones go to the same socket, so a worker whose
+ * daemon restarts never drifts to another daemon meanwhile.
+ */
+static int worker_connect(struct worker *w, struct pz_error *err)
+{
+	int rc = pz_client_connect(w->socket[0] != '\0' ? w->socket
+	                                                : w->cli->socket,
+	                           &w->c, err);
+
+	if (rc == 0 && w->socket[0] == '\0')
+		snprintf(w->socket, sizeof(w->socket), "%s",
+		         pz_client_socket_path(w->c));
+	return rc;
+}
 
 static void disconnected(struct worker *w, const char *why)
 {
@@ -124,7 +144,7 @@ static int reconnect(struct worker *w)
 	int rc;
 
 	while (w->c == NULL) {
-		if (pz_client_connect(w->cli->socket, &w->c, &err) == 0)
+		if (worker_connect(w, &err) == 0)
 			return 0;
 		disconnected(w, err.msg);
 		rc = back_off(w);
@@ -485,7 +505,7 @@ static int tell(struct worker *w, const struct pz_trial_ticket *t,
 		cli_err(w->cli, "parzend refused trial %" PRId64 "'s outcome "
 		        "(%s); telling it failed", t->number, err.msg);
 		cJSON_Delete(o->result);
-		cJSON_free(result);
+		free(result);
 		result = NULL;
 		o->ok = false;
 		o->pruned = false;
@@ -500,7 +520,7 @@ static int tell(struct worker *w, const struct pz_trial_ticket *t,
 	if (rc > CLI_EXIT_SIGNAL)
 		cli_err(w->cli, "trial %" PRId64 "'s outcome was not "
 		        "reported", t->number);
-	cJSON_free(result);
+	free(result);
 	return rc;
 }
 
@@ -510,7 +530,7 @@ static void release(struct worker *w, const struct pz_trial_ticket *t)
 	struct pz_error err = { 0 };
 
 	if ((w->c != NULL ||
-	     pz_client_connect(w->cli->socket, &w->c, &err) == 0) &&
+	     worker_connect(w, &err) == 0) &&
 	    pz_client_release(w->c, t->id, t->attempt, &err) == 0) {
 		cli_err(w->cli, "gave trial %" PRId64 " back", t->number);
 		return;
@@ -532,7 +552,7 @@ static bool heartbeat(struct worker *w, const struct pz_trial_ticket *t,
 	int rc = PZ_EIO;
 
 	if (w->c != NULL ||
-	    pz_client_connect(w->cli->socket, &w->c, &err) == 0)
+	    worker_connect(w, &err) == 0)
 		rc = pz_client_heartbeat(w->c, t->id, t->attempt, &err);
 	if (rc == PZ_EIO) {
 		disconnected(w, err.msg);
@@ -822,8 +842,8 @@ out_child:
 out:
 	free_env(env);
 	free(in);
-	cJSON_free(params);
-	cJSON_free(point);
+	free(params);
+	free(point);
 	return rc;
 }
 

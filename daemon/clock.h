@@ -6,11 +6,9 @@
 #ifndef PZ_CLOCK_H
 #define PZ_CLOCK_H
 
-/* Unix time in seconds. */
+/* Unix time in seconds, to the millisecond. */
 double pz_clock_wall(void);
 /* Monotonic seconds since an arbitrary origin. */
 double pz_clock_mono(void);
-/* A pz_clock_mono() time as wall-clock time, for display. */
-double pz_clock_mono_to_wall(double t);
 
 #endif

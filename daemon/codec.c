@@ -315,7 +315,7 @@ static int get_intermediate(const cJSON *t, size_t i, const cJSON **out,
 	return 0;
 }
 
-int pz_codec_import_trial(const cJSON *t, size_t i,
+int pz_codec_import_trial(const cJSON *t, size_t i, int64_t number,
                           struct pz_import_trial *it, char **result_text,
                           struct pz_error *err)
 {
@@ -336,11 +336,11 @@ int pz_codec_import_trial(const cJSON *t, size_t i,
 			                 "unknown field of an imported trial");
 	}
 	v = cJSON_GetObjectItemCaseSensitive(t, "number");
-	if (!cJSON_IsNumber(v) || v->valuedouble != (double)i) {
-		char what[96];
+	if (!cJSON_IsNumber(v) || v->valuedouble != (double)number) {
+		char what[128];
 
-		snprintf(what, sizeof(what), "must be %zu (trials are numbered "
-		         "0, 1, 2, ... in order)", i);
+		snprintf(what, sizeof(what), "must be %lld (trials are numbered "
+		         "in order from the import's offset)", (long long)number);
 		return bad_trial(err, i, "number", what);
 	}
 	v = cJSON_GetObjectItemCaseSensitive(t, "state");
@@ -469,7 +469,8 @@ cJSON *pz_codec_study(const struct pz_study *s)
 static double deadline_wall(const struct pz_core *core,
                             const struct pz_trial *t)
 {
-	return pz_clock_wall() + (t->deadline - pz_core_now(core));
+	return nearbyint((pz_clock_wall() + (t->deadline - pz_core_now(core))) *
+	                 1000) / 1000;
 }
 
 cJSON *pz_codec_trial(const struct pz_core *core, const struct pz_study *s,

@@ -83,14 +83,15 @@ int pz_codec_decode(const cJSON *params, uint64_t allowed, uint64_t required,
                     struct pz_error *err);
 
 /*
- * Trial `i` of study.import's "trials": {number (= i), state, params,
+ * Trial `i` of study.import's "trials", to be trial `number`: {number,
+ * state, params,
  * loss?, result?, worker?, attempt?, reclaims?, created?, started?,
  * finished?, intermediate?}; the read-only fields of a Trial object (id,
  * study, point, deadline) are accepted and ignored, so trial.list's
  * output imports as it is. *result_text gets the result as JSON text
  * (free it). Errors name the path, "params.trials[3].loss".
  */
-int pz_codec_import_trial(const cJSON *t, size_t i,
+int pz_codec_import_trial(const cJSON *t, size_t i, int64_t number,
                           struct pz_import_trial *it, char **result_text,
                           struct pz_error *err);
 

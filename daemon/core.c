@@ -397,6 +397,8 @@ int pz_core_install(struct pz_core *core, struct pz_study *s,
 	s->n_trials = s->cap_trials = n;
 	s->best = -1;
 	memset(s->counts, 0, sizeof(s->counts));
+	if (pz_idmap_reserve(&core->ids, n) != 0)
+		goto nomem;
 	for (size_t i = 0; i < n; i++) {
 		struct pz_trial *t = &trials[i];
 		uint32_t number = (uint32_t)i;
@@ -409,16 +411,17 @@ int pz_core_install(struct pz_core *core, struct pz_study *s,
 		     pz_core_running_add(s, number) != 0) ||
 		    (t->state == PZ_T_QUEUED &&
 		     pz_core_queued_add(s, number) != 0) ||
-		    pz_idmap_put(&core->ids, t->id, s, number) != 0) {
-			s->load = PZ_LOAD_YES; /* so that unload frees it all */
-			unload(core, s);
-			return pz_error_set(err, PZ_ENOMEM, "out of memory "
-			                    "loading study '%s'", s->name);
-		}
+		    pz_idmap_put(&core->ids, t->id, s, number) != 0)
+			goto nomem;
 		pz_core_update_best(s, number);
 	}
 	s->load = PZ_LOAD_YES;
 	return 0;
+nomem:
+	s->load = PZ_LOAD_YES; /* so that unload frees it all */
+	unload(core, s);
+	return pz_error_set(err, PZ_ENOMEM, "out of memory loading study '%s'",
+	                    s->name);
 }
 
 /* A new study: loaded, with no trials. */
@@ -893,25 +896,26 @@ static int import_trial(struct pz_core *core, struct pz_study *s,
 	return 0;
 }
 
-/* Same params, bit for bit (NAN for an inactive label included)? */
-static int same_history(const struct pz_study *s, const double *values,
-                        size_t n, size_t stride)
+/* Trials first..first+n-1 of `s` have these params, bit for bit (NAN
+ * for an inactive label included)? */
+static int same_history(const struct pz_study *s, int64_t first,
+                        const double *values, size_t n, size_t stride)
 {
 	size_t np = (size_t)s->space->n_params;
 
-	if (s->n_trials != n)
+	if (s->n_trials < (size_t)first + n)
 		return 0;
 	for (size_t i = 0; i < n; i++)
-		if (memcmp(pz_core_values(s, (uint32_t)i), values + i * stride,
-		           np * sizeof(double)) != 0)
+		if (memcmp(pz_core_values(s, (uint32_t)(first + (int64_t)i)),
+		           values + i * stride, np * sizeof(double)) != 0)
 			return 0;
 	return 1;
 }
 
 int pz_core_import(struct pz_core *core, const struct pz_study_def *def,
-                   int exist_ok, const struct pz_import_trial *trials,
-                   size_t n, struct pz_study **out, int *existed,
-                   struct pz_error *err)
+                   int exist_ok, int64_t first, int part,
+                   const struct pz_import_trial *trials, size_t n,
+                   struct pz_study **out, int *existed, struct pz_error *err)
 {
 	struct pz_space *space = NULL;
 	struct pz_study *s;
@@ -920,10 +924,11 @@ int pz_core_import(struct pz_core *core, const struct pz_study_def *def,
 	int rc;
 
 	*existed = 0;
-	if (def->max_trials > 0 && (int64_t)n > def->max_trials)
+	if (def->max_trials > 0 && first + (int64_t)n > def->max_trials)
 		return pz_error_set_at(err, PZ_EINVAL, "params.trials",
-		                       "%zu trials are more than max_trials "
-		                       "(%lld)", n, (long long)def->max_trials);
+		                       "%lld trials are more than max_trials "
+		                       "(%lld)", (long long)first + (long long)n,
+		                       (long long)def->max_trials);
 	rc = pz_space_create_from_text(def->space_text, strlen(def->space_text),
 	                               "space", &space, err);
 	if (rc != 0)
@@ -953,7 +958,15 @@ int pz_core_import(struct pz_core *core, const struct pz_study_def *def,
 		pz_error_set_at(err, rc, path, "%s", msg);
 		goto out;
 	}
-	rc = pz_core_create(core, def, exist_ok, &s, existed, err);
+	/* A later part goes to the study the first part made. */
+	if (first > 0 && pz_core_find(core, def->name, &s, NULL) != 0) {
+		rc = pz_error_set_at(err, PZ_ENOENT, "params.offset",
+		                     "no study '%s' to append trials %lld and on "
+		                     "to (send the part at offset 0 first)",
+		                     def->name, (long long)first);
+		goto out;
+	}
+	rc = pz_core_create(core, def, exist_ok || first > 0, &s, existed, err);
 	if (rc != 0)
 		goto out;
 	if (*existed) {
@@ -963,20 +976,26 @@ int pz_core_import(struct pz_core *core, const struct pz_study_def *def,
 			                  "damaged", s->name);
 			goto out;
 		}
-		if (!same_history(s, values, n, stride))
+		if (same_history(s, first, values, n, stride) &&
+		    (part || s->n_trials == n)) {
+			*out = s;   /* this part is there already */
+			goto out;
+		}
+		if (first == 0 || s->n_trials != (size_t)first) {
 			rc = pz_error_set_at(err, PZ_EEXIST, "params.trials",
 			                     "study '%s' exists with a different "
-			                     "history (%zu trials, the import has "
-			                     "%zu)", def->name, s->n_trials, n);
-		else
-			*out = s;
-		goto out;
+			                     "history (%zu trials; this part has "
+			                     "%zu from number %lld)", def->name,
+			                     s->n_trials, n, (long long)first);
+			goto out;
+		}
+		*existed = 0;   /* a new part */
 	}
 	for (size_t i = 0; i < n; i++)
 		if ((rc = import_trial(core, s, &trials[i], values + i * stride,
 		                       err)) != 0)
 			goto out;
-	if ((rc = pz_pruning_import(core, s, trials, n, err)) != 0)
+	if ((rc = pz_pruning_import(core, s, first, trials, n, err)) != 0)
 		goto out;
 	*out = s;
 out:

@@ -264,17 +264,20 @@ struct pz_import_trial {
 
 /*
  * Create a study with a history: the study of `def` and trials numbered
- * 0..n-1, in the open batch (the reply waits for its commit). Every
- * trial's params are checked against the space before anything is
- * written; an error names the trial ("params.trials[3].params.lr: ...").
- * With exist_ok, an existing study with the same definition and the same
- * params for the same number of trials is returned as it is (*existed =
- * 1): a resent import acts once.
+ * first..first+n-1, in the open batch (the reply waits for its commit).
+ * With first = 0 the study is created; a later part (first > 0) is
+ * appended to the study of the same definition that has exactly `first`
+ * trials, so a history too long for one line goes in parts. Every
+ * trial's params are checked before anything is written; an error names
+ * the trial ("params.trials[3].params.lr: ..."). A part that is there
+ * already (the same params at the same numbers; with first = 0 also
+ * exist_ok) is answered as it is, with *existed = 1: a resent import
+ * acts once.
  */
 int pz_core_import(struct pz_core *core, const struct pz_study_def *def,
-                   int exist_ok, const struct pz_import_trial *trials,
-                   size_t n, struct pz_study **out, int *existed,
-                   struct pz_error *err);
+                   int exist_ok, int64_t first, int part,
+                   const struct pz_import_trial *trials, size_t n,
+                   struct pz_study **out, int *existed, struct pz_error *err);
 int pz_core_delete(struct pz_core *core, struct pz_study *s, size_t *n_trials,
                    struct pz_error *err);
 

@@ -201,8 +201,9 @@ static int study_import(struct pz_hctx *h, cJSON **result)
 	size_t n = (size_t)cJSON_GetArraySize(arr), i = 0;
 	int existed, rc = 0;
 
-	/* A resent import compares with the stored history: load it. */
-	if (h->req.exist_ok &&
+	/* A resent import, or a later part, compares with (or appends to)
+	 * the stored history: load it. */
+	if ((h->req.exist_ok || h->req.offset > 0) &&
 	    pz_core_find(h->rpc->core, h->req.name, &s, NULL) == 0 &&
 	    s->load == PZ_LOAD_NO) {
 		h->study = s;
@@ -217,10 +218,12 @@ static int study_import(struct pz_hctx *h, cJSON **result)
 		goto out;
 	}
 	for (t = arr->child; t != NULL && rc == 0; t = t->next, i++)
-		rc = pz_codec_import_trial(t, i, &its[i], &texts[i], &h->err);
+		rc = pz_codec_import_trial(t, i, h->req.offset + (int64_t)i,
+		                           &its[i], &texts[i], &h->err);
 	if (rc == 0)
-		rc = pz_core_import(h->rpc->core, &def, h->req.exist_ok, its, n,
-		                    &s, &existed, &h->err);
+		rc = pz_core_import(h->rpc->core, &def, h->req.exist_ok,
+		                    h->req.offset, pz_req_has(&h->req, PZ_F_OFFSET),
+		                    its, n, &s, &existed, &h->err);
 	if (rc == 0)
 		*result = wrap("study", pz_codec_study(s));
 out:
@@ -677,7 +680,7 @@ const struct pz_method pz_methods[] = {
 	{"study.import", study_import, PZ_TARGET_NONE, 0,
 	 FS(NAME) | FS(SPACE) | FS(ALGO) | FS(SEED) | FS(MAX_TRIALS) |
 	         FS(CONFIG) | FS(HEARTBEAT_TIMEOUT) | FS(EXIST_OK) | FS(TRIALS) |
-	         FS(PRUNER),
+	         FS(OFFSET) | FS(PRUNER),
 	 FS(NAME) | FS(SPACE) | FS(TRIALS)},
 	{"study.list", study_list, PZ_TARGET_NONE, PZ_M_WHILE_STOPPING, 0, 0},
 	{"study.pause", study_pause, PZ_TARGET_STUDY, PZ_M_DAMAGED_OK,

@@ -26,9 +26,8 @@ void pz_idmap_finish(struct pz_idmap *m)
 	memset(m, 0, sizeof(*m));
 }
 
-static int grow(struct pz_idmap *m)
+static int rehash(struct pz_idmap *m, size_t cap)
 {
-	size_t cap = m->cap ? 2 * m->cap : 1024;
 	struct pz_idmap_slot *old = m->slots, *s = calloc(cap, sizeof(*s));
 	size_t old_cap = m->cap;
 
@@ -42,6 +41,20 @@ static int grow(struct pz_idmap *m)
 			pz_idmap_put(m, old[i].id, old[i].study, old[i].number);
 	free(old);
 	return 0;
+}
+
+static int grow(struct pz_idmap *m)
+{
+	return rehash(m, m->cap ? 2 * m->cap : 1024);
+}
+
+int pz_idmap_reserve(struct pz_idmap *m, size_t more)
+{
+	size_t cap = m->cap ? m->cap : 1024;
+
+	while ((m->len + more) * 4 > cap * 3)
+		cap *= 2;
+	return cap == m->cap ? 0 : rehash(m, cap);
 }
 
 int pz_idmap_put(struct pz_idmap *m, int64_t id, struct pz_study *study,

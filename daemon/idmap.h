@@ -27,6 +27,8 @@ void pz_idmap_finish(struct pz_idmap *m);
 /* 0 or PZ_ENOMEM; replaces an existing entry. */
 int pz_idmap_put(struct pz_idmap *m, int64_t id, struct pz_study *study,
                  uint32_t number);
+/* Room for `more` puts without a rehash: 0 or PZ_ENOMEM. */
+int pz_idmap_reserve(struct pz_idmap *m, size_t more);
 /* NULL if absent; the pointer is valid until the next put or remove. */
 const struct pz_idmap_slot *pz_idmap_get(const struct pz_idmap *m, int64_t id);
 void pz_idmap_remove(struct pz_idmap *m, int64_t id);

@@ -9,8 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
-
 #include <parzen/params.h>
 
 #include "pruning.h"
@@ -185,12 +183,9 @@ static void parse_chunk(struct load_job *j)
 	for (size_t i = 0; i < j->n_rows; i++) {
 		struct row *w = &j->rows[i];
 		double *v = j->values + (j->n + i) * np;
-		cJSON *params = cJSON_Parse(w->params);
-		int rc = params == NULL ? PZ_EINVAL
-		                        : pz_params_from_json(j->space, params, v,
-		                                              &perr);
+		int rc = pz_params_from_text(j->space, w->params,
+		                             strlen(w->params), v, &perr);
 
-		cJSON_Delete(params);
 		if (rc == 0 && w->t.state == PZ_T_OK && !isfinite(w->t.loss))
 			rc = PZ_ERANGE;
 		if (rc != 0) {
@@ -204,9 +199,7 @@ static void parse_chunk(struct load_job *j)
 			                      "")
 			                : bad(j, "trial %lld has params that do "
 			                      "not fit the space (%s)",
-			                      (long long)w->t.id,
-			                      params == NULL ? "not JSON"
-			                                     : perr.msg);
+			                      (long long)w->t.id, perr.msg);
 			return;
 		}
 		j->trials[j->n + i] = w->t;

@@ -1,5 +1,9 @@
 /*
  * parzend: command line, default paths, and the one event loop.
+ *
+ * The default socket is the one clients look for first (client.h); the
+ * default database is $XDG_STATE_HOME/parzen/parzen.db, or the state
+ * directory systemd gives the service.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -12,6 +16,10 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include <parzen/client.h>
+#include <parzen/sockdir.h>
+
+#include "listen.h"
 #include "log.h"
 #include "server.h"
 
@@ -26,8 +34,14 @@ static void usage(FILE *f)
 	        "workers as JSON-RPC over a Unix socket (docs/protocol.md).\n"
 	        "\n"
 	        "  --socket PATH        listen here (default\n"
-	        "                       $XDG_RUNTIME_DIR/parzen/parzend.sock);\n"
-	        "                       ignored under systemd socket activation\n"
+	        "                       $XDG_RUNTIME_DIR/parzen/parzend.sock;\n"
+	        "                       without XDG_RUNTIME_DIR\n"
+	        "                       /run/user/UID/parzen/parzend.sock if\n"
+	        "                       /run/user/UID is yours, else\n"
+	        "                       /tmp/parzen-UID/parzend.sock); ignored\n"
+	        "                       under systemd socket activation. Its\n"
+	        "                       directory must be yours or root's and\n"
+	        "                       writable by no one else\n"
 	        "  --db PATH            database (default\n"
 	        "                       $XDG_STATE_HOME/parzen/parzen.db)\n"
 	        "  --durability MODE    full: fsync every commit, a power cut\n"
@@ -38,8 +52,11 @@ static void usage(FILE *f)
 	        "  --max-db-size BYTES  cap the database file; writes past it\n"
 	        "                       are refused as on a full disk (default:\n"
 	        "                       no cap)\n"
-	        "  --socket-mode OCTAL  socket file mode (default 0600)\n"
-	        "  --group NAME         also accept peers of this group\n"
+	        "  --socket-mode OCTAL  socket file mode (default 0600, or 0660\n"
+	        "                       with --group)\n"
+	        "  --group NAME         also accept peers of this group: the\n"
+	        "                       socket and the directories made for\n"
+	        "                       it get this group\n"
 	        "  --max-connections N  clients at once (default 1024)\n"
 	        "  --max-memory BYTES   replies waiting to be read and unparsed\n"
 	        "                       input of all clients together (default\n"
@@ -76,9 +93,15 @@ static char *default_path(const char *var, const char *home_rel,
 	return out;
 }
 
+/*
+ * $RUNTIME_DIRECTORY/parzend.sock under systemd, else the user's socket
+ * that clients look for first (pz_client_user_socket(): the same rule in
+ * both, so they meet).
+ */
 static char *default_socket(void)
 {
 	const char *rt = getenv("RUNTIME_DIRECTORY"); /* systemd */
+	char buf[PZ_SOCKDIR_PATH_MAX + 1];
 	char *p = NULL;
 
 	if (rt != NULL && rt[0] == '/') {
@@ -86,11 +109,9 @@ static char *default_socket(void)
 			p = NULL;
 		return p;
 	}
-	p = default_path("XDG_RUNTIME_DIR", NULL, "parzen/parzend.sock");
-	if (p == NULL && asprintf(&p, "/tmp/parzen-%u/parzend.sock",
-	                          (unsigned)geteuid()) < 0)
-		p = NULL;
-	return p;
+	if (pz_client_user_socket(buf, sizeof(buf)) != 0)
+		return NULL;
+	return strdup(buf);
 }
 
 static char *default_db(void)
@@ -115,6 +136,14 @@ static void raise_nofile(void)
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
+}
+
+/* Leave main() early with `code`, freeing the paths read so far. */
+static int done(int code, char *socket_path, char *db_path)
+{
+	free(socket_path);
+	free(db_path);
+	return code;
 }
 
 int main(int argc, char **argv)
@@ -145,6 +174,7 @@ int main(int argc, char **argv)
 	struct pz_server srv;
 	struct pz_error err = {0};
 	char *socket_path = NULL, *db_path = NULL, *end;
+	int mode_given = 0;
 	uv_loop_t loop;
 	int c, level, rc;
 
@@ -166,7 +196,7 @@ int main(int argc, char **argv)
 			else {
 				fprintf(stderr, "parzend: --durability must be full "
 				                "or normal\n");
-				return 2;
+				return done(2, socket_path, db_path);
 			}
 			break;
 		case 'm':
@@ -176,7 +206,7 @@ int main(int argc, char **argv)
 			    opt.max_line > (1u << 30)) {
 				fprintf(stderr, "parzend: --max-line must be a number "
 				                "of bytes from 1024 to 1073741824\n");
-				return 2;
+				return done(2, socket_path, db_path);
 			}
 			break;
 		case 'S':
@@ -185,7 +215,7 @@ int main(int argc, char **argv)
 			if (errno != 0 || *end != '\0' || opt.max_db_bytes < 65536) {
 				fprintf(stderr, "parzend: --max-db-size must be a number "
 				                "of bytes, at least 65536\n");
-				return 2;
+				return done(2, socket_path, db_path);
 			}
 			break;
 		case 'M':
@@ -193,8 +223,9 @@ int main(int argc, char **argv)
 			if (*end != '\0' || opt.socket_mode > 0777) {
 				fprintf(stderr, "parzend: --socket-mode must be an "
 				                "octal mode such as 0660\n");
-				return 2;
+				return done(2, socket_path, db_path);
 			}
+			mode_given = 1;
 			break;
 		case 'g': {
 			struct group *g = getgrnam(optarg);
@@ -202,7 +233,7 @@ int main(int argc, char **argv)
 			if (g == NULL) {
 				fprintf(stderr, "parzend: no group named '%s'\n",
 				        optarg);
-				return 2;
+				return done(2, socket_path, db_path);
 			}
 			opt.allow_gid = (int)g->gr_gid;
 			break;
@@ -217,7 +248,7 @@ int main(int argc, char **argv)
 			    opt.max_connections > 1000000) {
 				fprintf(stderr, "parzend: --max-connections must be "
 				                "from 1 to 1000000\n");
-				return 2;
+				return done(2, socket_path, db_path);
 			}
 			break;
 		case 'X':
@@ -227,7 +258,7 @@ int main(int argc, char **argv)
 			    opt.max_memory < (1u << 20)) {
 				fprintf(stderr, "parzend: --max-memory must be a "
 				                "number of bytes, at least 1048576\n");
-				return 2;
+				return done(2, socket_path, db_path);
 			}
 			break;
 		case 'T':
@@ -239,7 +270,7 @@ int main(int argc, char **argv)
 				fprintf(stderr, "parzend: --shutdown-timeout must be "
 				                "seconds, more than 0 and at most "
 				                "3600\n");
-				return 2;
+				return done(2, socket_path, db_path);
 			}
 			break;
 		case 'l':
@@ -247,26 +278,28 @@ int main(int argc, char **argv)
 			if (level < 0) {
 				fprintf(stderr, "parzend: --log-level must be error, "
 				                "warn, info or debug\n");
-				return 2;
+				return done(2, socket_path, db_path);
 			}
 			pz_log_set_level(level);
 			break;
 		case 'h':
 			usage(stdout);
-			return 0;
+			return done(0, socket_path, db_path);
 		case 'V':
 			printf("parzend %s\n", PZ_VERSION);
-			return 0;
+			return done(0, socket_path, db_path);
 		default:
 			usage(stderr);
-			return 2;
+			return done(2, socket_path, db_path);
 		}
 	}
 	if (optind < argc) {
 		fprintf(stderr, "parzend: unexpected argument '%s'\n", argv[optind]);
 		usage(stderr);
-		return 2;
+		return done(2, socket_path, db_path);
 	}
+	if (opt.allow_gid >= 0 && !mode_given)
+		opt.socket_mode = 0660;
 	if (socket_path == NULL)
 		socket_path = default_socket();
 	if (db_path == NULL)
@@ -293,6 +326,12 @@ int main(int argc, char **argv)
 	 * (systemd ignores SIGPIPE for services; a shell does not). */
 	signal(SIGPIPE, SIG_IGN);
 
+	if (pz_listen_db_path(db_path, &err) != 0) {
+		pz_log(PZ_LOG_ERROR, "%s", err.msg);
+		free(socket_path);
+		free(db_path);
+		return 1;
+	}
 	uv_loop_init(&loop);
 	rc = pz_server_start(&srv, &loop, &opt, &err);
 	if (rc != 0)

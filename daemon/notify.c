@@ -1,11 +1,12 @@
 /*
- * sd_notify and socket activation, by the documented protocols
- * (sd_notify(3), sd_listen_fds(3)).
+ * sd_notify, the watchdog and socket activation, by the documented
+ * protocols (sd_notify(3), sd_watchdog_enabled(3), sd_listen_fds(3)).
  */
 #include "notify.h"
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,4 +79,45 @@ int pz_listen_fd(char *msg, int msg_len)
 		return -2;
 	}
 	return 3;
+}
+
+static void on_watchdog(uv_timer_t *t)
+{
+	(void)t;
+	pz_notify("WATCHDOG=1");
+}
+
+bool pz_watchdog_start(struct pz_watchdog *wd, uv_loop_t *loop)
+{
+	const char *usec = getenv("WATCHDOG_USEC"), *pid = getenv("WATCHDOG_PID");
+	unsigned long long us;
+	uint64_t every_ms;
+	char *end;
+
+	wd->on = false;
+	if (usec == NULL || usec[0] == '\0')
+		return false;
+	if (pid != NULL && pid[0] != '\0' && atol(pid) != (long)getpid())
+		return false;
+	errno = 0;
+	us = strtoull(usec, &end, 10);
+	if (errno != 0 || *end != '\0' || us == 0)
+		return false;
+	every_ms = us / 4000;
+	if (every_ms == 0)
+		every_ms = 1;
+	uv_timer_init(loop, &wd->timer);
+	uv_unref((uv_handle_t *)&wd->timer);
+	uv_timer_start(&wd->timer, on_watchdog, every_ms, every_ms);
+	wd->on = true;
+	pz_notify("WATCHDOG=1");
+	return true;
+}
+
+void pz_watchdog_stop(struct pz_watchdog *wd)
+{
+	if (!wd->on)
+		return;
+	wd->on = false;
+	uv_close((uv_handle_t *)&wd->timer, NULL);
 }

@@ -44,16 +44,19 @@ int pz_pruning_parse(const char *text, struct pz_pruner **out,
 	return rc;
 }
 
-/* Set the finished trials' states in a new store `r`. */
+/*
+ * Set the states of the finished ones of trials[0..n) in `r`, trials[i]
+ * being trial number base + i.
+ */
 static int mirror_states(struct pz_reports *r, const struct pz_trial *trials,
-                         size_t n)
+                         size_t n, size_t base)
 {
 	for (size_t i = 0; i < n; i++) {
 		enum pz_report_state st = pz_pruning_state(trials[i].state);
 		int rc;
 
 		if (st != PZ_REPORT_RUNNING &&
-		    (rc = pz_reports_set_state(r, i, st)) != 0)
+		    (rc = pz_reports_set_state(r, base + i, st)) != 0)
 			return rc;
 	}
 	return 0;
@@ -68,7 +71,7 @@ static int ensure(struct pz_study *s)
 		return 0;
 	if (pz_reports_create(&r) != 0)
 		return PZ_ENOMEM;
-	if (mirror_states(r, s->trials, s->n_trials) != 0) {
+	if (mirror_states(r, s->trials, s->n_trials, 0) != 0) {
 		pz_reports_destroy(r);
 		return PZ_ENOMEM;
 	}
@@ -234,11 +237,18 @@ int pz_pruning_new_run(struct pz_core *core, struct pz_study *s,
 	return 0;
 }
 
-int pz_pruning_import(struct pz_core *core, struct pz_study *s,
+/* Set the states of trials [from, to) of `s` in `r` (finished ones). */
+static int mirror_range(struct pz_reports *r, const struct pz_study *s,
+                        size_t from, size_t to)
+{
+	return mirror_states(r, s->trials + from, to - from, from);
+}
+
+int pz_pruning_import(struct pz_core *core, struct pz_study *s, int64_t first,
                       const struct pz_import_trial *trials, size_t n,
                       struct pz_error *err)
 {
-	struct pz_reports *r = NULL;
+	size_t base = (size_t)first;
 	const cJSON *pair;
 	int rc, any = 0;
 
@@ -248,7 +258,7 @@ int pz_pruning_import(struct pz_core *core, struct pz_study *s,
 			if ((rc = pz_core_begin(core, err)) != 0)
 				return rc;
 			rc = pz_store_report_insert(
-			        core->store, s->trials[i].id,
+			        core->store, s->trials[base + i].id,
 			        (int64_t)pair->child->valuedouble,
 			        pair->child->next->valuedouble, err);
 			if (rc != 0)
@@ -256,28 +266,26 @@ int pz_pruning_import(struct pz_core *core, struct pz_study *s,
 			any = 1;
 		}
 	}
-	if (!any)
+	if (!any && s->reports == NULL)
 		return 0;
-	/* Reports first: a finished trial takes no new step. */
-	if (pz_reports_create(&r) != 0)
+	/* The trials before this part as they are; then this part's
+	 * reports before its states (a finished trial takes no new step). */
+	if (s->reports == NULL &&
+	    (pz_reports_create(&s->reports) != 0 ||
+	     mirror_range(s->reports, s, 0, base) != 0))
 		return oom(core, err);
 	for (size_t i = 0; i < n; i++) {
 		cJSON_ArrayForEach(pair, trials[i].intermediate)
 		{
-			if (pz_reports_add(r, i, (int64_t)pair->child->valuedouble,
+			if (pz_reports_add(s->reports, base + i,
+			                   (int64_t)pair->child->valuedouble,
 			                   pair->child->next->valuedouble, NULL,
-			                   err) != 0) {
-				pz_reports_destroy(r);
+			                   err) != 0)
 				return oom(core, err);
-			}
 		}
 	}
-	if (mirror_states(r, s->trials, s->n_trials) != 0) {
-		pz_reports_destroy(r);
+	if (mirror_range(s->reports, s, base, base + n) != 0)
 		return oom(core, err);
-	}
-	pz_reports_destroy(s->reports);
-	s->reports = r;
 	return 0;
 }
 
@@ -310,7 +318,7 @@ int pz_pruning_load_finish(struct pz_reports **reports,
 		return 0;
 	if (*reports == NULL && pz_reports_create(reports) != 0)
 		return pz_error_set(err, PZ_ENOMEM, "out of memory");
-	if (mirror_states(*reports, trials, n) != 0)
+	if (mirror_states(*reports, trials, n, 0) != 0)
 		return pz_error_set(err, PZ_ENOMEM, "out of memory");
 	for (size_t i = 0; i < n_decisions; i++) {
 		if (numbers[i] < 0 || (size_t)numbers[i] >= n)

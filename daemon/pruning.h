@@ -81,10 +81,11 @@ int pz_pruning_has_reports(const struct pz_study *s, uint32_t number);
 double pz_pruning_last_value(const struct pz_study *s, uint32_t number);
 
 /*
- * The imported trials' "intermediate" (study.import), trials numbered
- * from 0 in `s`: store rows in the open batch, then memory.
+ * The trials of an import (study.import), numbered first, first + 1, ...
+ * in `s`, were appended: store their "intermediate" in the open batch,
+ * then keep their reports and states in memory.
  */
-int pz_pruning_import(struct pz_core *core, struct pz_study *s,
+int pz_pruning_import(struct pz_core *core, struct pz_study *s, int64_t first,
                       const struct pz_import_trial *trials, size_t n,
                       struct pz_error *err);
 

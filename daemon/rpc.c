@@ -518,6 +518,9 @@ void pz_rpc_dispatch(struct pz_rpc *rpc, const char *line, size_t len,
 	version = cJSON_GetObjectItemCaseSensitive(req, "jsonrpc");
 	method = cJSON_GetObjectItemCaseSensitive(req, "method");
 	params = cJSON_GetObjectItemCaseSensitive(req, "params");
+	/* A request that waited for a study runs again: its id anew. */
+	free(call->id);
+	call->id = NULL;
 	if (id != NULL && (call->id = id_text(id, &bad)) == NULL) {
 		refuse(rpc, call, bad ? PZ_RPC_INVALID_REQUEST : PZ_RPC_INTERNAL,
 		       "id",

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "listen.h"
 #include "log.h"
 #include "notify.h"
 #include "trial.h"
@@ -398,57 +399,10 @@ static void on_signal(uv_signal_t *h, int signum)
 	}
 }
 
-/* --- the listening socket -------------------------------------------------------- */
-
-/* mkdir -p for the socket's and database's directories, mode 0700. */
-static int make_parent(const char *path, struct pz_error *err)
-{
-	char dir[4096];
-	char *slash;
-
-	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
-		return pz_error_set(err, PZ_EINVAL, "path too long: %s", path);
-	slash = strrchr(dir, '/');
-	if (slash == NULL || slash == dir)
-		return 0;
-	*slash = '\0';
-	for (char *p = dir + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-			return pz_error_set(err, PZ_EIO, "mkdir %s: %s", dir,
-			                    strerror(errno));
-		*p = '/';
-	}
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-		return pz_error_set(err, PZ_EIO, "mkdir %s: %s", dir,
-		                    strerror(errno));
-	return 0;
-}
-
-/* Is some process accepting connections on `path`? */
-static int socket_alive(const char *path)
-{
-	struct sockaddr_un sa;
-	int fd, alive;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return 0;
-	alive = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
-	close(fd);
-	return alive;
-}
-
 static int listen_socket(struct pz_server *srv, struct pz_error *err)
 {
 	char msg[256];
 	int fd = pz_listen_fd(msg, sizeof(msg)), rc;
-	mode_t old;
 
 	uv_pipe_init(srv->loop, &srv->listener, 0);
 	srv->listener.data = srv;
@@ -478,28 +432,16 @@ static int listen_socket(struct pz_server *srv, struct pz_error *err)
 			                    uv_strerror(rc));
 		return 0;
 	}
-	if (strlen(srv->opt.socket_path) >=
-	    sizeof(((struct sockaddr_un *)0)->sun_path))
-		return pz_error_set(err, PZ_EINVAL,
-		                    "socket path too long (at most %zu bytes): %s",
-		                    sizeof(((struct sockaddr_un *)0)->sun_path) - 1,
-		                    srv->opt.socket_path);
-	if ((rc = make_parent(srv->opt.socket_path, err)) != 0)
-		return rc;
-	if (socket_alive(srv->opt.socket_path))
-		return pz_error_set(err, PZ_EEXIST,
-		                    "another parzend is listening on %s",
-		                    srv->opt.socket_path);
-	unlink(srv->opt.socket_path); /* a stale socket from a crash */
-	/* Bind with a umask that leaves no window with a looser mode. */
-	old = umask(0777 & ~srv->opt.socket_mode);
-	rc = uv_pipe_bind(&srv->listener, srv->opt.socket_path);
-	umask(old);
-	if (rc != 0)
-		return pz_error_set(err, PZ_EIO, "bind %s: %s",
+	fd = pz_listen_open(&srv->lsock, srv->opt.socket_path,
+	                    srv->opt.socket_mode, srv->opt.allow_gid, err);
+	if (fd < 0)
+		return fd;
+	rc = uv_pipe_open(&srv->listener, fd);
+	if (rc != 0) {
+		close(fd);
+		return pz_error_set(err, PZ_EIO, "uv_pipe_open %s: %s",
 		                    srv->opt.socket_path, uv_strerror(rc));
-	srv->bound = 1;
-	chmod(srv->opt.socket_path, srv->opt.socket_mode);
+	}
 	rc = uv_listen((uv_stream_t *)&srv->listener, SOMAXCONN, on_connection);
 	if (rc != 0)
 		return pz_error_set(err, PZ_EIO, "listen %s: %s",
@@ -516,6 +458,7 @@ int pz_server_start(struct pz_server *srv, uv_loop_t *loop,
 	int rc;
 
 	memset(srv, 0, sizeof(*srv));
+	pz_listen_init(&srv->lsock);
 	srv->loop = loop;
 	srv->opt = *opt;
 	if (srv->opt.max_connections == 0)
@@ -524,8 +467,6 @@ int pz_server_start(struct pz_server *srv, uv_loop_t *loop,
 		srv->opt.max_memory = 256u << 20;
 	if (srv->opt.shutdown_timeout <= 0)
 		srv->opt.shutdown_timeout = 10;
-	if ((rc = make_parent(opt->db_path, err)) != 0)
-		return rc;
 	if ((rc = pz_store_open(opt->db_path,
 	                        opt->durable ? PZ_STORE_SYNC_EXTERNAL
 	                                     : PZ_STORE_SYNC_NORMAL,
@@ -598,6 +539,7 @@ int pz_server_start(struct pz_server *srv, uv_loop_t *loop,
 	       opt->db_path, opt->durable ? "durability full"
 	                                  : "durability normal");
 	pz_notify("READY=1");
+	pz_watchdog_start(&srv->watchdog, loop);
 	return 0;
 }
 
@@ -614,6 +556,8 @@ static void maybe_finish(struct pz_server *srv)
 	    pz_core_dirty(&srv->core) || srv->n_conns > 0)
 		return;
 	srv->closed = 1;
+	/* The watchdog pinged until now: the loop was alive while draining. */
+	pz_watchdog_stop(&srv->watchdog);
 	close_handle((uv_handle_t *)&srv->commit_check);
 	close_handle((uv_handle_t *)&srv->tick);
 	close_handle((uv_handle_t *)&srv->deadline);
@@ -656,8 +600,7 @@ void pz_server_stop(struct pz_server *srv)
 	pz_notify("STOPPING=1");
 	if (srv->listener.type == UV_NAMED_PIPE)
 		close_handle((uv_handle_t *)&srv->listener);
-	if (srv->bound)
-		unlink(srv->opt.socket_path);
+	pz_listen_close(&srv->lsock);
 	/* Take no more requests; what was taken is answered: suggestions
 	 * under way finish, the last batch commits (on_check) and syncs,
 	 * replies are written, then connections close. A client that does

@@ -15,6 +15,8 @@
 #include "conn.h"
 #include "core.h"
 #include "exec.h"
+#include "listen.h"
+#include "notify.h"
 #include "rpc.h"
 
 struct pz_server_options {
@@ -61,7 +63,8 @@ struct pz_server {
 	double stalled;
 	int activated;            /* listener came from systemd */
 	char activated_path[108]; /* its path, for server.info ("" if none) */
-	int bound;                /* we created the socket file */
+	struct pz_listen lsock;   /* the socket file we made, if any */
+	struct pz_watchdog watchdog;
 	int stopping;
 	int closed;               /* every handle is closing */
 	int exit_code;

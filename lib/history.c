@@ -193,25 +193,67 @@ int pz_history_remove(struct pz_history *h, uint64_t number)
 	return 0;
 }
 
-struct keyed {
-	double v;
-	uint32_t number;
-};
-
-static int cmp_keyed(const void *a, const void *b)
+/*
+ * A double's bits as an unsigned key that sorts as the double does
+ * (negatives flipped whole, positives with the sign bit set); -0 and +0
+ * are equal doubles, so -0 is taken as +0 for the order to stay (value,
+ * number).
+ */
+static uint64_t sort_key(double v)
 {
-	const struct keyed *x = a, *y = b;
+	uint64_t b;
 
-	if (x->v != y->v)
-		return x->v < y->v ? -1 : 1;
-	return x->number < y->number ? -1 : x->number > y->number;
+	if (v == 0)
+		v = 0.0;
+	memcpy(&b, &v, sizeof(b));
+	return b >> 63 ? ~b : b | (UINT64_C(1) << 63);
+}
+
+/*
+ * Sort the k trial numbers in `nums` (ascending) by their keys, stably:
+ * least significant digit radix sort, 11 bits a pass (6 passes), so ties
+ * keep the order by number. O(k) per pass where qsort would cost
+ * O(k log k).
+ */
+static int radix_sort(uint32_t *nums, uint64_t *keys, size_t k)
+{
+	uint32_t *tn = malloc((k ? k : 1) * sizeof(*tn));
+	uint64_t *tk = malloc((k ? k : 1) * sizeof(*tk));
+	enum { BITS = 11, DIGITS = 1 << BITS };
+
+	if (tn == NULL || tk == NULL) {
+		free(tn);
+		free(tk);
+		return PZ_ENOMEM;
+	}
+	for (int s = 0; s < 64; s += BITS) {
+		size_t count[DIGITS + 1] = {0};
+
+		for (size_t i = 0; i < k; i++)
+			count[((keys[i] >> s) & (DIGITS - 1)) + 1]++;
+		if (count[((keys[0] >> s) & (DIGITS - 1)) + 1] == k)
+			continue; /* one digit for all: nothing moves */
+		for (size_t d = 1; d <= DIGITS; d++)
+			count[d] += count[d - 1];
+		for (size_t i = 0; i < k; i++) {
+			size_t at = count[(keys[i] >> s) & (DIGITS - 1)]++;
+
+			tn[at] = nums[i];
+			tk[at] = keys[i];
+		}
+		memcpy(nums, tn, k * sizeof(*nums));
+		memcpy(keys, tk, k * sizeof(*keys));
+	}
+	free(tn);
+	free(tk);
+	return 0;
 }
 
 int pz_history_fill(struct pz_history *h, size_t n, const double *values,
                     const unsigned char *states, const double *losses)
 {
 	size_t np = (size_t)h->space->n_params;
-	struct keyed *keys = NULL;
+	uint64_t *keys = NULL;
 	int rc;
 
 	if (h->n_trials > 0)
@@ -234,27 +276,22 @@ int pz_history_fill(struct pz_history *h, size_t n, const double *values,
 	for (size_t p = 0; p < np; p++) {
 		size_t k = 0;
 
+		free(h->sorted[p]);
+		h->sorted[p] = malloc(n * sizeof(uint32_t));
+		if (h->sorted[p] == NULL)
+			goto oom;
 		for (size_t t = 0; t < n; t++) {
 			double v = values[t * np + p];
 
 			if (!isnan(v)) {
-				keys[k].v = v;
-				keys[k++].number = (uint32_t)t;
+				keys[k] = sort_key(v);
+				h->sorted[p][k++] = (uint32_t)t;
 			}
 		}
-		qsort(keys, k, sizeof(*keys), cmp_keyed);
-		free(h->sorted[p]);
-		h->sorted[p] = malloc((k ? k : 1) * sizeof(uint32_t));
-		if (h->sorted[p] == NULL) {
-			for (size_t q = 0; q <= p; q++)
-				h->n_sorted[q] = 0;
-			free(keys);
-			return PZ_ENOMEM;
-		}
-		for (size_t i = 0; i < k; i++)
-			h->sorted[p][i] = keys[i].number;
+		if (k > 0 && radix_sort(h->sorted[p], keys, k) != 0)
+			goto oom;
 		h->n_sorted[p] = k;
-		h->cap_sorted[p] = k ? k : 1;
+		h->cap_sorted[p] = n;
 	}
 	free(keys);
 	for (size_t t = 0; t < n; t++) {
@@ -265,4 +302,9 @@ int pz_history_fill(struct pz_history *h, size_t n, const double *values,
 	h->n_slots = n;
 	h->n_trials = n;
 	return 0;
+oom:
+	for (size_t q = 0; q < np; q++)
+		h->n_sorted[q] = 0;
+	free(keys);
+	return PZ_ENOMEM;
 }

@@ -6,6 +6,10 @@
 #   2. build/       -Dwerror=true; `meson test` runs every suite.
 #   3. build-asan/  AddressSanitizer + UBSan, -Dwerror=true; the unit suite.
 #   4. build/ again, the unit suite under valgrind (the `valgrind` setup).
+#   5. build/ again, the slow suite: the Debian packages built with
+#      dpkg-buildpackage, checked by lintian, installed on this machine and
+#      used for a search, then purged (about 5 minutes; it needs root and
+#      skips itself otherwise). PZ_SKIP_SLOW=1 leaves it out.
 #
 # Each run's results are read from meson's JSON test log and counted as
 # test cases (cmocka and pytest cases; other tests one each), and the last
@@ -183,8 +187,18 @@ if ((build_ok)); then
 	run_tests "valgrind (unit)" build --setup valgrind --suite unit
 fi
 
+slow_took=
+if ((build_ok)) && [[ -z ${PZ_SKIP_SLOW:-} ]]; then
+	slow_start=$SECONDS
+	run_tests "slow (.debs)" build --suite slow
+	slow_took=$((SECONDS - slow_start))
+fi
+
 note "summary"
 printf '%s\n' "${runs[@]}"
+if [[ -n $slow_took ]]; then
+	echo "(the slow suite took ${slow_took} s)"
+fi
 if ((total_skipped > 0)); then
 	echo "($total_skipped skipped)"
 fi

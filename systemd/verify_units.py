@@ -16,11 +16,42 @@ import sys
 import tempfile
 
 
+def copy_units(units, sbindir, tmp):
+    paths = []
+    for unit in units:
+        with open(unit, encoding="utf-8") as f:
+            text = f.read().replace("@sbindir@", sbindir)
+        path = os.path.join(tmp, os.path.basename(unit))
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+        paths.append(path)
+    return paths
+
+
+def verify_user(tool, sbindir, units):
+    """`systemd-analyze --user verify` on the user units. A user manager
+    needs $XDG_RUNTIME_DIR, so it gets an empty one (no manager runs)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = copy_units(units, sbindir, tmp)
+        rt = os.path.join(tmp, "runtime")
+        os.mkdir(rt, 0o700)
+        env = dict(os.environ, SYSTEMD_LOG_COLOR="0", SYSTEMD_PAGER="",
+                   XDG_RUNTIME_DIR=rt)
+        p = subprocess.run([tool, "--user", "verify", "--man=no"] + paths,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           env=env, timeout=50, check=False)
+        out = p.stdout.decode(errors="replace").strip()
+        print("user units: " + (out or "verify: no complaints"))
+        return 1 if p.returncode != 0 or out else 0
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--systemd-analyze", default="")
     ap.add_argument("--parzend", required=True)
     ap.add_argument("--generated", help="the configured parzend.service")
+    ap.add_argument("--user-unit", action="append", default=[],
+                    help="units for a user manager (verified with --user)")
     ap.add_argument("units", nargs="+")
     args = ap.parse_args()
 
@@ -36,15 +67,12 @@ def main():
         print("systemd-analyze not found: skipped")
         return 77
     sbindir = os.path.dirname(os.path.abspath(args.parzend))
+    if args.user_unit:
+        rc = verify_user(tool, sbindir, args.user_unit)
+        if rc != 0:
+            return rc
     with tempfile.TemporaryDirectory() as tmp:
-        paths = []
-        for unit in args.units:
-            with open(unit, encoding="utf-8") as f:
-                text = f.read().replace("@sbindir@", sbindir)
-            path = os.path.join(tmp, os.path.basename(unit))
-            with open(path, "w", encoding="utf-8") as f:
-                f.write(text)
-            paths.append(path)
+        paths = copy_units(args.units, sbindir, tmp)
         env = dict(os.environ, SYSTEMD_LOG_COLOR="0", SYSTEMD_PAGER="")
         p = subprocess.run([tool, "verify", "--man=no"] + paths,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

@@ -1,8 +1,9 @@
 /*
- * The blocking parzend client: socket set-up, line framing on a growable
- * read buffer, the JSON-RPC envelope and error mapping, and thin wrappers
- * for the calls a worker makes. This is the only part of lib/ that does
- * I/O, which is why it is built as its own library.
+ * The blocking parzend client: socket set-up (through the checked
+ * directory of sockdir.c; discovery is in discover.c), line framing on a
+ * growable read buffer, the JSON-RPC envelope and error mapping, and thin
+ * wrappers for the calls a worker makes. This is the only part of lib/
+ * that does I/O, which is why it is built as its own library.
  *
  * Received bytes wait in one buffer, [head, len) unread. A line is split
  * off in place; reading more compacts the buffer once and grows it, up to
@@ -12,6 +13,9 @@
  */
 #include <parzen/client.h>
 #include <parzen/json.h>
+#include <parzen/sockdir.h>
+
+#include "private.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -41,25 +45,8 @@ struct pz_client {
 	size_t scanned;   /* bytes from head known to hold no '\n' */
 	int rpc_code;     /* last error reply's code, 0 if none */
 	cJSON *rpc_error; /* last error reply's "error" object, or NULL */
+	char path[PZ_SOCKDIR_PATH_MAX + 1]; /* the socket connected to */
 };
-
-int pz_client_default_socket(char *buf, size_t len)
-{
-	const char *env = getenv("PARZEN_SOCKET");
-	int n;
-
-	if (env != NULL && env[0] != '\0') {
-		n = snprintf(buf, len, "%s", env);
-	} else if ((env = getenv("XDG_RUNTIME_DIR")) != NULL &&
-	           env[0] != '\0') {
-		n = snprintf(buf, len, "%s/parzen/parzend.sock", env);
-	} else {
-		/* parzend's own fallback without XDG_RUNTIME_DIR. */
-		n = snprintf(buf, len, "/tmp/parzen-%u/parzend.sock",
-		             (unsigned)getuid());
-	}
-	return n >= 0 && (size_t)n < len ? 0 : PZ_ERANGE;
-}
 
 /*
  * connect() that survives EINTR. An interrupted connect goes on in the
@@ -89,34 +76,37 @@ static int connect_unix(int fd, const struct sockaddr_un *addr)
 	return 0;
 }
 
-int pz_client_connect(const char *socket_path, struct pz_client **out,
-                      struct pz_error *err)
+int pz_client_connect_path(const char *socket_path, struct pz_client **out,
+                           int *sys_errno, struct pz_error *err)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	char def[sizeof(addr.sun_path)];
+	struct pz_sockdir dir;
 	struct pz_client *c;
-	size_t n;
 	int fd, rc;
 
 	*out = NULL;
-	if (socket_path == NULL) {
-		if (pz_client_default_socket(def, sizeof(def)) != 0)
-			return pz_error_set(err, PZ_EINVAL,
-			                    "the default socket path is too "
-			                    "long: %s...",
-			                    def);
-		socket_path = def;
+	*sys_errno = 0;
+	rc = pz_sockdir_open(&dir, socket_path, 0, -1, err);
+	if (rc == 0)
+		rc = pz_sockdir_check_socket(&dir, err);
+	if (rc == PZ_ENOENT) {
+		*sys_errno = ENOENT;
+		rc = pz_error_set(err, PZ_EIO,
+		                  "cannot connect to parzend at %s: %s (is "
+		                  "parzend running?)",
+		                  socket_path, strerror(ENOENT));
+		goto err_dir;
 	}
-	n = strlen(socket_path);
-	if (n == 0 || n >= sizeof(addr.sun_path))
-		return pz_error_set(err, PZ_EINVAL,
-		                    "socket path must be 1 to %zu bytes: '%s'",
-		                    sizeof(addr.sun_path) - 1, socket_path);
-	memcpy(addr.sun_path, socket_path, n + 1);
+	if (rc != 0)
+		goto err_dir;
+	memcpy(addr.sun_path, dir.addr, strlen(dir.addr) + 1);
 
 	c = calloc(1, sizeof(*c));
-	if (c == NULL)
-		return pz_error_set(err, PZ_ENOMEM, "out of memory");
+	if (c == NULL) {
+		rc = pz_error_set(err, PZ_ENOMEM, "out of memory");
+		goto err_dir;
+	}
+	memcpy(c->path, dir.path, sizeof(c->path));
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		rc = pz_error_set(err, PZ_EIO, "cannot create a socket: %s",
@@ -126,6 +116,7 @@ int pz_client_connect(const char *socket_path, struct pz_client **out,
 	if (connect_unix(fd, &addr) != 0) {
 		int e = errno;
 
+		*sys_errno = e;
 		rc = pz_error_set(err, PZ_EIO,
 		                  "cannot connect to parzend at %s: %s%s",
 		                  socket_path, strerror(e),
@@ -134,6 +125,7 @@ int pz_client_connect(const char *socket_path, struct pz_client **out,
 		                          : "");
 		goto err_close;
 	}
+	pz_sockdir_close(&dir);
 	c->fd = fd;
 	*out = c;
 	return 0;
@@ -142,7 +134,24 @@ err_close:
 	close(fd);
 err_free:
 	free(c);
+err_dir:
+	pz_sockdir_close(&dir);
 	return rc;
+}
+
+int pz_client_connect(const char *socket_path, struct pz_client **out,
+                      struct pz_error *err)
+{
+	int sys_errno;
+
+	if (socket_path == NULL)
+		return pz_client_discover(out, err);
+	return pz_client_connect_path(socket_path, out, &sys_errno, err);
+}
+
+const char *pz_client_socket_path(const struct pz_client *c)
+{
+	return c->path;
 }
 
 static void disconnect(struct pz_client *c)

@@ -52,7 +52,7 @@ def import_hyperopt(path, study, space, socket=None, algo="tpe",
     trials = load_hyperopt_trials(path)
     sock = _daemon.ensure_default(socket)
     c = Client(sock)
-    p = dict(name=study, space=space, algo=algo, trials=trials._export())
+    p = dict(name=study, space=space, algo=algo)
     if config is not None:
         p["config"] = config
     if seed is None and trials._definition is not None:
@@ -61,7 +61,7 @@ def import_hyperopt(path, study, space, socket=None, algo="tpe",
         p["seed"] = int(seed)
     if exist_ok:
         p["exist_ok"] = True
-    return c.call("study.import", **p)["study"]
+    return c.import_study(trials._export(), **p)
 
 
 _ALGOS = {"tpe": "tpe", "random": "random", "rand": "random",

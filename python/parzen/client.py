@@ -21,10 +21,13 @@ a daemon that stays unreachable is `Unavailable`, an `Error` and a
 request batch at a time); after a fork the child opens its own connection.
 """
 import errno
+import grp as _grp
 import json
 import logging
 import os
+import pwd as _pwd
 import socket as _socket
+import stat as _stat
 import threading
 import time
 
@@ -81,28 +84,241 @@ class Unavailable(Error, ConnectionError):
         Error.__init__(self, None, message, method=method)
 
 
-def default_socket():
-    """The socket a client uses when none is given: $PARZEN_SOCKET, else
-    $XDG_RUNTIME_DIR/parzen/parzend.sock, else /run/user/UID/parzen/ when
-    /run/user/UID exists, else parzend's own fallback
-    /tmp/parzen-UID/parzend.sock."""
-    env = os.environ.get("PARZEN_SOCKET")
-    if env:
-        return env
+SYSTEM_SOCKET = "/run/parzen/parzend.sock"
+_PATH_MAX = 107  # sockaddr_un.sun_path, without its NUL
+
+
+class UnsafeSocket(Error):
+    """The socket's directory is one that another user could control
+    (docs/cli.md, "Where parzen looks for parzend"): nothing was sent."""
+
+    def __init__(self, message):
+        Error.__init__(self, None, message)
+
+
+class NoDaemon(ConnectionError):
+    """No parzend answered at any place of the discovery order; the
+    message lists each place and what was there (`looked`: that list)."""
+
+    def __init__(self, message, looked=""):
+        super().__init__(message)
+        self.looked = looked
+
+
+def user_socket():
+    """This user's socket, where parzend listens by default:
+    $XDG_RUNTIME_DIR/parzen/parzend.sock; without XDG_RUNTIME_DIR,
+    /run/user/UID/parzen/parzend.sock when /run/user/UID is this user's
+    directory, else /tmp/parzen-UID/parzend.sock. The same rule as the C
+    client's pz_client_user_socket() and parzend's default."""
     rt = os.environ.get("XDG_RUNTIME_DIR")
     if rt and rt.startswith("/"):
         return os.path.join(rt, "parzen", "parzend.sock")
     uid = os.getuid()
     run_user = "/run/user/%d" % uid
-    if os.path.isdir(run_user):
-        return os.path.join(run_user, "parzen", "parzend.sock")
+    try:
+        st = os.lstat(run_user)
+        if _stat.S_ISDIR(st.st_mode) and st.st_uid == uid:
+            return os.path.join(run_user, "parzen", "parzend.sock")
+    except OSError:
+        pass
     return "/tmp/parzen-%d/parzend.sock" % uid
+
+
+def default_socket():
+    """The first place of the discovery order: $PARZEN_SOCKET when set,
+    else `user_socket()`. (A `Client()` given no socket also tries the
+    system socket, SYSTEM_SOCKET, when the user's does not answer.)"""
+    return os.environ.get("PARZEN_SOCKET") or user_socket()
+
+
+def _who(uid):
+    try:
+        return "user %s (uid %d)" % (_pwd.getpwuid(uid).pw_name, uid)
+    except KeyError:
+        return "uid %d" % uid
+
+
+def _group(gid):
+    try:
+        return "group %s (gid %d)" % (_grp.getgrgid(gid).gr_name, gid)
+    except KeyError:
+        return "gid %d" % gid
+
+
+class _SocketDir:
+    """The checked directory of a socket path, held open (O_PATH) so that
+    the socket is reached through it (/proc/self/fd/N/NAME): what was
+    checked is what is used. The rules are those of <parzen/sockdir.h>;
+    `daemon` applies parzend's (for the directory a daemon is started
+    in), `gid` is its --group."""
+
+    def __init__(self, path, daemon=False, gid=-1):
+        if not path or len(os.fsencode(path)) > _PATH_MAX:
+            raise Error(None, "socket path must be 1 to %d bytes: %r"
+                        % (_PATH_MAX, path))
+        d, self.name = os.path.split(path)
+        d = d or "."
+        if not self.name or self.name in (".", ".."):
+            raise Error(None, "socket path names a directory: %r" % path)
+        self.path = path
+        self.dir = d
+        self.shared = False
+        try:
+            self.fd = os.open(d, os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW |
+                              os.O_CLOEXEC)
+        except FileNotFoundError:
+            raise  # nobody there: the caller's "not found"
+        except OSError as e:
+            if e.errno in (errno.ENOTDIR, errno.ELOOP) and os.path.islink(d):
+                raise UnsafeSocket(
+                    "unsafe socket directory %s: it is a symbolic link, "
+                    "which could be pointed elsewhere; use the real "
+                    "directory" % d) from None
+            raise
+        try:
+            self._judge(os.fstat(self.fd), daemon, gid)
+        except BaseException:
+            os.close(self.fd)
+            raise
+        proc = "/proc/self/fd/%d" % self.fd
+        self.addr = path
+        try:
+            via = os.stat(proc)
+            st = os.fstat(self.fd)
+            if (via.st_dev, via.st_ino) == (st.st_dev, st.st_ino) and \
+                    len(os.fsencode(proc + "/" + self.name)) <= _PATH_MAX:
+                self.addr = proc + "/" + self.name
+        except OSError:
+            pass
+
+    def _judge(self, st, daemon, gid):
+        d = self.dir
+        me = os.geteuid()
+        if st.st_uid not in (me, 0):
+            placed = False
+            if not daemon:
+                try:
+                    p = os.stat("..", dir_fd=self.fd)
+                    placed = p.st_uid == 0 and not p.st_mode & 0o022
+                except OSError:
+                    pass
+            if not placed:
+                raise UnsafeSocket(
+                    "unsafe socket directory %s: it belongs to %s, not to "
+                    "you or root, who could listen there in parzend's "
+                    "place; remove it, or choose another socket (socket=, "
+                    "PARZEN_SOCKET)" % (d, _who(st.st_uid)))
+        mode = _stat.S_IMODE(st.st_mode)
+        if mode & 0o002:
+            if not mode & _stat.S_ISVTX or st.st_uid != 0:
+                raise UnsafeSocket(
+                    "unsafe socket directory %s: every user may write to "
+                    "it (mode %04o), so anyone could put a socket of their "
+                    "own there; use a directory only you can write to "
+                    "(chmod o-w %s)" % (d, mode, d))
+            self.shared = True
+        if mode & 0o020 and not self.shared:
+            if daemon:
+                ok = gid >= 0 and st.st_gid == gid
+            else:
+                ok = st.st_gid == os.getegid() or st.st_gid in os.getgroups()
+            if not ok:
+                raise UnsafeSocket(
+                    "unsafe socket directory %s: %s may write to it (mode "
+                    "%04o), and %s; use a directory only you can write to "
+                    "(chmod g-w %s)" % (
+                        d, _group(st.st_gid), mode,
+                        "parzend was not given --group for it" if daemon
+                        else "you are not one of its members", d))
+
+    def check_socket(self):
+        """In a shared (sticky) directory, only a socket of yours or
+        root's. FileNotFoundError when there is none."""
+        st = os.stat(self.name, dir_fd=self.fd, follow_symlinks=False)
+        if not self.shared:
+            return
+        if not _stat.S_ISSOCK(st.st_mode):
+            raise UnsafeSocket("%s is not a socket" % self.path)
+        if st.st_uid not in (os.geteuid(), 0):
+            raise UnsafeSocket(
+                "refusing %s: it belongs to %s, in a directory every user "
+                "may write to; use a socket in a directory of your own"
+                % (self.path, _who(st.st_uid)))
+
+    def close(self):
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+
+def check_socket_dir(path, daemon=False, gid=-1):
+    """Raise UnsafeSocket if the directory of the socket `path` fails the
+    rules of docs/cli.md; FileNotFoundError when it does not exist."""
+    _SocketDir(path, daemon, gid).close()
+
+
+def connect_unix(path, timeout=None):
+    """A connected socket to `path`, after checking its directory.
+    Raises UnsafeSocket, or OSError (FileNotFoundError,
+    ConnectionRefusedError, PermissionError, ...) when nobody answers."""
+    d = _SocketDir(path)
+    try:
+        d.check_socket()
+        s = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+        try:
+            s.settimeout(timeout)
+            s.connect(d.addr)
+        except BaseException:
+            s.close()
+            raise
+        return s
+    finally:
+        d.close()
+
+
+def _why(e):
+    """What an OSError says, without its errno number and path."""
+    return os.strerror(e.errno) if getattr(e, "errno", None) else str(e)
+
+
+def locate(timeout=None):
+    """Find parzend by the discovery order (docs/cli.md): $PARZEN_SOCKET
+    alone when set; else this user's socket, then the system socket.
+    Returns (connected socket, path); raises NoDaemon, listing where it
+    looked, when none answers, and UnsafeSocket at an unsafe directory."""
+    env = os.environ.get("PARZEN_SOCKET")
+    if env:
+        try:
+            return connect_unix(env, timeout), env
+        except OSError as e:
+            where = "%s ($PARZEN_SOCKET: %s)" % (env, _why(e))
+            raise NoDaemon("no parzend answers at " + where, where) from None
+    looked = []
+    for path in (user_socket(), SYSTEM_SOCKET):
+        try:
+            return connect_unix(path, timeout), path
+        except PermissionError as e:
+            why = _why(e)
+            if path == SYSTEM_SOCKET:
+                why = ("permission denied: the system service admits members "
+                       "of its group; ask for `usermod -aG parzen $USER` and "
+                       "log in again")
+            looked.append("%s (%s)" % (path, why))
+        except OSError as e:
+            looked.append("%s (%s)" % (path, _why(e)))
+    where = "$PARZEN_SOCKET (not set), " + ", ".join(looked)
+    raise NoDaemon("no parzend answers; looked at %s. Start one (parzend &, "
+                   "or systemctl --user start parzend.socket) or set "
+                   "PARZEN_SOCKET" % where, where)
 
 
 class Client:
     """A connection to parzend.
 
-    socket: the socket path (None: `default_socket()`).
+    socket: the socket path (None: the discovery order of `locate()`,
+        resolved at the first connection and kept from then on, so a
+        client never drifts to another daemon).
     retry_timeout: how long to keep reconnecting and resending while the
         daemon is unreachable, shutting down or failing to commit, in
         seconds; 0 gives up at once (errors are raised immediately).
@@ -115,6 +331,7 @@ class Client:
 
     def __init__(self, socket=None, retry_timeout=300.0, connect_timeout=10.0,
                  timeout=None):
+        self._discover = not socket and not os.environ.get("PARZEN_SOCKET")
         self.socket = socket or default_socket()
         self.retry_timeout = retry_timeout
         self.connect_timeout = connect_timeout
@@ -138,13 +355,10 @@ class Client:
         if self._sock is not None and self._pid == os.getpid():
             return
         self._drop()
-        s = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
-        try:
-            s.settimeout(self.timeout)
-            s.connect(self.socket)
-        except BaseException:
-            s.close()
-            raise
+        if self._discover and not self._connected_once:
+            s, self.socket = locate(self.timeout)
+        else:
+            s = connect_unix(self.socket, self.timeout)
         self._sock = s
         self._rfile = s.makefile("rb", buffering=1 << 16)
         self._pid = os.getpid()
@@ -279,6 +493,9 @@ class Client:
                 if now >= deadline:
                     if isinstance(problem, Error):
                         raise problem
+                    if isinstance(problem, NoDaemon):
+                        raise Unavailable(str(problem), calls[todo[0]][0]) \
+                            from problem
                     raise Unavailable("cannot reach parzend at %s: %s"
                                       % (self.socket, problem),
                                       calls[todo[0]][0]) from problem
@@ -359,6 +576,35 @@ class Client:
         if exist_ok:
             p["exist_ok"] = True
         return self.call("study.create", **p)["study"]
+
+    # A request line may hold 1 MiB (parzend's default --max-line): a
+    # history is imported in parts of at most this many bytes each.
+    IMPORT_PART_BYTES = 512 * 1024
+
+    def import_study(self, trials, **params):
+        """study.import -> the study object: `trials` (numbered 0..n-1)
+        with the study's definition in `params` (name, space, algo, seed,
+        config, ...). A long history goes in parts (study.import's
+        `offset`), each answered after its commit; a part that arrived
+        twice acts once, so with exist_ok=True the whole import can be
+        sent again after a failure and goes on where it stopped."""
+        parts, part, size = [], [], 0
+        for t in trials:
+            n = len(_encode(t))
+            if part and size + n > self.IMPORT_PART_BYTES:
+                parts.append(part)
+                part, size = [], 0
+            part.append(t)
+            size += n + 1
+        parts.append(part)
+        offset = 0
+        for part in parts:
+            p = dict(params, trials=part)
+            if len(parts) > 1:
+                p["offset"] = offset  # one part of a longer history
+            study = self.call("study.import", **p)["study"]
+            offset += len(part)
+        return study
 
     def get_study(self, study):
         """study.get -> the study object."""
@@ -482,16 +728,13 @@ class Client:
 
 
 def is_listening(path):
-    """True when something accepts connections on the Unix socket."""
-    s = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    """True when something accepts connections on the Unix socket `path`
+    (after the directory check: UnsafeSocket propagates)."""
     try:
-        s.settimeout(5.0)
-        s.connect(path)
+        connect_unix(path, 5.0).close()
         return True
     except OSError as e:
         if e.errno not in (errno.ENOENT, errno.ECONNREFUSED, errno.ENOTSOCK,
                            errno.EACCES, errno.ENOTDIR):
             log.debug("parzen: connect %s: %s", path, e)
         return False
-    finally:
-        s.close()

@@ -28,7 +28,8 @@ import tempfile
 import threading
 import time
 
-from .client import Error, default_socket, is_listening
+from .client import (Error, NoDaemon, check_socket_dir, is_listening, locate,
+                     user_socket)
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -262,17 +263,34 @@ def _stop_private():
 
 
 def ensure_default(socket=None, quiet=False):
-    """Make sure parzend listens on `socket` (None: the default socket).
+    """Make sure a parzend answers, and return its socket path.
 
-    When nothing does, start parzend in the background on that socket and
-    the default database, logging to parzend.log next to the database,
-    and say so on stderr. Returns the socket path.
+    With `socket` (or $PARZEN_SOCKET) that socket only; otherwise the
+    discovery order of `client.locate()`: this user's socket, then the
+    system socket, so a system service is used rather than a second,
+    per-user daemon with another database. When none answers, parzend is
+    started in the background on this user's socket and the default
+    database, logging to parzend.log next to the database; stderr says
+    where it looked and what it started. A socket directory that fails the
+    safety rules raises UnsafeSocket (nothing is started there).
     """
-    path = socket or default_socket()
-    if is_listening(path):
-        return path
+    explicit = socket or os.environ.get("PARZEN_SOCKET")
+    if explicit:
+        path = explicit
+        if is_listening(path):
+            return path
+        looked = "%s (nothing answers)" % path
+    else:
+        try:
+            s, path = locate(5.0)
+            s.close()
+            return path
+        except NoDaemon as e:
+            looked = e.looked
+        path = user_socket()
     rundir = os.path.dirname(os.path.abspath(path))
     os.makedirs(rundir, mode=0o700, exist_ok=True)
+    check_socket_dir(path, daemon=True)
     lock_path = path + ".lock"
     with open(lock_path, "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -284,9 +302,9 @@ def ensure_default(socket=None, quiet=False):
             d = start(path, db, log, detach=True)
             if not quiet:
                 sys.stderr.write(
-                    "parzen: started parzend in the background (pid %d): "
-                    "socket %s, database %s, log %s\n"
-                    % (d.pid, path, db, log))
+                    "parzen: no parzend answered (looked at %s); started "
+                    "parzend in the background (pid %d): socket %s, "
+                    "database %s, log %s\n" % (looked, d.pid, path, db, log))
             return path
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)

@@ -271,13 +271,13 @@ class Trials:
         return self._import(kw, seed, self._export())
 
     def _import(self, kw, seed, history):
-        p = dict(kw, name=self.study, trials=history)
+        p = dict(kw, name=self.study)
         if seed is not None:
             p["seed"] = int(seed)
         if p.get("config") is None:
             p.pop("config")
         try:
-            study = self.client.call("study.import", **p)["study"]
+            study = self.client.import_study(history, **p)
         except Error as e:
             if e.path and e.path.startswith("params.trials["):
                 raise ValueError(

@@ -72,13 +72,16 @@ def test_worker_without_space_gets_parzends_point(pzd):
 def test_heartbeats_keep_a_long_trial(pzd):
     c = pzd.client()
     c.create_study("hb", {"$hp": "uniform", "label": "x", "low": 0,
-                          "high": 1}, max_trials=1, heartbeat_timeout=0.6)
-    # Without heartbeats a trial is reclaimed after 0.6 s...
+                          "high": 1}, max_trials=1, heartbeat_timeout=1.5)
+    # Without heartbeats a trial is reclaimed after its timeout...
     t = c.ask("hb", worker="silent")["trial"]
-    time.sleep(1.2)
-    assert c.get_trial(t["id"])["state"] == "queued"
-    # ... a worker's trial of 2 s is not.
-    assert worker("hb", lambda x: time.sleep(2.0) or x,
+    end = time.monotonic() + 30
+    while c.get_trial(t["id"])["state"] != "queued":
+        assert time.monotonic() < end, "never reclaimed"
+        time.sleep(0.1)
+    # ... a worker's trial that lasts more than twice as long is not (it
+    # heart-beats every third of the timeout).
+    assert worker("hb", lambda x: time.sleep(4.0) or x,
                   client=pzd.client()) == 1
     t = c.get_trial(t["id"])
     assert t["state"] == "ok" and t["reclaims"] == 1 and t["attempt"] == 1

@@ -37,6 +37,12 @@ PZ_DEMO_PACKAGES=(
 # examples' tests, matplotlib for parzen.plotting's), and systemd for
 # systemd-analyze and
 # systemd-socket-activate (the unit files' checks; no systemd needs to run).
+# The install suite: scdoc (man pages), man-db (man --warnings, lexgrog),
+# bash-completion and zsh (the completions), python3-venv, -setuptools
+# and -wheel (pip install ./python offline), python3-yaml (the Kubernetes
+# example is parsed). The SSH-forward test:
+# openssh-server and openssh-client. The slow suite (the .debs):
+# debhelper, dh-python, lintian, fakeroot.
 # shellcheck disable=SC2034
 PZ_TEST_PACKAGES=(
 	"${PZ_DEMO_PACKAGES[@]}"
@@ -46,6 +52,20 @@ PZ_TEST_PACKAGES=(
 	python3-optuna
 	python3-pytest
 	systemd
+	scdoc
+	man-db
+	bash-completion
+	zsh
+	python3-venv
+	python3-setuptools
+	python3-wheel
+	python3-yaml
+	openssh-server
+	openssh-client
+	debhelper
+	dh-python
+	lintian
+	fakeroot
 )
 
 # The system interpreter: a pyenv or virtualenv python3 earlier on PATH does

@@ -528,7 +528,9 @@ def test_worker_stops_command_of_reclaimed_trial(daemon, tmp_path):
                  'if [ "$PARZEN_ATTEMPT" = 0 ]; then\n'
                  '  echo $$ > "%s"; sleep 60\nfi\necho 3\n' % started)
     w = spawn(daemon, "worker", "rc", "--", cmd)
-    wait_for(started.exists, what="the command to start")
+    # The shell creates the file before it writes the pid: wait for both.
+    wait_for(lambda: started.exists() and started.read_text().strip(),
+             what="the command to start")
     child = int(started.read_text())
     w.send_signal(signal.SIGSTOP)
     try:

@@ -7,6 +7,8 @@ the bad value and leave nothing behind; a running trial comes back
 queued; a resent import acts once; an acknowledged import survives
 kill -9.
 """
+import json
+
 import pytest
 
 from daemon import Daemon, RPCError
@@ -182,3 +184,70 @@ def test_resent_import_acts_once_and_conflicts_are_refused(daemon):
     s = c.call("study.import", name="empty", space=SPACE, trials=[])["study"]
     assert s["counts"]["total"] == 0
     c.close()
+
+
+def test_a_long_history_goes_in_parts(daemon):
+    """More than one request line can hold (1 MiB): the client sends
+    parts at increasing offsets; the study continues as the original."""
+    from parzen.client import Client
+    c = daemon.connect()
+    c.call("study.create", name="orig", space=SPACE, seed=5,
+           config={"n_startup": 5})
+    for _ in range(60):
+        t = c.call("trial.ask", study="orig", worker="w")["trial"]
+        c.call("trial.tell", trial=t["id"], status="ok",
+               loss=loss_of(t["params"]), result={"pad": "p" * 30000},
+               attempt=t["attempt"])
+    history = [dict(t) for t in all_trials(c, "orig")]
+    assert len(json.dumps(history)) > (1 << 20)
+    s = c.call("study.get", study="orig")["study"]
+    py = Client(daemon.socket)
+    kw = dict(name="copy", space=SPACE, seed=5, config=s["config"])
+    study = py.import_study(history, **kw)
+    assert study["counts"]["total"] == 60
+    # Sent again (a retry after a failure): every part acts once.
+    assert py.import_study(history, exist_ok=True,
+                           **kw)["counts"]["total"] == 60
+    copied = all_trials(c, "copy")
+    assert [t["params"] for t in copied] == [t["params"] for t in history]
+    assert [t["result"] for t in copied] == [t["result"] for t in history]
+    assert next_params(c, "copy", 5) == next_params(c, "orig", 5)
+    py.close()
+
+
+def test_parts_must_follow_each_other(daemon):
+    c = daemon.connect()
+    trials = [{"number": i, "state": "ok", "params": {"x": i / 10, "lr": 0.1,
+               "opt": 0}, "loss": float(i)} for i in range(6)]
+    with pytest.raises(RPCError) as e:
+        c.call("study.import", name="p", space=SPACE, seed=1,
+               trials=trials[3:], offset=3)
+    assert e.value.code == -32001 and e.value.data["path"] == "params.offset"
+    c.call("study.import", name="p", space=SPACE, seed=1, trials=trials[:3])
+    # Numbers must continue from the offset.
+    with pytest.raises(RPCError) as e:
+        c.call("study.import", name="p", space=SPACE, seed=1,
+               trials=trials[3:], offset=4)
+    assert e.value.code == -32602
+    assert e.value.data["path"] == "params.trials[0].number"
+    # A gap is refused; the next part is appended; resent, it acts once.
+    with pytest.raises(RPCError) as e:
+        c.call("study.import", name="p", space=SPACE, seed=1,
+               trials=[dict(trials[5], number=5)], offset=5)
+    assert e.value.code == -32002
+    for _ in range(2):
+        s = c.call("study.import", name="p", space=SPACE, seed=1,
+                   trials=trials[3:], offset=3)["study"]
+        assert s["counts"]["total"] == 6
+    # A part with other params at those numbers is a conflict.
+    other = [dict(t, params={"x": 0.9, "lr": 0.1, "opt": 0})
+             for t in trials[3:]]
+    with pytest.raises(RPCError) as e:
+        c.call("study.import", name="p", space=SPACE, seed=1, trials=other,
+               offset=3)
+    assert e.value.code == -32002
+    # And a different definition is one too.
+    with pytest.raises(RPCError) as e:
+        c.call("study.import", name="p", space=SPACE, seed=2,
+               trials=trials[3:], offset=3)
+    assert e.value.code == -32002

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -324,6 +325,7 @@ static void assert_contains(const char *s, const char *part)
 static void test_default_socket(void **state)
 {
 	char buf[256];
+	struct stat st;
 
 	(void)state;
 	setenv("PARZEN_SOCKET", "/x/p.sock", 1);
@@ -338,9 +340,64 @@ static void test_default_socket(void **state)
 	unsetenv("PARZEN_SOCKET");
 	unsetenv("XDG_RUNTIME_DIR");
 	assert_int_equal(pz_client_default_socket(buf, sizeof(buf)), 0);
-	snprintf(buf + 100, 100, "/tmp/parzen-%u/parzend.sock",
-	         (unsigned)getuid());
+	/* /run/user/UID when logind made it for us, else /tmp/parzen-UID. */
+	snprintf(buf + 100, 100, "/run/user/%u", (unsigned)getuid());
+	if (lstat(buf + 100, &st) == 0 && S_ISDIR(st.st_mode) &&
+	    st.st_uid == getuid())
+		strcat(buf + 100, "/parzen/parzend.sock");
+	else
+		snprintf(buf + 100, 100, "/tmp/parzen-%u/parzend.sock",
+		         (unsigned)getuid());
 	assert_string_equal(buf, buf + 100);
+}
+
+/* With nothing listening, the message names every place looked at. */
+static void test_discover_lists_places(void **state)
+{
+	char dir[] = "/tmp/pz-test-discover-XXXXXX", want[256];
+	struct pz_client *c = (void *)1;
+	struct pz_error err;
+	struct stat st;
+
+	(void)state;
+	if (lstat("/run/parzen", &st) == 0)
+		skip(); /* a system service may answer */
+	assert_non_null(mkdtemp(dir));
+	unsetenv("PARZEN_SOCKET");
+	setenv("XDG_RUNTIME_DIR", dir, 1);
+	assert_int_equal(pz_client_connect(NULL, &c, &err), PZ_EIO);
+	assert_null(c);
+	snprintf(want, sizeof(want),
+	         "looked at $PARZEN_SOCKET (not set), %s/parzen/parzend.sock "
+	         "(No such file or directory), /run/parzen/parzend.sock (No "
+	         "such file or directory)", dir);
+	assert_contains(err.msg, want);
+	/* $PARZEN_SOCKET is a choice: nothing else is tried. */
+	setenv("PARZEN_SOCKET", "/nonexistent/p.sock", 1);
+	assert_int_equal(pz_client_connect(NULL, &c, &err), PZ_EIO);
+	assert_contains(err.msg, "/nonexistent/p.sock");
+	assert_null(strstr(err.msg, "/run/parzen"));
+	unsetenv("PARZEN_SOCKET");
+	unsetenv("XDG_RUNTIME_DIR");
+	rmdir(dir);
+}
+
+/* A directory every user may write to is refused before connecting. */
+static void test_connect_refuses_unsafe_dir(void **state)
+{
+	char dir[] = "/tmp/pz-test-unsafe-XXXXXX", path[128];
+	struct pz_client *c = (void *)1;
+	struct pz_error err;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(chmod(dir, 0777), 0);
+	snprintf(path, sizeof(path), "%s/parzend.sock", dir);
+	assert_int_equal(pz_client_connect(path, &c, &err), PZ_EINVAL);
+	assert_null(c);
+	assert_contains(err.msg, "unsafe socket directory");
+	assert_contains(err.msg, "every user may write to it");
+	rmdir(dir);
 }
 
 static void test_connect_fails(void **state)
@@ -986,6 +1043,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_default_socket),
 		cmocka_unit_test(test_report_pruned),
+		cmocka_unit_test(test_discover_lists_places),
+		cmocka_unit_test(test_connect_refuses_unsafe_dir),
 		cmocka_unit_test(test_connect_fails),
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_split_reply),

@@ -2050,6 +2050,40 @@ static void import_intermediate(void **state)
 	assert_true(num(r, "trial.number") == 2);
 	assert_true(prune_of(report(f, (int64_t)num(r, "trial.id"), 1, 0,
 	                            4.5)));
+
+	/* In parts: the second part's reports and states join the first's,
+	 * in the store and in memory. */
+	ok(f, "study.import", "{'name': 'j', 'space': %s, 'pruner': %s, "
+	   "'trials': [{'number': 0, 'state': 'ok', 'loss': 1, "
+	   "'params': {'x': 0.5}}]}", SPACE_X, MEDIAN_1);
+	ok(f, "study.import", "{'name': 'j', 'space': %s, 'pruner': %s, "
+	   "'offset': 1, 'trials': [{'number': 1, 'state': 'ok', 'loss': 1, "
+	   "'params': {'x': 0.5}, 'intermediate': [[0, 1]]}, {'number': 2, "
+	   "'state': 'ok', 'loss': 3, 'params': {'x': 0.25}, 'intermediate': "
+	   "[[0, 3]]}]}", SPACE_X, MEDIAN_1);
+	ok(f, "study.import", "{'name': 'j', 'space': %s, 'pruner': %s, "
+	   "'offset': 3, 'trials': [{'number': 3, 'state': 'fail', "
+	   "'params': {'x': 0.5}, 'intermediate': [[0, 9]]}]}", SPACE_X,
+	   MEDIAN_1);
+	r = ok(f, "study.get", "{'study': 'j'}");
+	assert_true(num(r, "study.counts.ok") == 3);
+	{
+		int64_t id = ask(f, "j", "w");
+
+		/* Others at step 0: 1, 3, 9 (median 3); 3 ok trials. */
+		assert_false(prune_of(report(f, id, 0, 0, 3)));
+		assert_false(prune_of(report(f, id, 0, 1, 3.5)));
+	}
+	db_close(f);
+	db_open(f, 0);
+	r = ok(f, "trial.list", "{'study': 'j', 'intermediate': true}");
+	{
+		char *text = cJSON_PrintUnformatted(at(r, "trials"));
+
+		assert_non_null(strstr(text, "\"intermediate\":[[0,9]]"));
+		assert_non_null(strstr(text, "\"intermediate\":[[0,3],[1,3.5]]"));
+		free(text);
+	}
 }
 
 /* More reports than one chunk of a load: read back in pieces, intact. */

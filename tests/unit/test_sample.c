@@ -489,6 +489,75 @@ static void prior_marks_inactive_labels_nan(void **state)
 }
 
 /* Round half to even, as numpy.round; exact multiples of q come back. */
+/*
+ * pz_params_from_text gives what cJSON + pz_params_from_json give, values
+ * and errors alike, on the text pz_params_to_text writes (its fast path)
+ * and on every other shape (its fallback).
+ */
+static void same_from_text(const struct pz_space *s, const char *text)
+{
+	double a[64], b[64];
+	struct pz_error ea = {0}, eb = {0};
+	cJSON *json = cJSON_Parse(text);
+	int ra, rb;
+
+	ra = json != NULL ? pz_params_from_json(s, json, a, &ea)
+	                  : pz_error_set_at(&ea, PZ_EINVAL, "params",
+	                                    "not JSON");
+	cJSON_Delete(json);
+	rb = pz_params_from_text(s, text, strlen(text), b, &eb);
+	if (ra != rb || strcmp(ea.msg, eb.msg) != 0)
+		fail_msg("%s: from_json %d (%s), from_text %d (%s)", text, ra,
+		         ea.msg, rb, eb.msg);
+	for (int i = 0; ra == 0 && i < s->n_params; i++)
+		assert_true(isnan(a[i]) ? isnan(b[i])
+		                        : memcmp(&a[i], &b[i], sizeof(a[i])) ==
+		                                  0);
+}
+
+static void params_from_text(void **state)
+{
+	static const char *const others[] = {
+		"{}", "[]", "", "{", "{\"batch\": 16", "{\"batch\": \"16\"}",
+		"{\"batch\": 16, \"opt\": 1, \"beta\": 0.9, \"sched\": 1}",
+		" {\"opt\" : 1 , \"beta\":0.9,\"sched\":1,\"batch\":32} ",
+		"{\"b\\u0061tch\": 16, \"opt\": 0, \"lr\": 0.01}",
+		"{\"batch\": 16, \"opt\": 0, \"lr\": 0.01, \"lr\": 0.02}",
+		"{\"batch\": 16, \"opt\": 0, \"lr\": 1e999}",
+		"{\"batch\": +16, \"opt\": 0, \"lr\": 0.01}",
+		"{\"batch\": 16, \"opt\": 0, \"lr\": 0.01, \"beta\": 0.9}",
+		"{\"batch\": 16, \"opt\": 0}",
+		"{\"batch\": 16, \"opt\": 0, \"lr\": 0.01, \"x\": 1}",
+		"{\"batch\": 16, \"opt\": 0, \"lr\": 0.01} x",
+		"{\"batch\": 16, \"opt\": 0, \"lr\": 0x10}",
+		"{\"batch\": 17, \"opt\": 0, \"lr\": 0.01}",
+		"{\"batch\": 16, \"opt\": 2, \"lr\": 0.01}",
+	};
+	struct pz_space *s;
+	struct pz_error err;
+	struct pz_rng rng;
+	double v[64];
+
+	(void)state;
+	assert_int_equal(pz_space_create_from_text(conditional_space,
+	                                           strlen(conditional_space),
+	                                           "space", &s, &err),
+	                 0);
+	pz_rng_init(&rng, SEED, 77);
+	for (int k = 0; k < 3000; k++) {
+		char *text;
+
+		pz_sample_prior(s, &rng, v);
+		text = pz_params_to_text(s, v);
+		assert_non_null(text);
+		same_from_text(s, text);
+		free(text);
+	}
+	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++)
+		same_from_text(s, others[i]);
+	pz_space_destroy(s);
+}
+
 static void quantize_rounds_half_to_even(void **state)
 {
 	static const double cases_q[][3] = {
@@ -522,6 +591,7 @@ int main(void)
 		cmocka_unit_test(prior_draws_round_trip),
 		cmocka_unit_test(prior_marks_inactive_labels_nan),
 		cmocka_unit_test(quantize_rounds_half_to_even),
+		cmocka_unit_test(params_from_text),
 	};
 
 	return cmocka_run_group_tests(tests, setup_all_kinds,

@@ -47,22 +47,51 @@
 
 struct pz_client;
 
+/* The socket of the system service (parzend.socket). */
+#define PZ_CLIENT_SYSTEM_SOCKET "/run/parzen/parzend.sock"
+
 /*
- * Write the default socket path into buf: $PARZEN_SOCKET if set and not
- * empty, else $XDG_RUNTIME_DIR/parzen/parzend.sock, else
- * /tmp/parzen-<uid>/parzend.sock (where parzend listens by default then).
- * Returns PZ_ERANGE when it does not
+ * Write this user's socket path into buf: $XDG_RUNTIME_DIR/parzen/
+ * parzend.sock; without XDG_RUNTIME_DIR, /run/user/UID/parzen/parzend.sock
+ * when /run/user/UID is a directory of this user, else
+ * /tmp/parzen-UID/parzend.sock. parzend listens there by default (and
+ * Python's parzen starts it there). Returns PZ_ERANGE when it does not
  * fit in `len` bytes (buf then holds a truncated string).
+ */
+int pz_client_user_socket(char *buf, size_t len);
+
+/*
+ * Write the first socket of the discovery order into buf: $PARZEN_SOCKET
+ * if set and not empty, else this user's socket. PZ_ERANGE as above.
  */
 int pz_client_default_socket(char *buf, size_t len);
 
 /*
- * Connect to parzend at `socket_path` (NULL: the default above). On success
- * *out is a new client owned by the caller. Fails with PZ_EIO when nobody
- * listens there, PZ_EINVAL when the path is too long for a socket address.
+ * Connect to parzend at `socket_path`; on success *out is a new client
+ * owned by the caller. The socket's directory is checked first
+ * (<parzen/sockdir.h>): an unsafe one is PZ_EINVAL, with a message saying
+ * why. Nobody listening, or no socket there, is PZ_EIO; a path too long
+ * for a socket address is PZ_EINVAL.
+ *
+ * With socket_path NULL the daemon is looked for, in this order:
+ *
+ *   1. $PARZEN_SOCKET, when set and not empty: that socket only;
+ *   2. this user's socket (pz_client_user_socket());
+ *   3. the system socket PZ_CLIENT_SYSTEM_SOCKET, when it exists.
+ *
+ * The first that answers is used. An unsafe directory stops the search
+ * (PZ_EINVAL); when none answers, PZ_EIO with a message listing each
+ * place and what was found there.
  */
 int pz_client_connect(const char *socket_path, struct pz_client **out,
                       struct pz_error *err);
+
+/*
+ * The path `c` is connected to (the one discovery chose). Valid while `c`
+ * lives; pass it to the next pz_client_connect() to reach the same daemon
+ * again.
+ */
+const char *pz_client_socket_path(const struct pz_client *c);
 
 /* Close the connection and free the client. Accepts NULL. */
 void pz_client_destroy(struct pz_client *c);

@@ -36,4 +36,14 @@ char *pz_params_to_text(const struct pz_space *space, const double *values);
 int pz_params_from_json(const struct pz_space *space, const cJSON *params,
                         double *values, struct pz_error *err);
 
+/*
+ * The same for the JSON text of a params object. The flat form that
+ * pz_params_to_text writes ({"label":number,...}) is read without
+ * building a cJSON tree (loading a study reads one per trial); any other
+ * text is parsed with cJSON and checked as above. The same text gives the
+ * same values and the same errors either way.
+ */
+int pz_params_from_text(const struct pz_space *space, const char *text,
+                        size_t len, double *values, struct pz_error *err);
+
 #endif
