@@ -15,7 +15,7 @@ static const struct cli_command *const commands[] = {
 	&cli_cmd_create, &cli_cmd_ls, &cli_cmd_show, &cli_cmd_best,
 	&cli_cmd_trials, &cli_cmd_enqueue, &cli_cmd_pause, &cli_cmd_resume,
 	&cli_cmd_rm, &cli_cmd_watch, &cli_cmd_worker, &cli_cmd_report,
-	&cli_cmd_plot, &cli_cmd_import_hyperopt,
+	&cli_cmd_plot, &cli_cmd_import_hyperopt, &cli_cmd_dashboard,
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -67,8 +67,9 @@ static int parse_report(struct cli *cli, int argc, char **argv, bool plot,
 		for (int i = 0; pz_report_plot_kinds[i] != NULL; i++)
 			if (strcmp(pz_report_plot_kinds[i], a->kind) == 0)
 				return -1;
-		return cli_usage_err(cli, "no figure '%s' (history, effects, "
-		                     "importance, priors, pairs, timeline)",
+		return cli_usage_err(cli, "no figure '%s' (history, learning, "
+		                     "importance, effects, priors, pairs, "
+		                     "parallel, contour, edf, timeline)",
 		                     a->kind);
 	}
 	return -1;
@@ -153,9 +154,11 @@ const struct cli_command cli_cmd_report = {
 	.summary = "write a study's HTML report (plots, importance, table)",
 	.help =
 	"One self-contained HTML file (inline SVG, no network): the loss\n"
-	"history, the effect of each hyperparameter, their importance, priors\n"
-	"against what was sampled, a scatter matrix, the workers' timeline,\n"
-	"and a sortable trials table (docs/report.md).\n"
+	"history, learning curves (when trials reported values), the effect\n"
+	"of each hyperparameter, their importance, priors against what was\n"
+	"sampled, a scatter matrix, parallel coordinates, a contour, the\n"
+	"distribution of the losses, the workers' timeline, and a sortable\n"
+	"trials table (docs/report.md).\n"
 	"\n"
 	"  -o, --output FILE   write here (default: stdout)\n"
 	"  --scale S           loss axes: auto (log when losses span a\n"
@@ -168,7 +171,8 @@ const struct cli_command cli_cmd_plot = {
 	.args = "NAME KIND [-o FILE] [--scale auto|linear|log]",
 	.summary = "write one figure of a study's report as SVG",
 	.help =
-	"KIND: history, effects, importance, priors, pairs or timeline.\n"
+	"KIND: history, learning, importance, effects, priors, pairs,\n"
+	"parallel, contour, edf or timeline.\n"
 	"\n"
 	"  -o, --output FILE   write here (default: stdout)\n"
 	"  --scale S           loss axes: auto, linear or log\n",

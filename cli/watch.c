@@ -1,18 +1,24 @@
 /*
- * `parzen watch`: a study's progress, polled with study.get every
- * --interval seconds. On a terminal one line is redrawn in place; otherwise
- * a line is printed whenever the counts, the best loss or the state
- * change, so that a log stays short. The rate is measured over the last
- * few minutes of polls (finished trials per minute), and the ETA divides
- * what is left of max_trials by it.
+ * `parzen watch`: a study's progress. Where parzend has study.watch, the
+ * line is updated when the daemon says the study changed (a trial
+ * created, started, reported, ended; notifications that come in a burst
+ * make one update), and at least every --interval seconds for the rate;
+ * an older parzend is polled with study.get every --interval seconds. On
+ * a terminal one line is redrawn in place; otherwise a line is printed
+ * whenever the counts, the best loss or the state change, so that a log
+ * stays short. The rate is measured over the last few minutes of updates
+ * (finished trials per minute), and the ETA divides what is left of
+ * max_trials by it.
  *
  * It ends by itself when the study has max_trials trials and none is
  * running or queued; across a daemon restart it keeps trying to
- * reconnect.
+ * reconnect (and subscribes again).
  */
 #include "cli.h"
 
+#include <errno.h>
 #include <math.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,12 +136,86 @@ struct watch {
 	bool tty;
 	int sigfd;
 	struct pz_client *c;  /* NULL while parzend is unreachable */
+	bool watching;        /* c has a study.watch subscription */
+	bool no_watch;        /* parzend has no study.watch: poll */
 	struct rate rate;
 	char line[1200], key[1024], last[1024];
 };
 
 /*
- * One poll. Returns -1 to go on polling, else the exit status. A lost
+ * Ask parzend to notify this connection of the study's changes. A parzend
+ * without study.watch is polled instead; returns 0 then too.
+ */
+static int subscribe(struct watch *w)
+{
+	struct pz_error err = { 0 };
+	int rc;
+
+	rc = pz_client_keep_notifications(w->c, 4096);
+	if (rc == 0)
+		rc = pz_client_call(w->c, "study.watch",
+		                    cli_study_params(w->name), NULL, &err);
+	w->watching = rc == 0;
+	w->no_watch = pz_client_last_rpc_code(w->c) == -32601;
+	return rc == PZ_EIO ? rc : 0;
+}
+
+/*
+ * Wait up to `timeout` seconds for a stop signal or, when subscribed, a
+ * notification about the study (then take every one that arrived, so a
+ * burst makes one update). Returns the signal number, or 0.
+ */
+static int wait_change(struct watch *w, double timeout)
+{
+	double end = cli_monotonic() + timeout;
+
+	if (!w->watching || w->c == NULL)
+		return cli_signals_wait(w->sigfd, timeout);
+	for (;;) {
+		struct pollfd pfd[2] = {
+			{ .fd = w->sigfd, .events = POLLIN },
+			{ .fd = pz_client_fd(w->c), .events = POLLIN },
+		};
+		struct pz_error err = { 0 };
+		cJSON *note = NULL;
+		bool any = false;
+		double left = end - cli_monotonic();
+		int sig;
+
+		/* Notifications kept while a call waited come first. */
+		while (pz_client_next_notification(w->c, 0, &note, &err) == 0 &&
+		       note != NULL) {
+			any = true;
+			cJSON_Delete(note);
+		}
+		if (any)
+			return 0;
+		if (pz_client_fd(w->c) < 0 || left <= 0)
+			return 0;
+		if (poll(pfd, 2, (int)ceil(left * 1000)) < 0 && errno != EINTR)
+			return 0;
+		while ((sig = cli_signals_read(w->sigfd)) != 0)
+			if (cli_is_stop_signal(sig))
+				return sig;
+		if (pfd[1].revents != 0) {
+			if (pz_client_next_notification(w->c, 0, &note, &err) !=
+			    0)
+				return 0; /* lost: the next update says so */
+			if (note != NULL) {
+				cJSON_Delete(note);
+				any = true;
+				while (pz_client_next_notification(
+					       w->c, 0, &note, &err) == 0 &&
+				       note != NULL)
+					cJSON_Delete(note);
+				return 0;
+			}
+		}
+	}
+}
+
+/*
+ * One update. Returns -1 to go on, else the exit status. A lost
  * daemon is shown and retried; a study that is gone ends the watch.
  */
 static int poll_once(struct watch *w)
@@ -153,11 +233,17 @@ static int poll_once(struct watch *w)
 		show(w->tty, w->key, w->key, w->last, sizeof(w->last));
 		return -1;
 	}
+	if (!w->watching && !w->no_watch && subscribe(w) == PZ_EIO) {
+		pz_client_destroy(w->c);
+		w->c = NULL;
+		return -1;
+	}
 	rc = pz_client_call(w->c, "study.get", cli_study_params(w->name),
 	                    &res, &err);
 	if (rc == PZ_EIO) {
 		pz_client_destroy(w->c);
 		w->c = NULL;
+		w->watching = false;
 		snprintf(w->key, sizeof(w->key), "%s: %s; reconnecting",
 		         w->name, err.msg);
 		show(w->tty, w->key, w->key, w->last, sizeof(w->last));
@@ -230,7 +316,7 @@ static int watch_exec(struct cli *cli, int argc, char **argv)
 	if (rc != 0)
 		goto out_sig;
 	while ((rc = poll_once(w)) < 0) {
-		sig = cli_signals_wait(w->sigfd, w->interval);
+		sig = wait_change(w, w->interval);
 		if (sig != 0) {
 			if (w->tty)
 				putchar('\n');
@@ -252,13 +338,16 @@ const struct cli_command cli_cmd_watch = {
 	.summary = "follow a study's progress",
 	.help =
 	"Finished/max trials, running, queued, failed, best loss, rate\n"
-	"(finished trials per minute over the last 5 minutes) and ETA. On a\n"
+	"(finished trials per minute over the last 5 minutes) and ETA,\n"
+	"updated as parzend reports changes (study.watch), or polled on a\n"
+	"parzend without it. On a\n"
 	"terminal the line is redrawn; otherwise a line is printed each\n"
 	"time the counts, the best loss or the state change. Ends with\n"
 	"status 0 when the study has max_trials trials and none is running\n"
 	"or queued (never, without max_trials), else at SIGINT, SIGTERM or\n"
 	"SIGHUP. If parzend goes away, watch says so and reconnects.\n"
 	"\n"
-	"  --interval SECONDS   time between polls (default 2)\n",
+	"  --interval SECONDS   time between polls, and the longest time\n"
+	"                       between updates when watching (default 2)\n",
 	.exec = watch_exec,
 };

@@ -31,7 +31,7 @@ _parzen_complete_studies()
 _parzen()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
-	local commands="create ls show best trials enqueue pause resume rm watch worker report plot"
+	local commands="create ls show best trials enqueue pause resume rm watch worker report plot dashboard"
 	local cmd="" cmd_at=0 npos=0 i opts
 
 	# The command is the first word that is not an option (or the value
@@ -106,6 +106,7 @@ _parzen()
 	worker) opts="--count --grace --" ;;
 	report) opts="--output --scale" ;;
 	plot) opts="--output --scale" ;;
+	dashboard) opts="--listen --study --token --poll" ;;
 	*) return 0 ;;
 	esac
 
@@ -114,12 +115,12 @@ _parzen()
 		return 0
 	fi
 	case $cmd in
-	create | ls) ;;
+	create | ls | dashboard) ;;
 	plot)
 		if ((npos == 0)); then
 			_parzen_complete_studies "$cur"
 		elif ((npos == 1)); then
-			mapfile -t COMPREPLY < <(compgen -W "history effects importance priors pairs timeline" -- "$cur")
+			mapfile -t COMPREPLY < <(compgen -W "history learning importance effects priors pairs parallel contour edf timeline" -- "$cur")
 		fi ;;
 	enqueue)
 		if ((npos == 0)); then

@@ -11,6 +11,7 @@
 #include <parzen/eval.h>
 #include <parzen/json.h>
 #include <parzen/params.h>
+#include <parzen/utf8.h>
 
 #include "clock.h"
 
@@ -89,18 +90,6 @@ static const struct field fields[PZ_F_COUNT] = {
 	[PZ_F_PATH] = F("path", T_STRING, 0, 0, path, "a string"),
 };
 
-/* C0, DEL and C1 control characters (C1 is U+0080..U+009F: C2 80..9F). */
-static int has_control(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	for (; *p != '\0'; p++)
-		if (*p < 0x20 || *p == 0x7f ||
-		    (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
-			return 1;
-	return 0;
-}
-
 static void key_list(uint64_t allowed, char *buf, size_t len)
 {
 	size_t used = 0;
@@ -147,7 +136,8 @@ static int decode_field(const struct field *fd, const cJSON *v,
 			return wrong(fd, err);
 		n = strlen(v->valuestring);
 		if (fd->type == T_NAME &&
-		    (n < fd->lo || n > fd->hi || has_control(v->valuestring)))
+		    (n < fd->lo || n > fd->hi ||
+		     pz_utf8_has_control(v->valuestring)))
 			return wrong(fd, err);
 		*(const char **)slot = v->valuestring;
 		return 0;
@@ -369,7 +359,8 @@ int pz_codec_import_trial(const cJSON *t, size_t i, int64_t number,
 	v = cJSON_GetObjectItemCaseSensitive(t, "worker");
 	if (v != NULL && !cJSON_IsNull(v)) {
 		if (!cJSON_IsString(v) || strlen(v->valuestring) == 0 ||
-		    strlen(v->valuestring) > 200 || has_control(v->valuestring))
+		    strlen(v->valuestring) > 200 ||
+		    pz_utf8_has_control(v->valuestring))
 			return bad_trial(err, i, "worker",
 			                 "must be a string of 1 to 200 bytes "
 			                 "without control characters, or null");

@@ -191,7 +191,7 @@ void pz_watch_event(struct pz_watch *w, uint64_t batch,
 static char *notification(const struct change *c, uint64_t seq, size_t *len)
 {
 	cJSON *n = cJSON_CreateObject(), *p, *t;
-	char *text = NULL, *line;
+	char *line;
 
 	if (n == NULL)
 		return NULL;
@@ -221,17 +221,8 @@ static char *notification(const struct change *c, uint64_t seq, size_t *len)
 			}
 		}
 	}
-	text = pz_json_print(n, len);
+	line = pz_json_print_line(n, len);
 	cJSON_Delete(n);
-	if (text == NULL)
-		return NULL;
-	line = realloc(text, *len + 2);
-	if (line == NULL) {
-		free(text);
-		return NULL;
-	}
-	line[(*len)++] = '\n';
-	line[*len] = '\0';
 	return line;
 }
 

@@ -4,7 +4,9 @@
 #
 #   1. Install the Debian packages the build and the tests need, if missing.
 #   2. build/       -Dwerror=true; `meson test` runs every suite.
-#   3. build-asan/  AddressSanitizer + UBSan, -Dwerror=true; the unit suite.
+#   3. build-asan/  AddressSanitizer + UBSan, -Dwerror=true; the unit, fuzz,
+#                   integration and browser suites (the last runs the
+#                   dashboard under the sanitizers).
 #   4. build/ again, the unit suite under valgrind (the `valgrind` setup).
 #   5. build/ again, the slow suite: the Debian packages built with
 #      dpkg-buildpackage, checked by lintian, installed on this machine and
@@ -179,8 +181,9 @@ fi
 if build "build-asan" build-asan -Db_sanitize=address,undefined \
 	-Db_lundef=false -Dwerror=true -Dtests=enabled; then
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-		run_tests "asan+ubsan (unit, fuzz, integration)" build-asan \
-		--suite unit --suite fuzz --suite integration
+		run_tests "asan+ubsan (unit, fuzz, integration, browser)" \
+		build-asan --suite unit --suite fuzz --suite integration \
+		--suite browser
 fi
 
 if ((build_ok)); then

@@ -28,6 +28,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 /* First buffer size, and the size above which an idle buffer is freed. */
@@ -45,6 +46,8 @@ struct pz_client {
 	size_t scanned;   /* bytes from head known to hold no '\n' */
 	int rpc_code;     /* last error reply's code, 0 if none */
 	cJSON *rpc_error; /* last error reply's "error" object, or NULL */
+	cJSON *notes;     /* notifications kept, oldest first, or NULL */
+	size_t n_notes, max_notes, dropped;
 	char path[PZ_SOCKDIR_PATH_MAX + 1]; /* the socket connected to */
 };
 
@@ -168,6 +171,7 @@ void pz_client_destroy(struct pz_client *c)
 		return;
 	disconnect(c);
 	cJSON_Delete(c->rpc_error);
+	cJSON_Delete(c->notes);
 	free(c->buf);
 	free(c);
 }
@@ -263,33 +267,44 @@ static int fill(struct pz_client *c, struct pz_error *err)
 }
 
 /*
- * Split off the next line, without its '\n'. *line points into the buffer
- * and stays valid until the next read.
+ * Split off the next line in the buffer, without its '\n': 1 and *line
+ * (pointing into the buffer, valid until the next read), or 0 when no
+ * whole line is there yet, or a PZ_E* code when the line is too long.
  */
+static int take_line(struct pz_client *c, const char **line, size_t *n,
+                     struct pz_error *err)
+{
+	size_t avail = c->len - c->head;
+	char *nl = NULL;
+
+	if (avail > c->scanned)
+		nl = memchr(c->buf + c->head + c->scanned, '\n',
+		            avail - c->scanned);
+	if (nl != NULL) {
+		*line = c->buf + c->head;
+		*n = (size_t)(nl - *line);
+		c->head += *n + 1;
+		c->scanned = 0;
+		return 1;
+	}
+	c->scanned = avail;
+	if (c->scanned > PZ_CLIENT_MAX_LINE)
+		return fail_stream(c, err, PZ_EPROTO,
+		                   "parzend sent a reply line longer than %u "
+		                   "bytes",
+		                   PZ_CLIENT_MAX_LINE);
+	return 0;
+}
+
+/* The next line, reading as needed (see take_line). */
 static int read_line(struct pz_client *c, const char **line, size_t *n,
                      struct pz_error *err)
 {
 	for (;;) {
-		size_t avail = c->len - c->head;
-		char *nl = NULL;
-		int rc;
+		int rc = take_line(c, line, n, err);
 
-		if (avail > c->scanned)
-			nl = memchr(c->buf + c->head + c->scanned, '\n',
-			            avail - c->scanned);
-		if (nl != NULL) {
-			*line = c->buf + c->head;
-			*n = (size_t)(nl - *line);
-			c->head += *n + 1;
-			c->scanned = 0;
-			return 0;
-		}
-		c->scanned = avail;
-		if (c->scanned > PZ_CLIENT_MAX_LINE)
-			return fail_stream(c, err, PZ_EPROTO,
-			                   "parzend sent a reply line longer "
-			                   "than %u bytes",
-			                   PZ_CLIENT_MAX_LINE);
+		if (rc != 0)
+			return rc > 0 ? 0 : rc;
 		rc = fill(c, err);
 		if (rc != 0)
 			return rc;
@@ -299,6 +314,25 @@ static int read_line(struct pz_client *c, const char **line, size_t *n,
 static bool has(const cJSON *obj, const char *key)
 {
 	return cJSON_GetObjectItemCaseSensitive(obj, key) != NULL;
+}
+
+/*
+ * Keep notification `msg` (taken) when the client keeps them, else drop
+ * it. Past max_notes the oldest is dropped and counted.
+ */
+static void keep_note(struct pz_client *c, cJSON *msg)
+{
+	if (c->max_notes == 0 || c->notes == NULL) {
+		cJSON_Delete(msg);
+		return;
+	}
+	if (c->n_notes == c->max_notes) {
+		cJSON_Delete(cJSON_DetachItemFromArray(c->notes, 0));
+		c->n_notes--;
+		c->dropped++;
+	}
+	cJSON_AddItemToArray(c->notes, msg);
+	c->n_notes++;
 }
 
 static cJSON *parse_line(const char *line, size_t n)
@@ -340,7 +374,7 @@ static int read_reply(struct pz_client *c, cJSON **out, struct pz_error *err)
 			                   "JSON object");
 		id = cJSON_GetObjectItemCaseSensitive(reply, "id");
 		if (id == NULL && has(reply, "method")) {
-			cJSON_Delete(reply);
+			keep_note(c, reply);
 			continue;
 		}
 		if ((cJSON_IsNumber(id) &&
@@ -876,6 +910,7 @@ int pz_client_fetch_study(struct pz_client *c, const char *name, cJSON **study,
 {
 	enum { PAGE = 10000 };
 	cJSON *res = NULL, *params;
+	bool intermediate = true;
 	long offset = 0;
 	int rc;
 
@@ -894,6 +929,8 @@ int pz_client_fetch_study(struct pz_client *c, const char *name, cJSON **study,
 	cJSON_Delete(res);
 	for (;;) {
 		cJSON *page, *t;
+		const cJSON *next;
+		const char *path;
 		long got = 0;
 
 		params = cJSON_CreateObject();
@@ -901,23 +938,36 @@ int pz_client_fetch_study(struct pz_client *c, const char *name, cJSON **study,
 		    cJSON_AddStringToObject(params, "study", name) == NULL ||
 		    cJSON_AddNumberToObject(params, "offset", (double)offset) ==
 		            NULL ||
-		    cJSON_AddNumberToObject(params, "limit", PAGE) == NULL) {
+		    cJSON_AddNumberToObject(params, "limit", PAGE) == NULL ||
+		    (intermediate &&
+		     cJSON_AddTrueToObject(params, "intermediate") == NULL)) {
 			cJSON_Delete(params);
 			rc = pz_error_set(err, PZ_ENOMEM, "out of memory");
 			goto fail;
 		}
-		if ((rc = pz_client_call(c, "trial.list", params, &res, err)) !=
-		    0)
+		rc = pz_client_call(c, "trial.list", params, &res, err);
+		path = rc == PZ_EINVAL ? pz_client_last_error_path(c) : NULL;
+		if (rc != 0 && intermediate && path != NULL &&
+		    strcmp(path, "params.intermediate") == 0) {
+			/* A parzend from before trial.report. */
+			intermediate = false;
+			continue;
+		}
+		if (rc != 0)
 			goto fail;
 		page = cJSON_GetObjectItemCaseSensitive(res, "trials");
 		while ((t = cJSON_DetachItemFromArray(page, 0)) != NULL) {
 			cJSON_AddItemToArray(*trials, t);
 			got++;
 		}
-		cJSON_Delete(res);
+		/* A reply cut at parzend's size limit says where to go on. */
+		next = cJSON_GetObjectItemCaseSensitive(res, "next_offset");
 		offset += got;
-		if (got < PAGE)
+		if (got < PAGE && !(cJSON_IsNumber(next) && got > 0)) {
+			cJSON_Delete(res);
 			break;
+		}
+		cJSON_Delete(res);
 	}
 	if (*study == NULL) {
 		rc = pz_error_set(err, PZ_EPROTO,
@@ -930,4 +980,100 @@ fail:
 	cJSON_Delete(*trials);
 	*study = *trials = NULL;
 	return rc;
+}
+
+/* --- notifications ------------------------------------------------------ */
+
+int pz_client_keep_notifications(struct pz_client *c, size_t max)
+{
+	if (max > 0 && c->notes == NULL) {
+		c->notes = cJSON_CreateArray();
+		if (c->notes == NULL)
+			return PZ_ENOMEM;
+	}
+	while (c->n_notes > max) {
+		cJSON_Delete(cJSON_DetachItemFromArray(c->notes, 0));
+		c->n_notes--;
+		c->dropped++;
+	}
+	c->max_notes = max;
+	return 0;
+}
+
+size_t pz_client_notifications_dropped(const struct pz_client *c)
+{
+	return c->dropped;
+}
+
+int pz_client_fd(const struct pz_client *c)
+{
+	return c->fd;
+}
+
+int pz_client_next_notification(struct pz_client *c, int timeout_ms,
+                                cJSON **note, struct pz_error *err)
+{
+	struct timespec t0, t1;
+	int left = timeout_ms;
+
+	*note = NULL;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		const char *line = NULL;
+		struct pollfd pfd;
+		cJSON *msg;
+		size_t n = 0;
+		int rc;
+
+		if (c->n_notes > 0) {
+			*note = cJSON_DetachItemFromArray(c->notes, 0);
+			c->n_notes--;
+			return 0;
+		}
+		if (c->fd < 0)
+			return pz_error_set(err, PZ_EIO,
+			                    "not connected: the connection to "
+			                    "parzend was lost earlier");
+		rc = take_line(c, &line, &n, err);
+		if (rc < 0)
+			return rc;
+		if (rc > 0) {
+			msg = parse_line(line, n);
+			if (msg == NULL)
+				return fail_stream(c, err, PZ_EPROTO,
+				                   "parzend sent a line that is "
+				                   "not a JSON object");
+			if (has(msg, "id") || !has(msg, "method")) {
+				cJSON_Delete(msg);
+				return fail_stream(c, err, PZ_EPROTO,
+				                   "parzend sent a reply while "
+				                   "no request was in flight");
+			}
+			*note = msg;
+			return 0;
+		}
+		/* What is left of the time (none: only what already came). */
+		if (timeout_ms >= 0) {
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			left = timeout_ms -
+			       (int)((t1.tv_sec - t0.tv_sec) * 1000 +
+			             (t1.tv_nsec - t0.tv_nsec) / 1000000);
+			left = left < 0 ? 0 : left;
+		}
+		pfd.fd = c->fd;
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		rc = poll(&pfd, 1, left);
+		if (rc < 0 && errno != EINTR)
+			return fail_stream(c, err, PZ_EIO,
+			                   "waiting for parzend: %s",
+			                   strerror(errno));
+		if (rc == 0)
+			return 0;
+		if (rc > 0) {
+			rc = fill(c, err);
+			if (rc != 0)
+				return rc;
+		}
+	}
 }

@@ -8,6 +8,7 @@
  */
 #include "buf.h"
 
+#include <parzen/json.h>
 #include <parzen/utf8.h>
 
 #include <math.h>
@@ -185,6 +186,80 @@ void pz_buf_num(struct pz_buf *b, double x, int digits)
 		pz_buf_puts(b, x > 0 ? "inf" : "-inf");
 	else
 		pz_buf_printf(b, "%.*g", digits, x == 0 ? 0.0 : x);
+}
+
+void pz_buf_exact(struct pz_buf *b, double x)
+{
+	char tmp[40];
+
+	if (!isfinite(x) || (x == trunc(x) && fabs(x) < 1e15)) {
+		pz_buf_num(b, x, 17);
+		return;
+	}
+	for (int digits = 15; digits <= 17; digits++) {
+		snprintf(tmp, sizeof(tmp), "%.*g", digits, x);
+		if (strtod(tmp, NULL) == x)
+			break;
+	}
+	pz_buf_puts(b, tmp);
+}
+
+static int is_scalar(const cJSON *v)
+{
+	return !cJSON_IsObject(v) && !cJSON_IsArray(v);
+}
+
+/* A scalar (or a key, as a JSON string) in its exact compact form. */
+static void put_scalar(struct pz_buf *t, const cJSON *v)
+{
+	char *text = pz_json_print(v, NULL);
+
+	if (text == NULL)
+		t->failed = 1;
+	else
+		pz_buf_puts(t, text);
+	free(text);
+}
+
+static void pretty(struct pz_buf *t, const cJSON *v, int depth)
+{
+	int object = cJSON_IsObject(v), flat = 1;
+	const cJSON *c;
+
+	if (is_scalar(v)) {
+		put_scalar(t, v);
+		return;
+	}
+	cJSON_ArrayForEach(c, v)
+		flat &= !object && is_scalar(c);
+	pz_buf_puts(t, object ? "{" : "[");
+	cJSON_ArrayForEach(c, v) {
+		if (flat) {
+			if (c != v->child)
+				pz_buf_puts(t, ", ");
+			put_scalar(t, c);
+			continue;
+		}
+		pz_buf_printf(t, "\n%*s", 2 * (depth + 1), "");
+		if (object) {
+			cJSON key = { .type = cJSON_String,
+				      .valuestring = c->string };
+
+			put_scalar(t, &key);
+			pz_buf_puts(t, ": ");
+		}
+		pretty(t, c, depth + 1);
+		if (c->next != NULL)
+			pz_buf_puts(t, ",");
+	}
+	if (!flat)
+		pz_buf_printf(t, "\n%*s", 2 * depth, "");
+	pz_buf_puts(t, object ? "}" : "]");
+}
+
+void pz_buf_json(struct pz_buf *b, const cJSON *v)
+{
+	pretty(b, v, 0);
 }
 
 int pz_buf_take(struct pz_buf *b, char **out, size_t *len)

@@ -14,6 +14,7 @@
 #ifndef PZ_BUF_H
 #define PZ_BUF_H
 
+#include <cjson/cJSON.h>
 #include <stddef.h>
 
 struct pz_buf {
@@ -47,6 +48,19 @@ void pz_buf_coord(struct pz_buf *b, double x);
  * as in "0.0031", "1.5e+06", "42"; "nan" for a NaN.
  */
 void pz_buf_num(struct pz_buf *b, double x, int digits);
+
+/*
+ * A number in the shortest form that reads back as the same double
+ * ("0.9187565862009764", "1e-05", "42"); "nan", "inf" as pz_buf_num.
+ */
+void pz_buf_exact(struct pz_buf *b, double x);
+
+/*
+ * JSON text of `v` for people (not escaped: pass it through
+ * pz_buf_text for a page): indented by two spaces a level, an array of
+ * scalars on one line, numbers exact as the daemon stores them.
+ */
+void pz_buf_json(struct pz_buf *b, const cJSON *v);
 
 /*
  * Hand the text over: on success *out is the NUL-terminated text (owned by

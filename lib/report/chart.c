@@ -160,24 +160,27 @@ static int log_ticks(double lo, double hi, int max, double *t)
 	double first = ceil(log10(lo) - 1e-9), last = floor(log10(hi) + 1e-9);
 	int decades = (int)(last - first) + 1, every, n = 0;
 
-	every = decades > max ? (decades + max - 1) / max : 1;
-	if (decades <= 2) {
-		/* Few decades: 1, 2 and 5 times each power of ten. */
-		for (double d = first - 1; d <= last && n < MAX_TICKS - 3; d++)
-			for (int m = 1; m <= 5; m += m == 1 ? 1 : 3) {
-				double v = m * pow(10, d);
-
-				if (v >= lo * (1 - 1e-9) &&
-				    v <= hi * (1 + 1e-9))
-					t[n++] = v;
-			}
-	} else {
+	if (max < 2)
+		max = 2;
+	if (decades >= 2) {
+		/* Powers of ten, every one or every few: two marks or more
+		 * spread over the whole axis. */
+		every = decades > max ? (decades + max - 1) / max : 1;
 		for (double d = first; d <= last && n < MAX_TICKS; d += every)
 			t[n++] = pow(10, d);
+		return n;
 	}
-	/* Less than a decade shows too few marks: fall back to evenly
-	 * spaced values (still placed on the log scale). */
-	if (n < 3)
+	/* A decade or less: 1, 2 and 5 times each power of ten. */
+	for (double d = first - 1; d <= last && n < MAX_TICKS - 3; d++)
+		for (int m = 1; m <= 5; m += m == 1 ? 1 : 3) {
+			double v = m * pow(10, d);
+
+			if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9))
+				t[n++] = v;
+		}
+	/* A narrow range (less than a factor 2.5 between its ends) is
+	 * nearly linear: evenly spaced values. */
+	if (n < 2)
 		n = linear_ticks(lo, hi, max < 5 ? max : 5, PZ_TICK_NUMBER, 0,
 		                 t);
 	return n;
@@ -234,6 +237,11 @@ static const char *scale_name(enum pz_scale_kind k)
 	                            : "linear";
 }
 
+double pz_chart_text_width(const char *s)
+{
+	return 6.4 * (double)pz_utf8_length(s);
+}
+
 /* Write `s` cut to `max` characters, escaped, with an ellipsis when cut. */
 static void put_cut(struct pz_buf *b, const char *s, size_t max)
 {
@@ -254,41 +262,159 @@ static void put_cut(struct pz_buf *b, const char *s, size_t max)
 	pz_buf_puts(b, "\xe2\x80\xa6");
 }
 
+/*
+ * Split `s` into at most `max_lines` lines of at most `per` characters,
+ * breaking after a space, comma, underscore, hyphen, slash or '=' where
+ * one is near, else anywhere; the last line is cut with an ellipsis when
+ * the text does not fit. Writes each line as a <tspan x="x" dy="...">,
+ * and returns the number of lines.
+ */
+static int put_wrapped(struct pz_buf *b, const char *s, size_t per,
+                       int max_lines, double x)
+{
+	int lines = 0;
+	char tmp[256];
+
+	while (*s != '\0' && lines < max_lines) {
+		size_t len = pz_utf8_length(s), take, bytes;
+
+		if (len <= per || lines == max_lines - 1) {
+			take = len;
+		} else {
+			/* The last break within the line, in its second
+			 * half: a space or comma first, else _ - / =. */
+			size_t cut = pz_utf8_prefix(s, per), brk = 0, alt = 0;
+
+			for (size_t i = cut / 2 > 0 ? cut / 2 : 1; i <= cut;
+			     i++) {
+				if (strchr(" ,", s[i - 1]) != NULL)
+					brk = i;
+				else if (strchr("_-/=", s[i - 1]) != NULL)
+					alt = i;
+			}
+			brk = brk ? brk : alt;
+			take = pz_utf8_length(s) -
+			       pz_utf8_length(s + (brk ? brk : cut));
+		}
+		bytes = pz_utf8_prefix(s, take);
+		if (bytes >= sizeof(tmp))
+			bytes = pz_utf8_prefix(s, take = 60);
+		memcpy(tmp, s, bytes);
+		tmp[bytes] = '\0';
+		/* A break after a space: the space goes. */
+		while (bytes > 1 && tmp[bytes - 1] == ' ')
+			tmp[--bytes] = '\0';
+		s += pz_utf8_prefix(s, take) - bytes;
+		pz_buf_puts(b, "<tspan x=\"");
+		pz_buf_coord(b, x);
+		pz_buf_printf(b, "\" dy=\"%s\">", lines ? "11" : "0");
+		put_cut(b, tmp, per);
+		pz_buf_puts(b, "</tspan>");
+		lines++;
+		s += bytes;
+		while (*s == ' ')
+			s++;
+	}
+	return lines;
+}
+
+/* Lines `s` takes when wrapped at `per` characters (as put_wrapped). */
+static int count_lines(const char *s, size_t per)
+{
+	struct pz_buf tmp;
+	int n;
+
+	pz_buf_init(&tmp);
+	n = put_wrapped(&tmp, s, per, 64, 0);
+	pz_buf_finish(&tmp);
+	return n;
+}
+
+/*
+ * The option names of a band axis, as readable as the room allows: on
+ * one line across the band when they fit; else wrapped on a few lines
+ * (below an x axis, as many as the room under it takes; beside a y axis,
+ * as many as the band is tall); else, when that shows more, slanted
+ * below an x axis or turned along the band beside a y axis. A name is
+ * cut with an ellipsis only when it fits none of these; the full name is
+ * in the label's <title> and data-name.
+ */
 static void band_labels(struct pz_buf *b, const struct pz_axis *a)
 {
 	const struct pz_chart_scale *s = a->scale;
-	int n = (int)s->hi, x = a->dir == 'x';
+	int n = (int)s->hi, x = a->dir == 'x', lines = 1, mode;
 	double w = pz_chart_scale_band(s);
-	size_t fit = x ? (size_t)(w / 6.5) : 6;
-	int rotate = x && fit < 4;
+	double room = a->room > 0 ? a->room : x ? 40 : 46;
+	size_t per, turned, need = 1;
 
-	if (rotate)
-		fit = 10;
+	if (x) {
+		double below = room - (a->title ? 16 : 0);
+
+		per = (size_t)((w - 6) / 6.4);
+		lines = 1 + (int)((below - 14) / 11);
+		turned = (size_t)((below - 16) / 0.57 / 6.4);
+	} else {
+		per = (size_t)((room - 10) / 6.4);
+		lines = (int)((w - 2) / 11);
+		turned = (size_t)((w - 4) / 6.4);
+	}
+	per = per < 2 ? 2 : per;
+	lines = lines < 1 ? 1 : lines;
+	for (int i = 0; i < n; i++) {
+		int k = count_lines(a->names ? a->names[i] : "", per);
+
+		need = (size_t)k > need ? (size_t)k : need;
+	}
+	/* 0: across, wrapped as needed; 1: slanted or turned. */
+	mode = need > (size_t)lines && turned > per * (size_t)lines;
 	for (int i = 0; i < n; i++) {
 		double p = pz_chart_scale_map(s, i);
 		const char *name = a->names ? a->names[i] : "";
+		int k = mode ? 1 : count_lines(name, per);
 
+		k = k > lines ? lines : k;
 		pz_buf_puts(b, "<text class=\"tick\" x=\"");
-		pz_buf_coord(b, x ? p : a->at - 5);
-		pz_buf_puts(b, "\" y=\"");
-		pz_buf_coord(b, x ? a->at + 14 : p + 3.5);
-		if (rotate) {
+		if (x && mode) {
+			pz_buf_coord(b, p + 3);
+			pz_buf_puts(b, "\" y=\"");
+			pz_buf_coord(b, a->at + 12);
 			pz_buf_puts(b, "\" text-anchor=\"end\" "
 			               "transform=\"rotate(-35 ");
-			pz_buf_coord(b, p);
+			pz_buf_coord(b, p + 3);
 			pz_buf_puts(b, " ");
+			pz_buf_coord(b, a->at + 12);
+			pz_buf_puts(b, ")");
+		} else if (x) {
+			pz_buf_coord(b, p);
+			pz_buf_puts(b, "\" y=\"");
 			pz_buf_coord(b, a->at + 14);
+			pz_buf_puts(b, "\" text-anchor=\"middle");
+		} else if (mode) {
+			pz_buf_coord(b, a->at - 6);
+			pz_buf_puts(b, "\" y=\"");
+			pz_buf_coord(b, p);
+			pz_buf_puts(b, "\" text-anchor=\"middle\" "
+			               "transform=\"rotate(-90 ");
+			pz_buf_coord(b, a->at - 6);
+			pz_buf_puts(b, " ");
+			pz_buf_coord(b, p);
 			pz_buf_puts(b, ")");
 		} else {
-			pz_buf_puts(b, x ? "\" text-anchor=\"middle"
-			                 : "\" text-anchor=\"end");
+			pz_buf_coord(b, a->at - 5);
+			pz_buf_puts(b, "\" y=\"");
+			pz_buf_coord(b, p + 3.5 - (k - 1) * 5.5);
+			pz_buf_puts(b, "\" text-anchor=\"end");
 		}
 		pz_buf_printf(b, "\" data-option=\"%d\" data-name=\"", i);
 		pz_buf_text(b, name);
 		pz_buf_puts(b, "\"><title>");
 		pz_buf_text(b, name);
 		pz_buf_puts(b, "</title>");
-		put_cut(b, name, fit);
+		if (mode)
+			put_cut(b, name, turned);
+		else
+			put_wrapped(b, name, per, lines,
+			            x ? p : a->at - 5);
 		pz_buf_puts(b, "</text>");
 	}
 }
@@ -369,13 +495,13 @@ void pz_chart_axis(struct pz_buf *b, const struct pz_axis *a)
 			               "text-anchor=\"middle\" x=\"");
 			pz_buf_coord(b, mid);
 			pz_buf_puts(b, "\" y=\"");
-			pz_buf_coord(b, a->at + 30);
+			pz_buf_coord(b, a->at + (a->room > 0 ? a->room : 30));
 			pz_buf_puts(b, "\">");
 		} else {
 			pz_buf_puts(b, "<text class=\"atitle\" "
 			               "text-anchor=\"middle\" "
 			               "transform=\"translate(");
-			pz_buf_coord(b, a->at - 40);
+			pz_buf_coord(b, a->at - (a->room > 0 ? a->room : 40));
 			pz_buf_puts(b, " ");
 			pz_buf_coord(b, mid);
 			pz_buf_puts(b, ") rotate(-90)\">");
@@ -479,6 +605,12 @@ static void put_point(struct pz_buf *b, const struct pz_layer *l,
 		pz_buf_puts(b, " ");
 		pz_buf_coord(b, p->y - 2.5);
 		pz_buf_puts(b, "l5 5m0-5l-5 5");
+	} else if (l->marker == PZ_MARK_TRI) {
+		pz_buf_puts(b, "<path d=\"M");
+		pz_buf_coord(b, p->x - 3.5);
+		pz_buf_puts(b, " ");
+		pz_buf_coord(b, p->y - 2.5);
+		pz_buf_puts(b, "h7l-3.5 6z");
 	} else {
 		pz_buf_puts(b, l->marker == PZ_MARK_RING
 		                       ? "<circle r=\"3\" cx=\""
@@ -647,8 +779,8 @@ static size_t select_best(const struct pz_point *pts, size_t n, size_t k,
 	return m;
 }
 
-void pz_chart_points(struct pz_buf *b, const struct pz_layer *l,
-                     struct pz_point *pts, size_t n)
+int pz_chart_points(struct pz_buf *b, const struct pz_layer *l,
+                    struct pz_point *pts, size_t n)
 {
 	struct pz_point *best = NULL;
 	size_t drawn = n;
@@ -659,7 +791,7 @@ void pz_chart_points(struct pz_buf *b, const struct pz_layer *l,
 		              sizeof(*best));
 		if (best == NULL) {
 			b->failed = 1;
-			return;
+			return 0;
 		}
 		drawn = select_best(pts, n, l->keep_best, best);
 	} else {
@@ -680,4 +812,5 @@ void pz_chart_points(struct pz_buf *b, const struct pz_layer *l,
 	}
 	pz_buf_puts(b, "</g>");
 	free(best);
+	return binned;
 }

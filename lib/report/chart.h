@@ -64,6 +64,12 @@ struct pz_axis {
 	double grid;              /* grid lines this long across the plot */
 	const char *title;        /* NULL: none */
 	const char *const *names; /* BAND: the band names */
+	/* Room for tick labels, in pixels: below an 'x' axis, left of a
+	 * 'y' one (0: the defaults, 40 below and 46 left). Band names that do
+	 * not fit across are turned (x: slanted, y: along the band), and
+	 * cut with an ellipsis only when they fit no way; the full name is
+	 * always in the label's <title>. */
+	double room;
 	int max_ticks;
 	double step; /* LINEAR: ticks on multiples of this
 	                             (0: any) */
@@ -90,6 +96,7 @@ enum pz_marker {
 	PZ_MARK_DOT,
 	PZ_MARK_CROSS,
 	PZ_MARK_RING,
+	PZ_MARK_TRI, /* a triangle pointing down: a pruned trial */
 };
 
 struct pz_layer {
@@ -111,11 +118,12 @@ struct pz_layer {
  * data-loss, data-x). With more, points are binned into cells: a cell is
  * a square whose opacity grows with its count (coloured layers: whose
  * colour is the mean of its points' shades), one <path> per shade, and the
- * keep_best points of lowest loss are drawn on top as points. Never
- * fails; an allocation failure marks `b` failed.
+ * keep_best points of lowest loss are drawn on top as points. Returns 1
+ * when the points were binned (the figure says so), else 0. Never fails;
+ * an allocation failure marks `b` failed.
  */
-void pz_chart_points(struct pz_buf *b, const struct pz_layer *l,
-                     struct pz_point *pts, size_t n);
+int pz_chart_points(struct pz_buf *b, const struct pz_layer *l,
+                    struct pz_point *pts, size_t n);
 
 /* The colour map (viridis): "#rrggbb" for t in [0, 1] into out[8]. */
 void pz_chart_colour(double t, char out[8]);
@@ -133,6 +141,13 @@ void pz_chart_best(struct pz_buf *b, double x, double y, int64_t trial,
  */
 void pz_chart_colourbar(struct pz_buf *b, double x, double y, double w,
                         double h, const char *const *labels, int n);
+
+/*
+ * About how wide `s` is in pixels at the figures' 11 px font (DejaVu
+ * Sans: 6.4 px a character on average), for laying out legends and
+ * labels.
+ */
+double pz_chart_text_width(const char *s);
 
 /*
  * A deterministic offset in [-0.5, 0.5) for trial `k`, to spread the

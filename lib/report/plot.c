@@ -1,9 +1,8 @@
 /*
- * The report's figures over trials: the loss history and the importance
- * bar chart, plus what every figure shares (the stylesheet, the <svg>
- * element, the loss and label axes, legends). plot.h has the contract;
- * plots_params.c draws the per-label figures, plots_timeline.c the
- * timeline.
+ * The report's figures over trials: the loss history, the importance bar
+ * chart and the empirical distribution of the losses, plus what every
+ * figure shares (the stylesheet, the <svg> element, the loss and label
+ * axes, legends). plot.h has the contract.
  */
 #include "plot.h"
 
@@ -12,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char pz_plot_css[] =
+const char pz_report_css[] =
 	"svg.fig{display:block;max-width:100%;height:auto}"
 	".fig text{font:11px 'DejaVu Sans',Verdana,sans-serif;fill:#4a525d}"
 	".fig .title{font-size:13px;font-weight:bold;fill:#1d232b}"
@@ -29,6 +28,8 @@ const char pz_plot_css[] =
 	".pts.fail .bin{fill:#c8423b;stroke:none}"
 	".pts.run circle{fill:none;stroke:#e08a1e;stroke-width:1.4}"
 	".pts.run .bin{fill:#e08a1e}"
+	".pts.pruned path{fill:#8a929c;fill-opacity:.8}"
+	".pts.pruned .bin{fill:#8a929c}"
 	".bin{shape-rendering:crispEdges}"
 	".bin.s0{fill-opacity:.14}.bin.s1{fill-opacity:.28}"
 	".bin.s2{fill-opacity:.45}.bin.s3{fill-opacity:.65}"
@@ -39,6 +40,7 @@ const char pz_plot_css[] =
 	".bar{fill:#3568a8}"
 	".bar.top{fill:#1f4f8f}"
 	".tl .ok{fill:#3568a8}.tl .fail{fill:#c8423b}.tl .run{fill:#e08a1e}"
+	".tl .pruned{fill:#8a929c}"
 	".tl .retry{stroke:#1d232b;stroke-width:1}"
 	".tl .c0{fill-opacity:.3}.tl .c1{fill-opacity:.5}"
 	".tl .c2{fill-opacity:.75}"
@@ -48,7 +50,21 @@ const char pz_plot_css[] =
 	".prior{fill:none;stroke:#e07b00;stroke-width:2}"
 	".pmass{fill:#e07b00}"
 	".pmass line{stroke:#e07b00;stroke-width:2}"
-	".legend text{fill:#1d232b}";
+	".legend text{fill:#1d232b}"
+	".curve{fill:none;stroke-width:1.1;stroke-linejoin:round}"
+	".curve.ok{stroke:#3568a8;stroke-opacity:.45}"
+	".curve.pruned{stroke:#8a929c;stroke-opacity:.55}"
+	".curve.fail{stroke:#c8423b;stroke-opacity:.5}"
+	".curve.run{stroke:#e08a1e;stroke-opacity:.9;stroke-width:1.6}"
+	".curve.best{stroke:#d62728;stroke-width:2.6;stroke-opacity:1}"
+	".cend{fill:#8a929c}"
+	".pc{fill:none;stroke-width:1;stroke-opacity:.55}"
+	".pc.top{stroke-width:1.6;stroke-opacity:.9}"
+	".pc.best{stroke:#d62728;stroke-width:2.6;stroke-opacity:1}"
+	".edf{fill:none;stroke:#3568a8;stroke-width:2}"
+	".cell{shape-rendering:crispEdges}"
+	".pcaxis text{paint-order:stroke;stroke:#fff;stroke-width:3px;"
+	"stroke-linejoin:round}";
 
 /* --- shared ------------------------------------------------------------- */
 
@@ -64,14 +80,15 @@ void pz_plot_open(struct pz_buf *b, const char *kind, double w, double h,
 		pz_buf_printf(b,
 		              "<style>%s</style><rect width=\"100%%\" "
 		              "height=\"100%%\" fill=\"#fff\"/>",
-		              pz_plot_css);
+		              pz_report_css);
 }
 
 void pz_plot_empty(struct pz_buf *b, const char *kind, const char *why,
                    int standalone)
 {
 	pz_plot_open(b, kind, PZ_PLOT_WIDTH, 40, standalone);
-	pz_buf_puts(b, "<text class=\"note\" x=\"10\" y=\"24\">");
+	pz_buf_puts(b, "<text class=\"note\" data-empty=\"1\" x=\"10\" "
+	               "y=\"24\">");
 	pz_buf_text(b, why);
 	pz_buf_puts(b, "</text></svg>");
 }
@@ -184,7 +201,7 @@ double pz_plot_legend_item(struct pz_buf *b, double x, double y,
 	pz_buf_printf(b, ")\">%s<text x=\"14\" y=\"4\">", marker);
 	pz_buf_text(b, text);
 	pz_buf_puts(b, "</text></g>");
-	return 30 + 6.4 * (double)strlen(text);
+	return 30 + pz_chart_text_width(text);
 }
 
 static const char mark_ok[] =
@@ -193,6 +210,8 @@ static const char mark_fail[] =
 	"<g class=\"pts fail\"><path d=\"M1.5-2.5l5 5m0-5l-5 5\"/></g>";
 static const char mark_run[] =
 	"<g class=\"pts run\"><circle r=\"3\" cx=\"4\" cy=\"0\"/></g>";
+static const char mark_pruned[] =
+	"<g class=\"pts pruned\"><path d=\"M0.5-2.5h7l-3.5 6z\"/></g>";
 static const char mark_bsf[] = "<path class=\"bsf\" d=\"M-4 0h16\"/>";
 static const char mark_best[] =
 	"<circle class=\"best\" r=\"5\" cx=\"4\" cy=\"0\"/>";
@@ -259,30 +278,33 @@ static void best_so_far(struct pz_buf *b, const struct pz_report_data *d,
 }
 
 /*
- * Where the history draws each trial that ran: ok ones at their loss
- * (clipped to loss_top on a linear axis), failed and running ones in the
- * band at y = band. `pts` receives the ok, then the failed, then the
- * running trials, n[0], n[1] and n[2] of them. Returns how many losses
- * were clipped.
+ * Where the history draws each trial that ran: ok and pruned ones at their
+ * loss (clipped to loss_top on a linear axis, to the bottom of a log axis
+ * when not positive), failed, running and loss-less pruned ones in the
+ * band at y = band. `pts` receives the ok, failed, running, then pruned
+ * trials, n[0] to n[3] of them. Returns how many losses were clipped.
  */
 static size_t history_points(const struct pz_report_data *d,
                              const struct pz_chart_scale *xs,
                              const struct pz_chart_scale *ys, int log,
-                             double band, struct pz_point *pts, size_t n[3])
+                             double band, struct pz_point *pts, size_t n[4])
 {
-	size_t next[3], above = 0;
+	size_t next[4], above = 0;
 
 	n[0] = d->counts[PZ_RS_OK];
 	n[1] = d->counts[PZ_RS_FAIL];
 	n[2] = d->counts[PZ_RS_RUNNING];
+	n[3] = d->counts[PZ_RS_PRUNED];
 	next[0] = 0;
 	next[1] = n[0];
 	next[2] = n[0] + n[1];
+	next[3] = n[0] + n[1] + n[2];
 	for (size_t i = 0; i < d->n; i++) {
 		const struct pz_rtrial *t = &d->trials[i];
-		int run = t->state == PZ_RS_OK     ? 0
-		          : t->state == PZ_RS_FAIL ? 1
-		                                   : 2;
+		int run = t->state == PZ_RS_OK       ? 0
+		          : t->state == PZ_RS_FAIL   ? 1
+		          : t->state == PZ_RS_PRUNED ? 3
+		                                     : 2;
 		struct pz_point *p;
 		double l = t->loss;
 
@@ -295,13 +317,16 @@ static size_t history_points(const struct pz_report_data *d,
 		p->loss = l;
 		p->value = NAN;
 		p->shade = 0;
-		if (run != 0)
+		if ((run != 0 && run != 3) || isnan(l))
 			continue;
 		if (!log && l > d->loss_top) {
 			l = d->loss_top;
 			above++;
 		}
-		p->y = (float)pz_chart_scale_map(ys, l);
+		p->y = (float)(log && !(l > 0) ? ys->p0
+		                                : pz_chart_scale_map(ys, l));
+		if (!log && l < ys->lo)
+			p->y = (float)ys->p0;
 	}
 	return above;
 }
@@ -319,6 +344,11 @@ static void history_legend(struct pz_buf *b, const struct pz_report_data *d,
 	x += pz_plot_legend_item(b, x, 14, mark_fail, text);
 	snprintf(text, sizeof(text), "running (%zu)", d->counts[PZ_RS_RUNNING]);
 	x += pz_plot_legend_item(b, x, 14, mark_run, text);
+	if (d->counts[PZ_RS_PRUNED] > 0) {
+		snprintf(text, sizeof(text), "pruned (%zu)",
+		         d->counts[PZ_RS_PRUNED]);
+		x += pz_plot_legend_item(b, x, 14, mark_pruned, text);
+	}
 	x += pz_plot_legend_item(b, x, 14, mark_bsf, "best so far");
 	if (d->best >= 0) {
 		const struct pz_rtrial *t = &d->trials[d->best];
@@ -335,7 +365,8 @@ void pz_plot_history(struct pz_buf *b, const struct pz_report_data *d, int log,
 {
 	const double x0 = 76, x1 = PZ_PLOT_WIDTH - 16, yb0 = 34, yb1 = 50;
 	const double y0 = 58, y1 = 318, h = 356;
-	size_t ran = d->n - d->counts[PZ_RS_QUEUED], n[3], above;
+	size_t ran = d->n - d->counts[PZ_RS_QUEUED], n[4], above;
+	int binned;
 	struct pz_layer l = {
 		.cls = "ok",
 		.marker = PZ_MARK_DOT,
@@ -398,16 +429,23 @@ void pz_plot_history(struct pz_buf *b, const struct pz_report_data *d, int log,
 	ax.max_ticks = 7;
 	pz_chart_axis(b, &ax);
 
-	pz_chart_points(b, &l, pts, n[0]);
+	binned = pz_chart_points(b, &l, pts, n[0]);
 	l.y0 = yb0;
 	l.y1 = yb1;
 	l.keep_best = 0;
 	l.cls = "fail";
 	l.marker = PZ_MARK_CROSS;
-	pz_chart_points(b, &l, pts + n[0], n[1]);
+	binned |= pz_chart_points(b, &l, pts + n[0], n[1]);
 	l.cls = "run";
 	l.marker = PZ_MARK_RING;
-	pz_chart_points(b, &l, pts + n[0] + n[1], n[2]);
+	binned |= pz_chart_points(b, &l, pts + n[0] + n[1], n[2]);
+	l.cls = "pruned";
+	l.marker = PZ_MARK_TRI;
+	l.y0 = y0;
+	l.y1 = y1;
+	if (n[3] > 0)
+		binned |= pz_chart_points(b, &l, pts + n[0] + n[1] + n[2],
+		                          n[3]);
 	free(pts);
 
 	if (d->best >= 0) {
@@ -418,13 +456,23 @@ void pz_plot_history(struct pz_buf *b, const struct pz_report_data *d, int log,
 		              pz_chart_scale_map(&ys, t->loss), t->number,
 		              t->loss);
 	}
-	if (above > 0) {
-		pz_buf_puts(b, "<text class=\"note\" text-anchor=\"end\" x=\"");
-		pz_buf_coord(b, x1);
+	if (above > 0 || binned) {
 		pz_buf_printf(b,
-		              "\" y=\"18\">%zu losses above the axis, "
-		              "drawn on its top line</text>",
-		              above);
+		              "<text class=\"note\" text-anchor=\"end\" "
+		              "data-binned=\"%d\" x=\"",
+		              binned);
+		pz_buf_coord(b, x1);
+		pz_buf_puts(b, "\" y=\"18\">");
+		if (above > 0)
+			pz_buf_printf(b,
+			              "%zu losses above the axis, drawn on its "
+			              "top line%s",
+			              above, binned ? "; " : "");
+		if (binned)
+			pz_buf_puts(b, "dense: points binned into pixel cells "
+			               "(darker: more trials), the 50 best "
+			               "drawn as points");
+		pz_buf_puts(b, "</text>");
 	}
 	history_legend(b, d, x0);
 	pz_buf_puts(b, "</g></svg>");
@@ -510,4 +558,130 @@ void pz_plot_importance(struct pz_buf *b, const struct pz_report_data *d,
 		pz_buf_puts(b, "</text>");
 	}
 	pz_buf_puts(b, "</svg>");
+}
+
+/* --- empirical distribution --------------------------------------------- */
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * The share of ok trials with a loss at most x, as a step line. Steps in
+ * one pixel column are merged into one vertical move, so the path has at
+ * most two vertices a column whatever the number of trials.
+ */
+void pz_plot_edf(struct pz_buf *b, const struct pz_report_data *d, int log,
+                 int standalone)
+{
+	const double x0 = 76, x1 = PZ_PLOT_WIDTH - 16, y0 = 30, y1 = 290;
+	const double h = 336;
+	size_t n = d->counts[PZ_RS_OK], k = 0, beyond = 0, vertices = 0;
+	struct pz_chart_scale xs, ys;
+	struct pz_axis ax = { 0 };
+	double *loss, col = -1;
+
+	if (n == 0) {
+		pz_plot_empty(b, "edf", "No trial has finished ok yet.",
+		              standalone);
+		return;
+	}
+	loss = malloc(n * sizeof(*loss));
+	if (loss == NULL) {
+		b->failed = 1;
+		return;
+	}
+	for (size_t i = 0; i < d->n; i++)
+		if (d->trials[i].state == PZ_RS_OK)
+			loss[k++] = d->trials[i].loss;
+	qsort(loss, n, sizeof(*loss), cmp_double);
+	pz_plot_loss_scale(d, log, x0, x1, &xs);
+	pz_chart_scale_init(&ys, PZ_SCALE_LINEAR, 0, 1, y1, y0);
+
+	pz_plot_open(b, "edf", PZ_PLOT_WIDTH, h, standalone);
+	pz_buf_printf(b, "<g data-variant=\"%s\" data-n=\"%zu\">",
+	              log ? "log" : "linear", n);
+	ax.scale = &xs;
+	ax.dir = 'x';
+	ax.at = y1;
+	ax.grid = y1 - y0;
+	ax.title = log ? "loss (log scale)" : "loss";
+	ax.max_ticks = 12;
+	pz_chart_axis(b, &ax);
+	ax.scale = &ys;
+	ax.dir = 'y';
+	ax.at = x0;
+	ax.grid = x1 - x0;
+	ax.title = "share of ok trials";
+	ax.max_ticks = 5;
+	pz_chart_axis(b, &ax);
+
+	pz_buf_puts(b, "<path class=\"edf\" d=\"M");
+	pz_buf_coord(b, x0);
+	pz_buf_puts(b, " ");
+	pz_buf_coord(b, y1);
+	for (size_t i = 0; i < n; i++) {
+		double px = pz_chart_scale_map(&xs, loss[i]);
+		double py = pz_chart_scale_map(&ys, (double)(i + 1) / (double)n);
+
+		if (px > x1) {
+			beyond = n - i;
+			break;
+		}
+		if (px < x0)
+			px = x0;
+		/* Trials in the same column as the previous: only the
+		 * last one's height matters. */
+		if (i + 1 < n && floor(pz_chart_scale_map(&xs, loss[i + 1])) ==
+		                         floor(px) &&
+		    pz_chart_scale_map(&xs, loss[i + 1]) <= x1)
+			continue;
+		if (floor(px) != col) {
+			pz_buf_puts(b, "H");
+			pz_buf_coord(b, px);
+			col = floor(px);
+			vertices++;
+		}
+		pz_buf_puts(b, "V");
+		pz_buf_coord(b, py);
+		vertices++;
+	}
+	if (beyond == 0) {
+		pz_buf_puts(b, "H");
+		pz_buf_coord(b, x1);
+	}
+	pz_buf_printf(b, "\" data-vertices=\"%zu\"/>", vertices);
+	if (d->best >= 0) {
+		const struct pz_rtrial *t = &d->trials[d->best];
+
+		pz_chart_best(b, pz_chart_scale_map(&xs, t->loss),
+		              pz_chart_scale_map(&ys, 1.0 / (double)n),
+		              t->number, t->loss);
+	}
+	{
+		char text[128];
+		double med = loss[(n - 1) / 2];
+
+		snprintf(text, sizeof(text),
+		         "%zu ok trials \xc2\xb7 best %.6g \xc2\xb7 median %.6g",
+		         n, loss[0], med);
+		pz_buf_puts(b, "<g class=\"legend\">");
+		pz_plot_legend_item(b, x0, 14,
+		                         "<path class=\"edf\" d=\"M-4 0h16\"/>",
+		                         text);
+		pz_buf_puts(b, "</g>");
+	}
+	if (beyond > 0) {
+		pz_buf_puts(b, "<text class=\"note\" text-anchor=\"end\" x=\"");
+		pz_buf_coord(b, x1);
+		pz_buf_printf(b,
+		              "\" y=\"18\">%zu losses beyond the axis; the "
+		              "curve reaches 1 there</text>",
+		              beyond);
+	}
+	pz_buf_puts(b, "</g></svg>");
+	free(loss);
 }

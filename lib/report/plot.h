@@ -1,9 +1,11 @@
 /*
  * The report's figures, each drawn as one complete <svg> element from the
- * report data (report_data.h): plots.c has the history and importance
- * figures and what the figures share, plots_params.c the per-label ones
- * (effects, priors, pairs), plots_timeline.c the timeline. Internal to
- * the report.
+ * report data (report_data.h): plot.c has the history, importance and
+ * empirical distribution figures and what the figures share,
+ * plot_params.c the per-label ones (effects, priors, pairs),
+ * plot_multi.c the parallel coordinates and the contour, plot_curves.c
+ * the learning curves, plot_timeline.c the timeline; report_figure.c
+ * picks one by name. Internal to the report.
  *
  * Every figure is <svg class="fig" data-plot="KIND"> in the SVG namespace;
  * with `standalone` it also carries its own stylesheet and background, as
@@ -20,8 +22,13 @@
 /* Width of every figure, in pixels (SVG user units). */
 #define PZ_PLOT_WIDTH 1200
 
-/* The stylesheet of the figures (no '<' or '&': safe in XML text). */
-extern const char pz_plot_css[];
+/*
+ * Draw figure `f` of `d` (f->kind known, f->log resolved by the caller or
+ * -1 for the data's loss scale). An unknown contour label draws the
+ * default pair.
+ */
+void pz_plot_draw(struct pz_buf *b, const struct pz_report_data *d,
+                  const struct pz_figure *f);
 
 /*
  * History of the losses by trial number; `log`: the loss axis is log
@@ -39,6 +46,32 @@ void pz_plot_priors(struct pz_buf *b, const struct pz_report_data *d,
                     int standalone);
 void pz_plot_pairs(struct pz_buf *b, const struct pz_report_data *d,
                    int standalone);
+/*
+ * Learning curves; `log`: the value axis is log (the caller checks);
+ * `trial` >= 0: only that trial's curve and the best trial's.
+ */
+void pz_plot_learning(struct pz_buf *b, const struct pz_report_data *d,
+                      int log, long long trial, int standalone);
+void pz_plot_parallel(struct pz_buf *b, const struct pz_report_data *d,
+                      int standalone);
+/* The contour of labels lx and ly (indices into the space's params). */
+void pz_plot_contour(struct pz_buf *b, const struct pz_report_data *d, int lx,
+                     int ly, int standalone);
+/* The empirical distribution of the ok losses. */
+void pz_plot_edf(struct pz_buf *b, const struct pz_report_data *d, int log,
+                 int standalone);
+
+/*
+ * Whether the learning curves' values are all positive and span a decade
+ * or more (a log axis is offered).
+ */
+int pz_plot_learning_log_offered(const struct pz_report_data *d);
+
+/*
+ * The default labels of the contour: the two most important with a
+ * score, else the first two; -1 when the space has fewer than two.
+ */
+void pz_plot_contour_labels(const struct pz_report_data *d, int *lx, int *ly);
 
 /* --- shared by the figures ---------------------------------------------- */
 

@@ -53,7 +53,30 @@ static void panel_title(struct pz_buf *b, const struct pz_report_data *d, int l,
 	pz_buf_text(b, p->label);
 	pz_buf_puts(b, "<tspan class=\"note\" font-weight=\"normal\">  ");
 	if (with_prior) {
-		pz_plot_prior_text(b, p);
+		struct pz_buf t;
+
+		/* The prior in full when it fits the panel, else its kind
+		 * and range (the full text is the tooltip). */
+		pz_buf_init(&t);
+		pz_plot_prior_text(&t, p);
+		if (t.data != NULL &&
+		    7.8 * (double)strlen(p->label) + 12 +
+		                    pz_chart_text_width(t.data) >
+		            PANEL_W - 20) {
+			const char *colon = strstr(t.data, "): ");
+
+			pz_buf_puts(b, pz_space_kind_name(p->kind));
+			if (colon != NULL)
+				pz_buf_text(b, colon + 1);
+			pz_buf_puts(b, "<title>");
+			pz_buf_text(b, t.data);
+			pz_buf_puts(b, "</title>");
+		} else if (t.data != NULL) {
+			pz_buf_text(b, t.data);
+		}
+		if (t.failed)
+			b->failed = 1;
+		pz_buf_finish(&t);
 	} else {
 		pz_buf_puts(b, pz_space_kind_name(p->kind));
 		if (!isnan(d->labels[l].importance)) {
@@ -91,6 +114,7 @@ static void effects_panel(struct pz_buf *b, const struct pz_report_data *d,
 	struct pz_chart_scale xs, ys;
 	struct pz_axis ax = { 0 };
 	size_t n_ok = 0, n_fail = 0, inactive = 0, above = 0;
+	int binned;
 	struct pz_layer layer = {
 		.cls = "ok",
 		.marker = PZ_MARK_DOT,
@@ -165,7 +189,9 @@ static void effects_panel(struct pz_buf *b, const struct pz_report_data *d,
 	ax.step = pz_space_param_step(&d->space->params[l]);
 	ax.max_ticks = 6;
 	ax.title = NULL;
+	ax.room = 44;
 	pz_chart_axis(b, &ax);
+	ax.room = 0;
 	ax.scale = &ys;
 	ax.dir = 'y';
 	ax.at = x0;
@@ -177,13 +203,13 @@ static void effects_panel(struct pz_buf *b, const struct pz_report_data *d,
 	                            : NULL;
 	pz_chart_axis(b, &ax);
 
-	pz_chart_points(b, &layer, pts, n_ok);
+	binned = pz_chart_points(b, &layer, pts, n_ok);
 	layer.cls = "fail";
 	layer.marker = PZ_MARK_CROSS;
 	layer.keep_best = 0;
 	layer.y0 = yb0;
 	layer.y1 = yb1;
-	pz_chart_points(b, &layer, pts + d->n - n_fail, n_fail);
+	binned |= pz_chart_points(b, &layer, pts + d->n - n_fail, n_fail);
 
 	if (d->best >= 0 &&
 	    !isnan(pz_report_data_value(d, (size_t)d->best, l))) {
@@ -201,6 +227,9 @@ static void effects_panel(struct pz_buf *b, const struct pz_report_data *d,
 	if (inactive > 0)
 		snprintf(text + strlen(text), sizeof(text) - strlen(text),
 		         "; %zu inactive, left out", inactive);
+	if (binned)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text),
+		         "; binned, the 25 best as points");
 	note(b, x0, EFF_H - 30, "start", text);
 	if (above > 0) {
 		snprintf(text, sizeof(text),
@@ -550,7 +579,9 @@ static void prior_panel(struct pz_buf *b, const struct pz_report_data *d, int l,
 	ax.names = (const char *const *)rl->names;
 	ax.step = pz_space_param_step(&d->space->params[l]);
 	ax.max_ticks = 6;
+	ax.room = 44;
 	pz_chart_axis(b, &ax);
+	ax.room = 0;
 	ax.scale = &ys;
 	ax.dir = 'y';
 	ax.at = x0;
@@ -611,14 +642,24 @@ void pz_plot_priors(struct pz_buf *b, const struct pz_report_data *d,
 	}
 	pz_plot_open(b, "priors", PZ_PLOT_WIDTH, FIG_TOP + rows * PRI_H,
 	             standalone);
-	pz_buf_puts(b, "<g class=\"legend\" transform=\"translate(8 14)\">"
-	               "<rect class=\"hist\" x=\"0\" y=\"-5\" width=\"10\" "
-	               "height=\"10\"/><text x=\"14\" y=\"4\">what the search "
-	               "sampled</text>"
-	               "<path class=\"prior\" d=\"M150 0h16\"/>"
-	               "<text x=\"172\" y=\"4\">prior</text>"
-	               "<path class=\"bestv\" d=\"M220-6v12\"/>"
-	               "<text x=\"228\" y=\"4\">best trial</text></g>");
+	{
+		double x = 8;
+
+		pz_buf_puts(b, "<g class=\"legend\">");
+		x += pz_plot_legend_item(b, x, 14,
+		                         "<rect class=\"hist\" x=\"0\" "
+		                         "y=\"-5\" width=\"10\" "
+		                         "height=\"10\"/>",
+		                         "what the search sampled");
+		x += pz_plot_legend_item(b, x, 14,
+		                         "<path class=\"prior\" "
+		                         "d=\"M-4 0h16\"/>",
+		                         "prior");
+		pz_plot_legend_item(b, x, 14,
+		                    "<path class=\"bestv\" d=\"M4-6v12\"/>",
+		                    "best trial");
+		pz_buf_puts(b, "</g>");
+	}
 	for (int r = 0; r < d->n_params; r++)
 		prior_panel(b, d, d->order[r], r, (r % COLS) * PANEL_W,
 		            FIG_TOP + (r / COLS) * PRI_H, vals);
@@ -687,15 +728,16 @@ static void pairs_diag(struct pz_buf *b, const struct pz_report_data *d, int l,
 	}
 }
 
-static void pairs_cell(struct pz_buf *b, const struct pz_report_data *d, int lx,
-                       int ly, const float *shade, struct pz_point *pts,
-                       double cx, double cy, double cs, int bottom, int left)
+static int pairs_cell(struct pz_buf *b, const struct pz_report_data *d, int lx,
+                      int ly, const float *shade, struct pz_point *pts,
+                      double cx, double cy, double cs, int bottom, int left)
 {
-	const double x0 = cx + 46, x1 = cx + cs - 8, y0 = cy + 8;
-	const double y1 = cy + cs - 38;
+	const double x0 = cx + 70, x1 = cx + cs - 8, y0 = cy + 8;
+	const double y1 = cy + cs - 50;
 	struct pz_chart_scale xs, ys;
 	struct pz_axis ax = { 0 };
 	size_t n = 0;
+	int binned;
 	struct pz_layer layer = {
 		.cls = "shade",
 		.marker = PZ_MARK_DOT,
@@ -732,6 +774,7 @@ static void pairs_cell(struct pz_buf *b, const struct pz_report_data *d, int lx,
 	ax.step = pz_space_param_step(&d->space->params[lx]);
 	ax.max_ticks = 3;
 	ax.title = bottom ? d->space->params[lx].label : NULL;
+	ax.room = 50;
 	pz_chart_axis(b, &ax);
 	if (lx == ly) {
 		pairs_diag(b, d, lx, &xs, y0, y1);
@@ -742,7 +785,7 @@ static void pairs_cell(struct pz_buf *b, const struct pz_report_data *d, int lx,
 		pz_buf_puts(b, "\">");
 		pz_buf_text(b, d->space->params[lx].label);
 		pz_buf_puts(b, "</text></g>");
-		return;
+		return 0;
 	}
 	ax.scale = &ys;
 	ax.dir = 'y';
@@ -750,6 +793,7 @@ static void pairs_cell(struct pz_buf *b, const struct pz_report_data *d, int lx,
 	ax.names = (const char *const *)d->labels[ly].names;
 	ax.step = pz_space_param_step(&d->space->params[ly]);
 	ax.title = left ? d->space->params[ly].label : NULL;
+	ax.room = 70;
 	pz_chart_axis(b, &ax);
 
 	for (size_t i = 0; i < d->n; i++) {
@@ -768,7 +812,7 @@ static void pairs_cell(struct pz_buf *b, const struct pz_report_data *d, int lx,
 		pts[n].value = NAN;
 		n++;
 	}
-	pz_chart_points(b, &layer, pts, n);
+	binned = pz_chart_points(b, &layer, pts, n);
 	if (d->best >= 0) {
 		double vx = pz_report_data_value(d, (size_t)d->best, lx);
 		double vy = pz_report_data_value(d, (size_t)d->best, ly);
@@ -783,6 +827,7 @@ static void pairs_cell(struct pz_buf *b, const struct pz_report_data *d, int lx,
 			              t->number, t->loss);
 	}
 	pz_buf_puts(b, "</g>");
+	return binned;
 }
 
 void pz_plot_pairs(struct pz_buf *b, const struct pz_report_data *d,
@@ -794,6 +839,7 @@ void pz_plot_pairs(struct pz_buf *b, const struct pz_report_data *d,
 	struct pz_point *pts;
 	float *shade;
 	double cs, size;
+	int binned = 0;
 
 	for (int i = 0; i < d->n_params && k < PAIRS_MAX; i++)
 		if (!isnan(d->labels[d->order[i]].importance))
@@ -825,19 +871,20 @@ void pz_plot_pairs(struct pz_buf *b, const struct pz_report_data *d,
 		shade[rk[j].i] = (float)((double)j / (double)(n_ok - 1));
 
 	cs = (PZ_PLOT_WIDTH - 230.0) / k;
-	cs = cs > 260 ? 260 : cs;
-	size = 16 + k * cs + 10;
+	cs = cs > 270 ? 270 : cs;
+	size = 16 + k * cs + 14;
 	pz_plot_open(b, "pairs", PZ_PLOT_WIDTH, size, standalone);
 	pz_buf_printf(b, "<g data-labels=\"%d\">", k);
 	for (int row = 0; row < k; row++)
 		for (int col = 0; col <= row; col++)
-			pairs_cell(b, d, labels[col], labels[row], shade, pts,
-			           40 + col * cs, 16 + row * cs, cs,
-			           row == k - 1, col == 0);
+			binned |= pairs_cell(b, d, labels[col], labels[row],
+			                     shade, pts, 16 + col * cs,
+			                     16 + row * cs, cs, row == k - 1,
+			                     col == 0);
 	{
 		char l0[48], l1[48], l2[48];
 		const char *lab[3] = { l0, l1, l2 };
-		double x = 40 + k * cs + 20;
+		double x = 16 + k * cs + 30;
 
 		snprintf(l0, sizeof(l0), "%.4g (best)", rk[0].loss);
 		snprintf(l1, sizeof(l1), "%.4g (median)",
@@ -847,6 +894,19 @@ void pz_plot_pairs(struct pz_buf *b, const struct pz_report_data *d,
 		pz_buf_coord(b, x);
 		pz_buf_puts(b, "\" y=\"30\">loss, coloured by rank</text>");
 		pz_chart_colourbar(b, x, 42, 16, 220, lab, 3);
+		if (binned) {
+			pz_buf_puts(b, "<text class=\"note\" data-binned=\"1\" "
+			               "x=\"");
+			pz_buf_coord(b, x);
+			pz_buf_puts(b, "\" y=\"290\">Dense: binned by pixel,"
+			               "</text><text class=\"note\" x=\"");
+			pz_buf_coord(b, x);
+			pz_buf_puts(b, "\" y=\"304\">coloured by mean rank;"
+			               "</text><text class=\"note\" x=\"");
+			pz_buf_coord(b, x);
+			pz_buf_puts(b, "\" y=\"318\">the 25 best stay points."
+			               "</text>");
+		}
 	}
 	pz_buf_puts(b, "</g></svg>");
 out:

@@ -106,10 +106,10 @@ static void timeline_bins(struct pz_buf *b, const struct pz_report_data *d,
                           const struct bar *bars, size_t n, int rows,
                           const struct pz_chart_scale *xs, double y0, double rh)
 {
-	static const char *const cls[] = { "ok", "run", "fail" };
+	static const char *const cls[] = { "ok", "run", "fail", "pruned" };
 	int cols = (int)ceil(xs->p1 - xs->p0) + 1;
 	size_t cells = (size_t)rows * (size_t)cols;
-	float *cov = calloc(cells * 3, sizeof(*cov));
+	float *cov = calloc(cells * 4, sizeof(*cov));
 	unsigned char *code = malloc(cells);
 
 	if (cov == NULL || code == NULL) {
@@ -118,31 +118,38 @@ static void timeline_bins(struct pz_buf *b, const struct pz_report_data *d,
 	}
 	for (size_t k = 0; k < n; k++) {
 		enum pz_rstate st = d->trials[bars[k].i].state;
-		int si = st == PZ_RS_FAIL ? 2 : st == PZ_RS_RUNNING ? 1 : 0;
+		int si = st == PZ_RS_FAIL      ? 2
+		         : st == PZ_RS_RUNNING ? 1
+		         : st == PZ_RS_PRUNED  ? 3
+		                               : 0;
 		double a = pz_chart_scale_map(xs, bars[k].s) - xs->p0;
 		double e = pz_chart_scale_map(xs, bars[k].e) - xs->p0;
-		float *row = cov + (size_t)bars[k].row * (size_t)cols * 3;
+		float *row = cov + (size_t)bars[k].row * (size_t)cols * 4;
 
 		a = a < 0 ? 0 : a;
 		e = e > cols - 1e-6 ? cols - 1e-6 : e < a ? a : e;
 		for (int c = (int)a; c <= (int)e; c++) {
 			double lo = c > a ? c : a, hi = c + 1 < e ? c + 1 : e;
 
-			row[(size_t)c * 3 + (size_t)si] += (float)(hi - lo);
+			row[(size_t)c * 4 + (size_t)si] += (float)(hi - lo);
 		}
 	}
 	/* code = 1 + 4 * state + opacity level, 0: idle. */
 	for (size_t i = 0; i < cells; i++) {
-		const float *c = cov + i * 3;
-		float total = c[0] + c[1] + c[2];
-		int si = c[2] > c[0] && c[2] >= c[1] ? 2 : c[1] > c[0] ? 1 : 0;
-		int lev = (int)(total * 4);
+		const float *c = cov + i * 4;
+		float total = c[0] + c[1] + c[2] + c[3];
+		int si = 0, lev = (int)(total * 4);
+
+		/* The state that covers most of the column. */
+		for (int k = 1; k < 4; k++)
+			if (c[k] > c[si])
+				si = k;
 
 		code[i] = total <= 0 ? 0
 		                     : (unsigned char)(1 + 4 * si +
 		                                       (lev > 3 ? 3 : lev));
 	}
-	for (unsigned char want = 1; want <= 12; want++) {
+	for (unsigned char want = 1; want <= 16; want++) {
 		int opened = 0;
 
 		for (int r = 0; r < rows; r++) {
@@ -195,7 +202,8 @@ static void timeline_bar(struct pz_buf *b, const struct pz_report_data *d,
 	const struct pz_rtrial *t = &d->trials[bar->i];
 	double x = pz_chart_scale_map(xs, bar->s),
 	       w = pz_chart_scale_map(xs, bar->e) - x;
-	static const char *const cls[] = { "queued", "run", "ok", "fail" };
+	static const char *const cls[PZ_RS_COUNT] = { "queued", "run", "ok",
+		                                       "fail", "pruned" };
 
 	pz_buf_printf(b, "<rect class=\"%s%s\" x=\"", cls[t->state],
 	              t->attempt > 0 ? " retry" : "");
@@ -299,6 +307,7 @@ struct timeline {
 	double span;      /* seconds from the first start to the last end */
 	size_t reclaimed; /* bars of trials handed out more than once */
 	size_t requeued;  /* queued trials that had started: not drawn */
+	size_t pruned;    /* bars of pruned trials */
 };
 
 /* One bar per trial that started and is not queued again. */
@@ -332,6 +341,7 @@ static int gather(const struct pz_report_data *d, struct timeline *tl)
 		if (bar->e > tl->span)
 			tl->span = bar->e;
 		tl->reclaimed += t->reclaims > 0 || t->attempt > 0;
+		tl->pruned += t->state == PZ_RS_PRUNED;
 		tl->n++;
 	}
 	qsort(tl->bars, tl->n, sizeof(*tl->bars), cmp_bar);
@@ -404,12 +414,13 @@ static size_t reclaim_marks(struct pz_buf *b, const struct pz_report_data *d,
 static void legend(struct pz_buf *b, const struct timeline *tl, double x,
                    size_t every)
 {
-	static const char *const box[] = { "ok", "fail", "run" };
-	static const char *const name[] = { "ok", "failed", "running" };
+	static const char *const box[] = { "ok", "fail", "run", "pruned" };
+	static const char *const name[] = { "ok", "failed", "running",
+		                             "pruned" };
 	char marker[96], text[96];
 
 	pz_buf_puts(b, "<g class=\"legend\">");
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < (tl->pruned ? 4 : 3); i++) {
 		snprintf(marker, sizeof(marker),
 		         "<rect class=\"%s\" x=\"0\" "
 		         "y=\"-5\" width=\"10\" height=\"10\"/>",
@@ -471,6 +482,19 @@ void pz_plot_timeline(struct pz_buf *b, const struct pz_report_data *d,
 
 	pz_buf_printf(b, "<g class=\"bars\" data-mode=\"%s\">",
 	              tl.n > BARS_MAX ? "bins" : "bars");
+	if (tl.n > BARS_MAX) {
+		pz_buf_puts(b, "<text class=\"note\" text-anchor=\"end\" "
+		               "data-binned=\"1\" x=\"");
+		pz_buf_coord(b, x1);
+		pz_buf_printf(b,
+		              "\" y=\"");
+		pz_buf_coord(b, y1 + 30);
+		pz_buf_printf(b,
+		              "\">%zu bars: each row's pixel column shows the "
+		              "state that covers most of it, darker when "
+		              "busier</text>",
+		              tl.n);
+	}
 	if (tl.n > BARS_MAX)
 		timeline_bins(b, d, tl.bars, tl.n, tl.rows, &xs, y0, rh);
 	else

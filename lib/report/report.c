@@ -17,13 +17,10 @@
 #include <time.h>
 
 #include <parzen/json.h>
+#include "buf.h"
 #include "plot.h"
 #include "report_data.h"
-#include "buf.h"
-
-const char *const pz_report_plot_kinds[] = {
-	"history", "importance", "effects", "priors", "pairs", "timeline", NULL,
-};
+#include "table_rows.h"
 
 static const char page_css[] =
 	"body{margin:0;background:#f3f4f6;color:#1d232b;"
@@ -37,12 +34,18 @@ static const char page_css[] =
 	".chips span{display:inline-block;margin:6px 6px 0 0;padding:2px 10px;"
 	"border-radius:11px;background:#eef1f5;font-size:13px}"
 	".chips .ok{background:#dfe9f6}.chips .fail{background:#f7e0de}"
-	".chips .running{background:#fbead3}"
+	".chips .running{background:#fbead3}.chips .pruned{background:#e4e6ea}"
 	".cols{display:flex;gap:20px;flex-wrap:wrap}.cols>div{flex:1 1 300px;"
 	"min-width:0}"
 	"pre{background:#f6f7f9;border:1px solid #e6e9ed;border-radius:6px;"
 	"padding:8px 10px;margin:4px 0;font-size:12px;overflow:auto;"
-	"max-height:360px;tab-size:2}"
+	"max-height:360px;tab-size:2;white-space:pre-wrap;"
+	"overflow-wrap:anywhere}"
+	"table.kv{border-collapse:collapse;font-size:13px;margin:4px 0 8px}"
+	"table.kv th{text-align:left;font-weight:normal;color:#5d6673;"
+	"padding:1px 14px 1px 0;vertical-align:top}"
+	"table.kv td{padding:1px 0;font-variant-numeric:tabular-nums;"
+	"overflow-wrap:anywhere}"
 	"details{margin:8px 0 0}summary{cursor:pointer;color:#3568a8}"
 	"nav a{color:#3568a8;margin-right:14px;text-decoration:none}"
 	".toggle{position:relative}.toggle input{position:absolute;opacity:0}"
@@ -52,7 +55,8 @@ static const char page_css[] =
 	".toggle label.last{border-radius:0 12px 12px 0;margin-left:-1px}"
 	".toggle input:checked+label{background:#3568a8;color:#fff;"
 	"border-color:#3568a8}"
-	"#hs-lin:checked~.v-log,#hs-log:checked~.v-lin{display:none}"
+	".toggle input.lin:checked~.v-log,.toggle input.log:checked~.v-lin"
+	"{display:none}"
 	".tablewrap{overflow:auto;max-height:640px;border:1px solid #e6e9ed;"
 	"border-radius:6px}"
 	"table.trials{border-collapse:collapse;font-size:12px;width:100%}"
@@ -66,6 +70,7 @@ static const char page_css[] =
 	"table.trials td.n{text-align:right;font-variant-numeric:tabular-nums}"
 	"table.trials tr.fail td{color:#a5322c}"
 	"table.trials tr.running td{color:#b26200}"
+	"table.trials tr.pruned td{color:#6b7380}"
 	"table.trials tr.best td{background:#fff4d6;font-weight:bold}"
 	".tip{position:absolute;display:none;pointer-events:none;"
 	"white-space:pre;background:#1d232b;color:#fff;font-size:12px;"
@@ -127,63 +132,6 @@ static const cJSON *get(const cJSON *o, const char *key)
 	return cJSON_GetObjectItemCaseSensitive(o, key);
 }
 
-static int is_scalar(const cJSON *v)
-{
-	return !cJSON_IsObject(v) && !cJSON_IsArray(v);
-}
-
-/* A scalar (or a key, as a JSON string) in its exact compact form. */
-static void put_scalar(struct pz_buf *t, const cJSON *v)
-{
-	char *text = pz_json_print(v, NULL);
-
-	if (text == NULL)
-		t->failed = 1;
-	else
-		pz_buf_puts(t, text);
-	free(text);
-}
-
-/*
- * JSON text indented by two spaces a level; an array of scalars stays on
- * one line. Numbers print exactly, as the daemon stores them.
- */
-static void pretty(struct pz_buf *t, const cJSON *v, int depth)
-{
-	int object = cJSON_IsObject(v), flat = 1;
-	const cJSON *c;
-
-	if (is_scalar(v)) {
-		put_scalar(t, v);
-		return;
-	}
-	cJSON_ArrayForEach(c, v)
-		flat &= !object && is_scalar(c);
-	pz_buf_puts(t, object ? "{" : "[");
-	cJSON_ArrayForEach(c, v) {
-		if (flat) {
-			if (c != v->child)
-				pz_buf_puts(t, ", ");
-			put_scalar(t, c);
-			continue;
-		}
-		pz_buf_printf(t, "\n%*s", 2 * (depth + 1), "");
-		if (object) {
-			cJSON key = { .type = cJSON_String,
-				      .valuestring = c->string };
-
-			put_scalar(t, &key);
-			pz_buf_puts(t, ": ");
-		}
-		pretty(t, c, depth + 1);
-		if (c->next != NULL)
-			pz_buf_puts(t, ",");
-	}
-	if (!flat)
-		pz_buf_printf(t, "\n%*s", 2 * depth, "");
-	pz_buf_puts(t, object ? "}" : "]");
-}
-
 /* A JSON value pretty-printed in a <pre>. */
 static void put_json(struct pz_buf *b, const cJSON *v)
 {
@@ -193,7 +141,7 @@ static void put_json(struct pz_buf *b, const cJSON *v)
 	if (v == NULL)
 		pz_buf_puts(&t, "(none)");
 	else
-		pretty(&t, v, 0);
+		pz_buf_json(&t, v);
 	pz_buf_puts(b, "<pre>");
 	if (t.failed)
 		b->failed = 1;
@@ -230,14 +178,52 @@ static void put_seconds(struct pz_buf *b, double s)
 		              (int)s % 3600 / 60);
 }
 
-static void header(struct pz_buf *b, const struct pz_report_data *d)
+/*
+ * The best trial's params as a person reads them: one row per label, a
+ * choice by its option's name (report_store.c says how options are
+ * named), numbers in full.
+ */
+static void params_table(struct pz_buf *b, const struct pz_report_data *d,
+                         size_t i)
+{
+	pz_buf_puts(b, "<table class=\"kv\" id=\"best-params\"><tbody>");
+	for (int l = 0; l < d->n_params; l++) {
+		double v = pz_report_data_value(d, i, l);
+		const char *name = pz_report_data_option(d, l, v);
+
+		if (isnan(v))
+			continue;
+		pz_buf_puts(b, "<tr><th>");
+		pz_buf_text(b, d->space->params[l].label);
+		pz_buf_puts(b, "</th><td>");
+		if (name != NULL)
+			pz_buf_text(b, name);
+		else
+			pz_buf_exact(b, v);
+		pz_buf_puts(b, "</td></tr>");
+	}
+	pz_buf_puts(b, "</tbody></table>");
+}
+
+/* The trial numbered `number` in `trials`, or NULL. */
+static const cJSON *trial_json(const cJSON *trials, int64_t number)
+{
+	const cJSON *t, *n;
+
+	cJSON_ArrayForEach(t, trials) {
+		n = cJSON_GetObjectItemCaseSensitive(t, "number");
+		if (cJSON_IsNumber(n) && n->valuedouble == (double)number)
+			return t;
+	}
+	return NULL;
+}
+
+static void header(struct pz_buf *b, const struct pz_report_data *d,
+                   const cJSON *trials)
 {
 	const cJSON *s = d->study, *v;
 	static const char *const chip[PZ_RS_COUNT] = {
-		"queued",
-		"running",
-		"ok",
-		"failed",
+		"queued", "running", "ok", "failed", "pruned",
 	};
 
 	pz_buf_puts(b, "<header class=\"card\" id=\"study\"><h1>Study ");
@@ -269,12 +255,15 @@ static void header(struct pz_buf *b, const struct pz_report_data *d)
 	pz_buf_printf(b,
 	              " \xc2\xb7 %d hyperparameters</p><div class=\"chips\">",
 	              d->n_params);
-	for (size_t j = 0; j < 4; j++) {
+	for (size_t j = 0; j < 5; j++) {
 		static const enum pz_rstate show[] = { PZ_RS_OK, PZ_RS_FAIL,
+			                               PZ_RS_PRUNED,
 			                               PZ_RS_RUNNING,
 			                               PZ_RS_QUEUED };
 		enum pz_rstate k = show[j];
 
+		if (k == PZ_RS_PRUNED && d->counts[k] == 0)
+			continue;
 		pz_buf_printf(b,
 		              "<span class=\"%s\" data-state=\"%s\" "
 		              "data-count=\"%zu\">%zu %s</span>",
@@ -289,6 +278,7 @@ static void header(struct pz_buf *b, const struct pz_report_data *d)
 
 	if (d->best >= 0) {
 		const struct pz_rtrial *t = &d->trials[d->best];
+		const cJSON *js;
 
 		pz_buf_printf(b,
 		              "<h3 id=\"best\" data-trial=\"%lld\">Best trial: "
@@ -306,12 +296,13 @@ static void header(struct pz_buf *b, const struct pz_report_data *d)
 		pz_buf_puts(b, " \xc2\xb7 finished ");
 		put_time(b, t->finished);
 		pz_buf_puts(b, "</p><div class=\"cols\" id=\"best-trial\"><div>"
-		               "<b>point</b> (what the objective received)");
-		put_json(b, get(t->json, "point"));
-		pz_buf_puts(b, "</div><div><b>params</b> (a choice as its "
-		               "option's index)");
-		put_json(b, get(t->json, "params"));
-		v = get(t->json, "result");
+		               "<b>params</b> (a choice by its option)");
+		params_table(b, d, (size_t)d->best);
+		pz_buf_puts(b, "</div><div><b>point</b> (what the objective "
+		               "received)");
+		js = trial_json(trials, t->number);
+		put_json(b, get(js, "point"));
+		v = get(js, "result");
 		if (v != NULL && !cJSON_IsNull(v)) {
 			pz_buf_puts(b, "<b>result</b>");
 			put_json(b, v);
@@ -382,15 +373,6 @@ static size_t table_rows(const struct pz_report_data *d, unsigned char *keep)
 	return rows;
 }
 
-/* A numeric cell (sorted as a number; empty: inactive or absent). */
-static void cell_num(struct pz_buf *b, double v, int digits)
-{
-	pz_buf_puts(b, "<td class=\"n\">");
-	if (!isnan(v))
-		pz_buf_num(b, v, digits);
-	pz_buf_puts(b, "</td>");
-}
-
 static void table(struct pz_buf *b, const struct pz_report_data *d)
 {
 	unsigned char *keep = malloc(d->n ? d->n : 1);
@@ -415,152 +397,88 @@ static void table(struct pz_buf *b, const struct pz_report_data *d)
 	            "empty cell is an inactive label.</p>");
 	pz_buf_printf(b,
 	              "<div class=\"tablewrap\"><table class=\"trials\" "
-	              "data-rows=\"%zu\" data-total=\"%zu\"><thead><tr>"
-	              "<th>#</th><th>state</th><th>loss</th><th>worker</th>"
-	              "<th>start</th><th>duration</th><th>attempt</th>",
+	              "data-rows=\"%zu\" data-total=\"%zu\">",
 	              rows, d->n);
-	for (int l = 0; l < d->n_params; l++) {
-		pz_buf_puts(b, "<th>");
-		pz_buf_text(b, d->space->params[l].label);
-		pz_buf_puts(b, "</th>");
-	}
-	pz_buf_puts(b, "</tr></thead><tbody>");
-	for (size_t i = 0; i < d->n; i++) {
-		const struct pz_rtrial *t = &d->trials[i];
-
-		if (!keep[i])
-			continue;
-		pz_buf_printf(b, "<tr class=\"%s%s\" data-trial=\"%lld\">",
-		              pz_report_data_state_name(t->state),
-		              (long)i == d->best ? " best" : "",
-		              (long long)t->number);
-		cell_num(b, (double)t->number, 17);
-		pz_buf_printf(b, "<td>%s</td>",
-		              pz_report_data_state_name(t->state));
-		cell_num(b, t->loss, 6);
-		pz_buf_puts(b, "<td>");
-		if (t->worker != NULL)
-			pz_buf_text(b, t->worker);
-		pz_buf_puts(b, "</td>");
-		cell_num(b, t->started - d->t0, 5);
-		cell_num(b,
-		         (t->state == PZ_RS_RUNNING ? d->now : t->finished) -
-		                 t->started,
-		         4);
-		cell_num(b, t->attempt, 3);
-		for (int l = 0; l < d->n_params; l++) {
-			double v = pz_report_data_value(d, i, l);
-			char **names = d->labels[l].names;
-
-			if (names == NULL || isnan(v)) {
-				cell_num(b, v, 5);
-				continue;
-			}
-			pz_buf_puts(b, "<td>");
-			pz_buf_text(b, names[(int)v]);
-			pz_buf_puts(b, "</td>");
-		}
-		pz_buf_puts(b, "</tr>");
-	}
+	pz_table_head(b, d);
+	pz_buf_puts(b, "<tbody>");
+	for (size_t i = 0; i < d->n; i++)
+		if (keep[i])
+			pz_table_row(b, d, i, NULL);
 	pz_buf_puts(b, "</tbody></table></div></section>");
 	free(keep);
 }
 
 /* --- page --------------------------------------------------------------- */
 
-static void section(struct pz_buf *b, const char *id, const char *title,
-                    const char *text)
+/*
+ * One figure's section: its title, what it shows, and the figure; a
+ * figure with a log variant gets both and a CSS-only switch between them.
+ */
+static void figure_section(struct pz_buf *b, const struct pz_report_data *d,
+                           const char *kind)
 {
+	const char *title, *about;
+	struct pz_figure f;
+	int log;
+
+	pz_report_figure_about(kind, &title, &about);
 	pz_buf_printf(b,
 	              "<section class=\"card\" id=\"%s\"><h2>%s</h2>"
 	              "<p class=\"note\">%s</p>",
-	              id, title, text);
-}
-
-static void history(struct pz_buf *b, const struct pz_report_data *d)
-{
-	section(b, "history", "History",
-	        "The loss of every trial against "
-	        "its number, and the best loss so far. Failed and running "
-	        "trials have no loss and sit in the band at the top.");
-	if (!d->log_offered) {
-		pz_plot_history(b, d, d->loss_log, 0);
+	              kind, title, about);
+	pz_figure_init(&f);
+	f.kind = kind;
+	log = pz_report_figure_log(d, kind);
+	if (log < 0) {
+		pz_plot_draw(b, d, &f);
 		pz_buf_puts(b, "</section>");
 		return;
 	}
-	/* Both scales, and a CSS-only switch between them. */
 	pz_buf_printf(b,
 	              "<div class=\"toggle\">"
-	              "<input type=\"radio\" name=\"hscale\" id=\"hs-lin\"%s/>"
-	              "<label class=\"first\" for=\"hs-lin\">linear</label>"
-	              "<input type=\"radio\" name=\"hscale\" id=\"hs-log\"%s/>"
-	              "<label class=\"last\" for=\"hs-log\">log</label>"
+	              "<input type=\"radio\" class=\"lin\" name=\"%s-scale\" "
+	              "id=\"%s-lin\"%s/>"
+	              "<label class=\"first\" for=\"%s-lin\">linear</label>"
+	              "<input type=\"radio\" class=\"log\" name=\"%s-scale\" "
+	              "id=\"%s-log\"%s/>"
+	              "<label class=\"last\" for=\"%s-log\">log</label>"
 	              "<div class=\"v-lin\">",
-	              d->loss_log ? "" : " checked=\"checked\"",
-	              d->loss_log ? " checked=\"checked\"" : "");
-	pz_plot_history(b, d, 0, 0);
+	              kind, kind, log ? "" : " checked=\"checked\"", kind, kind,
+	              kind, log ? " checked=\"checked\"" : "", kind);
+	f.log = 0;
+	pz_plot_draw(b, d, &f);
 	pz_buf_puts(b, "</div><div class=\"v-log\">");
-	pz_plot_history(b, d, 1, 0);
+	f.log = 1;
+	pz_plot_draw(b, d, &f);
 	pz_buf_puts(b, "</div></div></section>");
 }
 
-static void page(struct pz_buf *b, const struct pz_report_data *d)
+static void page(struct pz_buf *b, const struct pz_report_data *d,
+                 const cJSON *trials)
 {
+	const char *title, *about;
+
 	pz_buf_puts(b, "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/"
 	               "xhtml\" lang=\"en\"><head><meta charset=\"utf-8\"/>"
 	               "<meta name=\"viewport\" content=\"width=device-width, "
 	               "initial-scale=1\"/><title>parzen report: ");
 	pz_buf_text(b, d->name);
 	pz_buf_printf(b, "</title><style>%s%s</style></head><body><main>",
-	              page_css, pz_plot_css);
-	header(b, d);
-	pz_buf_puts(b, "<nav class=\"card\"><a href=\"#history\">History</a>"
-	               "<a href=\"#importance\">Importance</a>"
-	               "<a href=\"#effects\">Effects</a>"
-	               "<a href=\"#priors\">Priors vs sampled</a>"
-	               "<a href=\"#pairs\">Pairs</a>"
-	               "<a href=\"#timeline\">Timeline</a>"
-	               "<a href=\"#trials\">Trials</a></nav>");
-	history(b, d);
-	section(b, "importance", "Importance",
-	        "How much of the variation of the loss each hyperparameter "
-	        "explains on its own: the Kruskal-Wallis effect size "
-	        "\xce\xb7\xc2\xb2<sub>H</sub> of the loss ranks, grouped by "
-	        "the label's option or by ten equal-count bins of its value, "
-	        "over the ok trials where the label is active. 0: no effect "
-	        "beyond chance; 1: the label alone orders the losses. "
-	        "Interactions are not counted (docs/report.md).");
-	pz_plot_importance(b, d, 0);
-	pz_buf_puts(b, "</section>");
-	section(b, "effects", "Effect of each hyperparameter",
-	        "The loss "
-	        "against each label's value, most important label first. "
-	        "Log-scaled priors get log axes, choices one strip per "
-	        "option. Trials where a label is inactive are left out of its "
-	        "panel and counted below it.");
-	pz_plot_effects(b, d, 0);
-	pz_buf_puts(b, "</section>");
-	section(b, "priors", "Priors vs what the search sampled",
-	        "For each "
-	        "label, its prior (orange) and the values the trials drew "
-	        "(blue): where the bars rise above the prior, the search "
-	        "concentrated. Log-scaled priors are drawn per decade of a log "
-	        "axis; discrete ones as shares per value.");
-	pz_plot_priors(b, d, 0);
-	pz_buf_puts(b, "</section>");
-	section(b, "pairs", "Pairs of the most important labels",
-	        "Each "
-	        "ok trial placed by two labels' values, coloured by its rank "
-	        "(dark: low loss, yellow: high), with each label's histogram "
-	        "on the diagonal.");
-	pz_plot_pairs(b, d, 0);
-	pz_buf_puts(b, "</section>");
-	section(b, "timeline", "Timeline",
-	        "Each trial's last run as a bar "
-	        "from its start to its end (running ones to now), one row per "
-	        "worker; below, how many ran at once. Gaps are idle time.");
-	pz_plot_timeline(b, d, 0);
-	pz_buf_puts(b, "</section>");
+	              page_css, pz_report_css);
+	header(b, d, trials);
+	pz_buf_puts(b, "<nav class=\"card\">");
+	for (int k = 0; pz_report_plot_kinds[k] != NULL; k++) {
+		const char *kind = pz_report_plot_kinds[k];
+
+		if (!pz_report_figure_shown(d, kind))
+			continue;
+		pz_report_figure_about(kind, &title, &about);
+		pz_buf_printf(b, "<a href=\"#%s\">%s</a>", kind, title);
+	}
+	pz_buf_puts(b, "<a href=\"#trials\">Trials</a></nav>");
+	for (int k = 0; pz_report_plot_kinds[k] != NULL; k++)
+		if (pz_report_figure_shown(d, pz_report_plot_kinds[k]))
+			figure_section(b, d, pz_report_plot_kinds[k]);
 	table(b, d);
 	pz_buf_puts(b, "<footer>parzen report \xc2\xb7 self-contained: no "
 	               "network, no external files</footer></main>"
@@ -585,60 +503,9 @@ int pz_report_html(const cJSON *study, const cJSON *trials,
 	if (rc != 0)
 		return rc;
 	pz_buf_init(&b);
-	page(&b, d);
+	page(&b, d, trials);
 	pz_report_data_destroy(d);
 	if (pz_buf_take(&b, html_out, len) != 0)
-		return pz_error_set(err, PZ_ENOMEM, "out of memory");
-	return 0;
-}
-
-int pz_report_plot(const cJSON *study, const cJSON *trials, const char *kind,
-                   const struct pz_report_options *opt, char **svg_out,
-                   size_t *len, struct pz_error *err)
-{
-	struct pz_report_data *d;
-	struct pz_buf b;
-	int k, rc;
-
-	*svg_out = NULL;
-	if (len != NULL)
-		*len = 0;
-	for (k = 0; pz_report_plot_kinds[k] != NULL; k++)
-		if (kind != NULL && strcmp(kind, pz_report_plot_kinds[k]) == 0)
-			break;
-	if (pz_report_plot_kinds[k] == NULL)
-		return pz_error_set(err, PZ_EINVAL,
-		                    "unknown plot '%.40s' "
-		                    "(expected history, importance, effects, "
-		                    "priors, pairs or timeline)",
-		                    kind ? kind : "(null)");
-	rc = pz_report_data_create(study, trials, opt, &d, err);
-	if (rc != 0)
-		return rc;
-	pz_buf_init(&b);
-	pz_buf_puts(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-	switch (k) {
-	case 0:
-		pz_plot_history(&b, d, d->loss_log, 1);
-		break;
-	case 1:
-		pz_plot_importance(&b, d, 1);
-		break;
-	case 2:
-		pz_plot_effects(&b, d, 1);
-		break;
-	case 3:
-		pz_plot_priors(&b, d, 1);
-		break;
-	case 4:
-		pz_plot_pairs(&b, d, 1);
-		break;
-	default:
-		pz_plot_timeline(&b, d, 1);
-	}
-	pz_buf_puts(&b, "\n");
-	pz_report_data_destroy(d);
-	if (pz_buf_take(&b, svg_out, len) != 0)
 		return pz_error_set(err, PZ_ENOMEM, "out of memory");
 	return 0;
 }

@@ -1,14 +1,9 @@
 /*
- * Reading a study and its trials for a report (report_data.h).
- *
- * Trials are read in one pass over each object's members rather than by
- * key lookups, and a trial's params are matched to the space's labels
- * expecting the space's order first (the order the daemon writes them),
- * so reading 100,000 trials stays a small part of a report's time. Input
- * is checked only as far as the figures depend on it: a trial needs a
- * number and a known state, an ok trial a finite loss; unknown members
- * and params of unknown labels are ignored, so a report can be drawn from
- * a newer daemon's objects.
+ * Finishing a report's data (report_data.h): option names are copied in
+ * by the store; here each label's axis, the counts, the best trial, the
+ * loss range and the importance scores are worked out once for every
+ * figure. pz_report_data_create() reads an array of trials through a
+ * store (report_store.c), so there is one reader of Trial objects.
  */
 #include "report_data.h"
 
@@ -17,13 +12,10 @@
 #include <string.h>
 
 #include "importance.h"
-#include "buf.h"
+#include "report_store.h"
 
 static const char *const state_names[PZ_RS_COUNT] = {
-	"queued",
-	"running",
-	"ok",
-	"fail",
+	"queued", "running", "ok", "fail", "pruned",
 };
 
 const char *pz_report_data_state_name(enum pz_rstate s)
@@ -31,215 +23,24 @@ const char *pz_report_data_state_name(enum pz_rstate s)
 	return state_names[s];
 }
 
-/* --- option names ------------------------------------------------------- */
-
-/*
- * A person's name for an option: a literal option is its own value; an
- * object is its "name" member when that is a literal; an option that is
- * a hyperparameter is that label; anything else "option N".
- */
-static char *option_name(const struct pz_space *space,
-                         const struct pz_node *opt, int index)
+enum pz_rstate pz_report_data_state(const char *name)
 {
-	const cJSON *lit = NULL;
-	struct pz_buf b;
-	char *out;
+	enum pz_rstate s;
 
-	if (opt->type == PZ_NODE_LITERAL) {
-		lit = opt->literal;
-	} else if (opt->type == PZ_NODE_OBJECT) {
-		for (int i = 0; i < opt->n_children; i++)
-			if (strcmp(opt->keys[i], "name") == 0 &&
-			    opt->children[i]->type == PZ_NODE_LITERAL)
-				lit = opt->children[i]->literal;
-	}
-	pz_buf_init(&b);
-	if (lit != NULL && cJSON_IsString(lit))
-		pz_buf_puts(&b, lit->valuestring);
-	else if (lit != NULL && cJSON_IsNumber(lit))
-		pz_buf_num(&b, lit->valuedouble, 15);
-	else if (lit != NULL && cJSON_IsBool(lit))
-		pz_buf_puts(&b, cJSON_IsTrue(lit) ? "true" : "false");
-	else if (lit != NULL && cJSON_IsNull(lit))
-		pz_buf_puts(&b, "null");
-	else if (opt->type == PZ_NODE_HP)
-		pz_buf_puts(&b, space->params[opt->param].label);
-	else
-		pz_buf_printf(&b, "option %d", index);
-	if (pz_buf_take(&b, &out, NULL) != 0)
+	for (s = 0; s < PZ_RS_COUNT; s++)
+		if (strcmp(name, state_names[s]) == 0)
+			break;
+	return s;
+}
+
+const char *pz_report_data_option(const struct pz_report_data *d, int l,
+                                  double v)
+{
+	char **names = d->labels[l].names;
+
+	if (names == NULL || !(v >= 0) || v >= d->space->params[l].n_options)
 		return NULL;
-	return out;
-}
-
-/* Fill the option names of every choice below `n`. */
-static int name_options(struct pz_report_data *d, const struct pz_node *n)
-{
-	if (n->type == PZ_NODE_HP && n->n_children > 0) {
-		struct pz_rlabel *l = &d->labels[n->param];
-
-		l->names = calloc((size_t)n->n_children, sizeof(*l->names));
-		if (l->names == NULL)
-			return PZ_ENOMEM;
-		for (int i = 0; i < n->n_children; i++) {
-			l->names[i] = option_name(d->space, n->children[i], i);
-			if (l->names[i] == NULL)
-				return PZ_ENOMEM;
-		}
-	}
-	for (int i = 0; i < n->n_children; i++) {
-		int rc = name_options(d, n->children[i]);
-
-		if (rc != 0)
-			return rc;
-	}
-	return 0;
-}
-
-/* --- trials ------------------------------------------------------------- */
-
-static double opt_number(const cJSON *v)
-{
-	return cJSON_IsNumber(v) && isfinite(v->valuedouble) ? v->valuedouble
-	                                                     : NAN;
-}
-
-/*
- * Params of trial `i` into its row. `hint` is where the next label is
- * expected in the space's table.
- */
-static void read_params(struct pz_report_data *d, size_t i, const cJSON *params)
-{
-	double *row = d->values + i * (size_t)d->n_params;
-	const cJSON *c;
-	int hint = 0;
-
-	for (int l = 0; l < d->n_params; l++)
-		row[l] = NAN;
-	cJSON_ArrayForEach(c, params) {
-		int l = -1;
-
-		if (c->string == NULL || !cJSON_IsNumber(c))
-			continue;
-		while (hint < d->n_params &&
-		       strcmp(d->space->params[hint].label, c->string) != 0)
-			hint++;
-		if (hint < d->n_params) {
-			l = hint++;
-		} else {
-			l = pz_space_find(d->space, c->string);
-			hint = l + 1;
-		}
-		if (l >= 0 && isfinite(c->valuedouble))
-			row[l] = c->valuedouble;
-	}
-}
-
-static int read_trial(struct pz_report_data *d, size_t i, const cJSON *t,
-                      struct pz_error *err)
-{
-	struct pz_rtrial *r = &d->trials[i];
-	const cJSON *c, *number = NULL, *state = NULL, *loss = NULL;
-	const cJSON *params = NULL;
-
-	if (!cJSON_IsObject(t))
-		return pz_error_set(err, PZ_EINVAL,
-		                    "trials[%zu]: must be a Trial object", i);
-	r->json = t;
-	r->id = -1;
-	r->loss = r->created = r->started = r->finished = NAN;
-	cJSON_ArrayForEach(c, t) {
-		const char *k = c->string;
-
-		/* Dispatch on the first letter: most members cost one
-		 * strcmp. */
-		switch (k != NULL ? k[0] : '\0') {
-		case 'n':
-			if (strcmp(k, "number") == 0)
-				number = c;
-			break;
-		case 's':
-			if (strcmp(k, "state") == 0)
-				state = c;
-			else if (strcmp(k, "started") == 0)
-				r->started = opt_number(c);
-			break;
-		case 'l':
-			if (strcmp(k, "loss") == 0)
-				loss = c;
-			break;
-		case 'p':
-			if (strcmp(k, "params") == 0)
-				params = c;
-			break;
-		case 'i':
-			if (strcmp(k, "id") == 0 && cJSON_IsNumber(c))
-				r->id = (int64_t)c->valuedouble;
-			break;
-		case 'c':
-			if (strcmp(k, "created") == 0)
-				r->created = opt_number(c);
-			break;
-		case 'f':
-			if (strcmp(k, "finished") == 0)
-				r->finished = opt_number(c);
-			break;
-		case 'w':
-			if (strcmp(k, "worker") == 0 && cJSON_IsString(c))
-				r->worker = c->valuestring;
-			break;
-		case 'a':
-			if (strcmp(k, "attempt") == 0 && cJSON_IsNumber(c))
-				r->attempt = c->valueint;
-			break;
-		case 'r':
-			if (strcmp(k, "reclaims") == 0 && cJSON_IsNumber(c))
-				r->reclaims = c->valueint;
-			break;
-		}
-	}
-	if (!cJSON_IsNumber(number) || !(number->valuedouble >= 0) ||
-	    number->valuedouble > 9007199254740992.0 ||
-	    number->valuedouble != floor(number->valuedouble))
-		return pz_error_set(err, PZ_EINVAL,
-		                    "trials[%zu].number: must "
-		                    "be an integer >= 0",
-		                    i);
-	r->number = (int64_t)number->valuedouble;
-	if (!cJSON_IsString(state))
-		return pz_error_set(err, PZ_EINVAL,
-		                    "trials[%zu].state: must be "
-		                    "a string",
-		                    i);
-	for (r->state = 0; r->state < PZ_RS_COUNT; r->state++)
-		if (strcmp(state->valuestring, state_names[r->state]) == 0)
-			break;
-	if (r->state == PZ_RS_COUNT)
-		return pz_error_set(err, PZ_EINVAL,
-		                    "trials[%zu].state: unknown "
-		                    "state '%.40s'",
-		                    i, state->valuestring);
-	if (r->state == PZ_RS_OK) {
-		r->loss = opt_number(loss);
-		if (isnan(r->loss))
-			return pz_error_set(err, PZ_EINVAL,
-			                    "trials[%zu].loss: an "
-			                    "ok trial needs a finite loss",
-			                    i);
-	}
-	if (params != NULL && !cJSON_IsObject(params) && !cJSON_IsNull(params))
-		return pz_error_set(err, PZ_EINVAL,
-		                    "trials[%zu].params: must be "
-		                    "an object",
-		                    i);
-	read_params(d, i, params);
-	return 0;
-}
-
-static int cmp_trial_number(const void *a, const void *b)
-{
-	const struct pz_rtrial *x = a, *y = b;
-
-	return (x->number > y->number) - (x->number < y->number);
+	return names[(int)v];
 }
 
 /* --- summaries ---------------------------------------------------------- */
@@ -305,7 +106,8 @@ static int importance(struct pz_report_data *d)
 	if (loss == NULL || scores == NULL)
 		goto out;
 	for (size_t i = 0; i < d->n; i++)
-		loss[i] = d->trials[i].loss;
+		loss[i] = d->trials[i].state == PZ_RS_OK ? d->trials[i].loss
+		                                         : NAN;
 	rc = pz_importance(d->space, d->values, loss, d->n, scores);
 	if (rc != 0)
 		goto out;
@@ -383,6 +185,7 @@ static void summarize(struct pz_report_data *d,
 		const struct pz_rtrial *t = &d->trials[i];
 
 		d->counts[t->state]++;
+		d->n_curves += t->n_curve > 0;
 		if (t->state == PZ_RS_OK) {
 			if (d->best < 0 || t->loss < d->trials[d->best].loss)
 				d->best = (long)i;
@@ -413,97 +216,48 @@ static void summarize(struct pz_report_data *d,
 	case PZ_REPORT_SCALE_LINEAR:
 		d->loss_log = 0;
 	}
+	d->latest = isfinite(latest) ? latest : 0;
 	d->now = o->now > 0 ? o->now : latest;
 	if (!isfinite(d->now))
 		d->now = 0;
+}
+
+int pz_report_data_finish(struct pz_report_data *d,
+                          const struct pz_report_options *o)
+{
+	for (int l = 0; l < d->n_params; l++)
+		label_axis(d, l);
+	summarize(d, o);
+	if (loss_top(d) != 0 || importance(d) != 0)
+		return PZ_ENOMEM;
+	return 0;
 }
 
 int pz_report_data_create(const cJSON *study, const cJSON *trials,
                           const struct pz_report_options *opt,
                           struct pz_report_data **out, struct pz_error *err)
 {
-	struct pz_report_options defaults;
-	struct pz_report_data *d;
-	const cJSON *name, *space, *t;
+	struct pz_report_store *s;
+	const cJSON *t;
 	size_t i = 0;
 	int rc;
 
 	*out = NULL;
-	if (opt == NULL) {
-		pz_report_options_init(&defaults);
-		opt = &defaults;
-	}
-	if (!cJSON_IsObject(study))
-		return pz_error_set(err, PZ_EINVAL,
-		                    "study: must be a Study "
-		                    "object");
-	name = cJSON_GetObjectItemCaseSensitive(study, "name");
-	space = cJSON_GetObjectItemCaseSensitive(study, "space");
-	if (!cJSON_IsString(name))
-		return pz_error_set(err, PZ_EINVAL,
-		                    "study.name: must be a "
-		                    "string");
-	if (space == NULL)
-		return pz_error_set(err, PZ_EINVAL, "study.space: missing");
 	if (!cJSON_IsArray(trials))
 		return pz_error_set(err, PZ_EINVAL,
-		                    "trials: must be an array "
-		                    "of Trial objects");
-
-	d = calloc(1, sizeof(*d));
-	if (d == NULL)
-		return pz_error_set(err, PZ_ENOMEM, "out of memory");
-	d->study = study;
-	d->name = name->valuestring;
-	rc = pz_space_create(space, "study.space", &d->space, err);
+		                    "trials: must be an array of Trial "
+		                    "objects");
+	rc = pz_report_store_create(study, &s, err);
 	if (rc != 0)
-		goto fail;
-	d->n_params = d->space->n_params;
-	d->n = (size_t)cJSON_GetArraySize(trials);
-	d->trials = calloc(d->n ? d->n : 1, sizeof(*d->trials));
-	d->values = malloc((d->n ? d->n : 1) *
-	                   (size_t)(d->n_params ? d->n_params : 1) *
-	                   sizeof(*d->values));
-	d->labels = calloc((size_t)(d->n_params ? d->n_params : 1),
-	                   sizeof(*d->labels));
-	d->order = calloc((size_t)(d->n_params ? d->n_params : 1),
-	                  sizeof(*d->order));
-	if (d->trials == NULL || d->values == NULL || d->labels == NULL ||
-	    d->order == NULL)
-		goto nomem;
-	if (name_options(d, d->space->root) != 0)
-		goto nomem;
-
+		return rc;
 	cJSON_ArrayForEach(t, trials) {
-		rc = read_trial(d, i, t, err);
+		rc = pz_report_store_put(s, t, i++, err);
 		if (rc != 0)
-			goto fail;
-		i++;
+			goto out;
 	}
-	for (i = 1; i < d->n; i++)
-		if (d->trials[i].number < d->trials[i - 1].number)
-			break;
-	if (i < d->n) {
-		/* Not in order: sort the trials and rebuild the rows. */
-		qsort(d->trials, d->n, sizeof(*d->trials), cmp_trial_number);
-		for (i = 0; i < d->n; i++) {
-			const cJSON *p = cJSON_GetObjectItemCaseSensitive(
-				d->trials[i].json, "params");
-
-			read_params(d, i, p);
-		}
-	}
-	for (int l = 0; l < d->n_params; l++)
-		label_axis(d, l);
-	summarize(d, opt);
-	if (loss_top(d) != 0 || importance(d) != 0)
-		goto nomem;
-	*out = d;
-	return 0;
-nomem:
-	rc = pz_error_set(err, PZ_ENOMEM, "out of memory");
-fail:
-	pz_report_data_destroy(d);
+	rc = pz_report_store_snapshot(s, opt, out, err);
+out:
+	pz_report_store_destroy(s);
 	return rc;
 }
 
@@ -519,8 +273,11 @@ void pz_report_data_destroy(struct pz_report_data *d)
 		free(d->labels[l].names);
 	}
 	pz_space_destroy(d->space);
+	cJSON_Delete(d->study);
 	free(d->trials);
 	free(d->values);
+	free(d->curves);
+	free(d->strings);
 	free(d->labels);
 	free(d->order);
 	free(d);

@@ -19,6 +19,7 @@ PZ_BUILD_PACKAGES=(
 	libuv1-dev
 	libsqlite3-dev
 	libcjson-dev
+	libmicrohttpd-dev
 )
 
 # What scripts/demo.sh needs on top: the system Python's numpy and
@@ -42,7 +43,9 @@ PZ_DEMO_PACKAGES=(
 # and -wheel (pip install ./python offline), python3-yaml (the Kubernetes
 # example is parsed). The SSH-forward test:
 # openssh-server and openssh-client. The slow suite (the .debs):
-# debhelper, dh-python, lintian, fakeroot.
+# debhelper, dh-python, lintian, fakeroot. The dashboard's browser tests
+# (tests/browser: puppeteer-core from npm drives Debian's chromium):
+# chromium, nodejs and npm.
 # shellcheck disable=SC2034
 PZ_TEST_PACKAGES=(
 	"${PZ_DEMO_PACKAGES[@]}"
@@ -66,6 +69,9 @@ PZ_TEST_PACKAGES=(
 	dh-python
 	lintian
 	fakeroot
+	chromium
+	nodejs
+	npm
 )
 
 # The system interpreter: a pyenv or virtualenv python3 earlier on PATH does
@@ -73,12 +79,19 @@ PZ_TEST_PACKAGES=(
 # shellcheck disable=SC2034
 PZ_PYTHON=/usr/bin/python3
 
+# Installed, or provided by an installed package (nodejs from another
+# archive provides npm, for one).
 pz_package_installed()
 {
-	local status
+	local status provides
 
-	status=$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) || return 1
-	[[ $status == "install ok installed" ]]
+	status=$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) &&
+		[[ $status == "install ok installed" ]] && return 0
+	# No early exit in a pipe (grep -q would break it under pipefail).
+	provides=$(dpkg-query -W -f='${Status}|${Provides}\n' 2>/dev/null |
+		sed -n 's/^install ok installed|//p' | tr ',' '\n' |
+		sed 's/^ *//; s/ .*//')
+	grep -qx -- "$1" <<<"$provides"
 }
 
 pz_ensure_packages()

@@ -301,8 +301,9 @@ def test_priors_pairs_timeline_table(study):
     names = {t.text for t in tl.iter(SVG + "text")}
     assert {"w0", "w1"} <= names
 
-    rows = root.findall(".//" + XHTML + "tbody/" + XHTML + "tr")
+    table = root.find(".//" + XHTML + "table[@class='trials']")
+    rows = table.findall(XHTML + "tbody/" + XHTML + "tr")
     assert sorted(int(r.get("data-trial")) for r in rows) == list(range(N))
-    act_col = [th.text for th in root.iter(XHTML + "th")].index("act")
+    act_col = [th.text for th in table.iter(XHTML + "th")].index("act")
     row0 = [r for r in rows if r.get("data-trial") == "0"][0]
     assert row0.findall(XHTML + "td")[act_col].text == "relu"

@@ -414,14 +414,14 @@ static void test_report_refuses(void **state)
 		  "\"params\": 3}]",
 		  "trials[0].params: must be an object" },
 	};
-	cJSON *st = study(), *bad;
+	cJSON *st = study(), *bad, *tr;
 	struct pz_error err = { 0 };
 	char *out;
 	size_t len;
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		cJSON *tr = parse(cases[i].trials);
+		tr = parse(cases[i].trials);
 
 		assert_int_equal(pz_report_html(st, tr, NULL, &out, &len, &err),
 		                 PZ_EINVAL);
@@ -432,16 +432,16 @@ static void test_report_refuses(void **state)
 		cJSON_Delete(tr);
 	}
 	bad = parse("{\"name\": \"x\"}");
-	assert_int_equal(pz_report_html(bad, bad, NULL, &out, &len, &err),
+	tr = parse("[]");
+	assert_int_equal(pz_report_html(bad, tr, NULL, &out, &len, &err),
 	                 PZ_EINVAL);
 	assert_string_equal(err.msg, "study.space: missing");
 	cJSON_Delete(bad);
-	bad = parse("[]");
-	assert_int_equal(pz_report_plot(st, bad, "contour", NULL, &out, &len,
+	assert_int_equal(pz_report_plot(st, tr, "radar", NULL, &out, &len,
 	                                &err),
 	                 PZ_EINVAL);
-	assert_non_null(strstr(err.msg, "unknown plot 'contour'"));
-	cJSON_Delete(bad);
+	assert_non_null(strstr(err.msg, "unknown plot 'radar'"));
+	cJSON_Delete(tr);
 	cJSON_Delete(st);
 }
 

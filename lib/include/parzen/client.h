@@ -4,7 +4,8 @@
  *
  * pz_client_call() sends one request line and reads lines until the reply
  * with the same id arrives. Lines that are notifications (a "method" and
- * no "id") are skipped. An error reply with "id": null is taken as the
+ * no "id", as study.watch sends) are skipped, or kept for
+ * pz_client_next_notification() when the client keeps them. An error reply with "id": null is taken as the
  * answer to the request in flight, since the daemon sends those for lines
  * it could not read and this client has only one request in flight. A
  * reply with any other id means the stream is out of step: the call fails
@@ -233,9 +234,36 @@ int pz_client_create_study_def(struct pz_client *c,
                                cJSON **study_out, struct pz_error *err);
 
 /*
+ * Keep up to `max` notifications that arrive (while a call waits for its
+ * reply, or between calls) for pz_client_next_notification(); 0 (the
+ * default) drops them. Past `max` unread ones the oldest are dropped and
+ * counted. Returns 0 or PZ_ENOMEM.
+ */
+int pz_client_keep_notifications(struct pz_client *c, size_t max);
+
+/* How many kept notifications were dropped for lack of room so far. */
+size_t pz_client_notifications_dropped(const struct pz_client *c);
+
+/*
+ * The next notification: a kept one, else one read from the socket within
+ * `timeout_ms` milliseconds (< 0: wait as long as it takes; 0: only what
+ * was already received). On success *note is the whole message
+ * ({"jsonrpc", "method", "params"}, owned by the caller), or NULL when
+ * none came in time. A reply arriving here (no request is in flight) is
+ * PZ_EPROTO and disconnects; a lost connection is PZ_EIO.
+ */
+int pz_client_next_notification(struct pz_client *c, int timeout_ms,
+                                cJSON **note, struct pz_error *err);
+
+/* The socket, for poll(); -1 once disconnected. Do not read from it. */
+int pz_client_fd(const struct pz_client *c);
+
+/*
  * The Study object (study.get) and every trial of study `name`, in number
- * order (trial.list, pages of 10,000): what a report is drawn from. Both
- * outputs are owned by the caller; on failure they are NULL.
+ * order (trial.list, pages of 10,000, or shorter ones when parzend cuts a
+ * reply at its size limit), with their reported values
+ * ("intermediate") when parzend has them: what a report is drawn from.
+ * Both outputs are owned by the caller; on failure they are NULL.
  */
 int pz_client_fetch_study(struct pz_client *c, const char *name, cJSON **study,
                           cJSON **trials, struct pz_error *err);
