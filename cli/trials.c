@@ -1,11 +1,11 @@
 /*
  * The trial commands: `trials` lists a study's trials as a table, CSV or
- * the daemon's JSON, paging through trial.list; `enqueue` adds a trial
- * with given params (a warm start). People read and write choices by
- * value (lib/params.h, the value form): the table and the CSV show
- * values, the JSON adds them as "values" beside the daemon's "params"
- * (the index form), and enqueue sends values unless told they are
- * indices.
+ * the daemon's JSON, paging through trial.list (with their reports, for
+ * the last step each reached); `enqueue` adds a trial with given params
+ * (a warm start). People read and write choices by value (lib/params.h,
+ * the value form): the table and the CSV show values, the JSON adds them
+ * as "values" beside the daemon's "params" (the index form), and enqueue
+ * sends values unless told they are indices.
  */
 #include "cli.h"
 
@@ -39,7 +39,7 @@ static int parse_trials(struct cli *cli, int argc, char **argv,
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const states[] = { "queued", "running", "ok",
-	                                      "fail" };
+	                                      "fail", "pruned" };
 	bool csv = false, json = false, known;
 	int opt, rc;
 
@@ -51,12 +51,12 @@ static int parse_trials(struct cli *cli, int argc, char **argv,
 		switch (opt) {
 		case 's':
 			known = false;
-			for (size_t i = 0; i < 4; i++)
+			for (size_t i = 0; i < 5; i++)
 				known = known || strcmp(optarg, states[i]) == 0;
 			if (!known)
 				return cli_usage_err(cli, "--state must be "
-				                     "queued, running, ok or "
-				                     "fail");
+				                     "queued, running, ok, fail "
+				                     "or pruned");
 			a->state = optarg;
 			break;
 		case 'c':
@@ -135,7 +135,8 @@ static int fetch(const struct cli *cli, const struct trials_args *a,
 		    cJSON_AddNumberToObject(params, "offset",
 		                            (double)offset) == NULL ||
 		    cJSON_AddNumberToObject(params, "limit",
-		                            (double)want) == NULL) {
+		                            (double)want) == NULL ||
+		    cJSON_AddTrueToObject(params, "intermediate") == NULL) {
 			cJSON_Delete(params);
 			rc = CLI_EXIT_FAIL;
 			goto err_client;
@@ -176,22 +177,39 @@ err_all:
 	return rc;
 }
 
+/* The last step a trial reported ("-": none) into buf. */
+static char *fmt_last_step(char *buf, size_t len, const cJSON *trial)
+{
+	const cJSON *reports = cli_get(trial, "intermediate");
+	const cJSON *last = NULL, *r;
+
+	cJSON_ArrayForEach(r, reports)
+		last = r;
+	if (cJSON_IsArray(last) && cJSON_IsNumber(last->child))
+		snprintf(buf, len, "%.0f", last->child->valuedouble);
+	else
+		snprintf(buf, len, "-");
+	return buf;
+}
+
 static int print_table(const struct pz_space *space, const cJSON *trials)
 {
 	static const char *const head[] = { "NUMBER", "STATE", "LOSS",
-	                                    "PARAMS" };
-	struct cli_table *t = cli_table_create(4, 1u << 0 | 1u << 2);
+	                                    "STEP", "PARAMS" };
+	struct cli_table *t = cli_table_create(5, 1u << 0 | 1u << 2 |
+	                                       1u << 3);
 	const cJSON *tr;
 	int rc = CLI_EXIT_FAIL;
 
 	if (t == NULL || cli_table_add(t, head) != 0)
 		goto out;
 	cJSON_ArrayForEach(tr, trials) {
-		char number[32], loss[64];
+		char number[32], loss[64], step[32];
 		cJSON *values = cli_values(space, cli_get(tr, "params"));
 		char *params = values != NULL ? cli_fmt_params(values) : NULL;
 		const char *row[] = { number, cli_get_str(tr, "state", "?"),
-		                      loss, params };
+		                      loss, fmt_last_step(step, sizeof(step), tr),
+		                      params };
 		double l = cli_get_num(tr, "loss", NAN);
 		int added;
 
@@ -262,7 +280,8 @@ static int csv_value(FILE *f, const cJSON *v, bool null_text)
 
 /*
  * Columns: number, id, state, loss, worker, started, finished (Unix
- * seconds), then params_<label> for every label any listed trial has, in
+ * seconds), last_step (the last step the trial reported; empty for
+ * none), then params_<label> for every label any listed trial has, in
  * the order they are first seen, holding the label's value (a choice's
  * option by value); a label a trial does not have (inactive in its branch
  * of the space) is an empty cell.
@@ -296,6 +315,7 @@ int cli_trials_csv(FILE *f, const struct pz_space *space,
 	csv_field(f, "number", true);
 	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
 		csv_field(f, fixed[i], false);
+	csv_field(f, "last_step", false);
 	cJSON_ArrayForEach(l, labels) {
 		char *name;
 
@@ -316,6 +336,8 @@ int cli_trials_csv(FILE *f, const struct pz_space *space,
 		for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
 			bad = bad || csv_value(f, cli_get(tr, fixed[i]),
 			                       false) != 0;
+		fmt_last_step(num, sizeof(num), tr);
+		csv_field(f, strcmp(num, "-") == 0 ? "" : num, false);
 		cJSON_ArrayForEach(l, labels)
 			bad = bad || csv_value(f, cli_get(values,
 			                                  l->valuestring),
@@ -382,18 +404,22 @@ const struct cli_command cli_cmd_trials = {
 	.args = "NAME [--state S] [--csv|--json] [--limit N] [--offset N]",
 	.summary = "list the trials of a study",
 	.help =
-	"By number: a table of number, state, loss and the flat params, a\n"
-	"choice by its option's value.\n"
+	"By number: a table of number, state, loss, the last step the trial\n"
+	"reported (trial.report; - for none) and the flat params, a choice by\n"
+	"its option's value.\n"
 	"\n"
-	"  --state S    only trials in state S: queued, running, ok, fail\n"
+	"  --state S    only trials in state S: queued, running, ok, fail,\n"
+	"               pruned\n"
 	"  --limit N    at most N trials (default: all)\n"
 	"  --offset N   skip the first N (default 0)\n"
 	"  --csv        CSV (RFC 4180): number, id, state, loss, worker,\n"
-	"               started, finished, then one params_LABEL column per\n"
-	"               label (by value); numbers exact, times in Unix seconds\n"
+	"               started, finished, last_step, then one params_LABEL\n"
+	"               column per label (by value); numbers exact, times in\n"
+	"               Unix seconds\n"
 	"  --json       the daemon's reply, {\"trials\": [...], \"total\": n}\n"
 	"               (pages joined), each trial with \"values\" (choices\n"
-	"               by value) beside \"params\" (choices by option index)\n",
+	"               by value) beside \"params\" (choices by option index)\n"
+	"               and its reports (\"intermediate\")\n",
 	.exec = trials_exec,
 };
 

@@ -14,6 +14,13 @@
  * non-zero exit, a death by signal or a last line that is neither fails
  * the trial, with the reason and the tail of stderr in its result.
  *
+ * The command may report intermediate values (its validation loss after
+ * each epoch, say) by writing lines "STEP VALUE" to the descriptor whose
+ * number is in PARZEN_REPORT_FD; the worker sends each as trial.report.
+ * When the study's pruner says stop, the worker stops the command
+ * (SIGTERM to its process group, SIGKILL after --grace) and tells the
+ * trial "pruned".
+ *
  * While the command runs the worker heart-beats every third of the
  * study's heartbeat_timeout (child_wait() returns in time for it). The
  * connection may drop at any point, parzend being restarted: the worker
@@ -48,6 +55,8 @@
 #define STDERR_IN_RESULT 8192
 /* Bytes of a bad output line quoted in the message. */
 #define QUOTE_MAX 200
+/* The descriptor a command reports on (PARZEN_REPORT_FD). */
+#define REPORT_FD 3
 
 extern char **environ;
 
@@ -72,6 +81,7 @@ struct worker {
 /* What a run of the command amounts to, as a tell. */
 struct outcome {
 	bool ok;
+	bool pruned;            /* stopped by the pruner ("pruned") */
 	double loss;
 	cJSON *result;          /* owned object, or NULL */
 	char what[320];         /* for the log line */
@@ -460,8 +470,12 @@ static int tell(struct worker *w, const struct pz_trial_ticket *t,
 		rc = reconnect(w);
 		if (rc != 0)
 			break;
-		rc = pz_client_tell(w->c, t->id, t->attempt, o->ok, o->loss,
-		                    result, &err);
+		rc = pz_client_tell_status(w->c, t->id, t->attempt,
+		                           o->pruned ? "pruned"
+		                           : o->ok   ? "ok"
+		                                     : "fail",
+		                           o->pruned ? NAN : o->loss, result,
+		                           &err);
 		if (rc == PZ_EIO) {
 			disconnected(w, err.msg);
 			repeated = true;
@@ -499,6 +513,7 @@ static int tell(struct worker *w, const struct pz_trial_ticket *t,
 		free(result);
 		result = NULL;
 		o->ok = false;
+		o->pruned = false;
 		o->result = cJSON_CreateObject();
 		if (o->result == NULL ||
 		    cJSON_AddStringToObject(o->result, "error",
@@ -564,9 +579,9 @@ static bool heartbeat(struct worker *w, const struct pz_trial_ticket *t,
 
 /*
  * The environment of a trial's command: ours without any PARZEN_* of the
- * seven below, then those seven. The first seven pointers are owned.
+ * eight below, then those eight. The first eight pointers are owned.
  */
-#define N_TRIAL_VARS 7
+#define N_TRIAL_VARS 8
 
 static char **trial_env(const struct worker *w,
                         const struct pz_trial_ticket *t, const char *values,
@@ -575,7 +590,7 @@ static char **trial_env(const struct worker *w,
 	static const char *const names[N_TRIAL_VARS] = {
 		"PARZEN_STUDY=", "PARZEN_TRIAL_ID=", "PARZEN_TRIAL_NUMBER=",
 		"PARZEN_ATTEMPT=", "PARZEN_PARAMS=", "PARZEN_POINT=",
-		"PARZEN_PARAMS_INDEX=",
+		"PARZEN_PARAMS_INDEX=", "PARZEN_REPORT_FD=",
 	};
 	size_t n = 0, k = N_TRIAL_VARS;
 	char **env;
@@ -593,6 +608,7 @@ static char **trial_env(const struct worker *w,
 	r |= asprintf(&env[4], "%s%s", names[4], values) < 0;
 	r |= asprintf(&env[5], "%s%s", names[5], point) < 0;
 	r |= asprintf(&env[6], "%s%s", names[6], params) < 0;
+	r |= asprintf(&env[7], "%s%d", names[7], REPORT_FD) < 0;
 	if (r != 0) {
 		/* asprintf leaves a failed pointer undefined. */
 		free(env);
@@ -620,13 +636,94 @@ static void free_env(char **env)
 }
 
 /*
- * Run one trial: spawn, heart-beat until the command exits, tell. Returns
- * 0 to go on, else the exit status (after giving the trial back when
- * interrupted).
+ * One report line "STEP VALUE" (white space around and between): 0 with
+ * *step and *value, or -1.
+ */
+static int parse_report(const char *line, int64_t *step, double *value)
+{
+	char *end;
+	long long s;
+
+	errno = 0;
+	while (isspace((unsigned char)*line))
+		line++;
+	if (!isdigit((unsigned char)*line))
+		return -1;
+	s = strtoll(line, &end, 10);
+	if (errno != 0 || s > (INT64_C(1) << 53) - 1 ||
+	    !isspace((unsigned char)*end))
+		return -1;
+	*value = strtod(end, &end);
+	while (isspace((unsigned char)*end))
+		end++;
+	if (*end != '\0' || errno != 0 || !isfinite(*value))
+		return -1;
+	*step = s;
+	return 0;
+}
+
+/*
+ * Send the report lines that are waiting, retrying across reconnects. A
+ * line that is not "STEP VALUE", or a report parzend refuses, is said and
+ * skipped. Returns 0, or 128 + a signal that came meanwhile; *decision
+ * gets the pruner's word when it says stop (prune set).
+ */
+static int send_reports(struct worker *w, const struct pz_trial_ticket *t,
+                        struct child *ch, struct pz_client_decision *decision)
+{
+	char line[CHILD_REPORT_LINE];
+	struct pz_client_decision d;
+	struct pz_error err = { 0 };
+	int64_t step;
+	double value;
+	bool cut;
+	int rc;
+
+	while (!decision->prune && child_report_line(ch, line, &cut)) {
+		if (cut || parse_report(line, &step, &value) != 0) {
+			char *text = clean_utf8(line, strlen(line));
+
+			cli_err(w->cli, "trial %" PRId64 ": ignoring the report "
+			        "line '%s%s': expected STEP VALUE (an integer "
+			        ">= 0 and a finite number)", t->number,
+			        text != NULL ? text : "?", cut ? "..." : "");
+			free(text);
+			continue;
+		}
+		for (;;) {
+			rc = reconnect(w);
+			if (rc != 0)
+				return rc;
+			rc = pz_client_report(w->c, t->id, t->attempt, step,
+			                      value, &d, &err);
+			if (rc != PZ_EIO)
+				break;
+			disconnected(w, err.msg);
+			rc = back_off(w);
+			if (rc != 0)
+				return rc;
+		}
+		connected(w);
+		if (rc != 0) {
+			cli_err(w->cli, "trial %" PRId64 ": report of step %"
+			        PRId64 " refused: %s", t->number, step, err.msg);
+			continue;
+		}
+		if (d.prune)
+			*decision = d;
+	}
+	return 0;
+}
+
+/*
+ * Run one trial: spawn, heart-beat and send its reports until the command
+ * exits or the pruner stops it, tell. Returns 0 to go on, else the exit
+ * status (after giving the trial back when interrupted).
  */
 static int run_trial(struct worker *w, const struct pz_trial_ticket *t)
 {
 	struct pz_error err = { 0 };
+	struct pz_client_decision pruned = { 0 };
 	struct outcome o = { 0 };
 	struct child ch;
 	char *params, *point, *values = NULL, *in = NULL, **env = NULL;
@@ -655,7 +752,8 @@ static int run_trial(struct worker *w, const struct pz_trial_ticket *t)
 	else
 		cli_err(w->cli, "trial %" PRId64 " (id %" PRId64 "): %s",
 		        t->number, t->id, values);
-	if (child_spawn(&ch, w->cmd, env, in, strlen(in), true, &err) != 0) {
+	if (child_spawn_reporting(&ch, w->cmd, env, in, strlen(in), true,
+	                          REPORT_FD, &err) != 0) {
 		cli_err(w->cli, "%s", err.msg);
 		release(w, t);
 		goto out;
@@ -674,12 +772,55 @@ static int run_trial(struct worker *w, const struct pz_trial_ticket *t)
 			rc = CLI_EXIT_SIGNAL + r;
 			goto out_child;
 		}
+		if (r == CHILD_REPORTS) {
+			r = send_reports(w, t, &ch, &pruned);
+			if (r != 0) {
+				child_stop(&ch, w->sigfd, w->grace);
+				release(w, t);
+				rc = r;
+				goto out_child;
+			}
+			if (pruned.prune)
+				break;
+			continue;
+		}
 		if (heartbeat(w, t, &next)) {
 			r = child_stop(&ch, w->sigfd, w->grace);
 			rc = r != 0 ? CLI_EXIT_SIGNAL + r : CLI_EXIT_OK;
 			goto out_child;
 		}
 	}
+	if (pruned.prune) {
+		/* Stopped by the pruner: the command's end is ours. */
+		cli_err(w->cli, "trial %" PRId64 ": pruned at step %" PRId64
+		        " (%s); stopping its command", t->number, pruned.step,
+		        pruned.reason);
+		r = child_stop(&ch, w->sigfd, w->grace);
+		o.pruned = true;
+		o.result = cJSON_CreateObject();
+		if (o.result == NULL ||
+		    cJSON_AddNumberToObject(o.result, "pruned_at",
+		                            (double)pruned.step) == NULL ||
+		    cJSON_AddStringToObject(o.result, "reason",
+		                            pruned.reason) == NULL) {
+			cJSON_Delete(o.result);
+			cli_err(w->cli, "out of memory");
+			release(w, t);
+			goto out_child;
+		}
+		rc = tell(w, t, &o);
+		cJSON_Delete(o.result);
+		if (rc == 0 && r != 0)
+			rc = CLI_EXIT_SIGNAL + r;
+		goto out_child;
+	}
+	/* What it reported just before its exit, before its outcome. */
+	rc = send_reports(w, t, &ch, &pruned);
+	if (rc != 0) {
+		release(w, t);
+		goto out_child;
+	}
+	rc = CLI_EXIT_FAIL;
 	if (WIFEXITED(ch.status) && (WEXITSTATUS(ch.status) == 126 ||
 	                             WEXITSTATUS(ch.status) == 127)) {
 		/*
@@ -867,6 +1008,7 @@ const struct cli_command cli_cmd_worker = {
 	"  PARZEN_POINT         the evaluated point (the space with every\n"
 	"                       hyperparameter replaced by its value), JSON\n"
 	"  PARZEN_TRIAL_ID, PARZEN_TRIAL_NUMBER, PARZEN_ATTEMPT, PARZEN_STUDY\n"
+	"  PARZEN_REPORT_FD     a descriptor (3) for intermediate values\n"
 	"\n"
 	"and the point as one JSON line on its stdin. The last non-empty\n"
 	"line of its stdout is its outcome: a number is the loss, or a JSON\n"
@@ -875,6 +1017,14 @@ const struct cli_command cli_cmd_worker = {
 	"non-zero exit, a death by signal or any other last line fails the\n"
 	"trial, with the reason and the end of stderr in its result. The\n"
 	"command's output is passed through to ours.\n"
+	"\n"
+	"CMD may report intermediate values as it trains, one line\n"
+	"\"STEP VALUE\" each (an integer step >= 0 and a finite value, lower\n"
+	"is better) on the descriptor in PARZEN_REPORT_FD: in a shell\n"
+	"echo \"$epoch $loss\" >&\"$PARZEN_REPORT_FD\", in Python\n"
+	"parzen.report(loss, epoch). The worker sends each to parzend; when\n"
+	"the study's pruner says stop, the worker stops CMD (as below) and\n"
+	"tells the trial \"pruned\" (its loss: the last value reported).\n"
 	"\n"
 	"The worker heart-beats while CMD runs (every third of the study's\n"
 	"heartbeat_timeout), reconnects with backoff if parzend restarts,\n"

@@ -39,7 +39,8 @@ _parzen()
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
 		--socket | --space | --algo | --seed | --max-trials | \
-			--heartbeat-timeout | --config | --state | --limit | \
+			--heartbeat-timeout | --config | --pruner | --state | \
+			--limit | \
 			--offset | --interval | --count | --grace | -o | \
 			--output | --scale | --worker | --status | --result | \
 			--attempt | --as | --timeout)
@@ -83,7 +84,8 @@ _parzen()
 	--scale)
 		mapfile -t COMPREPLY < <(compgen -W "auto linear log" -- "$cur")
 		return 0 ;;
-	--seed | --max-trials | --heartbeat-timeout | --config | --limit | \
+	--seed | --max-trials | --heartbeat-timeout | --config | --pruner | \
+		--limit | \
 		--offset | --interval | --count | --grace)
 		return 0 ;;
 	esac
@@ -99,7 +101,7 @@ _parzen()
 	((cmd_at > 0)) || return 0
 
 	case $cmd in
-	create) opts="--space --algo --seed --max-trials --heartbeat-timeout --config --exist-ok --json" ;;
+	create) opts="--space --algo --seed --max-trials --heartbeat-timeout --config --pruner --exist-ok --json" ;;
 	ls) opts="--json --names" ;;
 	show | best) opts="--json" ;;
 	trials) opts="--state --csv --json --limit --offset" ;;

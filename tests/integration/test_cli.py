@@ -80,7 +80,8 @@ def script(tmp_path, name, body, python=False):
 def trials(daemon, study):
     c = daemon.connect()
     try:
-        return c.call("trial.list", study=study, limit=10000)["trials"]
+        return c.call("trial.list", study=study, limit=10000,
+                      intermediate=True)["trials"]
     finally:
         c.close()
 
@@ -213,8 +214,9 @@ def test_create_ls_show(daemon, tmp_path):
     assert "seed               42" in r.stdout
     assert "max_trials         7" in r.stdout
     assert "heartbeat_timeout  12.5 s" in r.stdout
-    assert "trials             0: 0 ok, 0 fail, 0 running, 0 queued" \
-        in r.stdout
+    assert "trials             0: 0 ok, 0 fail, 0 pruned, 0 running, " \
+        "0 queued" in r.stdout
+    assert 'pruner             {"kind":"none"}' in r.stdout
     assert '"$hp": "uniform"' in r.stdout
     assert json.loads(run(daemon, "show", "s1", "--json").stdout)[
         "study"]["name"] == "s1"
@@ -239,6 +241,20 @@ def test_create_ls_show(daemon, tmp_path):
     assert r.returncode == FAIL and "cannot open" in r.stderr
     r = run(daemon, "show", "nope")
     assert r.returncode == NOTFOUND and "nope" in r.stderr
+
+    # --pruner: validated by parzend with a path, kept, shown.
+    r = run(daemon, "create", "pr", "--space", str(tmp_path / "s1.json"),
+            "--pruner", '{"kind": "percentile", "percentile": 101}')
+    assert r.returncode == FAIL and "pruner.percentile" in r.stderr
+    r = run(daemon, "create", "pr", "--space", str(tmp_path / "s1.json"),
+            "--pruner", '{"kind": "median"')
+    assert r.returncode == FAIL and "pruner: not valid JSON" in r.stderr
+    r = run(daemon, "create", "pr", "--space", str(tmp_path / "s1.json"),
+            "--pruner", '{"kind": "hyperband", "max_resource": 27}')
+    assert r.returncode == OK and "pruner hyperband" in r.stdout
+    study = json.loads(run(daemon, "show", "pr", "--json").stdout)["study"]
+    assert study["pruner"] == {"kind": "hyperband", "min_resource": 1,
+                               "max_resource": 27, "reduction_factor": 3}
 
 
 def test_pause_resume_rm(daemon, tmp_path):
@@ -357,10 +373,11 @@ def test_worker_runs_study_to_the_end(daemon, tmp_path):
     assert json.loads(run(daemon, "best", "loss", "--json").stdout)[
         "trial"]["id"] == best["id"]
 
-    # The table: aligned columns number, state, loss, params.
+    # The table: aligned columns number, state, loss, last step, params.
     r = run(daemon, "trials", "loss")
     lines = r.stdout.splitlines()
-    assert lines[0].split() == ["NUMBER", "STATE", "LOSS", "PARAMS"]
+    assert lines[0].split() == ["NUMBER", "STATE", "LOSS", "STEP",
+                                "PARAMS"]
     assert len(lines) == 7
     assert len({line.index(" ok ") for line in lines[1:]}) == 1
     assert "x=" in lines[1]
@@ -373,6 +390,7 @@ def test_worker_runs_study_to_the_end(daemon, tmp_path):
         assert int(row["number"]) == t["number"]
         assert row["state"] == "ok"
         assert float(row["loss"]) == t["loss"]
+        assert row["last_step"] == ""
         assert float(row["params_x"]) == t["params"]["x"]
         if "beta" in t["params"]:
             assert float(row["params_beta"]) == t["params"]["beta"]
