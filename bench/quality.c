@@ -28,11 +28,12 @@
 
 #include <cjson/cJSON.h>
 
-#include "error.h"
-#include "eval.h"
-#include "history.h"
-#include "space.h"
-#include "tpe.h"
+#include <parzen/error.h>
+#include <parzen/eval.h>
+#include <parzen/history.h>
+#include <parzen/space.h>
+#include <parzen/suggest.h>
+#include <parzen/tpe.h>
 
 #ifndef PZ_QUALITY_SPACES
 #define PZ_QUALITY_SPACES "bench/spaces/quality"

@@ -36,14 +36,16 @@
 #include <string.h>
 #include <time.h>
 
-#include "client.h"
-#include "eval.h"
-#include "history.h"
+#include <parzen/client.h>
+#include <parzen/eval.h>
+#include <parzen/history.h>
 #include "report.h"
-#include "rng.h"
-#include "sample.h"
-#include "space.h"
-#include "tpe.h"
+#include <parzen/rng.h>
+#include <parzen/params.h>
+#include <parzen/sample.h>
+#include <parzen/space.h>
+#include <parzen/suggest.h>
+#include <parzen/tpe.h>
 
 #define SIZES_MAX 16
 #define T0 1764190000.0
@@ -179,11 +181,11 @@ static double unit(const struct pz_param *p, double v)
 {
 	double lo, hi, t = v;
 
-	if (pz_hp_is_categorical(p->kind))
+	if (pz_space_kind_is_categorical(p->kind))
 		return p->n_options > 1 ? v / (p->n_options - 1) : 0;
-	if (pz_hp_is_log(p->kind))
+	if (pz_space_kind_is_log(p->kind))
 		t = v > 0 ? log(v) : -700;
-	if (pz_hp_is_bounded(p->kind)) {
+	if (pz_space_kind_is_bounded(p->kind)) {
 		lo = p->low;
 		hi = p->high;
 	} else {
@@ -216,7 +218,7 @@ static double objective(const struct pz_space *s, const double *v,
 		c = 0.3 + 0.4 * fmod(l * 0.618, 1.0);
 		if (first && u > 0.92 && pz_rng_uniform(rng) < 0.7)
 			return NAN;
-		if (pz_hp_is_categorical(p->kind))
+		if (pz_space_kind_is_categorical(p->kind))
 			loss += w * ((int)v[l] == l % p->n_options ? 0 : 0.6);
 		else
 			loss += w * 4 * (u - c) * (u - c);

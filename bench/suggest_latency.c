@@ -18,11 +18,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "history.h"
-#include "rng.h"
-#include "sample.h"
-#include "space.h"
-#include "tpe.h"
+#include <parzen/history.h>
+#include <parzen/rng.h>
+#include <parzen/sample.h>
+#include <parzen/space.h>
+#include <parzen/suggest.h>
+#include <parzen/tpe.h>
 
 static double now_ms(void)
 {
@@ -70,8 +71,10 @@ static double synthetic_loss(const struct pz_space *s, const double *v)
 
 	for (int i = 0; i < s->n_params; i++)
 		if (!isnan(v[i]))
-			l += sin(0.37 * i + (pz_hp_is_log(s->params[i].kind)
-			                         ? log(fmax(v[i], 1e-12)) : v[i]));
+			l += sin(0.37 * i +
+			         (pz_space_kind_is_log(s->params[i].kind)
+			                  ? log(fmax(v[i], 1e-12))
+			                  : v[i]));
 	return l;
 }
 

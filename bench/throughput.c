@@ -45,10 +45,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "client.h"
-#include "rng.h"
-#include "sample.h"
-#include "space.h"
+#include <parzen/client.h>
+#include <parzen/rng.h>
+#include <parzen/params.h>
+#include <parzen/sample.h>
+#include <parzen/space.h>
 
 #define MAX_WORKERS 256
 
@@ -253,7 +254,7 @@ static int worker(const struct options *o, int w, long share,
 	while (read(go_fd, &sink, 1) < 0 && errno == EINTR)
 		;
 	t_end = ctl->t_end;
-	pz_trial_ticket_init(&t);
+	pz_client_ticket_init(&t);
 	while (o->trials > 0 ? rep.trials < share : now_s() < t_end) {
 		double t0, t1, t2;
 
@@ -271,7 +272,7 @@ static int worker(const struct options *o, int w, long share,
 		rc = pz_client_tell(c, t.id, t.attempt, true,
 		                    objective(t.params), NULL, &err);
 		t2 = now_s();
-		pz_trial_ticket_finish(&t);
+		pz_client_ticket_finish(&t);
 		if (rc != 0)
 			goto fail;
 		if (push(&ask, (t1 - t0) * 1e3) != 0 ||
@@ -288,7 +289,7 @@ fail:
 		rep.errors++;
 		break;
 	}
-	pz_trial_ticket_finish(&t);
+	pz_client_ticket_finish(&t);
 	pz_client_destroy(c);
 	rep.n = (int64_t)pair.n;
 	rc = write_full(out_fd, &rep, sizeof(rep)) != 0 ||

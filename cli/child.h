@@ -21,7 +21,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "error.h"
+#include <parzen/error.h>
 
 /* Bytes of stdout and of stderr kept. */
 #define CHILD_TAIL (64u << 10)

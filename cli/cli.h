@@ -23,7 +23,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "client.h"
+#include <parzen/client.h>
 
 /* Exit statuses; `parzen --help` and docs/cli.md list them. */
 enum {

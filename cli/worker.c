@@ -24,6 +24,8 @@
 #include "child.h"
 #include "cli.h"
 
+#include <parzen/utf8.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -176,7 +178,7 @@ static int ask(struct worker *w, struct pz_trial_ticket *t)
 		if (rc == 0 && t->none && strcmp(t->reason, "paused") != 0)
 			rc = get_study(w, &pending, &timeout, &err);
 		if (rc == PZ_EIO) {
-			pz_trial_ticket_finish(t);
+			pz_client_ticket_finish(t);
 			disconnected(w, err.msg);
 			rc = back_off(w);
 			if (rc != 0)
@@ -199,7 +201,7 @@ static int ask(struct worker *w, struct pz_trial_ticket *t)
 		else
 			announce(w, "no new trials (max_trials); waiting "
 			         "for the running ones, which may come back");
-		pz_trial_ticket_finish(t);
+		pz_client_ticket_finish(t);
 		rc = cli_signals_wait(w->sigfd, IDLE_WAIT);
 		if (rc != 0)
 			return CLI_EXIT_SIGNAL + rc;
@@ -212,36 +214,16 @@ static int ask(struct worker *w, struct pz_trial_ticket *t)
  */
 static char *clean_utf8(const char *s, size_t n)
 {
-	const unsigned char *p = (const unsigned char *)s;
 	char *out = malloc(n + 1);
-	size_t i = 0;
 
 	if (out == NULL)
 		return NULL;
-	while (i < n) {
-		unsigned c = p[i];
-		size_t len = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 :
-		             c >= 0xe0 && c <= 0xef ? 3 :
-		             c >= 0xf0 && c <= 0xf4 ? 4 : 0;
-		bool ok = len > 0 && c != 0 && i + len <= n;
-
-		for (size_t k = 1; ok && k < len; k++)
-			ok = (p[i + k] & 0xc0) == 0x80;
-		/* Overlong forms, surrogates, beyond U+10FFFF. */
-		if (ok && len == 3)
-			ok = !(c == 0xe0 && p[i + 1] < 0xa0) &&
-			     !(c == 0xed && p[i + 1] >= 0xa0);
-		if (ok && len == 4)
-			ok = !(c == 0xf0 && p[i + 1] < 0x90) &&
-			     !(c == 0xf4 && p[i + 1] >= 0x90);
-		if (!ok) {
-			out[i++] = '?';
-			continue;
-		}
-		memcpy(out + i, s + i, len);
-		i += len;
-	}
+	memcpy(out, s, n);
 	out[n] = '\0';
+	for (size_t i = 0; i < n; i++)
+		if (out[i] == '\0')
+			out[i] = '?';
+	pz_utf8_scrub(out, n, '?');
 	return out;
 }
 
@@ -811,18 +793,18 @@ static int worker_exec(struct cli *cli, int argc, char **argv)
 	}
 	w.beat = fmax(timeout / 3, 0.05);
 
-	pz_trial_ticket_init(&t);
+	pz_client_ticket_init(&t);
 	while (w.count < 0 || ran < w.count) {
 		rc = ask(&w, &t);
 		if (rc != 0 || t.none)
 			break;
 		rc = run_trial(&w, &t);
-		pz_trial_ticket_finish(&t);
+		pz_client_ticket_finish(&t);
 		if (rc != 0)
 			break;
 		ran++;
 	}
-	pz_trial_ticket_finish(&t);
+	pz_client_ticket_finish(&t);
 	if (rc == 0)
 		cli_err(cli, "ran %" PRId64 " trial%s; %s", ran,
 		        ran == 1 ? "" : "s",

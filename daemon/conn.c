@@ -11,7 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "json.h"
+#include <parzen/json.h>
 #include "log.h"
 #include "rpc.h"
 #include "server.h"

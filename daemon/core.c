@@ -10,9 +10,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "eval.h"
-#include "json.h"
-#include "sample.h"
+#include <parzen/eval.h>
+#include <parzen/json.h>
+#include <parzen/params.h>
+#include <parzen/sample.h>
 
 static const char *const tstate_names[] = {
 	[PZ_T_QUEUED] = "queued",
@@ -597,9 +598,9 @@ int pz_core_create(struct pz_core *core, const struct pz_study_def *def,
 
 	*existed = 0;
 	if (!valid_name(d.name))
-		return pz_error_set(err, PZ_EINVAL,
-		                    "params.name: must be 1 to 200 bytes without "
-		                    "control characters");
+		return pz_error_set_at(
+			err, PZ_EINVAL, "params.name",
+			"must be 1 to 200 bytes without control characters");
 	if ((rc = pz_space_create(d.space, "space", &space, err)) != 0)
 		return rc;
 	pz_space_destroy(space);

@@ -18,12 +18,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "error.h"
-#include "history.h"
+#include <parzen/error.h>
+#include <parzen/history.h>
 #include "idmap.h"
-#include "space.h"
+#include <parzen/space.h>
 #include "store.h"
-#include "tpe.h"
+#include <parzen/suggest.h>
+#include <parzen/tpe.h>
 
 enum pz_tstate { PZ_T_QUEUED, PZ_T_RUNNING, PZ_T_OK, PZ_T_FAIL };
 

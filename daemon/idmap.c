@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
+#include <parzen/error.h>
 
 static size_t hash(int64_t id, size_t cap)
 {

@@ -17,7 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "json.h"
+#include <parzen/json.h>
+#include <parzen/utf8.h>
 
 struct rpc_err {
 	int code;
@@ -51,14 +52,13 @@ static int fail(struct rpc_err *e, int code, const char *path,
 }
 
 /*
- * Map a core error. Messages that start with a JSON path ("space.x: ...",
- * "params.lr: ...", "config.gamma: ...") carry it into data.path.
+ * Map a core error. Errors about one value carry its JSON path
+ * ("space.x", "params.lr", "config.gamma") into data.path; a config sits
+ * at params.config in the request.
  */
 static int from_core(struct rpc_err *e, int rc, const struct pz_error *err,
                      int invalid_code)
 {
-	const char *colon = strstr(err->msg, ": ");
-	char path[256] = "";
 	int code;
 
 	switch (rc) {
@@ -83,17 +83,13 @@ static int from_core(struct rpc_err *e, int rc, const struct pz_error *err,
 		return fail(e, PZ_RPC_INTERNAL, NULL, "internal error: %s",
 		            err->msg[0] ? err->msg : pz_strerror(rc));
 	}
-	if (colon != NULL && (size_t)(colon - err->msg) < sizeof(path) &&
-	    memchr(err->msg, ' ', (size_t)(colon - err->msg)) == NULL)
-		snprintf(path, sizeof(path), "%.*s", (int)(colon - err->msg),
-		         err->msg);
-	if (strncmp(path, "config", 6) == 0) {
-		char full[300];
+	if (strncmp(err->path, "config", 6) == 0) {
+		char full[sizeof(e->path)];
 
-		snprintf(full, sizeof(full), "params.%.250s", path);
+		snprintf(full, sizeof(full), "params.%.300s", err->path);
 		return fail(e, PZ_RPC_BAD_PARAMS, full, "params.%s", err->msg);
 	}
-	return fail(e, code, path[0] ? path : NULL, "%s", err->msg);
+	return fail(e, code, err->path[0] ? err->path : NULL, "%s", err->msg);
 }
 
 /* --- params ----------------------------------------------------------------- */
@@ -265,9 +261,9 @@ static int study_create(struct pz_rpc *rpc, const cJSON *params,
 	rc = pz_core_create(rpc->core, &def, &s, &existed, &err);
 	if (rc != 0)
 		return from_core(e, rc, &err,
-		                 strncmp(err.msg, "space", 5) == 0
-		                     ? PZ_RPC_INVALID_SPACE
-		                     : PZ_RPC_BAD_PARAMS);
+		                 strncmp(err.path, "space", 5) == 0
+		                         ? PZ_RPC_INVALID_SPACE
+		                         : PZ_RPC_BAD_PARAMS);
 	*result = wrap("study", pz_core_study_json(s));
 	return *result != NULL ? 0 : oom(e);
 }
@@ -730,8 +726,6 @@ static int check_keys(const struct method *m, const cJSON *params,
 	return 0;
 }
 
-static ptrdiff_t bad_utf8(const char *text, size_t len);
-
 /*
  * Add string `s` with every byte that is not part of well-formed UTF-8
  * turned into '?'. Messages and paths are cut at byte limits ("%.100s",
@@ -741,14 +735,10 @@ static ptrdiff_t bad_utf8(const char *text, size_t len);
 static void add_utf8_string(cJSON *o, const char *key, const char *s)
 {
 	cJSON *item = cJSON_AddStringToObject(o, key, s);
-	char *v = item != NULL ? item->valuestring : NULL;
-	size_t len = v != NULL ? strlen(v) : 0, i = 0;
-	ptrdiff_t bad;
 
-	while (i < len && (bad = bad_utf8(v + i, len - i)) >= 0) {
-		v[i + (size_t)bad] = '?';
-		i += (size_t)bad + 1;
-	}
+	if (item != NULL && item->valuestring != NULL)
+		pz_utf8_scrub(item->valuestring, strlen(item->valuestring),
+		              '?');
 }
 
 cJSON *pz_rpc_error(const cJSON *id, int code, const char *message,
@@ -775,53 +765,6 @@ cJSON *pz_rpc_error(const cJSON *id, int code, const char *message,
 	return r;
 }
 
-/*
- * Offset of the first byte that is not part of well-formed UTF-8 (no
- * overlong forms, surrogates or code points above U+10FFFF), or -1.
- * cJSON copies string bytes as they are; without this check one client
- * could store a name that makes every later reply listing it undecodable
- * for every other client.
- */
-static ptrdiff_t bad_utf8(const char *text, size_t len)
-{
-	const unsigned char *s = (const unsigned char *)text;
-	size_t i = 0;
-
-	while (i < len) {
-		unsigned char c = s[i];
-		size_t n;
-		unsigned char lo = 0x80, hi = 0xBF;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xC2 && c <= 0xDF)
-			n = 1;
-		else if (c >= 0xE0 && c <= 0xEF)
-			n = 2;
-		else if (c >= 0xF0 && c <= 0xF4)
-			n = 3;
-		else
-			return (ptrdiff_t)i;
-		if (c == 0xE0)
-			lo = 0xA0;
-		else if (c == 0xED)
-			hi = 0x9F;
-		else if (c == 0xF0)
-			lo = 0x90;
-		else if (c == 0xF4)
-			hi = 0x8F;
-		if (len - i <= n || s[i + 1] < lo || s[i + 1] > hi)
-			return (ptrdiff_t)i;
-		for (size_t k = 2; k <= n; k++)
-			if (s[i + k] < 0x80 || s[i + k] > 0xBF)
-				return (ptrdiff_t)i;
-		i += n + 1;
-	}
-	return -1;
-}
-
 static void method_list(char *buf, size_t len)
 {
 	size_t used = 0;
@@ -843,7 +786,10 @@ cJSON *pz_rpc_handle(struct pz_rpc *rpc, const char *line, size_t len)
 	ptrdiff_t at_bad;
 
 	rpc->n_requests++;
-	if ((at_bad = bad_utf8(line, len)) >= 0) {
+	/* cJSON copies string bytes as they are: without this check one
+	 * client could store a name that makes every later reply listing it
+	 * undecodable for every other client. */
+	if ((at_bad = pz_utf8_check(line, len)) >= 0) {
 		snprintf(buf, sizeof(buf),
 		         "parse error: the line is not valid UTF-8 (byte %td)",
 		         at_bad);

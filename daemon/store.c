@@ -101,10 +101,31 @@ static int exec_simple(struct pz_store *s, enum stmt which,
 	return 0;
 }
 
+/* Does `PRAGMA foreign_key_check` find no violation? */
+static int foreign_keys_hold(struct pz_store *s)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA foreign_key_check", -1, &st,
+	                       NULL) != SQLITE_OK)
+		return 0;
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE;
+}
+
+/*
+ * Apply the migrations the file lacks, each in its own transaction with
+ * user_version. Foreign keys are off meanwhile (a migration that rebuilds
+ * a table must not cascade deletes into the rows that reference it; the
+ * pragma cannot change inside a transaction) and checked before each
+ * commit.
+ */
 static int migrate(struct pz_store *s, struct pz_error *err)
 {
 	sqlite3_stmt *st;
-	int version = 0, rc;
+	int version = 0, rc = 0;
 	char sql[64];
 
 	rc = sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL);
@@ -118,7 +139,12 @@ static int migrate(struct pz_store *s, struct pz_error *err)
 		                    "database: schema version %d is newer than "
 		                    "this parzend understands (%d); upgrade parzend",
 		                    version, pz_schema_n_migrations);
-	for (int i = version; i < pz_schema_n_migrations; i++) {
+	if (version == pz_schema_n_migrations)
+		return 0;
+	if (sqlite3_exec(s->db, "PRAGMA foreign_keys = OFF", NULL, NULL,
+	                 NULL) != SQLITE_OK)
+		return db_error(s, err, "preparing a schema migration");
+	for (int i = version; i < pz_schema_n_migrations && rc == 0; i++) {
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", i + 1);
 		if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
 		        SQLITE_OK ||
@@ -127,12 +153,20 @@ static int migrate(struct pz_store *s, struct pz_error *err)
 		    sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
 			rc = db_error(s, err, "applying a schema migration");
 			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-			return rc;
+		} else if (!foreign_keys_hold(s)) {
+			rc = pz_error_set(err, PZ_EIO,
+			                  "database: schema migration %d broke a "
+			                  "foreign key; nothing was changed", i + 1);
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		} else if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) !=
+		           SQLITE_OK) {
+			rc = db_error(s, err, "committing a schema migration");
 		}
-		if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-			return db_error(s, err, "committing a schema migration");
 	}
-	return 0;
+	if (sqlite3_exec(s->db, "PRAGMA foreign_keys = ON", NULL, NULL,
+	                 NULL) != SQLITE_OK && rc == 0)
+		rc = db_error(s, err, "after a schema migration");
+	return rc;
 }
 
 int pz_store_open(const char *path, int durable, long long max_bytes,

@@ -14,7 +14,7 @@
 
 #include <stdint.h>
 
-#include "error.h"
+#include <parzen/error.h>
 
 struct pz_store;
 

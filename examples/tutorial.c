@@ -24,12 +24,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
-#include "eval.h"
-#include "history.h"
-#include "sample.h"
-#include "space.h"
-#include "tpe.h"
+#include <parzen/error.h>
+#include <parzen/eval.h>
+#include <parzen/history.h>
+#include <parzen/params.h>
+#include <parzen/sample.h>
+#include <parzen/space.h>
+#include <parzen/suggest.h>
+#include <parzen/tpe.h>
 
 #ifndef PZ_SOURCE_ROOT
 #define PZ_SOURCE_ROOT "."

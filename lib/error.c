@@ -1,7 +1,7 @@
 /*
  * Error codes and messages: the one place where PZ_E* values get names.
  */
-#include "error.h"
+#include <parzen/error.h>
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -32,15 +32,57 @@ const char *pz_strerror(int code)
 	}
 }
 
+static int vset(struct pz_error *err, int code, const char *path,
+                const char *fmt, va_list ap)
+{
+	int n = 0;
+
+	err->code = code;
+	snprintf(err->path, sizeof(err->path), "%s", path != NULL ? path : "");
+	if (err->path[0] != '\0')
+		n = snprintf(err->msg, sizeof(err->msg), "%s: ", err->path);
+	if (n < 0 || (size_t)n >= sizeof(err->msg))
+		n = 0;
+	vsnprintf(err->msg + n, sizeof(err->msg) - (size_t)n, fmt, ap);
+	return code;
+}
+
 int pz_error_set(struct pz_error *err, int code, const char *fmt, ...)
 {
 	va_list ap;
 
 	if (err == NULL)
 		return code;
-	err->code = code;
 	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	vset(err, code, NULL, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int pz_error_set_at(struct pz_error *err, int code, const char *path,
+                    const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL)
+		return code;
+	va_start(ap, fmt);
+	vset(err, code, path, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int pz_error_set_key(struct pz_error *err, int code, const char *prefix,
+                     const char *key, const char *fmt, ...)
+{
+	char path[PZ_ERROR_PATH_MAX];
+	va_list ap;
+
+	if (err == NULL)
+		return code;
+	snprintf(path, sizeof(path), "%s.%s", prefix, key);
+	va_start(ap, fmt);
+	vset(err, code, path, fmt, ap);
 	va_end(ap);
 	return code;
 }
@@ -50,5 +92,6 @@ void pz_error_clear(struct pz_error *err)
 	if (err == NULL)
 		return;
 	err->code = PZ_OK;
+	err->path[0] = '\0';
 	err->msg[0] = '\0';
 }

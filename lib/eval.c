@@ -1,7 +1,7 @@
 /*
  * space_eval: walk the space tree and build the point.
  */
-#include "eval.h"
+#include <parzen/eval.h>
 
 #include <math.h>
 
@@ -60,18 +60,20 @@ static int eval_fn(const struct pz_space *space, const struct pz_node *n,
 			return rc;
 		if (!cJSON_IsNumber(v) && !cJSON_IsBool(v)) {
 			cJSON_Delete(v);
-			return pz_error_set(err, PZ_EINVAL,
-			                    "%s: %s() argument %d is not a number",
-			                    n->path, pz_fn_kind_name(n->fn), i + 1);
+			return pz_error_set_at(
+				err, PZ_EINVAL, n->path,
+				"%s() argument %d is not a number",
+				pz_space_fn_name(n->fn), i + 1);
 		}
 		args[i] = cJSON_IsBool(v) ? (double)cJSON_IsTrue(v)
 		                          : v->valuedouble;
 		cJSON_Delete(v);
 	}
 	if (fn_apply(n, args, &res) != 0)
-		return pz_error_set(err, PZ_EINVAL,
-		                    "%s: %s() has no finite result for these "
-		                    "arguments", n->path, pz_fn_kind_name(n->fn));
+		return pz_error_set_at(
+			err, PZ_EINVAL, n->path,
+			"%s() has no finite result for these arguments",
+			pz_space_fn_name(n->fn));
 	*out = cJSON_CreateNumber(res);
 	return *out != NULL ? 0 : pz_error_set(err, PZ_ENOMEM, "out of memory");
 }
@@ -91,14 +93,15 @@ static int eval_node(const struct pz_space *space, const struct pz_node *n,
 		double x = values[n->param];
 
 		if (isnan(x))
-			return pz_error_set(err, PZ_EINVAL,
-			                    "params.%s: missing (the label is active)",
-			                    space->params[n->param].label);
+			return pz_error_set_key(err, PZ_EINVAL, "params",
+			                        space->params[n->param].label,
+			                        "missing (the label is active)");
 		if (n->n_children > 0) {
 			if (x < 0 || x >= n->n_children)
-				return pz_error_set(err, PZ_ERANGE,
-				                    "params.%s: option %g out of range",
-				                    space->params[n->param].label, x);
+				return pz_error_set_key(
+					err, PZ_ERANGE, "params",
+					space->params[n->param].label,
+					"option %g out of range", x);
 			return eval_node(space, n->children[(int)x], values, out,
 			                 err);
 		}

@@ -1,7 +1,7 @@
 /*
  * Trial history: slots by trial number plus per-label sorted indexes.
  */
-#include "history.h"
+#include <parzen/history.h>
 
 #include <math.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /*
  * A compact JSON printer with exact numbers; see json.h.
  */
-#include "json.h"
+#include <parzen/json.h>
 
 #include <math.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /*
  * Joint Parzen estimator; see kde.h for the model.
  */
-#include "kde.h"
+#include <parzen/kde.h>
 
 #include <math.h>
 #include <stdlib.h>
@@ -24,13 +24,13 @@ void pz_kde_finish(struct pz_kde *k)
 	memset(k, 0, sizeof(*k));
 }
 
-static double width(const struct pz_dim *d)
+static double width(const struct pz_gmm_dim *d)
 {
 	return d->prior_sigma;
 }
 
 /* Per-option log probabilities of the smoothed categorical kernel. */
-static void cat_tables(const struct pz_dim *d, int n, double prior_weight,
+static void cat_tables(const struct pz_gmm_dim *d, int n, double prior_weight,
                        double *hit, double *miss)
 {
 	int K = d->n_options;
@@ -45,9 +45,10 @@ static void cat_tables(const struct pz_dim *d, int n, double prior_weight,
 	}
 }
 
-int pz_kde_fit(struct pz_kde *k, const struct pz_dim *dims, const int *members,
-               int n_dims, const double *const *rows, const double *weights,
-               int n, double prior_weight, double bandwidth)
+int pz_kde_fit(struct pz_kde *k, const struct pz_gmm_dim *dims,
+               const int *members, int n_dims, const double *const *rows,
+               const double *weights, int n, double prior_weight,
+               double bandwidth)
 {
 	double wsum = prior_weight, scott, log_sigma_sum = 0;
 	int D = n_dims, nn = n > 0 ? n : 1;
@@ -89,7 +90,7 @@ int pz_kde_fit(struct pz_kde *k, const struct pz_dim *dims, const int *members,
 	for (int i = 0; i < n; i++)
 		k->scratch[i] = 1.0;
 	for (int d = 0; d < D; d++) {
-		const struct pz_dim *dd = &dims[d];
+		const struct pz_gmm_dim *dd = &dims[d];
 		double *col = k->center + (size_t)d * nn;
 		int p = members[d];
 
@@ -98,7 +99,7 @@ int pz_kde_fit(struct pz_kde *k, const struct pz_dim *dims, const int *members,
 			           k->cat_hit + (size_t)d * (k->max_options + 1),
 			           k->cat_miss + (size_t)d * (k->max_options + 1));
 			for (int i = 0; i < n; i++)
-				col[i] = pz_dim_category(dd, rows[i][p]);
+				col[i] = pz_gmm_dim_category(dd, rows[i][p]);
 			/* The prior component's kernel is the prior itself. */
 			continue;
 		}
@@ -112,15 +113,16 @@ int pz_kde_fit(struct pz_kde *k, const struct pz_dim *dims, const int *members,
 		k->sigma[d] = s;
 		log_sigma_sum += log(s);
 		for (int i = 0; i < n; i++) {
-			col[i] = pz_dim_to_kernel(dd, rows[i][p]);
+			col[i] = pz_gmm_dim_to_kernel(dd, rows[i][p]);
 			if (dd->bounded)
-				k->scratch[i] *= pz_normal_mass_fast(
-				    (dd->lo - col[i]) / s, (dd->hi - col[i]) / s);
+				k->scratch[i] *= pz_gmm_normal_mass_fast(
+					(dd->lo - col[i]) / s,
+					(dd->hi - col[i]) / s);
 		}
 		/* Prior component: centred, full width; its truncated mass. */
 		k->prior_base -= log(wd);
 		if (dd->bounded)
-			k->prior_base -= pz_log_normal_mass(-0.5, 0.5);
+			k->prior_base -= pz_gmm_log_normal_mass(-0.5, 0.5);
 	}
 	for (int i = 0; i < n; i++)
 		k->base[i] -= log_sigma_sum + log(k->scratch[i]);
@@ -141,7 +143,7 @@ void pz_kde_sample(const struct pz_kde *k, struct pz_rng *rng, double *out)
 		}
 	}
 	for (int d = 0; d < k->n_dims; d++) {
-		const struct pz_dim *dd = &k->dims[d];
+		const struct pz_gmm_dim *dd = &k->dims[d];
 
 		if (dd->categorical) {
 			const double *hit = k->cat_hit + (size_t)d * (k->max_options + 1);
@@ -159,14 +161,16 @@ void pz_kde_sample(const struct pz_kde *k, struct pz_rng *rng, double *out)
 				if (v < c_acc)
 					break;
 			}
-			out[d] = pz_dim_category_value(dd, c);
+			out[d] = pz_gmm_dim_category_value(dd, c);
 			continue;
 		}
 		double mu = comp >= 0 ? k->center[(size_t)d * nn + comp]
 		                      : dd->prior_mu;
 		double s = comp >= 0 ? k->sigma[d] : width(dd);
 
-		out[d] = pz_dim_from_kernel(dd, pz_dim_draw_kernel(dd, mu, s, rng));
+		out[d] = pz_gmm_dim_from_kernel(dd,
+		                                pz_gmm_dim_draw_kernel(dd, mu,
+		                                                       s, rng));
 	}
 }
 
@@ -186,13 +190,13 @@ double pz_kde_logpdf(const struct pz_kde *k, const double *x)
 	memcpy(acc, k->base, (size_t)n * sizeof(double));
 	prior = k->prior_base;
 	for (int d = 0; d < k->n_dims; d++) {
-		const struct pz_dim *dd = &k->dims[d];
+		const struct pz_gmm_dim *dd = &k->dims[d];
 		const double *col = k->center + (size_t)d * n;
 
 		if (dd->categorical) {
 			const double *hit = k->cat_hit + (size_t)d * (k->max_options + 1);
 			const double *miss = k->cat_miss + (size_t)d * (k->max_options + 1);
-			int c = pz_dim_category(dd, x[d]);
+			int c = pz_gmm_dim_category(dd, x[d]);
 			double h = hit[c], m = miss[c];
 
 			for (int i = 0; i < n; i++)
@@ -200,7 +204,7 @@ double pz_kde_logpdf(const struct pz_kde *k, const double *x)
 			prior += log(dd->p0 != NULL ? dd->p0[c] : 1.0 / dd->n_options);
 			continue;
 		}
-		double t = pz_dim_to_kernel(dd, x[d]);
+		double t = pz_gmm_dim_to_kernel(dd, x[d]);
 		double inv = 1.0 / k->sigma[d];
 		double hz = 0.5 * inv * inv;
 		double zp = (t - dd->prior_mu) / width(dd);

@@ -1,7 +1,7 @@
 /*
  * Upper tail of the standard normal, Q(z) = P(Z > z) = erfc(z / sqrt(2)) / 2,
  * at z = i / 256 for i = 0 .. 2304 (z from 0 to 9), for linear
- * interpolation in pz_normal_mass_fast (parzen.c). Generated once with
+ * interpolation in pz_gmm_normal_mass_fast (parzen.c). Generated once with
  * Python's math.erfc; the interpolation error is below h^2 / 8 * max|Q''|
  * = 4.6e-7 absolute.
  */

@@ -4,7 +4,7 @@
  * Salmon et al.; the known-answer vectors in tests/unit/test_rng.c come
  * from the same paper's reference implementation (Random123).
  */
-#include "rng.h"
+#include <parzen/rng.h>
 
 #include <math.h>
 
@@ -15,8 +15,8 @@
 #define PHILOX_W0 UINT32_C(0x9E3779B9)
 #define PHILOX_W1 UINT32_C(0xBB67AE85)
 
-void pz_philox4x32_10(const uint32_t ctr[4], const uint32_t key[2],
-                      uint32_t out[4])
+void pz_rng_philox(const uint32_t ctr[4], const uint32_t key[2],
+                   uint32_t out[4])
 {
 	uint32_t c0 = ctr[0], c1 = ctr[1], c2 = ctr[2], c3 = ctr[3];
 	uint32_t k0 = key[0], k1 = key[1];
@@ -56,7 +56,7 @@ static void refill(struct pz_rng *r)
 	                   (uint32_t)r->stream, (uint32_t)(r->stream >> 32)};
 	uint32_t key[2] = {(uint32_t)r->key, (uint32_t)(r->key >> 32)};
 
-	pz_philox4x32_10(ctr, key, r->out);
+	pz_rng_philox(ctr, key, r->out);
 	r->block++;
 	r->avail = 4;
 }

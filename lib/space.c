@@ -8,7 +8,7 @@
  * precedes everything nested in its options and activity can be decided in
  * one forward pass over a params vector.
  */
-#include "space.h"
+#include <parzen/space.h>
 
 #include <math.h>
 #include <stdarg.h>
@@ -55,40 +55,40 @@ static const char *const fn_names[] = {
 #define N_HP_KINDS ((int)(sizeof(hp_names) / sizeof(hp_names[0])))
 #define N_FN_KINDS ((int)(sizeof(fn_names) / sizeof(fn_names[0])))
 
-const char *pz_hp_kind_name(enum pz_hp_kind kind)
+const char *pz_space_kind_name(enum pz_hp_kind kind)
 {
 	return (int)kind < N_HP_KINDS ? hp_names[kind] : "?";
 }
 
-const char *pz_fn_kind_name(enum pz_fn_kind kind)
+const char *pz_space_fn_name(enum pz_fn_kind kind)
 {
 	return (int)kind < N_FN_KINDS ? fn_names[kind] : "?";
 }
 
-int pz_hp_is_categorical(enum pz_hp_kind kind)
+int pz_space_kind_is_categorical(enum pz_hp_kind kind)
 {
 	return kind == PZ_HP_CHOICE || kind == PZ_HP_PCHOICE;
 }
 
-int pz_hp_is_integer(enum pz_hp_kind kind)
+int pz_space_kind_is_integer(enum pz_hp_kind kind)
 {
 	return kind == PZ_HP_RANDINT || kind == PZ_HP_UNIFORMINT;
 }
 
-int pz_hp_is_log(enum pz_hp_kind kind)
+int pz_space_kind_is_log(enum pz_hp_kind kind)
 {
 	return kind == PZ_HP_LOGUNIFORM || kind == PZ_HP_QLOGUNIFORM ||
 	       kind == PZ_HP_LOGNORMAL || kind == PZ_HP_QLOGNORMAL;
 }
 
-int pz_hp_is_bounded(enum pz_hp_kind kind)
+int pz_space_kind_is_bounded(enum pz_hp_kind kind)
 {
 	return kind == PZ_HP_UNIFORM || kind == PZ_HP_QUNIFORM ||
 	       kind == PZ_HP_LOGUNIFORM || kind == PZ_HP_QLOGUNIFORM ||
-	       pz_hp_is_integer(kind);
+	       pz_space_kind_is_integer(kind);
 }
 
-double pz_param_step(const struct pz_param *p)
+double pz_space_param_step(const struct pz_param *p)
 {
 	switch (p->kind) {
 	case PZ_HP_QUNIFORM:
@@ -155,7 +155,7 @@ static int fail(struct parser *ps, size_t len, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return pz_error_set(ps->err, PZ_EINVAL, "%s: %s", ps->path, msg);
+	return pz_error_set_at(ps->err, PZ_EINVAL, ps->path, "%s", msg);
 }
 
 /* --- nodes -------------------------------------------------------------- */
@@ -336,7 +336,8 @@ static int parse_numeric_args(struct parser *ps, const cJSON *j, size_t len,
 		if (!(p->high > p->low))
 			return fail(ps, len, "high must be > low (got low %g, high %g)",
 			            p->low, p->high);
-		if (pz_hp_is_log(p->kind) && (p->low < -700 || p->high > 700))
+		if (pz_space_kind_is_log(p->kind) &&
+		    (p->low < -700 || p->high > 700))
 			return fail(ps, len,
 			            "log-space bounds must lie in [-700, 700] "
 			            "(low and high are logarithms, as in hyperopt)");
@@ -354,12 +355,14 @@ static int parse_numeric_args(struct parser *ps, const cJSON *j, size_t len,
 		/* Draws lie within mu +- 9 sigma (with probability 1 - 2e-19);
 		 * keep that range representable: exp() of it for the log kinds,
 		 * finite otherwise. */
-		if (pz_hp_is_log(p->kind) && fabs(p->mu) + 9 * p->sigma > 700)
+		if (pz_space_kind_is_log(p->kind) &&
+		    fabs(p->mu) + 9 * p->sigma > 700)
 			return fail(ps, len,
 			            "|mu| + 9 sigma must be <= 700 for %s, whose "
 			            "values are exp() of a normal (got mu %g, sigma %g)",
 			            hp_names[p->kind], p->mu, p->sigma);
-		if (!pz_hp_is_log(p->kind) && fabs(p->mu) + 9 * p->sigma > 1e300)
+		if (!pz_space_kind_is_log(p->kind) &&
+		    fabs(p->mu) + 9 * p->sigma > 1e300)
 			return fail(ps, len, "mu and sigma are too large to draw "
 			                     "finite values");
 		break;
@@ -469,7 +472,7 @@ static int parse_hp(struct parser *ps, const cJSON *j, size_t len, int depth,
 	if ((rc = parse_numeric_args(ps, j, len, &ps->space->params[idx])) != 0)
 		return rc;
 
-	if (!pz_hp_is_categorical(kind)) {
+	if (!pz_space_kind_is_categorical(kind)) {
 		n = node_new(PZ_NODE_HP, 0, 0);
 		if (n == NULL)
 			return pz_error_set(ps->err, PZ_ENOMEM, "out of memory");
@@ -747,20 +750,21 @@ int pz_space_create_from_text(const char *text, size_t len,
 
 	*out = NULL;
 	if (doc == NULL)
-		return pz_error_set(err, PZ_EINVAL,
-		                    "%s: invalid JSON at byte %td",
-		                    root_name != NULL ? root_name : "space",
-		                    cJSON_GetErrorPtr() != NULL
-		                        ? cJSON_GetErrorPtr() - text : (ptrdiff_t)0);
+		return pz_error_set_at(err, PZ_EINVAL,
+		                       root_name != NULL ? root_name : "space",
+		                       "invalid JSON at byte %td",
+		                       cJSON_GetErrorPtr() != NULL
+		                               ? cJSON_GetErrorPtr() - text
+		                               : (ptrdiff_t)0);
 	while (end != NULL && end < text + len &&
 	       (*end == ' ' || *end == '\n' || *end == '\t' || *end == '\r'))
 		end++;
 	if (end != NULL && end < text + len) {
 		cJSON_Delete(doc);
-		return pz_error_set(err, PZ_EINVAL,
-		                    "%s: unexpected bytes after the JSON value at "
-		                    "byte %td", root_name != NULL ? root_name : "space",
-		                    end - text);
+		return pz_error_set_at(
+			err, PZ_EINVAL, root_name != NULL ? root_name : "space",
+			"unexpected bytes after the JSON value at byte %td",
+			end - text);
 	}
 	rc = pz_space_create(doc, root_name, out, err);
 	cJSON_Delete(doc);

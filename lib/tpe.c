@@ -5,20 +5,20 @@
  * O(n) pass to split good from bad (a bounded insertion selection of the
  * n_below best, n_below <= gamma_cap), then per label (univariate) two
  * O(n) passes over the history's sorted index to build the estimators, and
- * candidate scoring that only visits kernels within reach (parzen.h); or
+ * candidate scoring that only visits kernels within reach (gmm.h); or
  * per group (multivariate) O(n * D) to fit and score. Nothing is sorted
  * per suggestion.
  */
-#include "tpe.h"
+#include <parzen/tpe.h>
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "kde.h"
-#include "parzen.h"
-#include "rng.h"
-#include "sample.h"
+#include <parzen/kde.h>
+#include <parzen/gmm.h>
+#include <parzen/rng.h>
+#include <parzen/sample.h>
 
 enum { CLS_NONE = 0, CLS_BELOW = 1, CLS_ABOVE = 2 };
 
@@ -66,15 +66,15 @@ static int cfg_number(const cJSON *v, const char *key, double lo, double hi,
                       int integer, double *out, struct pz_error *err)
 {
 	if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
-		return pz_error_set(err, PZ_EINVAL, "config.%s: must be a number",
-		                    key);
+		return pz_error_set_key(err, PZ_EINVAL, "config", key,
+		                        "must be a number");
 	if (integer && v->valuedouble != floor(v->valuedouble))
-		return pz_error_set(err, PZ_EINVAL,
-		                    "config.%s: must be an integer", key);
+		return pz_error_set_key(err, PZ_EINVAL, "config", key,
+		                        "must be an integer");
 	if (v->valuedouble < lo || v->valuedouble > hi)
-		return pz_error_set(err, PZ_ERANGE,
-		                    "config.%s: must be in [%g, %g] (got %g)", key,
-		                    lo, hi, v->valuedouble);
+		return pz_error_set_key(err, PZ_ERANGE, "config", key,
+		                        "must be in [%g, %g] (got %g)", lo, hi,
+		                        v->valuedouble);
 	*out = v->valuedouble;
 	return 0;
 }
@@ -83,8 +83,8 @@ static int cfg_bool(const cJSON *v, const char *key, int *out,
                     struct pz_error *err)
 {
 	if (!cJSON_IsBool(v))
-		return pz_error_set(err, PZ_EINVAL,
-		                    "config.%s: must be true or false", key);
+		return pz_error_set_key(err, PZ_EINVAL, "config", key,
+		                        "must be true or false");
 	*out = cJSON_IsTrue(v);
 	return 0;
 }
@@ -100,7 +100,8 @@ int pz_tpe_config_from_json(struct pz_tpe_config *cfg, const cJSON *json,
 	if (json == NULL || cJSON_IsNull(json))
 		return 0;
 	if (!cJSON_IsObject(json))
-		return pz_error_set(err, PZ_EINVAL, "config: must be an object");
+		return pz_error_set_at(err, PZ_EINVAL, "config",
+		                       "must be an object");
 	preset = cJSON_GetObjectItemCaseSensitive(json, "preset");
 	if (preset != NULL) {
 		if (cJSON_IsString(preset) &&
@@ -108,9 +109,9 @@ int pz_tpe_config_from_json(struct pz_tpe_config *cfg, const cJSON *json,
 			pz_tpe_config_hyperopt(cfg);
 		else if (!cJSON_IsString(preset) ||
 		         strcmp(preset->valuestring, "parzen") != 0)
-			return pz_error_set(err, PZ_EINVAL,
-			                    "config.preset: must be \"parzen\" or "
-			                    "\"hyperopt\"");
+			return pz_error_set_at(
+				err, PZ_EINVAL, "config.preset",
+				"must be \"parzen\" or \"hyperopt\"");
 	}
 	cJSON_ArrayForEach(c, json)
 	{
@@ -154,9 +155,9 @@ int pz_tpe_config_from_json(struct pz_tpe_config *cfg, const cJSON *json,
 			         strcmp(c->valuestring, "ignore") == 0)
 				cfg->pending = PZ_PENDING_IGNORE;
 			else
-				rc = pz_error_set(err, PZ_EINVAL,
-				                  "config.pending: must be \"liar\" or "
-				                  "\"ignore\"");
+				rc = pz_error_set_at(
+					err, PZ_EINVAL, "config.pending",
+					"must be \"liar\" or \"ignore\"");
 		} else if (strcmp(k, "failed") == 0) {
 			if (cJSON_IsString(c) && strcmp(c->valuestring, "above") == 0)
 				cfg->failed = PZ_FAILED_ABOVE;
@@ -164,17 +165,13 @@ int pz_tpe_config_from_json(struct pz_tpe_config *cfg, const cJSON *json,
 			         strcmp(c->valuestring, "ignore") == 0)
 				cfg->failed = PZ_FAILED_IGNORE;
 			else
-				rc = pz_error_set(err, PZ_EINVAL,
-				                  "config.failed: must be \"above\" or "
-				                  "\"ignore\"");
+				rc = pz_error_set_at(
+					err, PZ_EINVAL, "config.failed",
+					"must be \"above\" or \"ignore\"");
 		} else {
-			rc = pz_error_set(err, PZ_EINVAL,
-			                  "config.%s: unknown setting (known: preset, "
-			                  "gamma, gamma_sqrt, gamma_cap, n_startup, "
-			                  "n_ei_candidates, prior_weight, "
-			                  "linear_forgetting, forget_below, "
-			                  "multivariate, bandwidth, int_categorical, "
-			                  "pending, failed)", k);
+			rc = pz_error_set_key(
+				err, PZ_EINVAL, "config", k,
+				"unknown setting (known: preset, gamma, gamma_sqrt, gamma_cap, n_startup, n_ei_candidates, prior_weight, linear_forgetting, forget_below, multivariate, bandwidth, int_categorical, pending, failed)");
 		}
 		if (rc != 0)
 			return rc;
@@ -345,7 +342,7 @@ static int pick_best(const double *score, int n)
 	return best;
 }
 
-static int suggest_categorical(struct ctx *c, const struct pz_dim *d, int p)
+static int suggest_categorical(struct ctx *c, const struct pz_gmm_dim *d, int p)
 {
 	const struct pz_history *h = c->h;
 	int K = d->n_options, np = c->space->n_params;
@@ -371,7 +368,7 @@ static int suggest_categorical(struct ctx *c, const struct pz_dim *d, int p)
 		               ? forgetting_weight(c->cfg->linear_forgetting,
 		                                   n_cls[k], c->age[t])
 		               : 1.0;
-		(k == CLS_BELOW ? pb : pa)[pz_dim_category(d, v)] += w;
+		(k == CLS_BELOW ? pb : pa)[pz_gmm_dim_category(d, v)] += w;
 	}
 	for (int i = 0; i < K; i++) {
 		double prior = c->cfg->prior_weight * K *
@@ -396,15 +393,17 @@ static int suggest_categorical(struct ctx *c, const struct pz_dim *d, int p)
 		if (isnan(score[j]))
 			score[j] = -INFINITY;
 	}
-	c->out[p] = pz_dim_category_value(d, (int)cand[pick_best(score, nc)]);
+	c->out[p] =
+		pz_gmm_dim_category_value(d, (int)cand[pick_best(score, nc)]);
 	free(pb);
 	return 0;
 }
 
 /* Observations of param p in class k, sorted by value (from the history's
  * index), with their forgetting weights, in kernel space. */
-static int collect_sorted(struct ctx *c, const struct pz_dim *d, int p, int k,
-                          const size_t n_cls[3], double *mus, double *wts)
+static int collect_sorted(struct ctx *c, const struct pz_gmm_dim *d, int p,
+                          int k, const size_t n_cls[3], double *mus,
+                          double *wts)
 {
 	const struct pz_history *h = c->h;
 	int n = 0;
@@ -414,7 +413,7 @@ static int collect_sorted(struct ctx *c, const struct pz_dim *d, int p, int k,
 
 		if (c->cls[t] != k)
 			continue;
-		mus[n] = pz_dim_to_kernel(d, pz_history_row(h, t)[p]);
+		mus[n] = pz_gmm_dim_to_kernel(d, pz_history_row(h, t)[p]);
 		wts[n] = cls_forgets(c, k)
 		             ? forgetting_weight(c->cfg->linear_forgetting,
 		                                 n_cls[k], c->age[t])
@@ -424,7 +423,7 @@ static int collect_sorted(struct ctx *c, const struct pz_dim *d, int p, int k,
 	return n;
 }
 
-static int suggest_numeric(struct ctx *c, const struct pz_dim *d, int p)
+static int suggest_numeric(struct ctx *c, const struct pz_gmm_dim *d, int p)
 {
 	struct pz_gmm below, above;
 	size_t n_cls[3];
@@ -460,7 +459,7 @@ static int suggest_numeric(struct ctx *c, const struct pz_dim *d, int p)
 
 /* Joint model over the members of group g. */
 static int suggest_joint(struct ctx *c, const struct pz_group *g,
-                         struct pz_dim *dims)
+                         struct pz_gmm_dim *dims)
 {
 	const struct pz_history *h = c->h;
 	int D = g->n_members, first = g->members[0], nc = c->cfg->n_ei_candidates;
@@ -533,14 +532,15 @@ static int group_active(const struct pz_group *g, const double *values)
 static int tpe(struct ctx *c)
 {
 	const struct pz_space *s = c->space;
-	struct pz_dim *dims = malloc((size_t)(s->n_params ? s->n_params : 1) *
-	                             sizeof(*dims));
+	struct pz_gmm_dim *dims =
+		malloc((size_t)(s->n_params ? s->n_params : 1) * sizeof(*dims));
 	int rc = 0;
 
 	if (dims == NULL)
 		return PZ_ENOMEM;
 	for (int i = 0; i < s->n_params; i++) {
-		pz_dim_init(&dims[i], &s->params[i], c->cfg->int_categorical);
+		pz_gmm_dim_init(&dims[i], &s->params[i],
+		                c->cfg->int_categorical);
 		c->out[i] = NAN;
 	}
 	for (int gi = 0; gi < s->n_groups && rc == 0; gi++) {
@@ -549,7 +549,8 @@ static int tpe(struct ctx *c)
 		if (!group_active(g, c->out))
 			continue;
 		if (c->cfg->multivariate) {
-			struct pz_dim *gd = malloc((size_t)g->n_members * sizeof(*gd));
+			struct pz_gmm_dim *gd =
+				malloc((size_t)g->n_members * sizeof(*gd));
 
 			if (gd == NULL) {
 				rc = PZ_ENOMEM;
@@ -572,10 +573,10 @@ static int tpe(struct ctx *c)
 	return rc;
 }
 
-int pz_suggest(const struct pz_space *space, const struct pz_history *history,
-               enum pz_algo algo, const struct pz_tpe_config *cfg,
-               uint64_t seed, uint64_t number, double *out,
-               struct pz_error *err)
+int pz_tpe_suggest(const struct pz_space *space,
+                   const struct pz_history *history,
+                   const struct pz_tpe_config *cfg, uint64_t seed,
+                   uint64_t number, double *out, struct pz_error *err)
 {
 	struct ctx c;
 	size_t n;
@@ -583,8 +584,7 @@ int pz_suggest(const struct pz_space *space, const struct pz_history *history,
 
 	memset(&c, 0, sizeof(c));
 	pz_rng_init(&c.rng, seed, number);
-	if (algo == PZ_ALGO_RANDOM || history == NULL || cfg == NULL ||
-	    history->n_trials < (size_t)cfg->n_startup || history->n_ok == 0) {
+	if (history->n_trials < (size_t)cfg->n_startup || history->n_ok == 0) {
 		pz_sample_prior(space, &c.rng, out);
 		return 0;
 	}

@@ -27,8 +27,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "client.h"
-#include "rng.h"
+#include <parzen/client.h>
+#include <parzen/rng.h>
 
 #define N_TRAIN 600
 #define N_VALID 600
@@ -238,7 +238,7 @@ static int run(const char *study, const char *space_path, long max_trials,
 	make_spirals(tr, N_TRAIN, 1);
 	make_spirals(va, N_VALID, 2);
 	snprintf(worker, sizeof(worker), "spiral-%d", (int)getpid());
-	pz_trial_ticket_init(&t);
+	pz_client_ticket_init(&t);
 	if ((c = connect_retry()) == NULL)
 		return 1;
 	/* Every worker creates the study; the same definition is reused. */
@@ -259,7 +259,7 @@ static int run(const char *study, const char *space_path, long max_trials,
 		struct hparams hp;
 		double acc = 0, loss;
 
-		pz_trial_ticket_finish(&t);
+		pz_client_ticket_finish(&t);
 		rc = pz_client_ask(c, study, worker, &t, &err);
 		if (rc == PZ_EIO) {
 			pz_client_destroy(c);
@@ -291,7 +291,7 @@ static int run(const char *study, const char *space_path, long max_trials,
 			fprintf(stderr, "spiral_worker: tell: %s\n", err.msg);
 		done++;
 	}
-	pz_trial_ticket_finish(&t);
+	pz_client_ticket_finish(&t);
 	pz_client_destroy(c);
 	printf("%s: ran %d trials\n", worker, done);
 	return 0;

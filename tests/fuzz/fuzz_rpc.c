@@ -27,7 +27,7 @@
 #include <wchar.h>
 
 #include "core.h"
-#include "json.h"
+#include <parzen/json.h>
 #include "rpc.h"
 #include "store.h"
 

@@ -19,14 +19,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
-#include "eval.h"
-#include "history.h"
-#include "json.h"
-#include "rng.h"
-#include "sample.h"
-#include "space.h"
-#include "tpe.h"
+#include <parzen/error.h>
+#include <parzen/eval.h>
+#include <parzen/history.h>
+#include <parzen/json.h>
+#include <parzen/rng.h>
+#include <parzen/params.h>
+#include <parzen/sample.h>
+#include <parzen/space.h>
+#include <parzen/suggest.h>
+#include <parzen/tpe.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

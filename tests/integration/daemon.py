@@ -46,7 +46,7 @@ class Daemon:
         try:
             deadline = time.monotonic() + timeout
             while True:
-                notify.settimeout(max(0.05, deadline - time.monotonic()))
+                notify.settimeout(min(0.2, max(0.05, deadline - time.monotonic())))
                 try:
                     msg = notify.recv(4096).decode()
                 except socket.timeout:

@@ -31,7 +31,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "client.h"
+#include <parzen/client.h>
 
 /* Pause between the chunks of one reply, so that they arrive apart. */
 #define CHUNK_PAUSE_US 20000
@@ -785,7 +785,7 @@ static void test_ask(void **state)
 	assert_int_equal(t.attempt, 2);
 	assert_json(t.params, "{'lr':0.01,'opt':1}");
 	assert_json(t.point, "{'lr':0.01,'opt':'adam'}");
-	pz_trial_ticket_finish(&t);
+	pz_client_ticket_finish(&t);
 	assert_null(t.params);
 
 	assert_int_equal(pz_client_ask(c, "cifar", NULL, &t, &err), 0);
@@ -793,7 +793,7 @@ static void test_ask(void **state)
 	assert_string_equal(t.reason, "paused");
 	assert_null(t.params);
 	assert_null(t.point);
-	pz_trial_ticket_finish(&t);
+	pz_client_ticket_finish(&t);
 
 	/* Without attempt, and with params that are not an object. */
 	assert_int_equal(pz_client_ask(c, "s", NULL, &t, &err), PZ_EPROTO);
@@ -802,11 +802,11 @@ static void test_ask(void **state)
 	assert_int_equal(pz_client_ask(c, "s", NULL, &t, &err), PZ_EPROTO);
 	assert_null(t.params);
 	assert_null(t.point);
-	pz_trial_ticket_finish(&t);
+	pz_client_ticket_finish(&t);
 
 	assert_int_equal(pz_client_ask(c, "s", NULL, &t, &err), PZ_ENOENT);
 	assert_null(t.params);
-	pz_trial_ticket_finish(&t);
+	pz_client_ticket_finish(&t);
 	pz_client_destroy(c);
 	peer_finish(&p);
 }

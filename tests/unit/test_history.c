@@ -17,9 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "history.h"
-#include "rng.h"
-#include "space.h"
+#include <parzen/history.h>
+#include <parzen/rng.h>
+#include <parzen/space.h>
 
 /* Params: a, n, c, x (x active only when c = 0). */
 static const char SPACE[] =

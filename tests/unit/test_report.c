@@ -22,10 +22,11 @@
 
 #include "importance.h"
 #include "report.h"
-#include "rng.h"
-#include "sample.h"
-#include "space.h"
-#include "svg.h"
+#include <parzen/rng.h>
+#include <parzen/params.h>
+#include <parzen/sample.h>
+#include <parzen/space.h>
+#include "buf.h"
 
 /* Labels x (uniform), c (choice of 3), z (loguniform), w (uniform). */
 static const char space_text[] =

@@ -29,9 +29,10 @@
 #include <unistd.h>
 
 #include "core.h"
-#include "json.h"
+#include <parzen/json.h>
 #include "rpc.h"
-#include "sample.h"
+#include <parzen/params.h>
+#include <parzen/sample.h>
 #include "store.h"
 
 #define SPACE_X \
@@ -1271,7 +1272,7 @@ static double synthetic_loss(const struct pz_space *space, const double *v)
 
 		if (isnan(x))
 			continue;
-		if (pz_hp_is_log(space->params[i].kind))
+		if (pz_space_kind_is_log(space->params[i].kind))
 			x = log(x > 0 ? x : 1e-300);
 		loss += sin(1.3 * x + i) + 0.01 * x * x;
 	}

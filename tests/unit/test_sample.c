@@ -2,7 +2,7 @@
  * Tests of lib/sample: the prior of every hyperparameter kind against its
  * analytic distribution (hyperopt's semantics), the range and grid of every
  * draw, prior sampling of a conditional space (inactive labels are NAN),
- * the params JSON round trip of prior draws, and pz_quantize's rounding.
+ * the params JSON round trip of prior draws, and pz_sample_quantize's rounding.
  *
  * Goodness of fit is a Kolmogorov-Smirnov test at the 0.1% level for every
  * kind, 20,000 draws each. Continuous kinds use the usual statistic
@@ -27,7 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sample.h"
+#include <parzen/params.h>
+#include <parzen/sample.h>
 
 #define SEED UINT64_C(0x9a12e4e5a3b1e001)
 #define N_DRAWS 20000
@@ -229,7 +230,7 @@ static void draw_sorted(int i, double *xs)
 		xs[k] = pz_sample_param(p, &rng);
 		if (!isfinite(xs[k]))
 			fail_msg("case %d (%s): draw %d is %g", i,
-			         pz_hp_kind_name(p->kind), k, xs[k]);
+			         pz_space_kind_name(p->kind), k, xs[k]);
 	}
 	qsort(xs, N_DRAWS, sizeof(xs[0]), cmp_double);
 }
@@ -293,7 +294,7 @@ static void every_kind_fits_its_prior(void **state)
 		d = ks(xs, N_DRAWS, cases[i].step, p, cases[i].cdf);
 		if (d >= crit)
 			fail_msg("case %d (%s): KS D = %g >= %g", i,
-			         pz_hp_kind_name(p->kind), d, crit);
+			         pz_space_kind_name(p->kind), d, crit);
 	}
 }
 
@@ -343,15 +344,15 @@ static void check_draw(const struct pz_param *p, double step, double x)
 		ok = ok && x >= p->low && x <= p->high;
 		break;
 	case PZ_HP_QUNIFORM:
-		ok = ok && x >= pz_quantize(p->low, p->q) &&
-		     x <= pz_quantize(p->high, p->q);
+		ok = ok && x >= pz_sample_quantize(p->low, p->q) &&
+		     x <= pz_sample_quantize(p->high, p->q);
 		break;
 	case PZ_HP_LOGUNIFORM:
 		ok = ok && x >= exp(p->low) && x <= exp(p->high);
 		break;
 	case PZ_HP_QLOGUNIFORM:
-		ok = ok && x >= pz_quantize(exp(p->low), p->q) &&
-		     x <= pz_quantize(exp(p->high), p->q);
+		ok = ok && x >= pz_sample_quantize(exp(p->low), p->q) &&
+		     x <= pz_sample_quantize(exp(p->high), p->q);
 		break;
 	case PZ_HP_NORMAL:
 	case PZ_HP_QNORMAL:
@@ -377,7 +378,7 @@ static void check_draw(const struct pz_param *p, double step, double x)
 	}
 	if (!ok)
 		fail_msg("%s %s: draw %.17g outside its range or grid",
-		         p->label, pz_hp_kind_name(p->kind), x);
+		         p->label, pz_space_kind_name(p->kind), x);
 }
 
 static void draws_in_range_and_on_grid(void **state)
@@ -504,11 +505,11 @@ static void quantize_rounds_half_to_even(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases_q) / sizeof(cases_q[0]); i++) {
 		double x = cases_q[i][0], q = cases_q[i][1];
-		double want = cases_q[i][2], got = pz_quantize(x, q);
+		double want = cases_q[i][2], got = pz_sample_quantize(x, q);
 
 		if (got != want)
-			fail_msg("pz_quantize(%g, %g) = %g, want %g", x, q, got,
-			         want);
+			fail_msg("pz_sample_quantize(%g, %g) = %g, want %g", x,
+			         q, got, want);
 	}
 }
 

@@ -24,10 +24,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "eval.h"
-#include "rng.h"
-#include "sample.h"
-#include "space.h"
+#include <parzen/eval.h>
+#include <parzen/rng.h>
+#include <parzen/params.h>
+#include <parzen/sample.h>
+#include <parzen/space.h>
 
 #define TEXT_MAX 4096
 
@@ -604,7 +605,7 @@ static void valid_kinds(void **state)
 	assert_string_equal(p->path, "space.r");
 	assert_int_equal(p->kind, PZ_HP_RANDINT);
 	assert_true(p->low == 0 && p->high == 3);
-	assert_true(pz_param_step(p) == 1);
+	assert_true(pz_space_param_step(p) == 1);
 	p = &s->params[1];
 	assert_int_equal(p->kind, PZ_HP_PCHOICE);
 	assert_int_equal(p->n_options, 2);
@@ -613,8 +614,8 @@ static void valid_kinds(void **state)
 	p = &s->params[2];
 	assert_int_equal(p->kind, PZ_HP_QLOGNORMAL);
 	assert_true(p->mu == 1 && p->sigma == 2 && p->q == 0.5);
-	assert_true(pz_param_step(p) == 0.5);
-	assert_true(pz_param_step(&s->params[3]) == 0);
+	assert_true(pz_space_param_step(p) == 0.5);
+	assert_true(pz_space_param_step(&s->params[3]) == 0);
 	assert_int_equal(s->n_groups, 1);
 	assert_int_equal(s->groups[0].n_members, 4);
 	pz_space_destroy(s);

@@ -26,9 +26,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "history.h"
-#include "space.h"
-#include "tpe.h"
+#include <parzen/history.h>
+#include <parzen/space.h>
+#include <parzen/suggest.h>
+#include <parzen/tpe.h>
 #include "tpe_replay.h"
 
 #define MAX_PARAMS 16

@@ -15,9 +15,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "history.h"
-#include "space.h"
-#include "tpe.h"
+#include <parzen/history.h>
+#include <parzen/space.h>
+#include <parzen/suggest.h>
+#include <parzen/tpe.h>
 
 #define REPLAY_TRIALS 60
 

@@ -1,0 +1,81 @@
+/*
+ * The TPE suggester and its configuration.
+ *
+ * pz_tpe_suggest() is a pure function of (space, history, config, seed,
+ * number): the same inputs give bit-identical params in any process. Trial
+ * `number` draws from stream(seed, number) only.
+ *
+ * TPE (Bergstra et al., NIPS 2011) splits the finished trials by loss into
+ * a good set (the n_below best) and the rest, fits a Parzen estimator l(x)
+ * to the good and g(x) to the rest, draws n_ei_candidates points from l
+ * and keeps the one maximizing l(x) / g(x). Labels are processed by
+ * activation group, in document order, so a choice is decided before the
+ * labels nested in its options, and every estimator is fitted only on the
+ * trials where its labels were active. With `multivariate`, the labels of a
+ * group are modelled jointly (kde.h); otherwise one label at a time
+ * (gmm.h), as hyperopt does.
+ *
+ * Pending trials (asked, not told) enter g(x) as if they had the worst
+ * loss when pending = PZ_PENDING_LIAR, so parallel workers asking at once
+ * get different points; failed trials enter g(x) likewise unless
+ * failed = PZ_FAILED_IGNORE. Neither ever enters l(x).
+ */
+#ifndef PZ_TPE_H
+#define PZ_TPE_H
+
+#include <cjson/cJSON.h>
+#include <stdint.h>
+
+#include <parzen/error.h>
+#include <parzen/history.h>
+#include <parzen/space.h>
+
+enum pz_pending_policy { PZ_PENDING_LIAR, PZ_PENDING_IGNORE };
+enum pz_failed_policy { PZ_FAILED_ABOVE, PZ_FAILED_IGNORE };
+
+struct pz_tpe_config {
+	double gamma;   /* fraction of trials in the good set */
+	int gamma_sqrt; /* n_below = ceil(gamma * sqrt(n)), else
+	                            ceil(gamma * n) */
+	int gamma_cap;  /* at most this many good trials */
+	int n_startup;  /* prior samples before TPE starts */
+	int n_ei_candidates;
+	double prior_weight;
+	int linear_forgetting; /* 0 disables */
+	int forget_below;      /* forgetting weights also on the good set */
+	int multivariate;      /* joint kernel per activation group */
+	double bandwidth;      /* multivariate: Scott-rule factor */
+	int int_categorical;   /* randint as a categorical (hyperopt) */
+	enum pz_pending_policy pending;
+	enum pz_failed_policy failed;
+};
+
+/* parzen's defaults (docs/space.md, "Suggesters"). */
+void pz_tpe_config_default(struct pz_tpe_config *cfg);
+/* hyperopt 0.2's choices: gamma 0.25 sqrt(n), 20 start-up trials, ... */
+void pz_tpe_config_hyperopt(struct pz_tpe_config *cfg);
+
+/*
+ * Read a config object ({"preset": "parzen"|"hyperopt", "gamma": ...});
+ * NULL or {} gives the defaults. Unknown keys and bad values are refused
+ * with the key's path ("config.gamma: must be in (0, 1]").
+ */
+int pz_tpe_config_from_json(struct pz_tpe_config *cfg, const cJSON *json,
+                            struct pz_error *err);
+/* The effective config as JSON (every knob), NULL on allocation failure. */
+cJSON *pz_tpe_config_to_json(const struct pz_tpe_config *cfg);
+
+/* Size of the good set for n finished ok trials. */
+int pz_tpe_n_below(const struct pz_tpe_config *cfg, int n_ok);
+
+/*
+ * Suggest params for trial `number` into `out` (n_params doubles): a prior
+ * draw from stream(seed, number) until cfg->n_startup trials exist and one
+ * of them is ok, the TPE's choice after that.
+ */
+int pz_tpe_suggest(const struct pz_space *space,
+                   const struct pz_history *history,
+                   const struct pz_tpe_config *cfg, uint64_t seed,
+                   uint64_t number, double *out, struct pz_error *err);
+
+#endif
