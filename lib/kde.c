@@ -12,6 +12,8 @@
  * is n * 4.3e-18 (4.3e-13 for 100,000 components). */
 #define PZ_KDE_CUTOFF 40.0
 
+#define LOG_SQRT_2PI 0.918938533204672742
+
 void pz_kde_finish(struct pz_kde *k)
 {
 	free(k->center);
@@ -24,33 +26,37 @@ void pz_kde_finish(struct pz_kde *k)
 	memset(k, 0, sizeof(*k));
 }
 
-static double width(const struct pz_gmm_dim *d)
+/* The width of a numeric dimension: the bandwidth scale and clip. */
+static double width(const struct pz_gmm_dim *d, double unbounded_width)
 {
-	return d->prior_sigma;
+	return d->bounded ? d->prior_sigma : unbounded_width * d->prior_sigma;
 }
 
-/* Per-option log probabilities of the smoothed categorical kernel. */
-static void cat_tables(const struct pz_gmm_dim *d, int n, double prior_weight,
-                       double *hit, double *miss)
+/*
+ * Per-option log probabilities of the smoothed categorical kernel: mass
+ * 1 - lambda on the observed option, lambda spread by the prior.
+ */
+static void cat_tables(const struct pz_gmm_dim *d, int n,
+                       const struct pz_kde_opts *o, double *hit,
+                       double *miss)
 {
 	int K = d->n_options;
-	double eps = prior_weight / (n + 1.0);
-	double norm = 1.0 + eps * K;
+	double eps = o->prior_weight / (n + 1.0);
+	double lambda = eps * K / (1.0 + eps * K);
 
 	for (int c = 0; c < K; c++) {
-		double cell = eps * K * (d->p0 != NULL ? d->p0[c] : 1.0 / K);
+		double p = d->p0 != NULL ? d->p0[c] : 1.0 / K;
 
-		hit[c] = log((cell + 1.0) / norm);
-		miss[c] = log(cell / norm);
+		hit[c] = log(1.0 - lambda + lambda * p);
+		miss[c] = log(lambda * p);
 	}
 }
 
 int pz_kde_fit(struct pz_kde *k, const struct pz_gmm_dim *dims,
                const int *members, int n_dims, const double *const *rows,
-               const double *weights, int n, double prior_weight,
-               double bandwidth)
+               const double *weights, int n, const struct pz_kde_opts *o)
 {
-	double wsum = prior_weight, scott, log_sigma_sum = 0;
+	double wsum = o->prior_weight, scott, log_sigma_sum = 0;
 	int D = n_dims, nn = n > 0 ? n : 1;
 
 	memset(k, 0, sizeof(*k));
@@ -80,10 +86,10 @@ int pz_kde_fit(struct pz_kde *k, const struct pz_gmm_dim *dims,
 		k->w[i] = weights[i] / wsum;
 		k->base[i] = log(k->w[i]);
 	}
-	k->prior_w = prior_weight / wsum;
+	k->prior_w = o->prior_weight / wsum;
 	k->prior_base = log(k->prior_w);
 
-	scott = bandwidth * pow((double)nn, -1.0 / (D + 4.0));
+	scott = o->bandwidth * pow((double)nn, -1.0 / (D + 4.0));
 	/* Each component is a product of kernels truncated to the bounds;
 	 * accumulate the product of its per-dimension masses and take one
 	 * log per component at the end. */
@@ -95,7 +101,7 @@ int pz_kde_fit(struct pz_kde *k, const struct pz_gmm_dim *dims,
 		int p = members[d];
 
 		if (dd->categorical) {
-			cat_tables(dd, n, prior_weight,
+			cat_tables(dd, n, o,
 			           k->cat_hit + (size_t)d * (k->max_options + 1),
 			           k->cat_miss + (size_t)d * (k->max_options + 1));
 			for (int i = 0; i < n; i++)
@@ -103,7 +109,7 @@ int pz_kde_fit(struct pz_kde *k, const struct pz_gmm_dim *dims,
 			/* The prior component's kernel is the prior itself. */
 			continue;
 		}
-		double wd = width(dd);
+		double wd = width(dd, o->unbounded_width);
 		double s = scott * wd;
 		double minsigma = wd / fmin(100.0, n + 1.0);
 
@@ -111,7 +117,7 @@ int pz_kde_fit(struct pz_kde *k, const struct pz_gmm_dim *dims,
 		if (dd->q > 0 && !dd->log)
 			s = fmax(s, fmin(dd->q, wd));
 		k->sigma[d] = s;
-		log_sigma_sum += log(s);
+		log_sigma_sum += log(s) + LOG_SQRT_2PI;
 		for (int i = 0; i < n; i++) {
 			col[i] = pz_gmm_dim_to_kernel(dd, rows[i][p]);
 			if (dd->bounded)
@@ -119,8 +125,9 @@ int pz_kde_fit(struct pz_kde *k, const struct pz_gmm_dim *dims,
 					(dd->lo - col[i]) / s,
 					(dd->hi - col[i]) / s);
 		}
-		/* Prior component: centred, full width; its truncated mass. */
-		k->prior_base -= log(wd);
+		/* Prior component: the prior, N(prior_mu, prior_sigma), truncated
+		 * to the bounds for the bounded kinds. */
+		k->prior_base -= log(dd->prior_sigma) + LOG_SQRT_2PI;
 		if (dd->bounded)
 			k->prior_base -= pz_gmm_log_normal_mass(-0.5, 0.5);
 	}
@@ -129,22 +136,66 @@ int pz_kde_fit(struct pz_kde *k, const struct pz_gmm_dim *dims,
 	return 0;
 }
 
-void pz_kde_sample(const struct pz_kde *k, struct pz_rng *rng, double *out)
+/* Component of a draw: -1 (the prior) or 0..n-1, by weights w[] and the
+ * prior's weight, the draw u in [0, 1). */
+static int pick_component(const struct pz_kde *k, const double *w,
+                          double total, double u)
 {
-	double u = pz_rng_uniform(rng), acc = 0;
-	int comp = -1; /* -1: the prior */
-	int nn = k->n > 0 ? k->n : 1;
+	double acc = 0;
 
+	u *= total;
 	for (int i = 0; i < k->n; i++) {
-		acc += k->w[i];
-		if (u < acc) {
-			comp = i;
-			break;
+		acc += w[i];
+		if (u < acc)
+			return i;
+	}
+	return -1;
+}
+
+void pz_kde_sample_given(const struct pz_kde *k, struct pz_rng *rng,
+                         const unsigned char *given, double *out)
+{
+	double u = pz_rng_uniform(rng);
+	int comp, nn = k->n > 0 ? k->n : 1, any = 0;
+
+	for (int d = 0; given != NULL && d < k->n_dims; d++)
+		any |= given[d];
+	if (!any) {
+		comp = pick_component(k, k->w, 1.0, u);
+	} else {
+		/* Weights of the components given the fixed categories:
+		 * w_i * prod_d p(out[d] | component i), in the scratch. */
+		double *w = k->scratch, total, prior = k->prior_w;
+
+		for (int i = 0; i < k->n; i++)
+			w[i] = k->w[i];
+		for (int d = 0; d < k->n_dims; d++) {
+			const struct pz_gmm_dim *dd = &k->dims[d];
+			const double *col = k->center + (size_t)d * nn;
+			const double *hit, *miss;
+			int c;
+
+			if (!given[d])
+				continue;
+			hit = k->cat_hit + (size_t)d * (k->max_options + 1);
+			miss = k->cat_miss + (size_t)d * (k->max_options + 1);
+			c = pz_gmm_dim_category(dd, out[d]);
+			double h = exp(hit[c]), m = exp(miss[c]);
+
+			for (int i = 0; i < k->n; i++)
+				w[i] *= col[i] == (double)c ? h : m;
+			prior *= dd->p0 != NULL ? dd->p0[c] : 1.0 / dd->n_options;
 		}
+		total = prior;
+		for (int i = 0; i < k->n; i++)
+			total += w[i];
+		comp = pick_component(k, w, total, u);
 	}
 	for (int d = 0; d < k->n_dims; d++) {
 		const struct pz_gmm_dim *dd = &k->dims[d];
 
+		if (given != NULL && given[d])
+			continue;
 		if (dd->categorical) {
 			const double *hit = k->cat_hit + (size_t)d * (k->max_options + 1);
 			const double *miss = k->cat_miss + (size_t)d * (k->max_options + 1);
@@ -166,7 +217,7 @@ void pz_kde_sample(const struct pz_kde *k, struct pz_rng *rng, double *out)
 		}
 		double mu = comp >= 0 ? k->center[(size_t)d * nn + comp]
 		                      : dd->prior_mu;
-		double s = comp >= 0 ? k->sigma[d] : width(dd);
+		double s = comp >= 0 ? k->sigma[d] : dd->prior_sigma;
 
 		out[d] = pz_gmm_dim_from_kernel(dd,
 		                                pz_gmm_dim_draw_kernel(dd, mu,
@@ -174,15 +225,20 @@ void pz_kde_sample(const struct pz_kde *k, struct pz_rng *rng, double *out)
 	}
 }
 
+void pz_kde_sample(const struct pz_kde *k, struct pz_rng *rng, double *out)
+{
+	pz_kde_sample_given(k, rng, NULL, out);
+}
+
 /*
- * The scoring loops are most of a suggestion's time with a long history;
- * on x86-64 they are also compiled for AVX2 and picked at load time.
+ * The scoring loops are most of a suggestion's time with a long history.
+ * logpdf() holds them; it is inlined into a portable and, on x86-64 with
+ * GCC, an AVX2 build (kde.h). Neither build lets the compiler contract
+ * a * b + c into an FMA or reorder a sum (-std=c11 keeps
+ * -ffp-contract=off; no -ffast-math), so both give the same bits.
  */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
-    defined(__linux__)
-__attribute__((target_clones("avx2", "default")))
-#endif
-double pz_kde_logpdf(const struct pz_kde *k, const double *x)
+static inline __attribute__((always_inline)) double
+logpdf(const struct pz_kde *k, const double *x)
 {
 	double *acc = k->scratch, best = -INFINITY, sum = 0, prior;
 	int n = k->n;
@@ -207,7 +263,7 @@ double pz_kde_logpdf(const struct pz_kde *k, const double *x)
 		double t = pz_gmm_dim_to_kernel(dd, x[d]);
 		double inv = 1.0 / k->sigma[d];
 		double hz = 0.5 * inv * inv;
-		double zp = (t - dd->prior_mu) / width(dd);
+		double zp = (t - dd->prior_mu) / dd->prior_sigma;
 
 		for (int i = 0; i < n; i++) {
 			double diff = t - col[i];
@@ -226,4 +282,44 @@ double pz_kde_logpdf(const struct pz_kde *k, const double *x)
 		if (acc[i] > best - PZ_KDE_CUTOFF)
 			sum += exp(acc[i] - best);
 	return best + log(sum);
+}
+
+static double logpdf_portable(const struct pz_kde *k, const double *x)
+{
+	return logpdf(k, x);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define PZ_KDE_HAVE_AVX2 1
+__attribute__((target("avx2"))) static double
+logpdf_avx2(const struct pz_kde *k, const double *x)
+{
+	return logpdf(k, x);
+}
+#endif
+
+int pz_kde_have_avx2(void)
+{
+#ifdef PZ_KDE_HAVE_AVX2
+	return __builtin_cpu_supports("avx2") != 0;
+#else
+	return 0;
+#endif
+}
+
+double pz_kde_logpdf_isa(const struct pz_kde *k, const double *x,
+                         enum pz_kde_isa isa)
+{
+#ifdef PZ_KDE_HAVE_AVX2
+	if (isa != PZ_KDE_ISA_PORTABLE && pz_kde_have_avx2())
+		return logpdf_avx2(k, x);
+#else
+	(void)isa;
+#endif
+	return logpdf_portable(k, x);
+}
+
+double pz_kde_logpdf(const struct pz_kde *k, const double *x)
+{
+	return pz_kde_logpdf_isa(k, x, PZ_KDE_ISA_AUTO);
 }

@@ -45,6 +45,12 @@ struct pz_tpe_config {
 	int forget_below;      /* forgetting weights also on the good set */
 	int multivariate;      /* joint kernel per activation group */
 	double bandwidth;      /* multivariate: Scott-rule factor */
+	double categorical_gamma; /* multivariate: categorical labels' good
+	                             set is ceil(this * sqrt(n)); 0: off */
+	int local_split;        /* multivariate: a conditional group's good
+	                           set among the trials where it is active */
+	double unbounded_width; /* multivariate: bandwidth scale of the
+	                           unbounded kinds, in prior sigmas */
 	int int_categorical;   /* randint as a categorical (hyperopt) */
 	enum pz_pending_policy pending;
 	enum pz_failed_policy failed;
