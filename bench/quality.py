@@ -156,9 +156,11 @@ def run(key, cmd):
     return wall, {d["problem"]: d for d in lines}
 
 
-def gather(methods, build, args, names, started, reuse):
+def gather(methods, build, args, names, started, reuse, only_saved=None):
     """{key: (title, wall, lines, reused-from or None, command)}; methods
-    that could not run are left out, with a note in `skipped`."""
+    that could not run are left out, with a note in `skipped`. A method
+    for which reuse(key) takes a saved run when there is one; one for
+    which only_saved(key) is never run here."""
     results, skipped = {}, {}
     os.makedirs(os.path.join(HERE, "out"), exist_ok=True)
     for key, title, kind, extra in methods:
@@ -173,8 +175,12 @@ def gather(methods, build, args, names, started, reuse):
                 print("== %s: reusing %s of %s" % (key, path, doc["date"]),
                       file=sys.stderr)
                 results[key] = (title, doc["wall_seconds"], lines,
-                                "%s, %s" % (path, doc["date"][:10]), cmd)
+                                "%s, %s" % (path, doc["date"][:16]), cmd)
                 continue
+        if only_saved is not None and only_saved(key):
+            skipped[key] = ("no saved run with these seeds and problems "
+                            "(run it with --methods %s)" % key)
+            continue
         got = run(key, cmd)
         if got is None:
             skipped[key] = "hyperopt could not be imported from %s" % (
@@ -412,7 +418,7 @@ def sequential_section(args, results, skipped, plist, marks, started):
                  and c.startswith(ROOT) else c for c in cmd]
         w.append("| %s | %s s%s | `%s` |" % (
             title, "%.1f" % wall if wall < 100 else "%.0f" % wall,
-            " (saved run %s, reused)" % reused if reused else "",
+            " (run on its own: %s)" % reused if reused else "",
             " ".join(shlex.quote(c) for c in shown)))
     w.append("")
     verdicts = {}
@@ -573,6 +579,12 @@ def main():
     ap.add_argument("--reuse-peers", action="store_true",
                     help="take Optuna's and hyperopt's results from saved "
                     "runs with the same seeds, evals and problems")
+    ap.add_argument("--methods", default="",
+                    help="comma-separated method keys to run now (e.g. "
+                    "optuna-hyperopt,hyperopt-tpe); the other methods of "
+                    "the part come from saved runs with the same seeds, "
+                    "evals and problems (bench/out), so that a long "
+                    "comparison can run in pieces")
     ap.add_argument("--no-write", action="store_true",
                     help="print the section, leave RESULTS.md alone")
     args = ap.parse_args()
@@ -599,12 +611,24 @@ def main():
     def peer(key):
         return not key.startswith("parzen")
 
+    chosen = [k for k in args.methods.split(",") if k]
+    known = [m[0] for m in SEQUENTIAL + PARALLEL]
+    for k in chosen:
+        if k not in known:
+            ap.error("--methods: no method %s (known: %s)"
+                     % (k, ", ".join(known)))
+
+    def reuse(key):
+        if chosen:
+            return key not in chosen
+        return args.reuse_peers and peer(key)
+
     seq = [m for m in SEQUENTIAL if not (args.no_peers and peer(m[0]))]
     par = [m for m in PARALLEL if not (args.no_peers and peer(m[0]))]
     texts = []
     if args.part in ("sequential", "all"):
-        results, skipped = gather(seq, build, args, names, started,
-                                  lambda k: args.reuse_peers and peer(k))
+        results, skipped = gather(seq, build, args, names, started, reuse,
+                                  lambda k: bool(chosen) and k not in chosen)
         text, _ = sequential_section(args, results, skipped, plist, marks,
                                      started)
         texts.append(("quality", text))
@@ -613,9 +637,10 @@ def main():
                                            "optuna-default")]
         # parzen is rerun (seconds); a saved sequential peer run is
         # reused (seeded, it would give the same numbers).
-        results, _ = gather(base, build, args, names, started, peer)
-        more, _ = gather(par, build, args, names, started,
-                         lambda k: args.reuse_peers and peer(k))
+        results, _ = gather(base, build, args, names, started, peer,
+                            lambda k: bool(chosen) and peer(k))
+        more, _ = gather(par, build, args, names, started, reuse,
+                         lambda k: bool(chosen) and k not in chosen)
         results.update(more)
         text, _ = parallel_section(args, results, plist, started)
         texts.append(("quality-parallel", text))

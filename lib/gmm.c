@@ -269,22 +269,34 @@ int pz_gmm_fit(struct pz_gmm *g, const struct pz_gmm_dim *d, const double *mus,
 	return 0;
 }
 
+/*
+ * The mixture truncated to the bounds, by rejection that draws the
+ * component anew each time, as hyperopt's GMM1 and LGMM1 do (so the draw
+ * follows the density pz_gmm_logpdf scores). Every component is centred
+ * inside the bounds with sigma at most their width, so a draw lands
+ * inside with probability at least 0.34; the uniform fallback after 256
+ * misses (probability below 1e-46) only keeps the loop bounded.
+ */
 double pz_gmm_sample(const struct pz_gmm *g, const struct pz_gmm_dim *d,
                      struct pz_rng *rng)
 {
-	double u = pz_rng_uniform(rng), acc = 0;
-	int k = g->n - 1;
+	for (int tries = 0; tries < 256; tries++) {
+		double u = pz_rng_uniform(rng), acc = 0, t;
+		int k = g->n - 1;
 
-	for (int i = 0; i < g->n; i++) {
-		acc += g->w[i];
-		if (u < acc) {
-			k = i;
-			break;
+		for (int i = 0; i < g->n; i++) {
+			acc += g->w[i];
+			if (u < acc) {
+				k = i;
+				break;
+			}
 		}
+		t = g->mu[k] + g->sigma[k] * pz_rng_normal(rng);
+		if (!d->bounded || (t >= d->lo && t < d->hi))
+			return pz_gmm_dim_from_kernel(d, t);
 	}
-	return pz_gmm_dim_from_kernel(d,
-	                              pz_gmm_dim_draw_kernel(d, g->mu[k],
-	                                                     g->sigma[k], rng));
+	return pz_gmm_dim_from_kernel(
+		d, d->lo + (d->hi - d->lo) * pz_rng_uniform(rng));
 }
 
 /* log of one component's contribution at kernel point t or interval. */

@@ -19,9 +19,12 @@ void pz_kde_finish(struct pz_kde *k)
 	free(k->center);
 	free(k->base);
 	free(k->w);
+	free(k->cw);
 	free(k->sigma);
 	free(k->cat_hit);
 	free(k->cat_miss);
+	free(k->cat_phit);
+	free(k->cat_pmiss);
 	free(k->scratch);
 	memset(k, 0, sizeof(*k));
 }
@@ -36,10 +39,11 @@ static double width(const struct pz_gmm_dim *d, double unbounded_width)
  * Per-option log probabilities of the smoothed categorical kernel: mass
  * 1 - lambda on the observed option, lambda spread by the prior.
  */
-static void cat_tables(const struct pz_gmm_dim *d, int n,
-                       const struct pz_kde_opts *o, double *hit,
-                       double *miss)
+static void cat_tables(struct pz_kde *k, int dim, int n,
+                       const struct pz_kde_opts *o)
 {
+	const struct pz_gmm_dim *d = &k->dims[dim];
+	size_t off = (size_t)dim * (k->max_options + 1);
 	int K = d->n_options;
 	double eps = o->prior_weight / (n + 1.0);
 	double lambda = eps * K / (1.0 + eps * K);
@@ -47,9 +51,110 @@ static void cat_tables(const struct pz_gmm_dim *d, int n,
 	for (int c = 0; c < K; c++) {
 		double p = d->p0 != NULL ? d->p0[c] : 1.0 / K;
 
-		hit[c] = log(1.0 - lambda + lambda * p);
-		miss[c] = log(lambda * p);
+		k->cat_phit[off + c] = 1.0 - lambda + lambda * p;
+		k->cat_pmiss[off + c] = lambda * p;
+		k->cat_hit[off + c] = log(k->cat_phit[off + c]);
+		k->cat_miss[off + c] = log(k->cat_pmiss[off + c]);
 	}
+}
+
+/*
+ * Components of an estimator whose dims are all categorical are equal
+ * when their categories are: merge them (weights add), so that scoring
+ * costs one term per distinct combination instead of one per observation.
+ * The density is the same. Combinations are indexed in mixed radix and
+ * kept in index order; merging is done when there are at most
+ * PZ_KDE_MERGE_MAX of them and at most four per observation.
+ */
+#define PZ_KDE_MERGE_MAX 65536
+
+/*
+ * Whether an all-categorical estimator's terms can be summed in linear
+ * space: the smallest possible term (least weight times the least kernel
+ * probability of every dim) must stay above 1e-280.
+ */
+static int linear_ok(const struct pz_kde *k)
+{
+	double least = 0, wmin = k->prior_w;
+
+	for (int i = 0; i < k->n; i++)
+		wmin = fmin(wmin, k->w[i]);
+	least = log(wmin);
+	for (int d = 0; d < k->n_dims; d++) {
+		const struct pz_gmm_dim *dd = &k->dims[d];
+		double m = 0;
+
+		if (!dd->categorical)
+			return 0;
+		for (int c = 0; c < dd->n_options; c++) {
+			double p = dd->p0 != NULL ? dd->p0[c] : 1.0 / dd->n_options;
+			double lm = fmin(k->cat_miss[(size_t)d * (k->max_options + 1) + c],
+			                 log(p));
+
+			m = c == 0 ? lm : fmin(m, lm);
+		}
+		least += m;
+	}
+	return least > -645; /* exp(-645) ~ 1e-280 */
+}
+
+/* The cumulative weights that draws search. */
+static void cumulate(struct pz_kde *k)
+{
+	double acc = 0;
+
+	for (int i = 0; i < k->n; i++) {
+		acc += k->w[i];
+		k->cw[i] = acc;
+	}
+}
+
+static int merge_categorical(struct pz_kde *k, const struct pz_gmm_dim *dims,
+                             const int *members, const double *const *rows,
+                             int n)
+{
+	int D = k->n_dims, u = 0;
+	size_t combos = 1;
+	double *acc;
+
+	for (int d = 0; d < D; d++) {
+		if (!dims[d].categorical)
+			return 0;
+		combos *= (size_t)dims[d].n_options;
+		if (combos > PZ_KDE_MERGE_MAX || combos > 4 * (size_t)n)
+			return 0;
+	}
+	acc = calloc(combos, sizeof(double));
+	if (acc == NULL)
+		return PZ_ENOMEM;
+	for (int i = 0; i < n; i++) {
+		size_t idx = 0;
+
+		for (int d = 0; d < D; d++)
+			idx = idx * (size_t)dims[d].n_options +
+			      (size_t)pz_gmm_dim_category(&dims[d], rows[i][members[d]]);
+		acc[idx] += k->w[i];
+	}
+	for (size_t idx = 0; idx < combos; idx++) {
+		size_t rest = idx;
+
+		if (acc[idx] == 0)
+			continue;
+		for (int d = D - 1; d >= 0; d--) {
+			k->center[(size_t)d * n + u] =
+				(double)(rest % (size_t)dims[d].n_options);
+			rest /= (size_t)dims[d].n_options;
+		}
+		k->w[u] = acc[idx];
+		u++;
+	}
+	free(acc);
+	/* The columns keep their stride n; logpdf reads stride k->n. */
+	for (int d = 1; d < D; d++)
+		memmove(k->center + (size_t)d * u, k->center + (size_t)d * n,
+		        (size_t)u * sizeof(double));
+	k->n = u;
+	return 1;
 }
 
 int pz_kde_fit(struct pz_kde *k, const struct pz_gmm_dim *dims,
@@ -57,7 +162,7 @@ int pz_kde_fit(struct pz_kde *k, const struct pz_gmm_dim *dims,
                const double *weights, int n, const struct pz_kde_opts *o)
 {
 	double wsum = o->prior_weight, scott, log_sigma_sum = 0;
-	int D = n_dims, nn = n > 0 ? n : 1;
+	int D = n_dims, nn = n > 0 ? n : 1, merged;
 
 	memset(k, 0, sizeof(*k));
 	k->n = n;
@@ -69,25 +174,42 @@ int pz_kde_fit(struct pz_kde *k, const struct pz_gmm_dim *dims,
 	k->center = malloc((size_t)D * nn * sizeof(double));
 	k->base = malloc((size_t)nn * sizeof(double));
 	k->w = malloc((size_t)nn * sizeof(double));
+	k->cw = malloc((size_t)nn * sizeof(double));
 	k->sigma = malloc((size_t)D * sizeof(double));
 	k->scratch = malloc((size_t)nn * sizeof(double));
 	k->cat_hit = malloc((size_t)D * (k->max_options + 1) * sizeof(double));
 	k->cat_miss = malloc((size_t)D * (k->max_options + 1) * sizeof(double));
+	k->cat_phit = malloc((size_t)D * (k->max_options + 1) * sizeof(double));
+	k->cat_pmiss = malloc((size_t)D * (k->max_options + 1) * sizeof(double));
 	if (k->center == NULL || k->base == NULL || k->w == NULL ||
-	    k->sigma == NULL || k->scratch == NULL || k->cat_hit == NULL ||
-	    k->cat_miss == NULL) {
+	    k->cw == NULL || k->sigma == NULL || k->scratch == NULL ||
+	    k->cat_hit == NULL || k->cat_miss == NULL || k->cat_phit == NULL ||
+	    k->cat_pmiss == NULL) {
 		pz_kde_finish(k);
 		return PZ_ENOMEM;
 	}
 
 	for (int i = 0; i < n; i++)
 		wsum += weights[i];
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < n; i++)
 		k->w[i] = weights[i] / wsum;
-		k->base[i] = log(k->w[i]);
-	}
 	k->prior_w = o->prior_weight / wsum;
 	k->prior_base = log(k->prior_w);
+	merged = n > 0 ? merge_categorical(k, dims, members, rows, n) : 0;
+	if (merged < 0) {
+		pz_kde_finish(k);
+		return merged;
+	}
+	if (merged) {
+		/* Only kernel tables to make: the prior's kernel is the prior. */
+		for (int d = 0; d < D; d++)
+			cat_tables(k, d, n, o);
+		cumulate(k);
+		k->linear = linear_ok(k);
+		for (int i = 0; !k->linear && i < k->n; i++)
+			k->base[i] = log(k->w[i]);
+		return 0;
+	}
 
 	scott = o->bandwidth * pow((double)nn, -1.0 / (D + 4.0));
 	/* Each component is a product of kernels truncated to the bounds;
@@ -101,9 +223,7 @@ int pz_kde_fit(struct pz_kde *k, const struct pz_gmm_dim *dims,
 		int p = members[d];
 
 		if (dd->categorical) {
-			cat_tables(dd, n, o,
-			           k->cat_hit + (size_t)d * (k->max_options + 1),
-			           k->cat_miss + (size_t)d * (k->max_options + 1));
+			cat_tables(k, d, n, o);
 			for (int i = 0; i < n; i++)
 				col[i] = pz_gmm_dim_category(dd, rows[i][p]);
 			/* The prior component's kernel is the prior itself. */
@@ -131,74 +251,83 @@ int pz_kde_fit(struct pz_kde *k, const struct pz_gmm_dim *dims,
 		if (dd->bounded)
 			k->prior_base -= pz_gmm_log_normal_mass(-0.5, 0.5);
 	}
-	for (int i = 0; i < n; i++)
-		k->base[i] -= log_sigma_sum + log(k->scratch[i]);
+	cumulate(k);
+	k->linear = linear_ok(k);
+	/* One log per component: its weight over its truncated mass. */
+	for (int i = 0; !k->linear && i < n; i++)
+		k->base[i] = log(k->w[i] / k->scratch[i]) - log_sigma_sum;
 	return 0;
 }
 
-/* Component of a draw: -1 (the prior) or 0..n-1, by weights w[] and the
- * prior's weight, the draw u in [0, 1). */
-static int pick_component(const struct pz_kde *k, const double *w,
-                          double total, double u)
+/* The component of a draw u * total: the first i with u * total <
+ * cum[i], or -1 (the prior) past cum[n - 1]. Binary search over the
+ * cumulative weights gives the index a linear scan would. */
+static int pick_component(const double *cum, int n, double total, double u)
 {
-	double acc = 0;
+	int lo = 0, hi = n;
 
 	u *= total;
-	for (int i = 0; i < k->n; i++) {
-		acc += w[i];
-		if (u < acc)
-			return i;
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+
+		if (u < cum[mid])
+			hi = mid;
+		else
+			lo = mid + 1;
 	}
-	return -1;
+	return lo < n ? lo : -1;
+}
+
+void pz_kde_condition(const struct pz_kde *k, const unsigned char *given,
+                      const double *x, double *cum)
+{
+	double prior = k->prior_w, acc = 0;
+	int nn = k->n > 0 ? k->n : 1;
+
+	for (int i = 0; i < k->n; i++)
+		cum[i] = k->w[i];
+	for (int d = 0; d < k->n_dims; d++) {
+		const struct pz_gmm_dim *dd = &k->dims[d];
+		const double *col = k->center + (size_t)d * nn;
+		const double *hit, *miss;
+		double h, m;
+		int c;
+
+		if (!given[d])
+			continue;
+		hit = k->cat_phit + (size_t)d * (k->max_options + 1);
+		miss = k->cat_pmiss + (size_t)d * (k->max_options + 1);
+		c = pz_gmm_dim_category(dd, x[d]);
+		h = hit[c];
+		m = miss[c];
+		for (int i = 0; i < k->n; i++)
+			cum[i] *= col[i] == (double)c ? h : m;
+		prior *= dd->p0 != NULL ? dd->p0[c] : 1.0 / dd->n_options;
+	}
+	for (int i = 0; i < k->n; i++) {
+		acc += cum[i];
+		cum[i] = acc;
+	}
+	cum[k->n] = acc + prior;
 }
 
 void pz_kde_sample_given(const struct pz_kde *k, struct pz_rng *rng,
-                         const unsigned char *given, double *out)
+                         const unsigned char *given, const double *cum,
+                         double *out)
 {
 	double u = pz_rng_uniform(rng);
-	int comp, nn = k->n > 0 ? k->n : 1, any = 0;
+	int nn = k->n > 0 ? k->n : 1;
+	int comp = cum != NULL ? pick_component(cum, k->n, cum[k->n], u)
+	                       : pick_component(k->cw, k->n, 1.0, u);
 
-	for (int d = 0; given != NULL && d < k->n_dims; d++)
-		any |= given[d];
-	if (!any) {
-		comp = pick_component(k, k->w, 1.0, u);
-	} else {
-		/* Weights of the components given the fixed categories:
-		 * w_i * prod_d p(out[d] | component i), in the scratch. */
-		double *w = k->scratch, total, prior = k->prior_w;
-
-		for (int i = 0; i < k->n; i++)
-			w[i] = k->w[i];
-		for (int d = 0; d < k->n_dims; d++) {
-			const struct pz_gmm_dim *dd = &k->dims[d];
-			const double *col = k->center + (size_t)d * nn;
-			const double *hit, *miss;
-			int c;
-
-			if (!given[d])
-				continue;
-			hit = k->cat_hit + (size_t)d * (k->max_options + 1);
-			miss = k->cat_miss + (size_t)d * (k->max_options + 1);
-			c = pz_gmm_dim_category(dd, out[d]);
-			double h = exp(hit[c]), m = exp(miss[c]);
-
-			for (int i = 0; i < k->n; i++)
-				w[i] *= col[i] == (double)c ? h : m;
-			prior *= dd->p0 != NULL ? dd->p0[c] : 1.0 / dd->n_options;
-		}
-		total = prior;
-		for (int i = 0; i < k->n; i++)
-			total += w[i];
-		comp = pick_component(k, w, total, u);
-	}
 	for (int d = 0; d < k->n_dims; d++) {
 		const struct pz_gmm_dim *dd = &k->dims[d];
 
 		if (given != NULL && given[d])
 			continue;
 		if (dd->categorical) {
-			const double *hit = k->cat_hit + (size_t)d * (k->max_options + 1);
-			const double *miss = k->cat_miss + (size_t)d * (k->max_options + 1);
+			const double *hit = k->cat_phit + (size_t)d * (k->max_options + 1);
+			const double *miss = k->cat_pmiss + (size_t)d * (k->max_options + 1);
 			int obs = comp >= 0 ? (int)k->center[(size_t)d * nn + comp] : -1;
 			double v = pz_rng_uniform(rng), c_acc = 0;
 			int c;
@@ -206,7 +335,7 @@ void pz_kde_sample_given(const struct pz_kde *k, struct pz_rng *rng,
 			for (c = 0; c < dd->n_options - 1; c++) {
 				double pc = comp < 0 ? (dd->p0 != NULL ? dd->p0[c]
 				                                       : 1.0 / dd->n_options)
-				                     : exp(c == obs ? hit[c] : miss[c]);
+				                     : c == obs ? hit[c] : miss[c];
 
 				c_acc += pc;
 				if (v < c_acc)
@@ -227,7 +356,7 @@ void pz_kde_sample_given(const struct pz_kde *k, struct pz_rng *rng,
 
 void pz_kde_sample(const struct pz_kde *k, struct pz_rng *rng, double *out)
 {
-	pz_kde_sample_given(k, rng, NULL, out);
+	pz_kde_sample_given(k, rng, NULL, NULL, out);
 }
 
 /*
@@ -237,18 +366,53 @@ void pz_kde_sample(const struct pz_kde *k, struct pz_rng *rng, double *out)
  * a * b + c into an FMA or reorder a sum (-std=c11 keeps
  * -ffp-contract=off; no -ffast-math), so both give the same bits.
  */
+/*
+ * All dims categorical: every term is a product of probabilities, summed
+ * in linear space (D multiplies per component and no exp) when the fit
+ * found that no term can underflow (linear_ok()); otherwise logpdf()'s
+ * log-space sum is used.
+ */
 static inline __attribute__((always_inline)) double
-logpdf(const struct pz_kde *k, const double *x)
+logpdf_categorical(const struct pz_kde *k, const double *x)
+{
+	double *acc = k->scratch, sum = 0, prior = k->prior_w;
+	int n = k->n;
+
+	memcpy(acc, k->w, (size_t)n * sizeof(double));
+	for (int d = 0; d < k->n_dims; d++) {
+		const struct pz_gmm_dim *dd = &k->dims[d];
+		const double *col = k->center + (size_t)d * n;
+		const double *hit = k->cat_phit + (size_t)d * (k->max_options + 1);
+		const double *miss = k->cat_pmiss + (size_t)d * (k->max_options + 1);
+		int c = pz_gmm_dim_category(dd, x[d]);
+		double h = hit[c], m = miss[c];
+
+		for (int i = 0; i < n; i++)
+			acc[i] *= col[i] == (double)c ? h : m;
+		prior *= dd->p0 != NULL ? dd->p0[c] : 1.0 / dd->n_options;
+	}
+	for (int i = 0; i < n; i++)
+		sum += acc[i];
+	return log(sum + prior);
+}
+
+static inline __attribute__((always_inline)) double
+logpdf(const struct pz_kde *k, const double *x, const unsigned char *given,
+       const double *pre)
 {
 	double *acc = k->scratch, best = -INFINITY, sum = 0, prior;
 	int n = k->n;
 
-	memcpy(acc, k->base, (size_t)n * sizeof(double));
-	prior = k->prior_base;
+	if (k->linear && pre == NULL)
+		return logpdf_categorical(k, x);
+	memcpy(acc, pre != NULL ? pre : k->base, (size_t)n * sizeof(double));
+	prior = pre != NULL ? pre[n] : k->prior_base;
 	for (int d = 0; d < k->n_dims; d++) {
 		const struct pz_gmm_dim *dd = &k->dims[d];
 		const double *col = k->center + (size_t)d * n;
 
+		if (given != NULL && given[d])
+			continue;
 		if (dd->categorical) {
 			const double *hit = k->cat_hit + (size_t)d * (k->max_options + 1);
 			const double *miss = k->cat_miss + (size_t)d * (k->max_options + 1);
@@ -284,17 +448,19 @@ logpdf(const struct pz_kde *k, const double *x)
 	return best + log(sum);
 }
 
-static double logpdf_portable(const struct pz_kde *k, const double *x)
+static double logpdf_portable(const struct pz_kde *k, const double *x,
+                              const unsigned char *given, const double *pre)
 {
-	return logpdf(k, x);
+	return logpdf(k, x, given, pre);
 }
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define PZ_KDE_HAVE_AVX2 1
 __attribute__((target("avx2"))) static double
-logpdf_avx2(const struct pz_kde *k, const double *x)
+logpdf_avx2(const struct pz_kde *k, const double *x,
+            const unsigned char *given, const double *pre)
 {
-	return logpdf(k, x);
+	return logpdf(k, x, given, pre);
 }
 #endif
 
@@ -307,19 +473,52 @@ int pz_kde_have_avx2(void)
 #endif
 }
 
-double pz_kde_logpdf_isa(const struct pz_kde *k, const double *x,
+double pz_kde_logpdf_isa(const struct pz_kde *k, const unsigned char *given,
+                         const double *pre, const double *x,
                          enum pz_kde_isa isa)
 {
 #ifdef PZ_KDE_HAVE_AVX2
 	if (isa != PZ_KDE_ISA_PORTABLE && pz_kde_have_avx2())
-		return logpdf_avx2(k, x);
+		return logpdf_avx2(k, x, given, pre);
 #else
 	(void)isa;
 #endif
-	return logpdf_portable(k, x);
+	return logpdf_portable(k, x, given, pre);
 }
 
 double pz_kde_logpdf(const struct pz_kde *k, const double *x)
 {
-	return pz_kde_logpdf_isa(k, x, PZ_KDE_ISA_AUTO);
+	return pz_kde_logpdf_isa(k, NULL, NULL, x, PZ_KDE_ISA_AUTO);
+}
+
+void pz_kde_prepare(const struct pz_kde *k, const unsigned char *given,
+                    const double *x, double *pre)
+{
+	int n = k->n;
+
+	/* A linear estimator has no log weights (base) of its own. */
+	for (int i = 0; i < n; i++)
+		pre[i] = k->linear ? log(k->w[i]) : k->base[i];
+	pre[n] = k->prior_base;
+	for (int d = 0; d < k->n_dims; d++) {
+		const struct pz_gmm_dim *dd = &k->dims[d];
+		const double *col = k->center + (size_t)d * n;
+		const double *hit, *miss;
+		int c;
+
+		if (!given[d])
+			continue;
+		hit = k->cat_hit + (size_t)d * (k->max_options + 1);
+		miss = k->cat_miss + (size_t)d * (k->max_options + 1);
+		c = pz_gmm_dim_category(dd, x[d]);
+		for (int i = 0; i < n; i++)
+			pre[i] += col[i] == (double)c ? hit[c] : miss[c];
+		pre[n] += log(dd->p0 != NULL ? dd->p0[c] : 1.0 / dd->n_options);
+	}
+}
+
+double pz_kde_logpdf_given(const struct pz_kde *k, const unsigned char *given,
+                           const double *pre, const double *x)
+{
+	return pz_kde_logpdf_isa(k, given, pre, x, PZ_KDE_ISA_AUTO);
 }

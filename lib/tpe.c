@@ -263,9 +263,13 @@ struct ctx {
 	const struct pz_tpe_config *cfg;
 	struct pz_rng rng;
 	unsigned char *cls;    /* per slot: CLS_* (the global split) */
+	uint32_t *gbest;       /* the global good set, best first */
+	int n_gbest;
 	unsigned char *gcls;   /* per slot: CLS_* of one group (local split) */
 	uint32_t *age;         /* per slot: rank in number order within class */
 	double *mus, *wts;     /* scratch, n_slots each */
+	double *cum;           /* scratch, n_slots + 1: conditioned draws */
+	double *pre_l, *pre_g; /* scratch, n_slots + 1: conditioned scores */
 	const double **rows;   /* scratch, n_slots */
 	struct pz_gmm_dim *dims; /* per param */
 	struct gfit *gf;       /* per group (multivariate) */
@@ -305,6 +309,17 @@ static int split(struct ctx *c, int p, double sqrt_gamma, unsigned char *cls)
 	int np = c->space->n_params, nb, k = 0;
 	size_t n_ok = 0;
 	uint32_t *best;
+
+	/* A smaller good set of all trials is a prefix of the global one. */
+	if (p < 0 && sqrt_gamma > 0 && c->gbest != NULL) {
+		nb = (int)ceil(sqrt_gamma * sqrt((double)h->n_ok));
+		if (nb <= c->n_gbest) {
+			memcpy(cls, c->cls, h->n_slots);
+			for (int i = nb; i < c->n_gbest; i++)
+				cls[c->gbest[i]] = CLS_ABOVE;
+			return 0;
+		}
+	}
 
 	if (p < 0) {
 		n_ok = h->n_ok;
@@ -358,6 +373,11 @@ static int split(struct ctx *c, int p, double sqrt_gamma, unsigned char *cls)
 	}
 	for (int i = 0; i < k; i++)
 		cls[best[i]] = CLS_BELOW;
+	if (p < 0 && sqrt_gamma == 0 && c->gbest == NULL) {
+		c->gbest = best; /* the global good set, best first */
+		c->n_gbest = k;
+		return 0;
+	}
 	free(best);
 	return 0;
 }
@@ -676,15 +696,22 @@ static int greedy_group(struct ctx *c, int gi, double *xg)
 			return 0;
 		if (!f->fitted && (rc = fit_group(c, gi)) != 0)
 			return rc;
+		for (int k = 0; k < D; k++)
+			xg[k] = c->out[g->members[k]];
+		pz_kde_condition(&f->below, f->is_cat, xg, c->cum);
+		pz_kde_prepare(&f->below, f->is_cat, xg, c->pre_l);
+		pz_kde_prepare(&f->above, f->is_cat, xg, c->pre_g);
 		best = -INFINITY;
 		for (int j = 0; j < nc; j++) {
 			double *y = xg + (size_t)j * D;
 
 			for (int k = 0; k < D; k++)
 				y[k] = c->out[g->members[k]];
-			pz_kde_sample_given(&f->below, &c->rng, f->is_cat, y);
-			sc = ei_score(pz_kde_logpdf(&f->below, y),
-			              pz_kde_logpdf(&f->above, y));
+			pz_kde_sample_given(&f->below, &c->rng, f->is_cat, c->cum,
+			                    y);
+			sc = ei_score(
+				pz_kde_logpdf_given(&f->below, f->is_cat, c->pre_l, y),
+				pz_kde_logpdf_given(&f->above, f->is_cat, c->pre_g, y));
 			if (j == 0 || sc > best) {
 				best = sc;
 				win = j;
@@ -781,13 +808,17 @@ int pz_tpe_suggest(const struct pz_space *space,
 	c.age = malloc(n * sizeof(uint32_t));
 	c.mus = malloc(n * sizeof(double));
 	c.wts = malloc(n * sizeof(double));
+	c.cum = malloc((n + 1) * sizeof(double));
+	c.pre_l = malloc((n + 1) * sizeof(double));
+	c.pre_g = malloc((n + 1) * sizeof(double));
 	c.rows = malloc(n * sizeof(*c.rows));
 	c.dims = malloc((size_t)(space->n_params ? space->n_params : 1) *
 	                sizeof(*c.dims));
 	c.gf = calloc((size_t)(space->n_groups ? space->n_groups : 1),
 	              sizeof(*c.gf));
 	if (c.cls == NULL || c.gcls == NULL || c.age == NULL ||
-	    c.mus == NULL || c.wts == NULL || c.rows == NULL ||
+	    c.mus == NULL || c.wts == NULL || c.cum == NULL ||
+	    c.pre_l == NULL || c.pre_g == NULL || c.rows == NULL ||
 	    c.dims == NULL || c.gf == NULL) {
 		rc = PZ_ENOMEM;
 		goto out;
@@ -818,12 +849,16 @@ out:
 		free(f->is_cat);
 	}
 	free(c.gf);
+	free(c.gbest);
 	free(c.dims);
 	free(c.cls);
 	free(c.gcls);
 	free(c.age);
 	free(c.mus);
 	free(c.wts);
+	free(c.cum);
+	free(c.pre_l);
+	free(c.pre_g);
 	free(c.rows);
 	if (rc != 0)
 		return pz_error_set(err, rc, "suggestion failed: %s",

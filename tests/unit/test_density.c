@@ -17,13 +17,17 @@
  *   the prior.
  * - pz_kde_logpdf() against the product-kernel density written out from
  *   kde.h's definition (bandwidth rule, truncation, categorical kernel,
- *   prior component), summed directly: absolute 1e-5 per numeric
+ *   prior component; all-categorical estimators too, whose equal
+ *   components the fit merges), summed directly: absolute 1e-5 per numeric
  *   dimension in the log density (the fit takes truncation masses from
  *   the table, relative error below 3e-6 each).
- * - pz_kde_sample_given(): the categories given stay, and the numeric
- *   draws follow the conditional component weights.
+ * - pz_kde_prepare() + pz_kde_logpdf_given(): equal to pz_kde_logpdf()
+ *   up to rounding (relative 1e-12).
+ * - pz_kde_condition() + pz_kde_sample_given(): the categories given
+ *   stay, and the numeric draws follow the conditional component weights.
  * - The AVX2 and portable builds of the scoring loops: bit for bit equal
- *   on random estimators and points (skipped on a CPU without AVX2).
+ *   on random estimators and points, plain and prepared (skipped on a CPU
+ *   without AVX2).
  *
  * Random inputs come from a fixed-seed generator: the tests are
  * deterministic.
@@ -302,11 +306,14 @@ static const struct pz_param PCAT4 = {.kind = PZ_HP_PCHOICE, .n_options = 4,
                                       .p = (double *)P4};
 
 /* A random group of D dims drawn from the kinds above and two
- * categoricals. */
-static void random_dims(struct pz_rng *r, int D, struct pz_gmm_dim *dims)
+ * categoricals, or from the categoricals only (whose equal components
+ * the fit merges). */
+static void random_dims(struct pz_rng *r, int D, int only_cat,
+                        struct pz_gmm_dim *dims)
 {
 	for (int d = 0; d < D; d++) {
-		unsigned k = (unsigned)pz_rng_below(r, N_KINDS + 2);
+		unsigned k = only_cat ? N_KINDS + (unsigned)pz_rng_below(r, 2)
+		                      : (unsigned)pz_rng_below(r, N_KINDS + 2);
 
 		if (k < N_KINDS)
 			pz_gmm_dim_init(&dims[d], &KINDS[k].p, 0);
@@ -405,16 +412,20 @@ static void kde_logpdf(void **state)
 		double *data = malloc((size_t)(n + 1) * D * sizeof(double));
 		const double **rows = malloc((size_t)(n + 1) * sizeof(*rows));
 		double *wts = malloc((size_t)(n + 1) * sizeof(double));
-		double x[16];
+		double *pre = malloc((size_t)(n + 1) * sizeof(double)), x[16];
+		unsigned char given[16];
 		struct pz_kde k;
 		int numeric = 0;
 
 		assert_non_null(data);
 		assert_non_null(rows);
 		assert_non_null(wts);
-		random_dims(&r, D, dims);
-		for (int d = 0; d < D; d++)
+		assert_non_null(pre);
+		random_dims(&r, D, rep % 5 == 4, dims);
+		for (int d = 0; d < D; d++) {
 			numeric += !dims[d].categorical;
+			given[d] = (unsigned char)dims[d].categorical;
+		}
 		for (int i = 0; i < n; i++) {
 			for (int d = 0; d < D; d++)
 				data[(size_t)i * D + d] = random_value(&r, &dims[d]);
@@ -434,6 +445,11 @@ static void kde_logpdf(void **state)
 					x[d] = random_value(&r, &dims[d]);
 			got = pz_kde_logpdf(&k, x);
 			ref = kde_ref(dims, D, rows, wts, n, &o, x);
+			pz_kde_prepare(&k, given, x, pre);
+			if (!(fabs(pz_kde_logpdf_given(&k, given, pre, x) - got) <=
+			      1e-12 * (1 + fabs(got))))
+				fail_msg("rep %d: prepared %.17g, plain %.17g", rep,
+				         pz_kde_logpdf_given(&k, given, pre, x), got);
 			if (!(fabsl(got - ref) <= 1e-5L * (numeric + 1)))
 				fail_msg("rep %d (D = %d, n = %d): logpdf = %.17g, direct "
 				         "sum %.17Lg", rep, D, n, got, ref);
@@ -443,6 +459,7 @@ static void kde_logpdf(void **state)
 		free(data);
 		free(rows);
 		free(wts);
+		free(pre);
 	}
 	print_message("kde logpdf: largest |error| %.3g (tolerance 1e-5 per "
 	              "numeric dim)\n", worst);
@@ -478,11 +495,14 @@ static void kde_sample_given(void **state)
 	                 0);
 	/* sigma = max(0.01 100^(-1/6), 1 / 100) = 0.01. */
 	assert_true(fabs(k.sigma[1] - 0.01) < 1e-15);
+	double cum[101], given_x[2] = {1, NAN};
+
+	pz_kde_condition(&k, given, given_x, cum);
 	pz_rng_init(&r, SEED, 5);
 	for (int i = 0; i < N; i++) {
 		double x[2] = {1, NAN};
 
-		pz_kde_sample_given(&k, &r, given, x);
+		pz_kde_sample_given(&k, &r, given, cum, x);
 		assert_true(x[0] == 1);
 		near += fabs(x[1] - 0.8) < 0.05;
 	}
@@ -523,12 +543,17 @@ static void kde_isa(void **state)
 		double *data = malloc((size_t)n * D * sizeof(double));
 		const double **rows = malloc((size_t)n * sizeof(*rows));
 		double *wts = malloc((size_t)n * sizeof(double)), x[16];
+		double *pre = malloc((size_t)(n + 1) * sizeof(double));
+		unsigned char given[16];
 		struct pz_kde k;
 
 		assert_non_null(data);
 		assert_non_null(rows);
 		assert_non_null(wts);
-		random_dims(&r, D, dims);
+		assert_non_null(pre);
+		random_dims(&r, D, rep % 5 == 4, dims);
+		for (int d = 0; d < D; d++)
+			given[d] = (unsigned char)dims[d].categorical;
 		for (int i = 0; i < n; i++) {
 			for (int d = 0; d < D; d++)
 				data[(size_t)i * D + d] = random_value(&r, &dims[d]);
@@ -545,18 +570,26 @@ static void kde_isa(void **state)
 			else
 				for (int d = 0; d < D; d++)
 					x[d] = random_value(&r, &dims[d]);
-			a = pz_kde_logpdf_isa(&k, x, PZ_KDE_ISA_PORTABLE);
-			b = pz_kde_logpdf_isa(&k, x, PZ_KDE_ISA_AVX2);
+			a = pz_kde_logpdf_isa(&k, NULL, NULL, x, PZ_KDE_ISA_PORTABLE);
+			b = pz_kde_logpdf_isa(&k, NULL, NULL, x, PZ_KDE_ISA_AVX2);
 			if (memcmp(&a, &b, sizeof(a)) != 0)
 				fail_msg("rep %d: portable %.17g, AVX2 %.17g", rep, a, b);
 			assert_memory_equal(&a, &(double){pz_kde_logpdf(&k, x)},
 			                    sizeof(a));
+			/* The same with the categorical dims prepared. */
+			pz_kde_prepare(&k, given, x, pre);
+			a = pz_kde_logpdf_isa(&k, given, pre, x, PZ_KDE_ISA_PORTABLE);
+			b = pz_kde_logpdf_isa(&k, given, pre, x, PZ_KDE_ISA_AVX2);
+			if (memcmp(&a, &b, sizeof(a)) != 0)
+				fail_msg("rep %d, prepared: portable %.17g, AVX2 %.17g",
+				         rep, a, b);
 			checked++;
 		}
 		pz_kde_finish(&k);
 		free(data);
 		free(rows);
 		free(wts);
+		free(pre);
 	}
 	print_message("AVX2 and portable agree bit for bit on %d points\n",
 	              checked);

@@ -37,10 +37,13 @@ struct pz_kde {
 	double *center;   /* n_dims x n: kernel-space centre or category */
 	double *base;     /* per component: log weight - log normalizers */
 	double *w;        /* per component: normalized weight */
+	double *cw;       /* per component: cumulative normalized weight */
 	double *sigma;    /* per dim */
 	double *cat_hit;  /* per dim x option: log p(option | observed it) */
 	double *cat_miss; /* per dim x option: log p(option | other) */
+	double *cat_phit, *cat_pmiss; /* the same, not logs */
 	int max_options;
+	int linear; /* all dims categorical, terms summed in linear space */
 	double prior_w; /* normalized weight of the prior component */
 	double prior_base;
 	double *scratch; /* n doubles */
@@ -67,27 +70,46 @@ void pz_kde_finish(struct pz_kde *k);
 void pz_kde_sample(const struct pz_kde *k, struct pz_rng *rng, double *out);
 
 /*
- * Draw the dims with given[k] == 0 from the estimator conditioned on the
- * categorical dims with given[k] != 0 taking the values already in out[k]
- * (only categorical dims may be given). given == NULL: pz_kde_sample.
+ * Conditioning on categories: the categorical dims with given[k] != 0
+ * take the values x[k]. pz_kde_condition() writes the cumulative weights
+ * of the components under that condition into cum (k->n + 1 doubles, the
+ * prior's last); pz_kde_sample_given() then draws the other dims into
+ * out, leaving the given ones as they are, so that one condition serves
+ * many draws. cum == NULL (and given == NULL): pz_kde_sample().
  */
+void pz_kde_condition(const struct pz_kde *k, const unsigned char *given,
+                      const double *x, double *cum);
 void pz_kde_sample_given(const struct pz_kde *k, struct pz_rng *rng,
-                         const unsigned char *given, double *out);
+                         const unsigned char *given, const double *cum,
+                         double *out);
 
 /* Log density of the joint value x[k] (value space). */
 double pz_kde_logpdf(const struct pz_kde *k, const double *x);
 
 /*
- * The scoring loops of pz_kde_logpdf() exist twice on x86-64 with GCC: a
- * portable build and an AVX2 build, chosen per call by the CPU's features
- * (PZ_KDE_ISA_AUTO). Both compute the same operations in the same order
- * (no FMA contraction, no reassociation), so they agree bit for bit; the
- * unit tests check it through pz_kde_logpdf_isa(). Asking for AVX2 where
- * it is not built or not supported runs the portable build.
+ * Scoring many points that share the categories of the dims marked in
+ * `given` (those x[k]): pz_kde_prepare() sums their part of every term
+ * once into pre (k->n + 1 doubles); pz_kde_logpdf_given() adds the other
+ * dims. The result equals pz_kde_logpdf() up to the order of additions.
+ */
+void pz_kde_prepare(const struct pz_kde *k, const unsigned char *given,
+                    const double *x, double *pre);
+double pz_kde_logpdf_given(const struct pz_kde *k, const unsigned char *given,
+                           const double *pre, const double *x);
+
+/*
+ * The scoring loops exist twice on x86-64 with GCC: a portable build and
+ * an AVX2 build, chosen per call by the CPU's features (PZ_KDE_ISA_AUTO).
+ * Both compute the same operations in the same order (no FMA
+ * contraction, no reassociation), so they agree bit for bit; the unit
+ * tests check it through pz_kde_logpdf_isa() (given and pre as for
+ * pz_kde_logpdf_given(), or NULL). Asking for AVX2 where it is not built
+ * or not supported runs the portable build.
  */
 enum pz_kde_isa { PZ_KDE_ISA_AUTO, PZ_KDE_ISA_PORTABLE, PZ_KDE_ISA_AVX2 };
 
-double pz_kde_logpdf_isa(const struct pz_kde *k, const double *x,
+double pz_kde_logpdf_isa(const struct pz_kde *k, const unsigned char *given,
+                         const double *pre, const double *x,
                          enum pz_kde_isa isa);
 /* 1 if the AVX2 build exists and this CPU runs it. */
 int pz_kde_have_avx2(void);
