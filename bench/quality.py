@@ -124,6 +124,14 @@ def out_path(key, args):
 
 
 def load_saved(key, args, names):
+    """A saved run of `key` covering `names` with these seeds and evals:
+    the file of this selection, the full run's, or the two halves' run
+    apart (--half tuning, --half validation) taken together."""
+    def ok(lines):
+        return all(n in lines and lines[n]["seeds"] == args.seeds
+                   and lines[n]["evals"] == args.evals for n in names)
+
+    docs = []
     for path in (out_path(key, args),
                  os.path.join(HERE, "out", "quality-%s.json" % key)):
         try:
@@ -132,10 +140,23 @@ def load_saved(key, args, names):
         except (OSError, ValueError):
             continue
         lines = {d["problem"]: d for d in saved.get("results", [])}
-        if all(n in lines and lines[n]["seeds"] == args.seeds
-               and lines[n]["evals"] == args.evals for n in names):
+        if ok(lines):
             return saved, lines, os.path.relpath(path, ROOT)
-    return None
+    for half in ("tuning", "validation"):
+        path = os.path.join(HERE, "out", "quality-%s-s%d-e%d-%s.json"
+                            % (key, args.seeds, args.evals, half))
+        try:
+            with open(path) as f:
+                docs.append((path, json.load(f)))
+        except (OSError, ValueError):
+            return None
+    lines = {d["problem"]: d for _, doc in docs for d in doc["results"]}
+    if not ok(lines):
+        return None
+    merged = {"date": min(doc["date"] for _, doc in docs),
+              "wall_seconds": sum(doc["wall_seconds"] for _, doc in docs)}
+    return merged, lines, " + ".join(os.path.relpath(p, ROOT)
+                                     for p, _ in docs)
 
 
 def run(key, cmd):
@@ -450,6 +471,23 @@ def sequential_section(args, results, skipped, plist, marks, started):
                  "**%s**%s." % ("met" if not losses else "missed",
                                 "" if not losses else " (" + ", ".join(
                                     losses) + ")"))
+        w.append("")
+    if "parzen-hyperopt" in results and "hyperopt-tpe" in results:
+        c = {"W": 0, "T": 0, "L": 0}
+        diff = []
+        for p in plist:
+            r, _ = mwu(best(results, "parzen-hyperopt", p.name, 100),
+                       best(results, "hyperopt-tpe", p.name, 100))
+            c[r] += 1
+            if r != "T":
+                diff.append("%s (%s)" % (p.name, "lower" if r == "W"
+                                         else "higher"))
+        w.append("**The hyperopt preset against hyperopt 0.3.0** (best "
+                 "after 100 evaluations, all %d problems, two-sided "
+                 "Mann-Whitney U, p < 0.05): no significant difference on "
+                 "%d; the preset lower on %d and higher on %d%s."
+                 % (len(plist), c["T"], c["W"], c["L"],
+                    ": " + ", ".join(diff) if diff else ""))
         w.append("")
     rates = [(t, readme_rate(results, k, args.evals))
              for k, t, _, _ in SEQUENTIAL if k in results]

@@ -6,8 +6,10 @@
  * n_below best, n_below <= gamma_cap), then per label (univariate) two
  * O(n) passes over the history's sorted index to build the estimators, and
  * candidate scoring that only visits kernels within reach (gmm.h); or
- * per group (multivariate) O(n * D) to fit and score. Nothing is sorted
- * per suggestion.
+ * per group (multivariate) O(n * D) to fit and score, plus, for a group
+ * with categorical labels, an O(n) split and an O(n * C) fit of their own
+ * estimators (whose equal components merge, kde.h). Nothing is sorted per
+ * suggestion.
  */
 #include <parzen/tpe.h>
 
