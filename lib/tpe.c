@@ -303,7 +303,10 @@ static int cls_forgets(const struct ctx *c, int cls)
  * Classify the trials where param `p` is active (all trials for p < 0)
  * into cls[]: the n_below best ok trials among them (by loss, then
  * number) are CLS_BELOW, the other ok ones CLS_ABOVE; failed and pending
- * trials follow the config; inactive slots are CLS_NONE.
+ * trials follow the config; inactive slots are CLS_NONE. With
+ * sqrt_gamma > 0 the good set is the ceil(sqrt_gamma sqrt(n)) best, at
+ * most gamma_cap. The first global split keeps its good set (best first)
+ * in c->gbest, so that a smaller global good set is taken as its prefix.
  */
 static int split(struct ctx *c, int p, double sqrt_gamma, unsigned char *cls)
 {
@@ -315,6 +318,7 @@ static int split(struct ctx *c, int p, double sqrt_gamma, unsigned char *cls)
 	/* A smaller good set of all trials is a prefix of the global one. */
 	if (p < 0 && sqrt_gamma > 0 && c->gbest != NULL) {
 		nb = (int)ceil(sqrt_gamma * sqrt((double)h->n_ok));
+		nb = nb < c->cfg->gamma_cap ? nb : c->cfg->gamma_cap;
 		if (nb <= c->n_gbest) {
 			memcpy(cls, c->cls, h->n_slots);
 			for (int i = nb; i < c->n_gbest; i++)
@@ -333,6 +337,7 @@ static int split(struct ctx *c, int p, double sqrt_gamma, unsigned char *cls)
 	nb = pz_tpe_n_below(c->cfg, (int)n_ok);
 	if (sqrt_gamma > 0) {
 		nb = (int)ceil(sqrt_gamma * sqrt((double)n_ok));
+		nb = nb < c->cfg->gamma_cap ? nb : c->cfg->gamma_cap;
 		nb = nb < (int)n_ok ? nb : (int)n_ok;
 	}
 	best = malloc((size_t)(nb > 0 ? nb : 1) * sizeof(uint32_t));

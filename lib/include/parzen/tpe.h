@@ -18,7 +18,8 @@
  * Multivariate refinements (parzen's defaults; all off in the hyperopt
  * preset): with categorical_gamma > 0 a group's categorical labels are
  * decided first, by their own joint l/g fitted on the smaller good set of
- * the ceil(categorical_gamma sqrt(n)) best trials, and its numeric labels
+ * the ceil(categorical_gamma sqrt(n)) best trials (at most gamma_cap), and
+ * its numeric labels
  * then come from the group's l(x) given those categories, scored by the
  * group's l/g; so a branch that holds one of the very best trials keeps
  * being tried while the numbers are still modelled on the larger good set.
@@ -60,7 +61,8 @@ struct pz_tpe_config {
 	int multivariate;      /* joint kernel per activation group */
 	double bandwidth;      /* multivariate: Scott-rule factor */
 	double categorical_gamma; /* multivariate: categorical labels' good
-	                             set is ceil(this * sqrt(n)); 0: off */
+	                             set is ceil(this * sqrt(n)), at most
+	                             gamma_cap; 0: off */
 	int local_split;        /* multivariate: a conditional group's good
 	                           set among the trials where it is active */
 	double unbounded_width; /* multivariate: bandwidth scale of the
