@@ -59,16 +59,6 @@ static void cat_tables(struct pz_kde *k, int dim, int n,
 }
 
 /*
- * Components of an estimator whose dims are all categorical are equal
- * when their categories are: merge them (weights add), so that scoring
- * costs one term per distinct combination instead of one per observation.
- * The density is the same. Combinations are indexed in mixed radix and
- * kept in index order; merging is done when there are at most
- * PZ_KDE_MERGE_MAX of them and at most four per observation.
- */
-#define PZ_KDE_MERGE_MAX 65536
-
-/*
  * Whether an all-categorical estimator's terms can be summed in linear
  * space: the smallest possible term (least weight times the least kernel
  * probability of every dim) must stay above 1e-280.
@@ -108,6 +98,16 @@ static void cumulate(struct pz_kde *k)
 		k->cw[i] = acc;
 	}
 }
+
+/*
+ * Components of an estimator whose dims are all categorical are equal
+ * when their categories are: merge them (weights add), so that scoring
+ * costs one term per distinct combination instead of one per observation.
+ * The density is the same. Combinations are indexed in mixed radix and
+ * kept in index order; merging is done when there are at most
+ * PZ_KDE_MERGE_MAX of them and at most four per observation.
+ */
+#define PZ_KDE_MERGE_MAX 65536
 
 static int merge_categorical(struct pz_kde *k, const struct pz_gmm_dim *dims,
                              const int *members, const double *const *rows,
