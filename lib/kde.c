@@ -19,12 +19,8 @@ void pz_kde_finish(struct pz_kde *k)
 	free(k->center);
 	free(k->base);
 	free(k->w);
-	free(k->cw);
 	free(k->sigma);
-	free(k->cat_hit);
-	free(k->cat_miss);
-	free(k->cat_phit);
-	free(k->cat_pmiss);
+	free(k->cat_hit); /* also holds cat_miss, cat_phit, cat_pmiss */
 	free(k->scratch);
 	memset(k, 0, sizeof(*k));
 }
@@ -88,17 +84,6 @@ static int linear_ok(const struct pz_kde *k)
 	return least > -645; /* exp(-645) ~ 1e-280 */
 }
 
-/* The cumulative weights that draws search. */
-static void cumulate(struct pz_kde *k)
-{
-	double acc = 0;
-
-	for (int i = 0; i < k->n; i++) {
-		acc += k->w[i];
-		k->cw[i] = acc;
-	}
-}
-
 /*
  * Components of an estimator whose dims are all categorical are equal
  * when their categories are: merge them (weights add), so that scoring
@@ -109,14 +94,17 @@ static void cumulate(struct pz_kde *k)
  */
 #define PZ_KDE_MERGE_MAX 65536
 
-static int merge_categorical(struct pz_kde *k, const struct pz_gmm_dim *dims,
-                             const int *members, const double *const *rows,
-                             int n)
+/*
+ * The number of category combinations of all-categorical dims when their
+ * components are worth merging (at most PZ_KDE_MERGE_MAX and four per
+ * observation), else 0.
+ */
+static size_t merge_combos(const struct pz_gmm_dim *dims, int D, int n)
 {
-	int D = k->n_dims, u = 0;
 	size_t combos = 1;
-	double *acc;
 
+	if (n <= 0)
+		return 0;
 	for (int d = 0; d < D; d++) {
 		if (!dims[d].categorical)
 			return 0;
@@ -124,7 +112,41 @@ static int merge_categorical(struct pz_kde *k, const struct pz_gmm_dim *dims,
 		if (combos > PZ_KDE_MERGE_MAX || combos > 4 * (size_t)n)
 			return 0;
 	}
-	acc = calloc(combos, sizeof(double));
+	return combos;
+}
+
+static int alloc_arrays(struct pz_kde *k, int n)
+{
+	int D = k->n_dims, nn = n > 0 ? n : 1;
+	size_t t = (size_t)D * (k->max_options + 1);
+
+	k->center = malloc((size_t)D * nn * sizeof(double));
+	k->base = malloc((size_t)nn * sizeof(double));
+	k->w = malloc((size_t)nn * sizeof(double));
+	k->sigma = malloc((size_t)(D > 0 ? D : 1) * sizeof(double));
+	k->scratch = malloc((size_t)nn * sizeof(double));
+	k->cat_hit = malloc(4 * (t > 0 ? t : 1) * sizeof(double));
+	if (k->center == NULL || k->base == NULL || k->w == NULL ||
+	    k->sigma == NULL || k->scratch == NULL || k->cat_hit == NULL)
+		return PZ_ENOMEM;
+	k->cat_miss = k->cat_hit + t;
+	k->cat_phit = k->cat_miss + t;
+	k->cat_pmiss = k->cat_phit + t;
+	return 0;
+}
+
+/*
+ * The merged fit: weights summed per combination (mixed-radix index) in
+ * index order, then the arrays sized by the combinations present.
+ */
+static int fit_merged(struct pz_kde *k, const struct pz_gmm_dim *dims,
+                      const int *members, const double *const *rows,
+                      const double *weights, int n, double wsum,
+                      size_t combos, const struct pz_kde_opts *o)
+{
+	int D = k->n_dims, u = 0, rc;
+	double *acc = calloc(combos, sizeof(double));
+
 	if (acc == NULL)
 		return PZ_ENOMEM;
 	for (int i = 0; i < n; i++) {
@@ -133,28 +155,35 @@ static int merge_categorical(struct pz_kde *k, const struct pz_gmm_dim *dims,
 		for (int d = 0; d < D; d++)
 			idx = idx * (size_t)dims[d].n_options +
 			      (size_t)pz_gmm_dim_category(&dims[d], rows[i][members[d]]);
-		acc[idx] += k->w[i];
+		acc[idx] += weights[i];
 	}
+	for (size_t idx = 0; idx < combos; idx++)
+		u += acc[idx] != 0;
+	if ((rc = alloc_arrays(k, u)) != 0) {
+		free(acc);
+		return rc;
+	}
+	k->n = 0;
 	for (size_t idx = 0; idx < combos; idx++) {
 		size_t rest = idx;
 
 		if (acc[idx] == 0)
 			continue;
 		for (int d = D - 1; d >= 0; d--) {
-			k->center[(size_t)d * n + u] =
+			k->center[(size_t)d * u + k->n] =
 				(double)(rest % (size_t)dims[d].n_options);
 			rest /= (size_t)dims[d].n_options;
 		}
-		k->w[u] = acc[idx];
-		u++;
+		k->w[k->n++] = acc[idx] / wsum;
 	}
 	free(acc);
-	/* The columns keep their stride n; logpdf reads stride k->n. */
-	for (int d = 1; d < D; d++)
-		memmove(k->center + (size_t)d * u, k->center + (size_t)d * n,
-		        (size_t)u * sizeof(double));
-	k->n = u;
-	return 1;
+	/* Only kernel tables to make: the prior's kernel is the prior. */
+	for (int d = 0; d < D; d++)
+		cat_tables(k, d, n, o);
+	k->linear = linear_ok(k);
+	for (int i = 0; !k->linear && i < k->n; i++)
+		k->base[i] = log(k->w[i]);
+	return 0;
 }
 
 int pz_kde_fit(struct pz_kde *k, const struct pz_gmm_dim *dims,
@@ -162,7 +191,8 @@ int pz_kde_fit(struct pz_kde *k, const struct pz_gmm_dim *dims,
                const double *weights, int n, const struct pz_kde_opts *o)
 {
 	double wsum = o->prior_weight, scott, log_sigma_sum = 0;
-	int D = n_dims, nn = n > 0 ? n : 1, merged;
+	int D = n_dims, nn = n > 0 ? n : 1, rc;
+	size_t combos;
 
 	memset(k, 0, sizeof(*k));
 	k->n = n;
@@ -171,45 +201,22 @@ int pz_kde_fit(struct pz_kde *k, const struct pz_gmm_dim *dims,
 	for (int d = 0; d < D; d++)
 		if (dims[d].categorical && dims[d].n_options > k->max_options)
 			k->max_options = dims[d].n_options;
-	k->center = malloc((size_t)D * nn * sizeof(double));
-	k->base = malloc((size_t)nn * sizeof(double));
-	k->w = malloc((size_t)nn * sizeof(double));
-	k->cw = malloc((size_t)nn * sizeof(double));
-	k->sigma = malloc((size_t)D * sizeof(double));
-	k->scratch = malloc((size_t)nn * sizeof(double));
-	k->cat_hit = malloc((size_t)D * (k->max_options + 1) * sizeof(double));
-	k->cat_miss = malloc((size_t)D * (k->max_options + 1) * sizeof(double));
-	k->cat_phit = malloc((size_t)D * (k->max_options + 1) * sizeof(double));
-	k->cat_pmiss = malloc((size_t)D * (k->max_options + 1) * sizeof(double));
-	if (k->center == NULL || k->base == NULL || k->w == NULL ||
-	    k->cw == NULL || k->sigma == NULL || k->scratch == NULL ||
-	    k->cat_hit == NULL || k->cat_miss == NULL || k->cat_phit == NULL ||
-	    k->cat_pmiss == NULL) {
-		pz_kde_finish(k);
-		return PZ_ENOMEM;
-	}
-
 	for (int i = 0; i < n; i++)
 		wsum += weights[i];
-	for (int i = 0; i < n; i++)
-		k->w[i] = weights[i] / wsum;
 	k->prior_w = o->prior_weight / wsum;
 	k->prior_base = log(k->prior_w);
-	merged = n > 0 ? merge_categorical(k, dims, members, rows, n) : 0;
-	if (merged < 0) {
+	combos = merge_combos(dims, D, n);
+	rc = combos > 0 ? fit_merged(k, dims, members, rows, weights, n, wsum,
+	                             combos, o)
+	                : alloc_arrays(k, n);
+	if (rc != 0) {
 		pz_kde_finish(k);
-		return merged;
+		return rc;
 	}
-	if (merged) {
-		/* Only kernel tables to make: the prior's kernel is the prior. */
-		for (int d = 0; d < D; d++)
-			cat_tables(k, d, n, o);
-		cumulate(k);
-		k->linear = linear_ok(k);
-		for (int i = 0; !k->linear && i < k->n; i++)
-			k->base[i] = log(k->w[i]);
+	if (combos > 0)
 		return 0;
-	}
+	for (int i = 0; i < n; i++)
+		k->w[i] = weights[i] / wsum;
 
 	scott = o->bandwidth * pow((double)nn, -1.0 / (D + 4.0));
 	/* Each component is a product of kernels truncated to the bounds;
@@ -251,7 +258,6 @@ int pz_kde_fit(struct pz_kde *k, const struct pz_gmm_dim *dims,
 		if (dd->bounded)
 			k->prior_base -= pz_gmm_log_normal_mass(-0.5, 0.5);
 	}
-	cumulate(k);
 	k->linear = linear_ok(k);
 	/* One log per component: its weight over its truncated mass. */
 	for (int i = 0; !k->linear && i < n; i++)
@@ -259,14 +265,27 @@ int pz_kde_fit(struct pz_kde *k, const struct pz_gmm_dim *dims,
 	return 0;
 }
 
-/* The component of a draw u * total: the first i with u * total <
- * cum[i], or -1 (the prior) past cum[n - 1]. Binary search over the
- * cumulative weights gives the index a linear scan would. */
-static int pick_component(const double *cum, int n, double total, double u)
+/* The component of a draw u: the first i whose cumulative weight
+ * exceeds u, or -1 (the prior) past the last. */
+static int pick_weights(const double *w, int n, double u)
+{
+	double acc = 0;
+
+	for (int i = 0; i < n; i++) {
+		acc += w[i];
+		if (u < acc)
+			return i;
+	}
+	return -1;
+}
+
+/* The same over cumulative weights cum[0..n) of total cum[n], by binary
+ * search: the index a linear scan would give. */
+static int pick_cumulative(const double *cum, int n, double u)
 {
 	int lo = 0, hi = n;
 
-	u *= total;
+	u *= cum[n];
 	while (lo < hi) {
 		int mid = lo + (hi - lo) / 2;
 
@@ -317,8 +336,8 @@ void pz_kde_sample_given(const struct pz_kde *k, struct pz_rng *rng,
 {
 	double u = pz_rng_uniform(rng);
 	int nn = k->n > 0 ? k->n : 1;
-	int comp = cum != NULL ? pick_component(cum, k->n, cum[k->n], u)
-	                       : pick_component(k->cw, k->n, 1.0, u);
+	int comp = cum != NULL ? pick_cumulative(cum, k->n, u)
+	                       : pick_weights(k->w, k->n, u);
 
 	for (int d = 0; d < k->n_dims; d++) {
 		const struct pz_gmm_dim *dd = &k->dims[d];
@@ -397,22 +416,19 @@ logpdf_categorical(const struct pz_kde *k, const double *x)
 }
 
 static inline __attribute__((always_inline)) double
-logpdf(const struct pz_kde *k, const double *x, const unsigned char *given,
-       const double *pre)
+logpdf(const struct pz_kde *k, const double *x)
 {
 	double *acc = k->scratch, best = -INFINITY, sum = 0, prior;
 	int n = k->n;
 
-	if (k->linear && pre == NULL)
+	if (k->linear)
 		return logpdf_categorical(k, x);
-	memcpy(acc, pre != NULL ? pre : k->base, (size_t)n * sizeof(double));
-	prior = pre != NULL ? pre[n] : k->prior_base;
+	memcpy(acc, k->base, (size_t)n * sizeof(double));
+	prior = k->prior_base;
 	for (int d = 0; d < k->n_dims; d++) {
 		const struct pz_gmm_dim *dd = &k->dims[d];
 		const double *col = k->center + (size_t)d * n;
 
-		if (given != NULL && given[d])
-			continue;
 		if (dd->categorical) {
 			const double *hit = k->cat_hit + (size_t)d * (k->max_options + 1);
 			const double *miss = k->cat_miss + (size_t)d * (k->max_options + 1);
@@ -448,19 +464,17 @@ logpdf(const struct pz_kde *k, const double *x, const unsigned char *given,
 	return best + log(sum);
 }
 
-static double logpdf_portable(const struct pz_kde *k, const double *x,
-                              const unsigned char *given, const double *pre)
+static double logpdf_portable(const struct pz_kde *k, const double *x)
 {
-	return logpdf(k, x, given, pre);
+	return logpdf(k, x);
 }
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define PZ_KDE_HAVE_AVX2 1
 __attribute__((target("avx2"))) static double
-logpdf_avx2(const struct pz_kde *k, const double *x,
-            const unsigned char *given, const double *pre)
+logpdf_avx2(const struct pz_kde *k, const double *x)
 {
-	return logpdf(k, x, given, pre);
+	return logpdf(k, x);
 }
 #endif
 
@@ -473,52 +487,19 @@ int pz_kde_have_avx2(void)
 #endif
 }
 
-double pz_kde_logpdf_isa(const struct pz_kde *k, const unsigned char *given,
-                         const double *pre, const double *x,
+double pz_kde_logpdf_isa(const struct pz_kde *k, const double *x,
                          enum pz_kde_isa isa)
 {
 #ifdef PZ_KDE_HAVE_AVX2
 	if (isa != PZ_KDE_ISA_PORTABLE && pz_kde_have_avx2())
-		return logpdf_avx2(k, x, given, pre);
+		return logpdf_avx2(k, x);
 #else
 	(void)isa;
 #endif
-	return logpdf_portable(k, x, given, pre);
+	return logpdf_portable(k, x);
 }
 
 double pz_kde_logpdf(const struct pz_kde *k, const double *x)
 {
-	return pz_kde_logpdf_isa(k, NULL, NULL, x, PZ_KDE_ISA_AUTO);
-}
-
-void pz_kde_prepare(const struct pz_kde *k, const unsigned char *given,
-                    const double *x, double *pre)
-{
-	int n = k->n;
-
-	/* A linear estimator has no log weights (base) of its own. */
-	for (int i = 0; i < n; i++)
-		pre[i] = k->linear ? log(k->w[i]) : k->base[i];
-	pre[n] = k->prior_base;
-	for (int d = 0; d < k->n_dims; d++) {
-		const struct pz_gmm_dim *dd = &k->dims[d];
-		const double *col = k->center + (size_t)d * n;
-		const double *hit, *miss;
-		int c;
-
-		if (!given[d])
-			continue;
-		hit = k->cat_hit + (size_t)d * (k->max_options + 1);
-		miss = k->cat_miss + (size_t)d * (k->max_options + 1);
-		c = pz_gmm_dim_category(dd, x[d]);
-		for (int i = 0; i < n; i++)
-			pre[i] += col[i] == (double)c ? hit[c] : miss[c];
-		pre[n] += log(dd->p0 != NULL ? dd->p0[c] : 1.0 / dd->n_options);
-	}
-}
-
-double pz_kde_logpdf_given(const struct pz_kde *k, const unsigned char *given,
-                           const double *pre, const double *x)
-{
-	return pz_kde_logpdf_isa(k, given, pre, x, PZ_KDE_ISA_AUTO);
+	return pz_kde_logpdf_isa(k, x, PZ_KDE_ISA_AUTO);
 }

@@ -269,9 +269,8 @@ struct ctx {
 	int n_gbest;
 	unsigned char *gcls;   /* per slot: CLS_* of one group (local split) */
 	uint32_t *age;         /* per slot: rank in number order within class */
-	double *mus, *wts;     /* scratch, n_slots each */
-	double *cum;           /* scratch, n_slots + 1: conditioned draws */
-	double *pre_l, *pre_g; /* scratch, n_slots + 1: conditioned scores */
+	double *mus;           /* scratch, n_slots (univariate only) */
+	double *wts;           /* scratch, n_slots + 1 */
 	const double **rows;   /* scratch, n_slots */
 	struct pz_gmm_dim *dims; /* per param */
 	struct gfit *gf;       /* per group (multivariate) */
@@ -688,8 +687,16 @@ static int greedy_group(struct ctx *c, int gi, double *xg)
 			return rc;
 		for (int j = 0; j < nc; j++) {
 			double *y = xg + (size_t)j * D;
+			int seen = 0;
 
 			pz_kde_sample(&f->cbelow, &c->rng, y);
+			/* Draws repeat (few options, a small good set); a repeat
+			 * scores the same, so it cannot beat its first draw. */
+			for (int i = 0; i < j && !seen; i++)
+				seen = memcmp(xg + (size_t)i * D, y,
+				              (size_t)C * sizeof(double)) == 0;
+			if (seen)
+				continue;
 			sc = ei_score(pz_kde_logpdf(&f->cbelow, y),
 			              pz_kde_logpdf(&f->cabove, y));
 			if (j == 0 || sc > best) {
@@ -705,20 +712,19 @@ static int greedy_group(struct ctx *c, int gi, double *xg)
 			return rc;
 		for (int k = 0; k < D; k++)
 			xg[k] = c->out[g->members[k]];
-		pz_kde_condition(&f->below, f->is_cat, xg, c->cum);
-		pz_kde_prepare(&f->below, f->is_cat, xg, c->pre_l);
-		pz_kde_prepare(&f->above, f->is_cat, xg, c->pre_g);
+		/* The fits are done: the weights' scratch holds the draws'
+		 * cumulative weights. */
+		pz_kde_condition(&f->below, f->is_cat, xg, c->wts);
 		best = -INFINITY;
 		for (int j = 0; j < nc; j++) {
 			double *y = xg + (size_t)j * D;
 
 			for (int k = 0; k < D; k++)
 				y[k] = c->out[g->members[k]];
-			pz_kde_sample_given(&f->below, &c->rng, f->is_cat, c->cum,
+			pz_kde_sample_given(&f->below, &c->rng, f->is_cat, c->wts,
 			                    y);
-			sc = ei_score(
-				pz_kde_logpdf_given(&f->below, f->is_cat, c->pre_l, y),
-				pz_kde_logpdf_given(&f->above, f->is_cat, c->pre_g, y));
+			sc = ei_score(pz_kde_logpdf(&f->below, y),
+			              pz_kde_logpdf(&f->above, y));
 			if (j == 0 || sc > best) {
 				best = sc;
 				win = j;
@@ -813,19 +819,16 @@ int pz_tpe_suggest(const struct pz_space *space,
 	c.cls = malloc(n);
 	c.gcls = malloc(n);
 	c.age = malloc(n * sizeof(uint32_t));
-	c.mus = malloc(n * sizeof(double));
-	c.wts = malloc(n * sizeof(double));
-	c.cum = malloc((n + 1) * sizeof(double));
-	c.pre_l = malloc((n + 1) * sizeof(double));
-	c.pre_g = malloc((n + 1) * sizeof(double));
+	c.mus = cfg->multivariate ? NULL : malloc(n * sizeof(double));
+	c.wts = malloc((n + 1) * sizeof(double));
 	c.rows = malloc(n * sizeof(*c.rows));
 	c.dims = malloc((size_t)(space->n_params ? space->n_params : 1) *
 	                sizeof(*c.dims));
 	c.gf = calloc((size_t)(space->n_groups ? space->n_groups : 1),
 	              sizeof(*c.gf));
 	if (c.cls == NULL || c.gcls == NULL || c.age == NULL ||
-	    c.mus == NULL || c.wts == NULL || c.cum == NULL ||
-	    c.pre_l == NULL || c.pre_g == NULL || c.rows == NULL ||
+	    (c.mus == NULL && !cfg->multivariate) || c.wts == NULL ||
+	    c.rows == NULL ||
 	    c.dims == NULL || c.gf == NULL) {
 		rc = PZ_ENOMEM;
 		goto out;
@@ -863,9 +866,6 @@ out:
 	free(c.age);
 	free(c.mus);
 	free(c.wts);
-	free(c.cum);
-	free(c.pre_l);
-	free(c.pre_g);
 	free(c.rows);
 	if (rc != 0)
 		return pz_error_set(err, rc, "suggestion failed: %s",

@@ -21,13 +21,10 @@
  *   components the fit merges), summed directly: absolute 1e-5 per numeric
  *   dimension in the log density (the fit takes truncation masses from
  *   the table, relative error below 3e-6 each).
- * - pz_kde_prepare() + pz_kde_logpdf_given(): equal to pz_kde_logpdf()
- *   up to rounding (relative 1e-12).
  * - pz_kde_condition() + pz_kde_sample_given(): the categories given
  *   stay, and the numeric draws follow the conditional component weights.
  * - The AVX2 and portable builds of the scoring loops: bit for bit equal
- *   on random estimators and points, plain and prepared (skipped on a CPU
- *   without AVX2).
+ *   on random estimators and points (skipped on a CPU without AVX2).
  *
  * Random inputs come from a fixed-seed generator: the tests are
  * deterministic.
@@ -412,20 +409,16 @@ static void kde_logpdf(void **state)
 		double *data = malloc((size_t)(n + 1) * D * sizeof(double));
 		const double **rows = malloc((size_t)(n + 1) * sizeof(*rows));
 		double *wts = malloc((size_t)(n + 1) * sizeof(double));
-		double *pre = malloc((size_t)(n + 1) * sizeof(double)), x[16];
-		unsigned char given[16];
+		double x[16];
 		struct pz_kde k;
 		int numeric = 0;
 
 		assert_non_null(data);
 		assert_non_null(rows);
 		assert_non_null(wts);
-		assert_non_null(pre);
 		random_dims(&r, D, rep % 5 == 4, dims);
-		for (int d = 0; d < D; d++) {
+		for (int d = 0; d < D; d++)
 			numeric += !dims[d].categorical;
-			given[d] = (unsigned char)dims[d].categorical;
-		}
 		for (int i = 0; i < n; i++) {
 			for (int d = 0; d < D; d++)
 				data[(size_t)i * D + d] = random_value(&r, &dims[d]);
@@ -445,11 +438,6 @@ static void kde_logpdf(void **state)
 					x[d] = random_value(&r, &dims[d]);
 			got = pz_kde_logpdf(&k, x);
 			ref = kde_ref(dims, D, rows, wts, n, &o, x);
-			pz_kde_prepare(&k, given, x, pre);
-			if (!(fabs(pz_kde_logpdf_given(&k, given, pre, x) - got) <=
-			      1e-12 * (1 + fabs(got))))
-				fail_msg("rep %d: prepared %.17g, plain %.17g", rep,
-				         pz_kde_logpdf_given(&k, given, pre, x), got);
 			if (!(fabsl(got - ref) <= 1e-5L * (numeric + 1)))
 				fail_msg("rep %d (D = %d, n = %d): logpdf = %.17g, direct "
 				         "sum %.17Lg", rep, D, n, got, ref);
@@ -459,7 +447,6 @@ static void kde_logpdf(void **state)
 		free(data);
 		free(rows);
 		free(wts);
-		free(pre);
 	}
 	print_message("kde logpdf: largest |error| %.3g (tolerance 1e-5 per "
 	              "numeric dim)\n", worst);
@@ -543,17 +530,12 @@ static void kde_isa(void **state)
 		double *data = malloc((size_t)n * D * sizeof(double));
 		const double **rows = malloc((size_t)n * sizeof(*rows));
 		double *wts = malloc((size_t)n * sizeof(double)), x[16];
-		double *pre = malloc((size_t)(n + 1) * sizeof(double));
-		unsigned char given[16];
 		struct pz_kde k;
 
 		assert_non_null(data);
 		assert_non_null(rows);
 		assert_non_null(wts);
-		assert_non_null(pre);
 		random_dims(&r, D, rep % 5 == 4, dims);
-		for (int d = 0; d < D; d++)
-			given[d] = (unsigned char)dims[d].categorical;
 		for (int i = 0; i < n; i++) {
 			for (int d = 0; d < D; d++)
 				data[(size_t)i * D + d] = random_value(&r, &dims[d]);
@@ -570,26 +552,18 @@ static void kde_isa(void **state)
 			else
 				for (int d = 0; d < D; d++)
 					x[d] = random_value(&r, &dims[d]);
-			a = pz_kde_logpdf_isa(&k, NULL, NULL, x, PZ_KDE_ISA_PORTABLE);
-			b = pz_kde_logpdf_isa(&k, NULL, NULL, x, PZ_KDE_ISA_AVX2);
+			a = pz_kde_logpdf_isa(&k, x, PZ_KDE_ISA_PORTABLE);
+			b = pz_kde_logpdf_isa(&k, x, PZ_KDE_ISA_AVX2);
 			if (memcmp(&a, &b, sizeof(a)) != 0)
 				fail_msg("rep %d: portable %.17g, AVX2 %.17g", rep, a, b);
 			assert_memory_equal(&a, &(double){pz_kde_logpdf(&k, x)},
 			                    sizeof(a));
-			/* The same with the categorical dims prepared. */
-			pz_kde_prepare(&k, given, x, pre);
-			a = pz_kde_logpdf_isa(&k, given, pre, x, PZ_KDE_ISA_PORTABLE);
-			b = pz_kde_logpdf_isa(&k, given, pre, x, PZ_KDE_ISA_AVX2);
-			if (memcmp(&a, &b, sizeof(a)) != 0)
-				fail_msg("rep %d, prepared: portable %.17g, AVX2 %.17g",
-				         rep, a, b);
 			checked++;
 		}
 		pz_kde_finish(&k);
 		free(data);
 		free(rows);
 		free(wts);
-		free(pre);
 	}
 	print_message("AVX2 and portable agree bit for bit on %d points\n",
 	              checked);

@@ -37,11 +37,11 @@ struct pz_kde {
 	double *center;   /* n_dims x n: kernel-space centre or category */
 	double *base;     /* per component: log weight - log normalizers */
 	double *w;        /* per component: normalized weight */
-	double *cw;       /* per component: cumulative normalized weight */
 	double *sigma;    /* per dim */
 	double *cat_hit;  /* per dim x option: log p(option | observed it) */
 	double *cat_miss; /* per dim x option: log p(option | other) */
-	double *cat_phit, *cat_pmiss; /* the same, not logs */
+	double *cat_phit, *cat_pmiss; /* the same, not logs (one allocation
+	                                 with cat_hit, cat_miss) */
 	int max_options;
 	int linear; /* all dims categorical, terms summed in linear space */
 	double prior_w; /* normalized weight of the prior component */
@@ -87,29 +87,16 @@ void pz_kde_sample_given(const struct pz_kde *k, struct pz_rng *rng,
 double pz_kde_logpdf(const struct pz_kde *k, const double *x);
 
 /*
- * Scoring many points that share the categories of the dims marked in
- * `given` (those x[k]): pz_kde_prepare() sums their part of every term
- * once into pre (k->n + 1 doubles); pz_kde_logpdf_given() adds the other
- * dims. The result equals pz_kde_logpdf() up to the order of additions.
- */
-void pz_kde_prepare(const struct pz_kde *k, const unsigned char *given,
-                    const double *x, double *pre);
-double pz_kde_logpdf_given(const struct pz_kde *k, const unsigned char *given,
-                           const double *pre, const double *x);
-
-/*
  * The scoring loops exist twice on x86-64 with GCC: a portable build and
  * an AVX2 build, chosen per call by the CPU's features (PZ_KDE_ISA_AUTO).
  * Both compute the same operations in the same order (no FMA
  * contraction, no reassociation), so they agree bit for bit; the unit
- * tests check it through pz_kde_logpdf_isa() (given and pre as for
- * pz_kde_logpdf_given(), or NULL). Asking for AVX2 where it is not built
- * or not supported runs the portable build.
+ * tests check it through pz_kde_logpdf_isa(). Asking for AVX2 where it is
+ * not built or not supported runs the portable build.
  */
 enum pz_kde_isa { PZ_KDE_ISA_AUTO, PZ_KDE_ISA_PORTABLE, PZ_KDE_ISA_AVX2 };
 
-double pz_kde_logpdf_isa(const struct pz_kde *k, const unsigned char *given,
-                         const double *pre, const double *x,
+double pz_kde_logpdf_isa(const struct pz_kde *k, const double *x,
                          enum pz_kde_isa isa);
 /* 1 if the AVX2 build exists and this CPU runs it. */
 int pz_kde_have_avx2(void);
