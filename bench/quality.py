@@ -316,6 +316,8 @@ def half_tables(w, results, plist, half, marks, skipped):
         w.append("| " + " | ".join(row) + " |")
     w.append("")
     # marks against each anchor at 100
+    if "parzen-default" not in results:
+        return verdict
     anchors = [(k, t) for k, t in ANCHORS if k in results]
     w.append("parzen (default) against each peer after 100 evaluations: "
              "W/T/L = significantly lower / no significant difference / "
@@ -489,6 +491,9 @@ def sequential_section(args, results, skipped, plist, marks, started):
                  % (len(plist), c["T"], c["W"], c["L"],
                     ": " + ", ".join(diff) if diff else ""))
         w.append("")
+    if "parzen-default" not in results:
+        w.append(end)
+        return "\n".join(w) + "\n", verdicts
     rates = [(t, readme_rate(results, k, args.evals))
              for k, t, _, _ in SEQUENTIAL if k in results]
     rates = [(t, r) for t, r in rates if r is not None]
