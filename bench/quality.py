@@ -450,6 +450,9 @@ def sequential_section(args, results, skipped, plist, marks, started):
         if hl:
             verdicts[half] = half_tables(w, results, hl, half, marks,
                                          skipped)
+    if "parzen-default" not in results:
+        w.append(end)
+        return "\n".join(w) + "\n", verdicts
     # targets
     v = verdicts.get("validation")
     if v is not None:
@@ -491,9 +494,6 @@ def sequential_section(args, results, skipped, plist, marks, started):
                  % (len(plist), c["T"], c["W"], c["L"],
                     ": " + ", ".join(diff) if diff else ""))
         w.append("")
-    if "parzen-default" not in results:
-        w.append(end)
-        return "\n".join(w) + "\n", verdicts
     rates = [(t, readme_rate(results, k, args.evals))
              for k, t, _, _ in SEQUENTIAL if k in results]
     rates = [(t, r) for t, r in rates if r is not None]
