@@ -153,7 +153,8 @@ def load_saved(key, args, names):
     lines = {d["problem"]: d for _, doc in docs for d in doc["results"]}
     if not ok(lines):
         return None
-    merged = {"date": min(doc["date"] for _, doc in docs),
+    merged = {"date": "tuning half %s, validation half %s" % tuple(
+                  doc["date"][:16] for _, doc in docs),
               "wall_seconds": sum(doc["wall_seconds"] for _, doc in docs)}
     return merged, lines, " + ".join(os.path.relpath(p, ROOT)
                                      for p, _ in docs)
@@ -195,8 +196,10 @@ def gather(methods, build, args, names, started, reuse, only_saved=None):
                 doc, lines, path = saved
                 print("== %s: reusing %s of %s" % (key, path, doc["date"]),
                       file=sys.stderr)
+                date = doc["date"] if "half" in doc["date"] \
+                    else doc["date"][:16]
                 results[key] = (title, doc["wall_seconds"], lines,
-                                "%s, %s" % (path, doc["date"][:16]), cmd)
+                                "%s; %s" % (path, date), cmd)
                 continue
         if only_saved is not None and only_saved(key):
             skipped[key] = ("no saved run with these seeds and problems "
@@ -420,7 +423,10 @@ def sequential_section(args, results, skipped, plist, marks, started):
         "once (`bench/quality/make_tables.py`), so their figures are those "
         "of the interpolated tables. Optuna converts unbounded priors to "
         "ranges of ±4 sigma (`bench/quality/run_optuna.py`); hyperopt runs "
-        "from its 0.3.0 source with one fix (`run_hyperopt.py`)."
+        "from its 0.3.0 source with one fix (`run_hyperopt.py`). Seeded, "
+        "Optuna and hyperopt give the same numbers on every run; when they "
+        "ran in runs of their own (`--methods`, on the same machine and "
+        "problem code), the table below names those runs."
         % (len(plist), args.seeds, args.evals))
     w.append("")
     w.append("- Command: `%s`" % " ".join(
