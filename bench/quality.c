@@ -1,30 +1,43 @@
 /*
- * The quality benchmark: how low does a suggester drive eight synthetic
- * objectives in a fixed budget of evaluations?
+ * The quality benchmark's search driver: how low does a suggester drive
+ * each problem of the quality suite in a fixed budget of evaluations,
+ * alone or with parallel workers?
  *
- * The functions and their spaces are the public suite (quad1d, sphere2d,
- * branin, hartmann6, rosenbrock4, lr_momentum, cnn_conditional,
- * int_quantized). The spaces are parzen space documents under
- * bench/spaces/quality/; the objectives are written here and read the
- * evaluated point (pz_eval, hyperopt's space_eval) exactly as the Python
- * originals read theirs. For every function and seed the program runs a
- * sequential search, trial k drawn by pz_suggest(..., seed, k) from the
- * history of trials 0..k-1, and records the best loss so far at 25, 50
- * and 100 evaluations (those within the budget, plus the last one).
+ * The problems (spaces and objectives) live in one place,
+ * bench/quality/problems.py; this program starts
+ * bench/quality/evaluate.py for each problem, takes the space document
+ * from its first line and sends it evaluated points (pz_eval, hyperopt's
+ * space_eval) in batches, one line per batch, getting (observed loss,
+ * true loss) pairs back. All seeds of a problem run in lockstep so that a
+ * batch holds one trial of every seed.
  *
- * Output: one JSON line per function with, per checkpoint, the best loss
- * of every seed (in seed order) and their median. bench/quality.py runs
- * this next to Optuna and writes bench/RESULTS.md. This is a benchmark,
- * not a test: it prints numbers and fails only on errors.
+ * Parallel workers are simulated in a fixed order: with W workers, trial
+ * k is asked when trials 0..k-1 have been asked and 0..k-W told, so it
+ * sees the W-1 trials before it as pending (the constant liar puts them
+ * in g(x)); then the oldest pending trial is told. W = 1 is the
+ * sequential search. Trial k draws pz_suggest(..., seed, k).
+ *
+ * The figure recorded at each checkpoint c (25, 50, 100 evaluations, and
+ * the budget) is the true loss of the trial with the lowest observed loss
+ * among trials 0..c-1 (the two differ only for the noisy problems).
+ *
+ * Output: one JSON line per problem with, per checkpoint, the figure of
+ * every seed (in seed order). bench/quality.py runs this next to Optuna
+ * and hyperopt and writes bench/RESULTS.md. A benchmark, not a test: it
+ * prints numbers and fails only on errors.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -35,247 +48,41 @@
 #include <parzen/suggest.h>
 #include <parzen/tpe.h>
 
-#ifndef PZ_QUALITY_SPACES
-#define PZ_QUALITY_SPACES "bench/spaces/quality"
+#ifndef PZ_QUALITY_EVALUATOR
+#define PZ_QUALITY_EVALUATOR "bench/quality/evaluate.py"
+#endif
+#ifndef PZ_QUALITY_PYTHON
+#define PZ_QUALITY_PYTHON "/usr/bin/python3"
 #endif
 
 #define MAX_CHECKPOINTS 4
+#define MAX_PROBLEMS 256
 
-/*
- * Reading the point. The objectives index it like Python dicts; the first
- * key that is missing or of the wrong type is remembered, the objective
- * returns a meaningless value, and the caller reports the key and stops.
- */
-struct reader {
-	const char *bad_key;
-};
-
-static const cJSON *get(struct reader *r, const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-
-	if (v == NULL && r->bad_key == NULL)
-		r->bad_key = key;
-	return v;
-}
-
-static double num(struct reader *r, const cJSON *v, const char *key)
-{
-	if (cJSON_IsNumber(v))
-		return v->valuedouble;
-	if (cJSON_IsBool(v))
-		return cJSON_IsTrue(v);
-	if (r->bad_key == NULL)
-		r->bad_key = key;
-	return NAN;
-}
-
-static double get_num(struct reader *r, const cJSON *o, const char *key)
-{
-	return num(r, get(r, o, key), key);
-}
-
-/* Python truthiness of a bool or number. */
-static int get_truth(struct reader *r, const cJSON *o, const char *key)
-{
-	const cJSON *v = get(r, o, key);
-
-	if (cJSON_IsBool(v))
-		return cJSON_IsTrue(v);
-	return num(r, v, key) != 0;
-}
-
-static const char *get_str(struct reader *r, const cJSON *o, const char *key)
-{
-	const cJSON *v = get(r, o, key);
-
-	if (cJSON_IsString(v))
-		return v->valuestring;
-	if (r->bad_key == NULL)
-		r->bad_key = key;
-	return "";
-}
-
-static double sq(double x)
-{
-	return x * x;
-}
-
-/* 1. The tutorial's function, on a bare (non-dict) space. */
-static double quad1d(const cJSON *p, struct reader *r)
-{
-	double x = num(r, p, "(point)");
-
-	return x * x - x + 1;
-}
-
-/* 2. The tutorial's dict space. */
-static double sphere2d(const cJSON *p, struct reader *r)
-{
-	return sq(get_num(r, p, "x")) + sq(get_num(r, p, "y"));
-}
-
-/* 3. Branin. */
-static double branin(const cJSON *p, struct reader *r)
-{
-	double x1 = get_num(r, p, "x1"), x2 = get_num(r, p, "x2");
-	double b = 5.1 / (4 * M_PI * M_PI), c = 5 / M_PI, t = 1 / (8 * M_PI);
-
-	return sq(x2 - b * x1 * x1 + c * x1 - 6) + 10 * (1 - t) * cos(x1) +
-	       10;
-}
-
-/* 4. Hartmann6 on [0, 1]^6. */
-static double hartmann6(const cJSON *p, struct reader *r)
-{
-	static const double alpha[4] = {1.0, 1.2, 3.0, 3.2};
-	static const double a[4][6] = {
-		{10, 3, 17, 3.5, 1.7, 8},
-		{0.05, 10, 17, 0.1, 8, 14},
-		{3, 3.5, 1.7, 10, 17, 8},
-		{17, 8, 0.05, 10, 0.1, 14},
-	};
-	static const double pp[4][6] = {
-		{1312, 1696, 5569, 124, 8283, 5886},
-		{2329, 4135, 8307, 3736, 1004, 9991},
-		{2348, 1451, 3522, 2883, 3047, 6650},
-		{4047, 8828, 8732, 5743, 1091, 381},
-	};
-	static const char *keys[6] = {"x0", "x1", "x2", "x3", "x4", "x5"};
-	double x[6], total = 0;
-
-	for (int j = 0; j < 6; j++)
-		x[j] = get_num(r, p, keys[j]);
-	for (int i = 0; i < 4; i++) {
-		double inner = 0;
-
-		for (int j = 0; j < 6; j++)
-			inner += a[i][j] * sq(x[j] - 1e-4 * pp[i][j]);
-		total += alpha[i] * exp(-inner);
-	}
-	return -total;
-}
-
-/* 5. Rosenbrock 4-D on [-5, 10]^4. */
-static double rosenbrock4(const cJSON *p, struct reader *r)
-{
-	static const char *keys[4] = {"x0", "x1", "x2", "x3"};
-	double x[4], total = 0;
-
-	for (int i = 0; i < 4; i++)
-		x[i] = get_num(r, p, keys[i]);
-	for (int i = 0; i < 3; i++)
-		total += 100 * sq(x[i + 1] - x[i] * x[i]) + sq(1 - x[i]);
-	return total;
-}
-
-/* 6. A learning-rate-like function on a log scale. */
-static double lr_momentum(const cJSON *p, struct reader *r)
-{
-	return sq(log10(get_num(r, p, "lr")) + 3) +
-	       0.1 * sq(get_num(r, p, "momentum") - 0.9);
-}
-
-/*
- * 7. A nested conditional CNN-like configuration with a smooth synthetic
- * loss (min 0.106: 2 conv layers w = (64, 128), adam lr = 1e-3 beta1 =
- * 0.9, dropout 0.3, batch 64, epochs 50).
- */
-static double cnn_conditional(const cJSON *p, struct reader *r)
-{
-	static const double arch_base[3] = {0.15, 0.05, 0.08};
-	static const double arch_w[3][3] = {
-		{96}, {64, 128}, {48, 96, 192},
-	};
-	const cJSON *a = get(r, p, "arch"), *o = get(r, p, "optimizer");
-	const cJSON *ws, *w;
-	const char *name;
-	double loss, scale, lr_opt;
-	int n, i = 0;
-
-	n = (int)trunc(get_num(r, a, "n"));
-	ws = get(r, a, "w");
-	if (n < 1 || n > 3 || !cJSON_IsArray(ws)) {
-		r->bad_key = r->bad_key != NULL ? r->bad_key : "arch";
-		return NAN;
-	}
-	scale = 0.1 / n;
-	loss = 0.05 + arch_base[n - 1];
-	/* zip(a["w"], wopt): the shorter of the two. */
-	cJSON_ArrayForEach(w, ws)
-	{
-		if (i == n)
-			break;
-		loss += scale * sq(log2(fmax(num(r, w, "w"), 1) /
-		                        arch_w[n - 1][i]));
-		i++;
-	}
-	name = get_str(r, o, "name");
-	if (strcmp(name, "sgd") == 0) {
-		lr_opt = 1e-2;
-		loss += 0.02 + 0.2 * sq(get_num(r, o, "momentum") - 0.9) -
-		        (get_truth(r, o, "nesterov") ? 0.01 : 0.0);
-	} else if (strcmp(name, "adam") == 0) {
-		lr_opt = 1e-3;
-		loss += 0.5 * sq(get_num(r, o, "beta1") - 0.9);
-	} else if (strcmp(name, "rmsprop") == 0) {
-		lr_opt = 3e-4;
-		loss += 0.03 + 0.3 * sq(get_num(r, o, "rho") - 0.9) +
-		        (get_truth(r, o, "centered") ? 0.0 : 0.01);
-	} else {
-		r->bad_key = r->bad_key != NULL ? r->bad_key : "name";
-		return NAN;
-	}
-	loss += 0.1 * sq(log10(get_num(r, p, "lr")) - log10(lr_opt));
-	loss += 0.2 * sq(get_num(r, p, "dropout") - 0.3);
-	loss += 0.02 * sq(log2(fmax(get_num(r, p, "batch"), 1) / 64));
-	loss += 0.3 / trunc(get_num(r, p, "epochs"));
-	return loss;
-}
-
-/*
- * 8. Integer and quantized parameters with an interaction (min 0 at
- * layers = 4, units = 320, batch = 96, k = 3).
- */
-static double int_quantized(const cJSON *p, struct reader *r)
-{
-	double layers = trunc(get_num(r, p, "layers"));
-	double units = fmax(get_num(r, p, "units"), 1);
-
-	return 0.1 * sq(layers - 4) + 0.5 * sq(log2(units * layers / 1280)) +
-	       sq((get_num(r, p, "batch") - 96) / 64) +
-	       0.05 * sq(get_num(r, p, "k") - 3);
-}
-
-struct function {
-	const char *name;
-	double fmin;  /* known global minimum (or best known value) */
-	double (*fn)(const cJSON *point, struct reader *r);
-};
-
-static const struct function functions[] = {
-	{"quad1d", 0.75, quad1d},
-	{"sphere2d", 0.0, sphere2d},
-	{"branin", 0.397887, branin},
-	{"hartmann6", -3.32237, hartmann6},
-	{"rosenbrock4", 0.0, rosenbrock4},
-	{"lr_momentum", 0.0, lr_momentum},
-	{"cnn_conditional", 0.106, cnn_conditional},
-	{"int_quantized", 0.0, int_quantized},
-};
-
-#define N_FUNCTIONS ((int)(sizeof(functions) / sizeof(functions[0])))
+extern char **environ;
 
 struct options {
 	enum pz_algo algo;
 	struct pz_tpe_config cfg;
-	cJSON *cfg_json;      /* effective config, for the output */
+	cJSON *cfg_json; /* effective config, for the output */
 	int seeds;
+	int seed0;
 	int evals;
-	int only[N_FUNCTIONS];
-	const char *spaces;
+	int workers;
+	const char *only;
+	const char *half;
+	const char *python;
+	const char *evaluator;
 	int checkpoints[MAX_CHECKPOINTS];
 	int n_checkpoints;
+};
+
+/* One evaluator process and its pipes. */
+struct evaluator {
+	pid_t pid;
+	FILE *to;   /* its stdin */
+	FILE *from; /* its stdout */
+	char *line;
+	size_t cap;
 };
 
 static double now(void)
@@ -307,132 +114,280 @@ static double median(const double *v, int n)
 	return m;
 }
 
-/* Read a whole file into a new NUL-terminated buffer. */
-static char *read_file(const char *path, size_t *len)
+/* --- the evaluator process ------------------------------------------------ */
+
+static int evaluator_close(struct evaluator *ev)
 {
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t cap = 0, n = 0, got;
+	int status = 0, rc = 0;
 
-	if (f == NULL)
-		return NULL;
-	for (;;) {
-		if (cap - n < 4096) {
-			char *b = realloc(buf, cap + 65536);
-
-			if (b == NULL)
-				goto fail;
-			buf = b;
-			cap += 65536;
-		}
-		got = fread(buf + n, 1, cap - n - 1, f);
-		n += got;
-		if (got == 0)
-			break;
+	if (ev->to != NULL)
+		fclose(ev->to);
+	if (ev->from != NULL)
+		fclose(ev->from);
+	if (ev->pid > 0) {
+		if (waitpid(ev->pid, &status, 0) < 0 || !WIFEXITED(status) ||
+		    WEXITSTATUS(status) != 0)
+			rc = -1;
 	}
-	if (ferror(f))
-		goto fail;
-	fclose(f);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-fail:
-	free(buf);
-	fclose(f);
-	return NULL;
+	free(ev->line);
+	memset(ev, 0, sizeof(*ev));
+	return rc;
 }
 
-static int load_space(const char *dir, const char *name,
-                      struct pz_space **out)
+/* Start `python evaluator arg`, with pipes to its stdin and stdout. */
+static int evaluator_open(struct evaluator *ev, const struct options *o,
+                          const char *arg)
 {
-	char path[4096];
-	struct pz_error err;
-	size_t len;
-	char *text;
+	int in[2] = {-1, -1}, out[2] = {-1, -1};
+	posix_spawn_file_actions_t fa;
+	char *argv[] = {(char *)o->python, (char *)o->evaluator, (char *)arg,
+	                NULL};
 	int rc;
 
-	snprintf(path, sizeof(path), "%s/%s.json", dir, name);
-	text = read_file(path, &len);
-	if (text == NULL) {
-		fprintf(stderr, "quality: %s: %s\n", path, strerror(errno));
+	memset(ev, 0, sizeof(*ev));
+	if (pipe(in) != 0 || pipe(out) != 0)
+		goto fail;
+	if (posix_spawn_file_actions_init(&fa) != 0)
+		goto fail;
+	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+	posix_spawn_file_actions_addclose(&fa, in[1]);
+	posix_spawn_file_actions_addclose(&fa, out[0]);
+	rc = posix_spawn(&ev->pid, o->python, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc != 0) {
+		errno = rc;
+		goto fail;
+	}
+	close(in[0]);
+	close(out[1]);
+	ev->to = fdopen(in[1], "w");
+	ev->from = fdopen(out[0], "r");
+	if (ev->to == NULL || ev->from == NULL) {
+		evaluator_close(ev);
 		return -1;
 	}
-	pz_error_clear(&err);
-	rc = pz_space_create_from_text(text, len, "space", out, &err);
+	return 0;
+fail:
+	fprintf(stderr, "quality: cannot start %s %s: %s\n", o->python,
+	        o->evaluator, strerror(errno));
+	for (int i = 0; i < 2; i++) {
+		if (in[i] >= 0)
+			close(in[i]);
+		if (out[i] >= 0)
+			close(out[i]);
+	}
+	return -1;
+}
+
+/* Read one line as JSON; NULL (after a message) at EOF or on bad JSON. */
+static cJSON *evaluator_read(struct evaluator *ev)
+{
+	ssize_t n = getline(&ev->line, &ev->cap, ev->from);
+	cJSON *j;
+
+	if (n <= 0) {
+		fprintf(stderr, "quality: the evaluator ended early\n");
+		return NULL;
+	}
+	j = cJSON_ParseWithLength(ev->line, (size_t)n);
+	if (j == NULL) {
+		fprintf(stderr, "quality: the evaluator wrote: %s", ev->line);
+		return NULL;
+	}
+	if (cJSON_IsObject(j) &&
+	    cJSON_GetObjectItemCaseSensitive(j, "error") != NULL) {
+		fprintf(stderr, "quality: the evaluator failed: %s", ev->line);
+		cJSON_Delete(j);
+		return NULL;
+	}
+	return j;
+}
+
+static int evaluator_write(struct evaluator *ev, const cJSON *j)
+{
+	char *text = cJSON_PrintUnformatted(j);
+	int ok = text != NULL && fputs(text, ev->to) >= 0 &&
+	         fputc('\n', ev->to) != EOF && fflush(ev->to) == 0;
+
 	free(text);
-	if (rc != 0) {
-		fprintf(stderr, "quality: %s: %s\n", path, err.msg);
+	if (!ok)
+		fprintf(stderr, "quality: cannot write to the evaluator\n");
+	return ok ? 0 : -1;
+}
+
+/* --- one problem ---------------------------------------------------------- */
+
+struct problem {
+	char name[128];
+	char half[16];
+	char group[32];
+	double fmin;
+	struct pz_space *space;
+};
+
+struct seed_run {
+	struct pz_history *h;
+	double *values; /* evals x n_params */
+	double *obs;    /* per trial */
+	double *truth;  /* per trial */
+};
+
+/* Take the header line {"problem", "space", "fmin", ...}. */
+static int read_header(struct evaluator *ev, struct problem *p)
+{
+	cJSON *j = evaluator_read(ev), *v;
+	struct pz_error err;
+	char *text;
+	int rc = -1;
+
+	if (j == NULL)
+		return -1;
+	memset(p, 0, sizeof(*p));
+	v = cJSON_GetObjectItemCaseSensitive(j, "problem");
+	if (cJSON_IsString(v))
+		snprintf(p->name, sizeof(p->name), "%s", v->valuestring);
+	v = cJSON_GetObjectItemCaseSensitive(j, "half");
+	if (cJSON_IsString(v))
+		snprintf(p->half, sizeof(p->half), "%s", v->valuestring);
+	v = cJSON_GetObjectItemCaseSensitive(j, "group");
+	if (cJSON_IsString(v))
+		snprintf(p->group, sizeof(p->group), "%s", v->valuestring);
+	v = cJSON_GetObjectItemCaseSensitive(j, "fmin");
+	p->fmin = cJSON_IsNumber(v) ? v->valuedouble : NAN;
+	text = cJSON_PrintUnformatted(
+	    cJSON_GetObjectItemCaseSensitive(j, "space"));
+	if (text == NULL) {
+		fprintf(stderr, "quality: no space from the evaluator\n");
+		goto out;
+	}
+	pz_error_clear(&err);
+	if (pz_space_create_from_text(text, strlen(text), "space", &p->space,
+	                              &err) != 0)
+		fprintf(stderr, "quality: %s: %s\n", p->name, err.msg);
+	else
+		rc = 0;
+	free(text);
+out:
+	cJSON_Delete(j);
+	return rc;
+}
+
+static void seed_runs_free(struct seed_run *r, int n)
+{
+	for (int s = 0; r != NULL && s < n; s++) {
+		pz_history_destroy(r[s].h);
+		free(r[s].values);
+		free(r[s].obs);
+		free(r[s].truth);
+	}
+	free(r);
+}
+
+static struct seed_run *seed_runs_new(const struct pz_space *space, int n,
+                                      int evals)
+{
+	struct seed_run *r = calloc((size_t)n, sizeof(*r));
+	size_t np = (size_t)(space->n_params > 0 ? space->n_params : 1);
+
+	if (r == NULL)
+		return NULL;
+	for (int s = 0; s < n; s++) {
+		r[s].values = malloc((size_t)evals * np * sizeof(double));
+		r[s].obs = malloc((size_t)evals * sizeof(double));
+		r[s].truth = malloc((size_t)evals * sizeof(double));
+		if (r[s].values == NULL || r[s].obs == NULL ||
+		    r[s].truth == NULL || pz_history_create(space, &r[s].h) != 0) {
+			seed_runs_free(r, n);
+			return NULL;
+		}
+	}
+	return r;
+}
+
+/* Ask trial k of every seed and append [seed, k, point] to `batch`. */
+static int ask_all(const struct problem *p, const struct options *o,
+                   struct seed_run *r, int k, cJSON *batch,
+                   double *suggest_s)
+{
+	struct pz_error err;
+	size_t np = (size_t)p->space->n_params;
+
+	pz_error_clear(&err);
+	for (int s = 0; s < o->seeds; s++) {
+		uint64_t seed = (uint64_t)(o->seed0 + s);
+		double *v = r[s].values + (size_t)k * np;
+		cJSON *point = NULL, *item;
+		double t0;
+		int e;
+
+		/* The oldest pending trial finishes first. */
+		if (k >= o->workers) {
+			e = pz_history_set(r[s].h, (uint64_t)(k - o->workers),
+			                   PZ_TRIAL_OK, r[s].obs[k - o->workers]);
+			if (e != 0)
+				goto history_failed;
+		}
+		t0 = now();
+		e = pz_suggest(p->space, r[s].h, o->algo, &o->cfg, seed,
+		               (uint64_t)k, v, &err);
+		*suggest_s += now() - t0;
+		if (e == 0)
+			e = pz_eval(p->space, v, &point, &err);
+		if (e != 0) {
+			fprintf(stderr, "quality: %s seed %llu trial %d: %s: %s\n",
+			        p->name, (unsigned long long)seed, k,
+			        pz_strerror(e), err.msg);
+			return -1;
+		}
+		e = pz_history_add(r[s].h, (uint64_t)k, v, PZ_TRIAL_PENDING,
+		                   NAN);
+		if (e != 0) {
+			cJSON_Delete(point);
+			goto history_failed;
+		}
+		item = cJSON_CreateArray();
+		if (item == NULL) {
+			cJSON_Delete(point);
+			return -1;
+		}
+		cJSON_AddItemToArray(batch, item);
+		cJSON_AddItemToArray(item, cJSON_CreateNumber((double)seed));
+		cJSON_AddItemToArray(item, cJSON_CreateNumber(k));
+		cJSON_AddItemToArray(item, point);
+		continue;
+history_failed:
+		fprintf(stderr, "quality: %s seed %llu trial %d: history: %s\n",
+		        p->name, (unsigned long long)seed, k, pz_strerror(e));
 		return -1;
 	}
 	return 0;
 }
 
-static void trial_error(const struct function *f, uint64_t seed, int k,
-                        const char *what, const char *detail)
+/* Store the [observed, true] pairs of trial k. */
+static int take_losses(const struct problem *p, const struct options *o,
+                       struct seed_run *r, int k, const cJSON *reply)
 {
-	fprintf(stderr, "quality: %s seed %llu trial %d: %s%s%s\n", f->name,
-	        (unsigned long long)seed, k, what, *detail ? ": " : "", detail);
-}
-
-/*
- * One search: `evals` sequential trials with the given seed. Writes the
- * best loss so far at each checkpoint into best[]. Returns 0 or -1 after
- * printing what failed.
- */
-static int run_seed(const struct function *f, const struct pz_space *space,
-                    const struct options *o, uint64_t seed, double *best)
-{
-	struct pz_history *h = NULL;
-	struct pz_error err;
-	double *values, lowest = INFINITY;
-	int rc = -1, c = 0;
-
-	values = malloc((size_t)(space->n_params > 0 ? space->n_params : 1) *
-	                sizeof(*values));
-	if (values == NULL || pz_history_create(space, &h) != 0) {
-		fprintf(stderr, "quality: out of memory\n");
-		goto free_values;
+	if (!cJSON_IsArray(reply) || cJSON_GetArraySize(reply) != o->seeds) {
+		fprintf(stderr, "quality: %s: bad reply from the evaluator\n",
+		        p->name);
+		return -1;
 	}
-	pz_error_clear(&err);
-	for (int k = 0; k < o->evals; k++) {
-		struct reader r = {NULL};
-		cJSON *point = NULL;
-		double loss;
-		int e;
+	for (int s = 0; s < o->seeds; s++) {
+		const cJSON *pair = cJSON_GetArrayItem(reply, s);
+		const cJSON *a = cJSON_GetArrayItem(pair, 0);
+		const cJSON *b = cJSON_GetArrayItem(pair, 1);
 
-		e = pz_suggest(space, h, o->algo, &o->cfg, seed, (uint64_t)k,
-		               values, &err);
-		if (e == 0)
-			e = pz_eval(space, values, &point, &err);
-		if (e != 0) {
-			trial_error(f, seed, k, pz_strerror(e), err.msg);
-			goto destroy_history;
+		if (!cJSON_IsNumber(a) || !cJSON_IsNumber(b) ||
+		    !isfinite(a->valuedouble) || !isfinite(b->valuedouble)) {
+			fprintf(stderr, "quality: %s seed %d trial %d: loss is not "
+			        "a finite number\n", p->name, o->seed0 + s, k);
+			return -1;
 		}
-		loss = f->fn(point, &r);
-		cJSON_Delete(point);
-		if (r.bad_key != NULL) {
-			trial_error(f, seed, k, "point: bad key", r.bad_key);
-			goto destroy_history;
-		}
-		if (!isfinite(loss)) {
-			trial_error(f, seed, k, "loss is not finite", "");
-			goto destroy_history;
-		}
-		e = pz_history_add(h, (uint64_t)k, values, PZ_TRIAL_OK, loss);
-		if (e != 0) {
-			trial_error(f, seed, k, "history", pz_strerror(e));
-			goto destroy_history;
-		}
-		lowest = fmin(lowest, loss);
-		if (c < o->n_checkpoints && k + 1 == o->checkpoints[c])
-			best[c++] = lowest;
+		r[s].obs[k] = a->valuedouble;
+		r[s].truth[k] = b->valuedouble;
 	}
-	rc = 0;
-destroy_history:
-	pz_history_destroy(h);
-free_values:
-	free(values);
-	return rc;
+	return 0;
 }
 
 static cJSON *number_array(const double *v, int n)
@@ -451,12 +406,9 @@ static cJSON *number_array(const double *v, int n)
 	return a;
 }
 
-/*
- * Print the result line of one function. best[c * seeds + s] is the best
- * loss of seed s at checkpoint c.
- */
-static int report(const struct function *f, const struct options *o,
-                  const double *best, double seconds)
+/* best[c * seeds + s]: the figure of seed s at checkpoint c. */
+static int report(const struct problem *p, const struct options *o,
+                  const double *best, double suggest_s, double seconds)
 {
 	cJSON *line = cJSON_CreateObject(), *cps, *b, *m, *a;
 	char key[16], *text = NULL;
@@ -464,8 +416,13 @@ static int report(const struct function *f, const struct options *o,
 
 	if (line == NULL)
 		return -1;
-	cJSON_AddStringToObject(line, "function", f->name);
-	cJSON_AddNumberToObject(line, "fmin", f->fmin);
+	cJSON_AddStringToObject(line, "problem", p->name);
+	cJSON_AddStringToObject(line, "group", p->group);
+	cJSON_AddStringToObject(line, "half", p->half);
+	if (isfinite(p->fmin))
+		cJSON_AddNumberToObject(line, "fmin", p->fmin);
+	else
+		cJSON_AddNullToObject(line, "fmin");
 	cJSON_AddStringToObject(line, "algo",
 	                        o->algo == PZ_ALGO_TPE ? "tpe" : "random");
 	if (o->algo == PZ_ALGO_TPE)
@@ -473,7 +430,9 @@ static int report(const struct function *f, const struct options *o,
 		                      cJSON_Duplicate(o->cfg_json, 1));
 	else
 		cJSON_AddNullToObject(line, "config");
+	cJSON_AddNumberToObject(line, "workers", o->workers);
 	cJSON_AddNumberToObject(line, "seeds", o->seeds);
+	cJSON_AddNumberToObject(line, "seed0", o->seed0);
 	cJSON_AddNumberToObject(line, "evals", o->evals);
 	cps = cJSON_AddArrayToObject(line, "checkpoints");
 	b = cJSON_AddObjectToObject(line, "best");
@@ -492,6 +451,7 @@ static int report(const struct function *f, const struct options *o,
 		                     cJSON_CreateNumber(o->checkpoints[c]));
 		cJSON_AddNumberToObject(m, key, median(v, o->seeds));
 	}
+	cJSON_AddNumberToObject(line, "suggest_seconds", suggest_s);
 	cJSON_AddNumberToObject(line, "seconds", seconds);
 	text = cJSON_PrintUnformatted(line);
 	ok = text != NULL && printf("%s\n", text) > 0 && fflush(stdout) == 0;
@@ -501,107 +461,187 @@ delete_line:
 	return ok ? 0 : -1;
 }
 
-static int run_function(const struct function *f, const struct options *o)
+static int run_problem(const char *name, const struct options *o)
 {
-	struct pz_space *space = NULL;
-	double *best, cp[MAX_CHECKPOINTS], t0;
+	struct evaluator ev;
+	struct problem p = {0};
+	struct seed_run *r = NULL;
+	double *best = NULL, suggest_s = 0, t0 = now();
 	int rc = -1;
 
-	best = malloc((size_t)o->seeds * o->n_checkpoints * sizeof(*best));
-	if (best == NULL) {
-		fprintf(stderr, "quality: out of memory\n");
+	if (evaluator_open(&ev, o, name) != 0)
 		return -1;
+	if (read_header(&ev, &p) != 0)
+		goto close_evaluator;
+	r = seed_runs_new(p.space, o->seeds, o->evals);
+	best = malloc((size_t)o->seeds * o->n_checkpoints * sizeof(*best));
+	if (r == NULL || best == NULL) {
+		fprintf(stderr, "quality: out of memory\n");
+		goto free_runs;
 	}
-	if (load_space(o->spaces, f->name, &space) != 0)
-		goto free_best;
-	t0 = now();
+	for (int k = 0; k < o->evals; k++) {
+		cJSON *batch = cJSON_CreateArray(), *reply;
+		int e;
+
+		if (batch == NULL)
+			goto free_runs;
+		e = ask_all(&p, o, r, k, batch, &suggest_s);
+		if (e == 0)
+			e = evaluator_write(&ev, batch);
+		cJSON_Delete(batch);
+		if (e != 0)
+			goto free_runs;
+		reply = evaluator_read(&ev);
+		if (reply == NULL)
+			goto free_runs;
+		e = take_losses(&p, o, r, k, reply);
+		cJSON_Delete(reply);
+		if (e != 0)
+			goto free_runs;
+	}
 	for (int s = 0; s < o->seeds; s++) {
-		if (run_seed(f, space, o, (uint64_t)s, cp) != 0)
-			goto destroy_space;
-		for (int c = 0; c < o->n_checkpoints; c++)
-			best[(size_t)c * o->seeds + s] = cp[c];
+		int c = 0, arg = 0;
+
+		for (int k = 0; k < o->evals && c < o->n_checkpoints; k++) {
+			if (r[s].obs[k] < r[s].obs[arg])
+				arg = k;
+			if (k + 1 == o->checkpoints[c])
+				best[(size_t)c++ * o->seeds + s] = r[s].truth[arg];
+		}
 	}
-	rc = report(f, o, best, now() - t0);
+	rc = report(&p, o, best, suggest_s, now() - t0);
 	if (rc != 0)
 		fprintf(stderr, "quality: cannot write the result\n");
-destroy_space:
-	pz_space_destroy(space);
-free_best:
+free_runs:
 	free(best);
+	seed_runs_free(r, o->seeds);
+	pz_space_destroy(p.space);
+close_evaluator:
+	if (evaluator_close(&ev) != 0 && rc == 0) {
+		fprintf(stderr, "quality: the evaluator of %s failed\n", name);
+		rc = -1;
+	}
 	return rc;
 }
+
+/* --- the problem list ----------------------------------------------------- */
+
+/* Names from `evaluate.py --list` ({"problem", "half", ...} per line),
+ * filtered by --only and --half. */
+static int list_problems(const struct options *o, char **names, int *n)
+{
+	struct evaluator ev;
+	int rc = 0;
+
+	*n = 0;
+	if (evaluator_open(&ev, o, "--list") != 0)
+		return -1;
+	fclose(ev.to);
+	ev.to = NULL;
+	for (;;) {
+		ssize_t len = getline(&ev.line, &ev.cap, ev.from);
+		const cJSON *name, *half;
+		cJSON *j;
+
+		if (len <= 0)
+			break;
+		j = cJSON_ParseWithLength(ev.line, (size_t)len);
+		name = cJSON_GetObjectItemCaseSensitive(j, "problem");
+		half = cJSON_GetObjectItemCaseSensitive(j, "half");
+		if (!cJSON_IsString(name) || !cJSON_IsString(half) ||
+		    *n == MAX_PROBLEMS) {
+			cJSON_Delete(j);
+			rc = -1;
+			break;
+		}
+		if ((o->half == NULL || strcmp(o->half, half->valuestring) == 0) &&
+		    (o->only == NULL ||
+		     strstr(o->only, name->valuestring) != NULL)) {
+			/* --only is matched name by name below. */
+			names[(*n)++] = strdup(name->valuestring);
+		}
+		cJSON_Delete(j);
+	}
+	if (evaluator_close(&ev) != 0 || rc != 0) {
+		fprintf(stderr, "quality: cannot list the problems\n");
+		return -1;
+	}
+	if (o->only != NULL) {
+		/* Keep exact matches only, and report unknown names. */
+		const char *s = o->only;
+		int m = 0;
+
+		while (*s != '\0') {
+			size_t len = strcspn(s, ",");
+			int found = 0;
+
+			for (int i = 0; i < *n; i++)
+				if (names[i] != NULL && strlen(names[i]) == len &&
+				    strncmp(names[i], s, len) == 0)
+					found = 1;
+			if (!found && len > 0) {
+				fprintf(stderr, "quality: --only: no problem %.*s%s\n",
+				        (int)len, s, o->half ? " in that half" : "");
+				return -1;
+			}
+			s += len + (s[len] == ',');
+		}
+		for (int i = 0; i < *n; i++) {
+			const char *t = o->only;
+			int keep = 0;
+
+			while (*t != '\0') {
+				size_t len = strcspn(t, ",");
+
+				if (strlen(names[i]) == len &&
+				    strncmp(names[i], t, len) == 0)
+					keep = 1;
+				t += len + (t[len] == ',');
+			}
+			if (keep)
+				names[m++] = names[i];
+			else
+				free(names[i]);
+		}
+		*n = m;
+	}
+	return 0;
+}
+
+/* --- arguments ------------------------------------------------------------ */
 
 static void usage(FILE *out)
 {
 	fprintf(out,
 	        "usage: quality [--algo tpe|random] [--config JSON] "
-	        "[--seeds N] [--evals N]\n"
-	        "               [--only NAME[,NAME...]] [--spaces DIR]\n"
+	        "[--seeds N] [--seed0 S]\n"
+	        "               [--evals N] [--workers W] [--only NAME,...] "
+	        "[--half tuning|validation]\n"
+	        "               [--python PATH] [--evaluator PATH]\n"
 	        "\n"
-	        "Runs seeds 0..N-1 of a sequential search on each function of "
-	        "the quality\n"
-	        "suite and prints one JSON line per function with the best "
-	        "loss so far at\n"
-	        "25, 50 and 100 evaluations. Functions:\n");
-	for (int i = 0; i < N_FUNCTIONS; i++)
-		fprintf(out, "  %s\n", functions[i].name);
-	fprintf(out, "Spaces are read from %s by default.\n",
-	        PZ_QUALITY_SPACES);
+	        "Runs seeds S..S+N-1 of a search with W simulated workers on "
+	        "each problem of\n"
+	        "the quality suite (bench/quality/problems.py) and prints one "
+	        "JSON line per\n"
+	        "problem with the best loss at 25, 50 and 100 evaluations.\n"
+	        "Defaults: 20 seeds from 0, 100 evaluations, 1 worker, %s %s.\n",
+	        PZ_QUALITY_PYTHON, PZ_QUALITY_EVALUATOR);
 }
 
-static int parse_count(const char *s, const char *what, int max, int *out)
+static int parse_count(const char *s, const char *what, int lo, int max,
+                       int *out)
 {
 	char *end;
 	long v;
 
 	errno = 0;
 	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < 1 || v > max) {
-		fprintf(stderr, "quality: %s: must be an integer in [1, %d]\n",
-		        what, max);
+	if (errno != 0 || end == s || *end != '\0' || v < lo || v > max) {
+		fprintf(stderr, "quality: %s: must be an integer in [%d, %d]\n",
+		        what, lo, max);
 		return -1;
 	}
 	*out = (int)v;
-	return 0;
-}
-
-/* Mark the functions named in a comma-separated list. */
-static int parse_algo(const char *s, enum pz_algo *out)
-{
-	if (strcmp(s, "tpe") == 0) {
-		*out = PZ_ALGO_TPE;
-		return 0;
-	}
-	if (strcmp(s, "random") == 0) {
-		*out = PZ_ALGO_RANDOM;
-		return 0;
-	}
-	fprintf(stderr, "quality: --algo: tpe or random\n");
-	return -1;
-}
-
-static int parse_only(const char *list, int *only)
-{
-	const char *s = list;
-
-	while (*s != '\0') {
-		size_t n = strcspn(s, ",");
-		int found = 0;
-
-		for (int i = 0; i < N_FUNCTIONS; i++) {
-			if (strlen(functions[i].name) == n &&
-			    strncmp(functions[i].name, s, n) == 0) {
-				only[i] = 1;
-				found = 1;
-			}
-		}
-		if (!found && n > 0) {
-			fprintf(stderr, "quality: --only: no function %.*s\n",
-			        (int)n, s);
-			return -1;
-		}
-		s += n + (s[n] == ',');
-	}
 	return 0;
 }
 
@@ -641,44 +681,75 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{"algo", required_argument, NULL, 'a'},
 		{"config", required_argument, NULL, 'c'},
 		{"seeds", required_argument, NULL, 's'},
+		{"seed0", required_argument, NULL, 'S'},
 		{"evals", required_argument, NULL, 'e'},
+		{"workers", required_argument, NULL, 'w'},
 		{"only", required_argument, NULL, 'o'},
-		{"spaces", required_argument, NULL, 'd'},
+		{"half", required_argument, NULL, 'H'},
+		{"python", required_argument, NULL, 'p'},
+		{"evaluator", required_argument, NULL, 'E'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	static const int marks[] = {25, 50, 100};
 	const char *config = NULL;
-	int ch, any = 0;
+	int ch;
 
 	memset(o, 0, sizeof(*o));
 	o->algo = PZ_ALGO_TPE;
 	o->seeds = 20;
 	o->evals = 100;
-	o->spaces = PZ_QUALITY_SPACES;
+	o->workers = 1;
+	o->python = PZ_QUALITY_PYTHON;
+	o->evaluator = PZ_QUALITY_EVALUATOR;
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'a':
-			if (parse_algo(optarg, &o->algo) != 0)
+			if (strcmp(optarg, "tpe") == 0) {
+				o->algo = PZ_ALGO_TPE;
+			} else if (strcmp(optarg, "random") == 0) {
+				o->algo = PZ_ALGO_RANDOM;
+			} else {
+				fprintf(stderr, "quality: --algo: tpe or random\n");
 				return -1;
+			}
 			break;
 		case 'c':
 			config = optarg;
 			break;
 		case 's':
-			if (parse_count(optarg, "--seeds", 1000000, &o->seeds))
+			if (parse_count(optarg, "--seeds", 1, 100000, &o->seeds))
+				return -1;
+			break;
+		case 'S':
+			if (parse_count(optarg, "--seed0", 0, 1000000000, &o->seed0))
 				return -1;
 			break;
 		case 'e':
-			if (parse_count(optarg, "--evals", 1000000, &o->evals))
+			if (parse_count(optarg, "--evals", 1, 1000000, &o->evals))
+				return -1;
+			break;
+		case 'w':
+			if (parse_count(optarg, "--workers", 1, 1024, &o->workers))
 				return -1;
 			break;
 		case 'o':
-			if (parse_only(optarg, o->only) != 0)
-				return -1;
+			o->only = optarg;
 			break;
-		case 'd':
-			o->spaces = optarg;
+		case 'H':
+			if (strcmp(optarg, "tuning") != 0 &&
+			    strcmp(optarg, "validation") != 0) {
+				fprintf(stderr,
+				        "quality: --half: tuning or validation\n");
+				return -1;
+			}
+			o->half = optarg;
+			break;
+		case 'p':
+			o->python = optarg;
+			break;
+		case 'E':
+			o->evaluator = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -692,10 +763,6 @@ static int parse_args(int argc, char **argv, struct options *o)
 		usage(stderr);
 		return -1;
 	}
-	for (int i = 0; i < N_FUNCTIONS; i++)
-		any |= o->only[i];
-	for (int i = 0; !any && i < N_FUNCTIONS; i++)
-		o->only[i] = 1;
 	/* 25, 50 and 100 where the budget reaches them, and the budget. */
 	for (int i = 0; i < 3 && marks[i] <= o->evals; i++)
 		o->checkpoints[o->n_checkpoints++] = marks[i];
@@ -708,15 +775,24 @@ static int parse_args(int argc, char **argv, struct options *o)
 int main(int argc, char **argv)
 {
 	struct options o;
-	int rc = 0;
+	char *names[MAX_PROBLEMS];
+	int n = 0, rc = 0;
 
+	/* A dead evaluator must show up as a write error, not kill us. */
+	signal(SIGPIPE, SIG_IGN);
 	if (parse_args(argc, argv, &o) != 0) {
 		cJSON_Delete(o.cfg_json);
 		return 2;
 	}
-	for (int i = 0; rc == 0 && i < N_FUNCTIONS; i++)
-		if (o.only[i])
-			rc = run_function(&functions[i], &o);
+	if (list_problems(&o, names, &n) != 0) {
+		cJSON_Delete(o.cfg_json);
+		return 1;
+	}
+	for (int i = 0; i < n; i++) {
+		if (rc == 0)
+			rc = run_problem(names[i], &o);
+		free(names[i]);
+	}
 	cJSON_Delete(o.cfg_json);
 	return rc == 0 ? 0 : 1;
 }

@@ -109,9 +109,24 @@ double pz_gmm_dim_draw_kernel(const struct pz_gmm_dim *d, double mu,
 	return d->lo + (d->hi - d->lo) * pz_rng_uniform(rng);
 }
 
+#define LOG_SQRT_2PI 0.918938533204672742
+
+/*
+ * log Q(z) = log P(Z > z) for z >= 30, from the asymptotic series of
+ * Mills' ratio, Q(z) = phi(z) / z (1 - 1/z^2 + 3/z^4 - 15/z^6 + ...),
+ * cut after four terms: relative error below 105 / z^8 < 2e-10.
+ */
+static double log_upper_tail_far(double z)
+{
+	double r = 1.0 / (z * z);
+
+	return -0.5 * z * z - log(z) - LOG_SQRT_2PI +
+	       log1p(r * (-1.0 + r * (3.0 - 15.0 * r)));
+}
+
 double pz_gmm_log_normal_mass(double a, double b)
 {
-	double m;
+	double m, la, lb;
 
 	if (a >= b)
 		return -INFINITY;
@@ -121,13 +136,29 @@ double pz_gmm_log_normal_mass(double a, double b)
 		m = 0.5 * (erfc(-b * SQRT1_2) - erfc(-a * SQRT1_2));
 	else
 		m = 1.0 - 0.5 * (erfc(-a * SQRT1_2) + erfc(b * SQRT1_2));
-	if (m > 0)
+	if (m > 1e-280)
 		return log(m);
-	/* Both ends deep in one tail: the interval's mass is below the
-	 * smallest double; approximate by density * width at the near end. */
-	double z = fmin(fabs(a), fabs(b));
+	/* The mass is (nearly) below the smallest double. An interval about
+	 * 0 that small is narrow: the density at 0 times its width. */
+	if (a < 0 && b > 0)
+		return log(b - a) - LOG_SQRT_2PI;
+	if (b <= 0) {
+		double t = a;
 
-	return -0.5 * z * z - 0.918938533204672742 + log(b - a);
+		a = -b;
+		b = -t;
+	}
+	/* Now 0 <= a < b. Near the centre only a narrow interval has so
+	 * little mass: the midpoint rule. Far out, Q(a) - Q(b) from the
+	 * series, with log(1 - Q(b)/Q(a)) kept accurate for b close to a. */
+	if (a < 30) {
+		double mid = 0.5 * (a + b);
+
+		return -0.5 * mid * mid - LOG_SQRT_2PI + log(b - a);
+	}
+	la = log_upper_tail_far(a);
+	lb = isinf(b) ? -INFINITY : log_upper_tail_far(b);
+	return la + log(-expm1(lb - la));
 }
 
 /* Q(z) for z >= 0 by linear interpolation in the table. */
@@ -238,22 +269,34 @@ int pz_gmm_fit(struct pz_gmm *g, const struct pz_gmm_dim *d, const double *mus,
 	return 0;
 }
 
+/*
+ * The mixture truncated to the bounds, by rejection that draws the
+ * component anew each time, as hyperopt's GMM1 and LGMM1 do (so the draw
+ * follows the density pz_gmm_logpdf scores). Every component is centred
+ * inside the bounds with sigma at most their width, so a draw lands
+ * inside with probability at least 0.34; the uniform fallback after 256
+ * misses (probability below 1e-46) only keeps the loop bounded.
+ */
 double pz_gmm_sample(const struct pz_gmm *g, const struct pz_gmm_dim *d,
                      struct pz_rng *rng)
 {
-	double u = pz_rng_uniform(rng), acc = 0;
-	int k = g->n - 1;
+	for (int tries = 0; tries < 256; tries++) {
+		double u = pz_rng_uniform(rng), acc = 0, t;
+		int k = g->n - 1;
 
-	for (int i = 0; i < g->n; i++) {
-		acc += g->w[i];
-		if (u < acc) {
-			k = i;
-			break;
+		for (int i = 0; i < g->n; i++) {
+			acc += g->w[i];
+			if (u < acc) {
+				k = i;
+				break;
+			}
 		}
+		t = g->mu[k] + g->sigma[k] * pz_rng_normal(rng);
+		if (!d->bounded || (t >= d->lo && t < d->hi))
+			return pz_gmm_dim_from_kernel(d, t);
 	}
-	return pz_gmm_dim_from_kernel(d,
-	                              pz_gmm_dim_draw_kernel(d, g->mu[k],
-	                                                     g->sigma[k], rng));
+	return pz_gmm_dim_from_kernel(
+		d, d->lo + (d->hi - d->lo) * pz_rng_uniform(rng));
 }
 
 /* log of one component's contribution at kernel point t or interval. */
@@ -268,7 +311,7 @@ static double component_log(const struct pz_gmm *g, int i, int interval,
 		                              (tb - g->mu[i]) / g->sigma[i]);
 	double z = (t - g->mu[i]) / g->sigma[i];
 
-	return lw - 0.5 * z * z - log(g->sigma[i]) - 0.918938533204672742;
+	return lw - 0.5 * z * z - log(g->sigma[i]) - LOG_SQRT_2PI;
 }
 
 double pz_gmm_logpdf(const struct pz_gmm *g, const struct pz_gmm_dim *d,

@@ -12,46 +12,187 @@
  * is n * 4.3e-18 (4.3e-13 for 100,000 components). */
 #define PZ_KDE_CUTOFF 40.0
 
+#define LOG_SQRT_2PI 0.918938533204672742
+
 void pz_kde_finish(struct pz_kde *k)
 {
 	free(k->center);
 	free(k->base);
 	free(k->w);
 	free(k->sigma);
-	free(k->cat_hit);
-	free(k->cat_miss);
+	free(k->cat_hit); /* also holds cat_miss, cat_phit, cat_pmiss */
 	free(k->scratch);
 	memset(k, 0, sizeof(*k));
 }
 
-static double width(const struct pz_gmm_dim *d)
+/* The width of a numeric dimension: the bandwidth scale and clip. */
+static double width(const struct pz_gmm_dim *d, double unbounded_width)
 {
-	return d->prior_sigma;
+	return d->bounded ? d->prior_sigma : unbounded_width * d->prior_sigma;
 }
 
-/* Per-option log probabilities of the smoothed categorical kernel. */
-static void cat_tables(const struct pz_gmm_dim *d, int n, double prior_weight,
-                       double *hit, double *miss)
+/*
+ * Per-option log probabilities of the smoothed categorical kernel: mass
+ * 1 - lambda on the observed option, lambda spread by the prior.
+ */
+static void cat_tables(struct pz_kde *k, int dim, int n,
+                       const struct pz_kde_opts *o)
 {
+	const struct pz_gmm_dim *d = &k->dims[dim];
+	size_t off = (size_t)dim * (k->max_options + 1);
 	int K = d->n_options;
-	double eps = prior_weight / (n + 1.0);
-	double norm = 1.0 + eps * K;
+	double eps = o->prior_weight / (n + 1.0);
+	double lambda = eps * K / (1.0 + eps * K);
 
 	for (int c = 0; c < K; c++) {
-		double cell = eps * K * (d->p0 != NULL ? d->p0[c] : 1.0 / K);
+		double p = d->p0 != NULL ? d->p0[c] : 1.0 / K;
 
-		hit[c] = log((cell + 1.0) / norm);
-		miss[c] = log(cell / norm);
+		k->cat_phit[off + c] = 1.0 - lambda + lambda * p;
+		k->cat_pmiss[off + c] = lambda * p;
+		k->cat_hit[off + c] = log(k->cat_phit[off + c]);
+		k->cat_miss[off + c] = log(k->cat_pmiss[off + c]);
 	}
+}
+
+/*
+ * Whether an all-categorical estimator's terms can be summed in linear
+ * space: the smallest possible term (least weight times the least kernel
+ * probability of every dim) must stay above 1e-280.
+ */
+static int linear_ok(const struct pz_kde *k)
+{
+	double least = 0, wmin = k->prior_w;
+
+	for (int i = 0; i < k->n; i++)
+		wmin = fmin(wmin, k->w[i]);
+	least = log(wmin);
+	for (int d = 0; d < k->n_dims; d++) {
+		const struct pz_gmm_dim *dd = &k->dims[d];
+		double m = 0;
+
+		if (!dd->categorical)
+			return 0;
+		for (int c = 0; c < dd->n_options; c++) {
+			double p = dd->p0 != NULL ? dd->p0[c] : 1.0 / dd->n_options;
+			double lm = fmin(k->cat_miss[(size_t)d * (k->max_options + 1) + c],
+			                 log(p));
+
+			m = c == 0 ? lm : fmin(m, lm);
+		}
+		least += m;
+	}
+	return least > -645; /* exp(-645) ~ 1e-280 */
+}
+
+/*
+ * Components of an estimator whose dims are all categorical are equal
+ * when their categories are: merge them (weights add), so that scoring
+ * costs one term per distinct combination instead of one per observation.
+ * The density is the same. Combinations are indexed in mixed radix and
+ * kept in index order; merging is done when there are at most
+ * PZ_KDE_MERGE_MAX of them and at most four per observation.
+ */
+#define PZ_KDE_MERGE_MAX 65536
+
+/*
+ * The number of category combinations of all-categorical dims when their
+ * components are worth merging (at most PZ_KDE_MERGE_MAX and four per
+ * observation), else 0.
+ */
+static size_t merge_combos(const struct pz_gmm_dim *dims, int D, int n)
+{
+	size_t combos = 1;
+
+	if (n <= 0)
+		return 0;
+	for (int d = 0; d < D; d++) {
+		if (!dims[d].categorical)
+			return 0;
+		combos *= (size_t)dims[d].n_options;
+		if (combos > PZ_KDE_MERGE_MAX || combos > 4 * (size_t)n)
+			return 0;
+	}
+	return combos;
+}
+
+static int alloc_arrays(struct pz_kde *k, int n)
+{
+	int D = k->n_dims, nn = n > 0 ? n : 1;
+	size_t t = (size_t)D * (k->max_options + 1);
+
+	k->center = malloc((size_t)D * nn * sizeof(double));
+	k->base = malloc((size_t)nn * sizeof(double));
+	k->w = malloc((size_t)nn * sizeof(double));
+	k->sigma = malloc((size_t)(D > 0 ? D : 1) * sizeof(double));
+	k->scratch = malloc((size_t)nn * sizeof(double));
+	k->cat_hit = malloc(4 * (t > 0 ? t : 1) * sizeof(double));
+	if (k->center == NULL || k->base == NULL || k->w == NULL ||
+	    k->sigma == NULL || k->scratch == NULL || k->cat_hit == NULL)
+		return PZ_ENOMEM;
+	k->cat_miss = k->cat_hit + t;
+	k->cat_phit = k->cat_miss + t;
+	k->cat_pmiss = k->cat_phit + t;
+	return 0;
+}
+
+/*
+ * The merged fit: weights summed per combination (mixed-radix index) in
+ * index order, then the arrays sized by the combinations present.
+ */
+static int fit_merged(struct pz_kde *k, const struct pz_gmm_dim *dims,
+                      const int *members, const double *const *rows,
+                      const double *weights, int n, double wsum,
+                      size_t combos, const struct pz_kde_opts *o)
+{
+	int D = k->n_dims, u = 0, rc;
+	double *acc = calloc(combos, sizeof(double));
+
+	if (acc == NULL)
+		return PZ_ENOMEM;
+	for (int i = 0; i < n; i++) {
+		size_t idx = 0;
+
+		for (int d = 0; d < D; d++)
+			idx = idx * (size_t)dims[d].n_options +
+			      (size_t)pz_gmm_dim_category(&dims[d], rows[i][members[d]]);
+		acc[idx] += weights[i];
+	}
+	for (size_t idx = 0; idx < combos; idx++)
+		u += acc[idx] != 0;
+	if ((rc = alloc_arrays(k, u)) != 0) {
+		free(acc);
+		return rc;
+	}
+	k->n = 0;
+	for (size_t idx = 0; idx < combos; idx++) {
+		size_t rest = idx;
+
+		if (acc[idx] == 0)
+			continue;
+		for (int d = D - 1; d >= 0; d--) {
+			k->center[(size_t)d * u + k->n] =
+				(double)(rest % (size_t)dims[d].n_options);
+			rest /= (size_t)dims[d].n_options;
+		}
+		k->w[k->n++] = acc[idx] / wsum;
+	}
+	free(acc);
+	/* Only kernel tables to make: the prior's kernel is the prior. */
+	for (int d = 0; d < D; d++)
+		cat_tables(k, d, n, o);
+	k->linear = linear_ok(k);
+	for (int i = 0; !k->linear && i < k->n; i++)
+		k->base[i] = log(k->w[i]);
+	return 0;
 }
 
 int pz_kde_fit(struct pz_kde *k, const struct pz_gmm_dim *dims,
                const int *members, int n_dims, const double *const *rows,
-               const double *weights, int n, double prior_weight,
-               double bandwidth)
+               const double *weights, int n, const struct pz_kde_opts *o)
 {
-	double wsum = prior_weight, scott, log_sigma_sum = 0;
-	int D = n_dims, nn = n > 0 ? n : 1;
+	double wsum = o->prior_weight, scott, log_sigma_sum = 0;
+	int D = n_dims, nn = n > 0 ? n : 1, rc;
+	size_t combos;
 
 	memset(k, 0, sizeof(*k));
 	k->n = n;
@@ -60,30 +201,24 @@ int pz_kde_fit(struct pz_kde *k, const struct pz_gmm_dim *dims,
 	for (int d = 0; d < D; d++)
 		if (dims[d].categorical && dims[d].n_options > k->max_options)
 			k->max_options = dims[d].n_options;
-	k->center = malloc((size_t)D * nn * sizeof(double));
-	k->base = malloc((size_t)nn * sizeof(double));
-	k->w = malloc((size_t)nn * sizeof(double));
-	k->sigma = malloc((size_t)D * sizeof(double));
-	k->scratch = malloc((size_t)nn * sizeof(double));
-	k->cat_hit = malloc((size_t)D * (k->max_options + 1) * sizeof(double));
-	k->cat_miss = malloc((size_t)D * (k->max_options + 1) * sizeof(double));
-	if (k->center == NULL || k->base == NULL || k->w == NULL ||
-	    k->sigma == NULL || k->scratch == NULL || k->cat_hit == NULL ||
-	    k->cat_miss == NULL) {
-		pz_kde_finish(k);
-		return PZ_ENOMEM;
-	}
-
 	for (int i = 0; i < n; i++)
 		wsum += weights[i];
-	for (int i = 0; i < n; i++) {
-		k->w[i] = weights[i] / wsum;
-		k->base[i] = log(k->w[i]);
-	}
-	k->prior_w = prior_weight / wsum;
+	k->prior_w = o->prior_weight / wsum;
 	k->prior_base = log(k->prior_w);
+	combos = merge_combos(dims, D, n);
+	rc = combos > 0 ? fit_merged(k, dims, members, rows, weights, n, wsum,
+	                             combos, o)
+	                : alloc_arrays(k, n);
+	if (rc != 0) {
+		pz_kde_finish(k);
+		return rc;
+	}
+	if (combos > 0)
+		return 0;
+	for (int i = 0; i < n; i++)
+		k->w[i] = weights[i] / wsum;
 
-	scott = bandwidth * pow((double)nn, -1.0 / (D + 4.0));
+	scott = o->bandwidth * pow((double)nn, -1.0 / (D + 4.0));
 	/* Each component is a product of kernels truncated to the bounds;
 	 * accumulate the product of its per-dimension masses and take one
 	 * log per component at the end. */
@@ -95,15 +230,13 @@ int pz_kde_fit(struct pz_kde *k, const struct pz_gmm_dim *dims,
 		int p = members[d];
 
 		if (dd->categorical) {
-			cat_tables(dd, n, prior_weight,
-			           k->cat_hit + (size_t)d * (k->max_options + 1),
-			           k->cat_miss + (size_t)d * (k->max_options + 1));
+			cat_tables(k, d, n, o);
 			for (int i = 0; i < n; i++)
 				col[i] = pz_gmm_dim_category(dd, rows[i][p]);
 			/* The prior component's kernel is the prior itself. */
 			continue;
 		}
-		double wd = width(dd);
+		double wd = width(dd, o->unbounded_width);
 		double s = scott * wd;
 		double minsigma = wd / fmin(100.0, n + 1.0);
 
@@ -111,7 +244,7 @@ int pz_kde_fit(struct pz_kde *k, const struct pz_gmm_dim *dims,
 		if (dd->q > 0 && !dd->log)
 			s = fmax(s, fmin(dd->q, wd));
 		k->sigma[d] = s;
-		log_sigma_sum += log(s);
+		log_sigma_sum += log(s) + LOG_SQRT_2PI;
 		for (int i = 0; i < n; i++) {
 			col[i] = pz_gmm_dim_to_kernel(dd, rows[i][p]);
 			if (dd->bounded)
@@ -119,35 +252,101 @@ int pz_kde_fit(struct pz_kde *k, const struct pz_gmm_dim *dims,
 					(dd->lo - col[i]) / s,
 					(dd->hi - col[i]) / s);
 		}
-		/* Prior component: centred, full width; its truncated mass. */
-		k->prior_base -= log(wd);
+		/* Prior component: the prior, N(prior_mu, prior_sigma), truncated
+		 * to the bounds for the bounded kinds. */
+		k->prior_base -= log(dd->prior_sigma) + LOG_SQRT_2PI;
 		if (dd->bounded)
 			k->prior_base -= pz_gmm_log_normal_mass(-0.5, 0.5);
 	}
-	for (int i = 0; i < n; i++)
-		k->base[i] -= log_sigma_sum + log(k->scratch[i]);
+	k->linear = linear_ok(k);
+	/* One log per component: its weight over its truncated mass. */
+	for (int i = 0; !k->linear && i < n; i++)
+		k->base[i] = log(k->w[i] / k->scratch[i]) - log_sigma_sum;
 	return 0;
 }
 
-void pz_kde_sample(const struct pz_kde *k, struct pz_rng *rng, double *out)
+/* The component of a draw u: the first i whose cumulative weight
+ * exceeds u, or -1 (the prior) past the last. */
+static int pick_weights(const double *w, int n, double u)
 {
-	double u = pz_rng_uniform(rng), acc = 0;
-	int comp = -1; /* -1: the prior */
+	double acc = 0;
+
+	for (int i = 0; i < n; i++) {
+		acc += w[i];
+		if (u < acc)
+			return i;
+	}
+	return -1;
+}
+
+/* The same over cumulative weights cum[0..n) of total cum[n], by binary
+ * search: the index a linear scan would give. */
+static int pick_cumulative(const double *cum, int n, double u)
+{
+	int lo = 0, hi = n;
+
+	u *= cum[n];
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+
+		if (u < cum[mid])
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo < n ? lo : -1;
+}
+
+void pz_kde_condition(const struct pz_kde *k, const unsigned char *given,
+                      const double *x, double *cum)
+{
+	double prior = k->prior_w, acc = 0;
 	int nn = k->n > 0 ? k->n : 1;
 
-	for (int i = 0; i < k->n; i++) {
-		acc += k->w[i];
-		if (u < acc) {
-			comp = i;
-			break;
-		}
+	for (int i = 0; i < k->n; i++)
+		cum[i] = k->w[i];
+	for (int d = 0; d < k->n_dims; d++) {
+		const struct pz_gmm_dim *dd = &k->dims[d];
+		const double *col = k->center + (size_t)d * nn;
+		const double *hit, *miss;
+		double h, m;
+		int c;
+
+		if (!given[d])
+			continue;
+		hit = k->cat_phit + (size_t)d * (k->max_options + 1);
+		miss = k->cat_pmiss + (size_t)d * (k->max_options + 1);
+		c = pz_gmm_dim_category(dd, x[d]);
+		h = hit[c];
+		m = miss[c];
+		for (int i = 0; i < k->n; i++)
+			cum[i] *= col[i] == (double)c ? h : m;
+		prior *= dd->p0 != NULL ? dd->p0[c] : 1.0 / dd->n_options;
 	}
+	for (int i = 0; i < k->n; i++) {
+		acc += cum[i];
+		cum[i] = acc;
+	}
+	cum[k->n] = acc + prior;
+}
+
+void pz_kde_sample_given(const struct pz_kde *k, struct pz_rng *rng,
+                         const unsigned char *given, const double *cum,
+                         double *out)
+{
+	double u = pz_rng_uniform(rng);
+	int nn = k->n > 0 ? k->n : 1;
+	int comp = cum != NULL ? pick_cumulative(cum, k->n, u)
+	                       : pick_weights(k->w, k->n, u);
+
 	for (int d = 0; d < k->n_dims; d++) {
 		const struct pz_gmm_dim *dd = &k->dims[d];
 
+		if (given != NULL && given[d])
+			continue;
 		if (dd->categorical) {
-			const double *hit = k->cat_hit + (size_t)d * (k->max_options + 1);
-			const double *miss = k->cat_miss + (size_t)d * (k->max_options + 1);
+			const double *hit = k->cat_phit + (size_t)d * (k->max_options + 1);
+			const double *miss = k->cat_pmiss + (size_t)d * (k->max_options + 1);
 			int obs = comp >= 0 ? (int)k->center[(size_t)d * nn + comp] : -1;
 			double v = pz_rng_uniform(rng), c_acc = 0;
 			int c;
@@ -155,7 +354,7 @@ void pz_kde_sample(const struct pz_kde *k, struct pz_rng *rng, double *out)
 			for (c = 0; c < dd->n_options - 1; c++) {
 				double pc = comp < 0 ? (dd->p0 != NULL ? dd->p0[c]
 				                                       : 1.0 / dd->n_options)
-				                     : exp(c == obs ? hit[c] : miss[c]);
+				                     : c == obs ? hit[c] : miss[c];
 
 				c_acc += pc;
 				if (v < c_acc)
@@ -166,7 +365,7 @@ void pz_kde_sample(const struct pz_kde *k, struct pz_rng *rng, double *out)
 		}
 		double mu = comp >= 0 ? k->center[(size_t)d * nn + comp]
 		                      : dd->prior_mu;
-		double s = comp >= 0 ? k->sigma[d] : width(dd);
+		double s = comp >= 0 ? k->sigma[d] : dd->prior_sigma;
 
 		out[d] = pz_gmm_dim_from_kernel(dd,
 		                                pz_gmm_dim_draw_kernel(dd, mu,
@@ -174,19 +373,56 @@ void pz_kde_sample(const struct pz_kde *k, struct pz_rng *rng, double *out)
 	}
 }
 
+void pz_kde_sample(const struct pz_kde *k, struct pz_rng *rng, double *out)
+{
+	pz_kde_sample_given(k, rng, NULL, NULL, out);
+}
+
 /*
- * The scoring loops are most of a suggestion's time with a long history;
- * on x86-64 they are also compiled for AVX2 and picked at load time.
+ * The scoring loops are most of a suggestion's time with a long history.
+ * logpdf() holds them; it is inlined into a portable and, on x86-64 with
+ * GCC, an AVX2 build (kde.h). Neither build lets the compiler contract
+ * a * b + c into an FMA or reorder a sum (-std=c11 keeps
+ * -ffp-contract=off; no -ffast-math), so both give the same bits.
  */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
-    defined(__linux__)
-__attribute__((target_clones("avx2", "default")))
-#endif
-double pz_kde_logpdf(const struct pz_kde *k, const double *x)
+/*
+ * All dims categorical: every term is a product of probabilities, summed
+ * in linear space (D multiplies per component and no exp) when the fit
+ * found that no term can underflow (linear_ok()); otherwise logpdf()'s
+ * log-space sum is used.
+ */
+static inline __attribute__((always_inline)) double
+logpdf_categorical(const struct pz_kde *k, const double *x)
+{
+	double *acc = k->scratch, sum = 0, prior = k->prior_w;
+	int n = k->n;
+
+	memcpy(acc, k->w, (size_t)n * sizeof(double));
+	for (int d = 0; d < k->n_dims; d++) {
+		const struct pz_gmm_dim *dd = &k->dims[d];
+		const double *col = k->center + (size_t)d * n;
+		const double *hit = k->cat_phit + (size_t)d * (k->max_options + 1);
+		const double *miss = k->cat_pmiss + (size_t)d * (k->max_options + 1);
+		int c = pz_gmm_dim_category(dd, x[d]);
+		double h = hit[c], m = miss[c];
+
+		for (int i = 0; i < n; i++)
+			acc[i] *= col[i] == (double)c ? h : m;
+		prior *= dd->p0 != NULL ? dd->p0[c] : 1.0 / dd->n_options;
+	}
+	for (int i = 0; i < n; i++)
+		sum += acc[i];
+	return log(sum + prior);
+}
+
+static inline __attribute__((always_inline)) double
+logpdf(const struct pz_kde *k, const double *x)
 {
 	double *acc = k->scratch, best = -INFINITY, sum = 0, prior;
 	int n = k->n;
 
+	if (k->linear)
+		return logpdf_categorical(k, x);
 	memcpy(acc, k->base, (size_t)n * sizeof(double));
 	prior = k->prior_base;
 	for (int d = 0; d < k->n_dims; d++) {
@@ -207,7 +443,7 @@ double pz_kde_logpdf(const struct pz_kde *k, const double *x)
 		double t = pz_gmm_dim_to_kernel(dd, x[d]);
 		double inv = 1.0 / k->sigma[d];
 		double hz = 0.5 * inv * inv;
-		double zp = (t - dd->prior_mu) / width(dd);
+		double zp = (t - dd->prior_mu) / dd->prior_sigma;
 
 		for (int i = 0; i < n; i++) {
 			double diff = t - col[i];
@@ -226,4 +462,44 @@ double pz_kde_logpdf(const struct pz_kde *k, const double *x)
 		if (acc[i] > best - PZ_KDE_CUTOFF)
 			sum += exp(acc[i] - best);
 	return best + log(sum);
+}
+
+static double logpdf_portable(const struct pz_kde *k, const double *x)
+{
+	return logpdf(k, x);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define PZ_KDE_HAVE_AVX2 1
+__attribute__((target("avx2"))) static double
+logpdf_avx2(const struct pz_kde *k, const double *x)
+{
+	return logpdf(k, x);
+}
+#endif
+
+int pz_kde_have_avx2(void)
+{
+#ifdef PZ_KDE_HAVE_AVX2
+	return __builtin_cpu_supports("avx2") != 0;
+#else
+	return 0;
+#endif
+}
+
+double pz_kde_logpdf_isa(const struct pz_kde *k, const double *x,
+                         enum pz_kde_isa isa)
+{
+#ifdef PZ_KDE_HAVE_AVX2
+	if (isa != PZ_KDE_ISA_PORTABLE && pz_kde_have_avx2())
+		return logpdf_avx2(k, x);
+#else
+	(void)isa;
+#endif
+	return logpdf_portable(k, x);
+}
+
+double pz_kde_logpdf(const struct pz_kde *k, const double *x)
+{
+	return pz_kde_logpdf_isa(k, x, PZ_KDE_ISA_AUTO);
 }

@@ -6,8 +6,10 @@
  * n_below best, n_below <= gamma_cap), then per label (univariate) two
  * O(n) passes over the history's sorted index to build the estimators, and
  * candidate scoring that only visits kernels within reach (gmm.h); or
- * per group (multivariate) O(n * D) to fit and score. Nothing is sorted
- * per suggestion.
+ * per group (multivariate) O(n * D) to fit and score, plus, for a group
+ * with categorical labels, an O(n) split and an O(n * C) fit of their own
+ * estimators (whose equal components merge, kde.h). Nothing is sorted per
+ * suggestion.
  */
 #include <parzen/tpe.h>
 
@@ -24,11 +26,14 @@ enum { CLS_NONE = 0, CLS_BELOW = 1, CLS_ABOVE = 2 };
 
 void pz_tpe_config_default(struct pz_tpe_config *cfg)
 {
-	/* Chosen on the quality suite (bench/quality.py, bench/RESULTS.md):
-	 * a joint kernel with a narrower Scott factor than Optuna's 0.2 and a
-	 * larger good set (0.15 n) gave the lowest median best losses, and
-	 * held on seeds not used for tuning. */
-	cfg->gamma = 0.15;
+	/* Chosen on the tuning half of the quality suite (bench/quality/,
+	 * bench/RESULTS.md), never on its validation half: a joint kernel
+	 * with a narrower Scott factor than Optuna's 0.2; a good set of
+	 * 0.2 n; categorical labels decided on a hyperopt-sized good set
+	 * (0.25 sqrt(n)) before the numbers of their group; conditional
+	 * groups split among the trials where they are active; the unbounded
+	 * kinds' kernels scaled by 2 prior sigmas. */
+	cfg->gamma = 0.2;
 	cfg->gamma_sqrt = 0;
 	cfg->gamma_cap = 25;
 	cfg->n_startup = 10;
@@ -38,6 +43,9 @@ void pz_tpe_config_default(struct pz_tpe_config *cfg)
 	cfg->forget_below = 0;
 	cfg->multivariate = 1;
 	cfg->bandwidth = 0.08;
+	cfg->categorical_gamma = 0.25;
+	cfg->local_split = 1;
+	cfg->unbounded_width = 2;
 	cfg->int_categorical = 0;
 	cfg->pending = PZ_PENDING_LIAR;
 	cfg->failed = PZ_FAILED_ABOVE;
@@ -55,6 +63,9 @@ void pz_tpe_config_hyperopt(struct pz_tpe_config *cfg)
 	cfg->forget_below = 1;
 	cfg->multivariate = 0;
 	cfg->bandwidth = 0.2;
+	cfg->categorical_gamma = 0;
+	cfg->local_split = 0;
+	cfg->unbounded_width = 1;
 	cfg->int_categorical = 1;
 	cfg->pending = PZ_PENDING_LIAR;
 	cfg->failed = PZ_FAILED_ABOVE;
@@ -146,6 +157,14 @@ int pz_tpe_config_from_json(struct pz_tpe_config *cfg, const cJSON *json,
 		} else if (strcmp(k, "bandwidth") == 0) {
 			rc = cfg_number(c, k, 1e-6, 10, 0, &x, err);
 			cfg->bandwidth = x;
+		} else if (strcmp(k, "local_split") == 0) {
+			rc = cfg_bool(c, k, &cfg->local_split, err);
+		} else if (strcmp(k, "categorical_gamma") == 0) {
+			rc = cfg_number(c, k, 0, 10, 0, &x, err);
+			cfg->categorical_gamma = x;
+		} else if (strcmp(k, "unbounded_width") == 0) {
+			rc = cfg_number(c, k, 0.01, 100, 0, &x, err);
+			cfg->unbounded_width = x;
 		} else if (strcmp(k, "int_categorical") == 0) {
 			rc = cfg_bool(c, k, &cfg->int_categorical, err);
 		} else if (strcmp(k, "pending") == 0) {
@@ -171,7 +190,7 @@ int pz_tpe_config_from_json(struct pz_tpe_config *cfg, const cJSON *json,
 		} else {
 			rc = pz_error_set_key(
 				err, PZ_EINVAL, "config", k,
-				"unknown setting (known: preset, gamma, gamma_sqrt, gamma_cap, n_startup, n_ei_candidates, prior_weight, linear_forgetting, forget_below, multivariate, bandwidth, int_categorical, pending, failed)");
+				"unknown setting (known: preset, gamma, gamma_sqrt, gamma_cap, n_startup, n_ei_candidates, prior_weight, linear_forgetting, forget_below, multivariate, bandwidth, categorical_gamma, local_split, unbounded_width, int_categorical, pending, failed)");
 		}
 		if (rc != 0)
 			return rc;
@@ -197,6 +216,11 @@ cJSON *pz_tpe_config_to_json(const struct pz_tpe_config *cfg)
 	    !cJSON_AddBoolToObject(o, "forget_below", cfg->forget_below) ||
 	    !cJSON_AddBoolToObject(o, "multivariate", cfg->multivariate) ||
 	    !cJSON_AddNumberToObject(o, "bandwidth", cfg->bandwidth) ||
+	    !cJSON_AddNumberToObject(o, "categorical_gamma",
+	                             cfg->categorical_gamma) ||
+	    !cJSON_AddBoolToObject(o, "local_split", cfg->local_split) ||
+	    !cJSON_AddNumberToObject(o, "unbounded_width",
+	                             cfg->unbounded_width) ||
 	    !cJSON_AddBoolToObject(o, "int_categorical", cfg->int_categorical) ||
 	    !cJSON_AddStringToObject(o, "pending",
 	                             cfg->pending == PZ_PENDING_LIAR ? "liar"
@@ -223,15 +247,33 @@ int pz_tpe_n_below(const struct pz_tpe_config *cfg, int n_ok)
 
 /* --- the suggestion -------------------------------------------------------- */
 
+/* A group's pair of joint estimators, fitted on first use. */
+struct gfit {
+	int fitted, cat_fitted;
+	int n_cat;                   /* categorical members */
+	int *cat_members;            /* their param indices */
+	unsigned char *is_cat;       /* per member */
+	struct pz_gmm_dim *dims;     /* of the members, borrowed by the kdes */
+	struct pz_gmm_dim *cat_dims; /* of the categorical members */
+	struct pz_kde below, above;  /* all members, the good set of gamma */
+	struct pz_kde cbelow, cabove; /* categorical members, of cat_gamma */
+};
+
 struct ctx {
 	const struct pz_space *space;
 	const struct pz_history *h;
 	const struct pz_tpe_config *cfg;
 	struct pz_rng rng;
-	unsigned char *cls;    /* per slot: CLS_* */
+	unsigned char *cls;    /* per slot: CLS_* (the global split) */
+	uint32_t *gbest;       /* the global good set, best first */
+	int n_gbest;
+	unsigned char *gcls;   /* per slot: CLS_* of one group (local split) */
 	uint32_t *age;         /* per slot: rank in number order within class */
-	double *mus, *wts;     /* scratch, n_slots each */
+	double *mus;           /* scratch, n_slots (univariate only) */
+	double *wts;           /* scratch, n_slots + 1 */
 	const double **rows;   /* scratch, n_slots */
+	struct pz_gmm_dim *dims; /* per param */
+	struct gfit *gf;       /* per group (multivariate) */
 	double *out;
 };
 
@@ -256,30 +298,70 @@ static int cls_forgets(const struct ctx *c, int cls)
 	return cls == CLS_ABOVE || c->cfg->forget_below;
 }
 
-/* Mark the n_below best ok trials (by loss, then number) as CLS_BELOW. */
-static int split(struct ctx *c)
+/*
+ * Classify the trials where param `p` is active (all trials for p < 0)
+ * into cls[]: the n_below best ok trials among them (by loss, then
+ * number) are CLS_BELOW, the other ok ones CLS_ABOVE; failed and pending
+ * trials follow the config; inactive slots are CLS_NONE. With
+ * sqrt_gamma > 0 the good set is the ceil(sqrt_gamma sqrt(n)) best, at
+ * most gamma_cap. The first global split keeps its good set (best first)
+ * in c->gbest, so that a smaller global good set is taken as its prefix.
+ */
+static int split(struct ctx *c, int p, double sqrt_gamma, unsigned char *cls)
 {
 	const struct pz_history *h = c->h;
-	int nb = pz_tpe_n_below(c->cfg, (int)h->n_ok), k = 0;
-	uint32_t *best = malloc((size_t)(nb > 0 ? nb : 1) * sizeof(uint32_t));
+	int np = c->space->n_params, nb, k = 0;
+	size_t n_ok = 0;
+	uint32_t *best;
 
+	/* A smaller good set of all trials is a prefix of the global one. */
+	if (p < 0 && sqrt_gamma > 0 && c->gbest != NULL) {
+		nb = (int)ceil(sqrt_gamma * sqrt((double)h->n_ok));
+		nb = nb < c->cfg->gamma_cap ? nb : c->cfg->gamma_cap;
+		if (nb <= c->n_gbest) {
+			memcpy(cls, c->cls, h->n_slots);
+			for (int i = nb; i < c->n_gbest; i++)
+				cls[c->gbest[i]] = CLS_ABOVE;
+			return 0;
+		}
+	}
+
+	if (p < 0) {
+		n_ok = h->n_ok;
+	} else {
+		for (size_t t = 0; t < h->n_slots; t++)
+			n_ok += h->state[t] == PZ_TRIAL_OK &&
+			        !isnan(h->values[t * np + p]);
+	}
+	nb = pz_tpe_n_below(c->cfg, (int)n_ok);
+	if (sqrt_gamma > 0) {
+		nb = (int)ceil(sqrt_gamma * sqrt((double)n_ok));
+		nb = nb < c->cfg->gamma_cap ? nb : c->cfg->gamma_cap;
+		nb = nb < (int)n_ok ? nb : (int)n_ok;
+	}
+	best = malloc((size_t)(nb > 0 ? nb : 1) * sizeof(uint32_t));
 	if (best == NULL)
 		return PZ_ENOMEM;
 	for (size_t t = 0; t < h->n_slots; t++) {
+		if (p >= 0 && (h->state[t] == PZ_TRIAL_NONE ||
+		               isnan(h->values[t * np + p]))) {
+			cls[t] = CLS_NONE;
+			continue;
+		}
 		switch (h->state[t]) {
 		case PZ_TRIAL_OK:
-			c->cls[t] = CLS_ABOVE;
+			cls[t] = CLS_ABOVE;
 			break;
 		case PZ_TRIAL_FAIL:
-			c->cls[t] = c->cfg->failed == PZ_FAILED_ABOVE ? CLS_ABOVE
-			                                              : CLS_NONE;
+			cls[t] = c->cfg->failed == PZ_FAILED_ABOVE ? CLS_ABOVE
+			                                           : CLS_NONE;
 			continue;
 		case PZ_TRIAL_PENDING:
-			c->cls[t] = c->cfg->pending == PZ_PENDING_LIAR ? CLS_ABOVE
-			                                               : CLS_NONE;
+			cls[t] = c->cfg->pending == PZ_PENDING_LIAR ? CLS_ABOVE
+			                                            : CLS_NONE;
 			continue;
 		default:
-			c->cls[t] = CLS_NONE;
+			cls[t] = CLS_NONE;
 			continue;
 		}
 		if (nb == 0)
@@ -296,21 +378,27 @@ static int split(struct ctx *c)
 		best[i] = (uint32_t)t;
 	}
 	for (int i = 0; i < k; i++)
-		c->cls[best[i]] = CLS_BELOW;
+		cls[best[i]] = CLS_BELOW;
+	if (p < 0 && sqrt_gamma == 0 && c->gbest == NULL) {
+		c->gbest = best; /* the global good set, best first */
+		c->n_gbest = k;
+		return 0;
+	}
 	free(best);
 	return 0;
 }
 
-/* Age ranks within each class for trials where param p is active; returns
- * the class sizes. */
-static void rank_ages(struct ctx *c, int p, size_t n_cls[3])
+/* Age ranks within each class of cls[] for trials where param p is
+ * active; returns the class sizes. */
+static void rank_ages(struct ctx *c, const unsigned char *cls, int p,
+                      size_t n_cls[3])
 {
 	const struct pz_history *h = c->h;
 	int np = c->space->n_params;
 
 	n_cls[0] = n_cls[1] = n_cls[2] = 0;
 	for (size_t t = 0; t < h->n_slots; t++) {
-		int k = c->cls[t];
+		int k = cls[t];
 
 		if (k == CLS_NONE || isnan(h->values[t * np + p]))
 			continue;
@@ -357,7 +445,7 @@ static int suggest_categorical(struct ctx *c, const struct pz_gmm_dim *d, int p)
 	pa = pb + K;
 	cand = pa + K;
 	score = cand + nc;
-	rank_ages(c, p, n_cls);
+	rank_ages(c, c->cls, p, n_cls);
 	for (size_t t = 0; t < h->n_slots; t++) {
 		int k = c->cls[t];
 		double v = h->values[t * np + p];
@@ -430,7 +518,7 @@ static int suggest_numeric(struct ctx *c, const struct pz_gmm_dim *d, int p)
 	int nb, na, rc, nc = c->cfg->n_ei_candidates;
 	double best_score = -INFINITY, best_x = NAN;
 
-	rank_ages(c, p, n_cls);
+	rank_ages(c, c->cls, p, n_cls);
 	nb = collect_sorted(c, d, p, CLS_BELOW, n_cls, c->mus, c->wts);
 	rc = pz_gmm_fit(&below, d, c->mus, c->wts, nb, c->cfg->prior_weight);
 	if (rc != 0)
@@ -457,26 +545,47 @@ static int suggest_numeric(struct ctx *c, const struct pz_gmm_dim *d, int p)
 	return 0;
 }
 
-/* Joint model over the members of group g. */
-static int suggest_joint(struct ctx *c, const struct pz_group *g,
-                         struct pz_gmm_dim *dims)
+static int group_active(const struct pz_group *g, const double *values)
+{
+	return g->cond_param < 0 ||
+	       (!isnan(values[g->cond_param]) &&
+	        values[g->cond_param] == (double)g->cond_option);
+}
+
+/*
+ * Fit a pair of joint estimators over `D` params `members` (described by
+ * dims): l(x) on the good trials, g(x) on the rest, over the trials where
+ * the params are active. The good set is the global one, or with
+ * sqrt_gamma > 0 the ceil(sqrt_gamma sqrt(n)) best, or with local_split
+ * (for a conditional group) the n_below best of the trials where the group
+ * is active.
+ */
+static int fit_pair(struct ctx *c, const struct pz_group *g,
+                    const struct pz_gmm_dim *dims, const int *members, int D,
+                    double sqrt_gamma, struct pz_kde *below,
+                    struct pz_kde *above)
 {
 	const struct pz_history *h = c->h;
-	int D = g->n_members, first = g->members[0], nc = c->cfg->n_ei_candidates;
-	struct pz_kde below, above;
-	size_t n_cls[3];
-	int n[3] = {0, 0, 0}, rc;
-	double *cand = malloc((size_t)(D * (nc + 1)) * sizeof(double));
-	double best_score = -INFINITY;
-	int best = 0;
+	const unsigned char *cls = c->cls;
+	int first = g->members[0], n[3] = {0, 0, 0}, rc;
+	int local = c->cfg->local_split && g->cond_param >= 0;
+	struct pz_kde_opts o = {
+		.prior_weight = c->cfg->prior_weight,
+		.bandwidth = c->cfg->bandwidth,
+		.unbounded_width = c->cfg->unbounded_width,
+	};
+	size_t n_cls[3], cap = h->n_slots;
 
-	if (cand == NULL)
-		return PZ_ENOMEM;
-	rank_ages(c, first, n_cls);
+	if (sqrt_gamma > 0 || local) {
+		rc = split(c, local ? first : -1, sqrt_gamma, c->gcls);
+		if (rc != 0)
+			return rc;
+		cls = c->gcls;
+	}
+	rank_ages(c, cls, first, n_cls);
 	/* rows: below from the front of the scratch, above from the back. */
-	size_t cap = h->n_slots;
 	for (size_t t = 0; t < h->n_slots; t++) {
-		int k = c->cls[t];
+		int k = cls[t];
 
 		if (k == CLS_NONE || isnan(pz_history_row(h, t)[first]))
 			continue;
@@ -489,87 +598,201 @@ static int suggest_joint(struct ctx *c, const struct pz_group *g,
 		                   : 1.0;
 		n[k]++;
 	}
-	rc = pz_kde_fit(&below, dims, g->members, D, c->rows, c->wts, n[1],
-	                c->cfg->prior_weight, c->cfg->bandwidth);
-	if (rc != 0) {
-		free(cand);
+	rc = pz_kde_fit(below, dims, members, D, c->rows, c->wts, n[1], &o);
+	if (rc != 0)
 		return rc;
-	}
-	rc = pz_kde_fit(&above, dims, g->members, D,
-	                c->rows + cap - (size_t)n[2], c->wts + cap - (size_t)n[2],
-	                n[2], c->cfg->prior_weight, c->cfg->bandwidth);
-	if (rc != 0) {
-		pz_kde_finish(&below);
-		free(cand);
-		return rc;
-	}
-	for (int j = 0; j < nc; j++) {
-		double *x = cand + (size_t)j * D;
-		double s;
+	rc = pz_kde_fit(above, dims, members, D, c->rows + cap - (size_t)n[2],
+	                c->wts + cap - (size_t)n[2], n[2], &o);
+	if (rc != 0)
+		pz_kde_finish(below);
+	return rc;
+}
 
-		pz_kde_sample(&below, &c->rng, x);
-		s = ei_score(pz_kde_logpdf(&below, x), pz_kde_logpdf(&above, x));
-		if (j == 0 || s > best_score) {
-			best_score = s;
-			best = j;
+/* Describe group gi's members once. */
+static int group_dims(struct ctx *c, int gi)
+{
+	const struct pz_group *g = &c->space->groups[gi];
+	struct gfit *f = &c->gf[gi];
+	int D = g->n_members;
+
+	if (f->dims != NULL)
+		return 0;
+	f->dims = malloc((size_t)D * sizeof(*f->dims));
+	f->cat_dims = malloc((size_t)D * sizeof(*f->cat_dims));
+	f->cat_members = malloc((size_t)D * sizeof(int));
+	f->is_cat = malloc((size_t)D);
+	if (f->dims == NULL || f->cat_dims == NULL || f->cat_members == NULL ||
+	    f->is_cat == NULL)
+		return PZ_ENOMEM;
+	for (int k = 0; k < D; k++) {
+		f->dims[k] = c->dims[g->members[k]];
+		f->is_cat[k] = (unsigned char)f->dims[k].categorical;
+		if (f->is_cat[k]) {
+			f->cat_dims[f->n_cat] = f->dims[k];
+			f->cat_members[f->n_cat++] = g->members[k];
 		}
 	}
-	for (int k = 0; k < D; k++)
-		c->out[g->members[k]] = cand[(size_t)best * D + k];
-	pz_kde_finish(&below);
-	pz_kde_finish(&above);
-	free(cand);
 	return 0;
 }
 
-static int group_active(const struct pz_group *g, const double *values)
+static int fit_group(struct ctx *c, int gi)
 {
-	return g->cond_param < 0 ||
-	       (!isnan(values[g->cond_param]) &&
-	        values[g->cond_param] == (double)g->cond_option);
+	const struct pz_group *g = &c->space->groups[gi];
+	struct gfit *f = &c->gf[gi];
+	int rc = group_dims(c, gi);
+
+	if (rc != 0)
+		return rc;
+	rc = fit_pair(c, g, f->dims, g->members, g->n_members, 0, &f->below,
+	              &f->above);
+	f->fitted = rc == 0;
+	return rc;
+}
+
+static int fit_group_cat(struct ctx *c, int gi)
+{
+	const struct pz_group *g = &c->space->groups[gi];
+	struct gfit *f = &c->gf[gi];
+	int rc = group_dims(c, gi);
+
+	if (rc != 0)
+		return rc;
+	rc = fit_pair(c, g, f->cat_dims, f->cat_members, f->n_cat,
+	              c->cfg->categorical_gamma, &f->cbelow, &f->cabove);
+	f->cat_fitted = rc == 0;
+	return rc;
+}
+
+/*
+ * Decide group gi's members in c->out. Without cat_gamma: the best of
+ * n_ei_candidates joint draws from l(x). With cat_gamma and categorical
+ * members: first the categorical members, the best of n_ei_candidates
+ * draws from their own l/g fitted on the smaller good set of cat_gamma;
+ * then the numeric members, drawn from the group's l(x) given those
+ * categories and scored by the group's l/g.
+ */
+static int greedy_group(struct ctx *c, int gi, double *xg)
+{
+	const struct pz_group *g = &c->space->groups[gi];
+	struct gfit *f = &c->gf[gi];
+	int D = g->n_members, nc = c->cfg->n_ei_candidates, win = 0, rc;
+	double best = -INFINITY, sc;
+
+	if ((rc = group_dims(c, gi)) != 0)
+		return rc;
+	if (c->cfg->categorical_gamma > 0 && f->n_cat > 0) {
+		int C = f->n_cat;
+
+		if (!f->cat_fitted && (rc = fit_group_cat(c, gi)) != 0)
+			return rc;
+		for (int j = 0; j < nc; j++) {
+			double *y = xg + (size_t)j * D;
+			int seen = 0;
+
+			pz_kde_sample(&f->cbelow, &c->rng, y);
+			/* Draws repeat (few options, a small good set); a repeat
+			 * scores the same, so it cannot beat its first draw. */
+			for (int i = 0; i < j && !seen; i++)
+				seen = memcmp(xg + (size_t)i * D, y,
+				              (size_t)C * sizeof(double)) == 0;
+			if (seen)
+				continue;
+			sc = ei_score(pz_kde_logpdf(&f->cbelow, y),
+			              pz_kde_logpdf(&f->cabove, y));
+			if (j == 0 || sc > best) {
+				best = sc;
+				win = j;
+			}
+		}
+		for (int k = 0; k < C; k++)
+			c->out[f->cat_members[k]] = xg[(size_t)win * D + k];
+		if (C == D)
+			return 0;
+		if (!f->fitted && (rc = fit_group(c, gi)) != 0)
+			return rc;
+		for (int k = 0; k < D; k++)
+			xg[k] = c->out[g->members[k]];
+		/* The fits are done: the weights' scratch holds the draws'
+		 * cumulative weights. */
+		pz_kde_condition(&f->below, f->is_cat, xg, c->wts);
+		best = -INFINITY;
+		for (int j = 0; j < nc; j++) {
+			double *y = xg + (size_t)j * D;
+
+			for (int k = 0; k < D; k++)
+				y[k] = c->out[g->members[k]];
+			pz_kde_sample_given(&f->below, &c->rng, f->is_cat, c->wts,
+			                    y);
+			sc = ei_score(pz_kde_logpdf(&f->below, y),
+			              pz_kde_logpdf(&f->above, y));
+			if (j == 0 || sc > best) {
+				best = sc;
+				win = j;
+			}
+		}
+	} else {
+		if (!f->fitted && (rc = fit_group(c, gi)) != 0)
+			return rc;
+		for (int j = 0; j < nc; j++) {
+			double *y = xg + (size_t)j * D;
+
+			pz_kde_sample(&f->below, &c->rng, y);
+			sc = ei_score(pz_kde_logpdf(&f->below, y),
+			              pz_kde_logpdf(&f->above, y));
+			if (j == 0 || sc > best) {
+				best = sc;
+				win = j;
+			}
+		}
+	}
+	for (int k = 0; k < D; k++)
+		c->out[g->members[k]] = xg[(size_t)win * D + k];
+	return 0;
+}
+
+/*
+ * Multivariate TPE: group by group in document order (so a choice is
+ * fixed before the groups under it), each decided by greedy_group().
+ */
+static int tpe_joint(struct ctx *c)
+{
+	const struct pz_space *s = c->space;
+	int nc = c->cfg->n_ei_candidates, max_d = 1, rc = 0;
+	double *xg;
+
+	for (int gi = 0; gi < s->n_groups; gi++)
+		if (s->groups[gi].n_members > max_d)
+			max_d = s->groups[gi].n_members;
+	xg = malloc((size_t)max_d * nc * sizeof(double));
+	if (xg == NULL)
+		return PZ_ENOMEM;
+	for (int gi = 0; gi < s->n_groups && rc == 0; gi++)
+		if (group_active(&s->groups[gi], c->out))
+			rc = greedy_group(c, gi, xg);
+	free(xg);
+	return rc;
 }
 
 static int tpe(struct ctx *c)
 {
 	const struct pz_space *s = c->space;
-	struct pz_gmm_dim *dims =
-		malloc((size_t)(s->n_params ? s->n_params : 1) * sizeof(*dims));
 	int rc = 0;
 
-	if (dims == NULL)
-		return PZ_ENOMEM;
-	for (int i = 0; i < s->n_params; i++) {
-		pz_gmm_dim_init(&dims[i], &s->params[i],
-		                c->cfg->int_categorical);
-		c->out[i] = NAN;
-	}
+	if (c->cfg->multivariate)
+		return tpe_joint(c);
 	for (int gi = 0; gi < s->n_groups && rc == 0; gi++) {
 		const struct pz_group *g = &s->groups[gi];
 
 		if (!group_active(g, c->out))
 			continue;
-		if (c->cfg->multivariate) {
-			struct pz_gmm_dim *gd =
-				malloc((size_t)g->n_members * sizeof(*gd));
-
-			if (gd == NULL) {
-				rc = PZ_ENOMEM;
-				break;
-			}
-			for (int k = 0; k < g->n_members; k++)
-				gd[k] = dims[g->members[k]];
-			rc = suggest_joint(c, g, gd);
-			free(gd);
-			continue;
-		}
 		for (int k = 0; k < g->n_members && rc == 0; k++) {
 			int p = g->members[k];
 
-			rc = dims[p].categorical ? suggest_categorical(c, &dims[p], p)
-			                         : suggest_numeric(c, &dims[p], p);
+			rc = c->dims[p].categorical
+			             ? suggest_categorical(c, &c->dims[p], p)
+			             : suggest_numeric(c, &c->dims[p], p);
 		}
 	}
-	free(dims);
 	return rc;
 }
 
@@ -594,20 +817,52 @@ int pz_tpe_suggest(const struct pz_space *space,
 	c.out = out;
 	n = history->n_slots;
 	c.cls = malloc(n);
+	c.gcls = malloc(n);
 	c.age = malloc(n * sizeof(uint32_t));
-	c.mus = malloc(n * sizeof(double));
-	c.wts = malloc(n * sizeof(double));
+	c.mus = cfg->multivariate ? NULL : malloc(n * sizeof(double));
+	c.wts = malloc((n + 1) * sizeof(double));
 	c.rows = malloc(n * sizeof(*c.rows));
-	if (c.cls == NULL || c.age == NULL || c.mus == NULL || c.wts == NULL ||
-	    c.rows == NULL) {
+	c.dims = malloc((size_t)(space->n_params ? space->n_params : 1) *
+	                sizeof(*c.dims));
+	c.gf = calloc((size_t)(space->n_groups ? space->n_groups : 1),
+	              sizeof(*c.gf));
+	if (c.cls == NULL || c.gcls == NULL || c.age == NULL ||
+	    (c.mus == NULL && !cfg->multivariate) || c.wts == NULL ||
+	    c.rows == NULL ||
+	    c.dims == NULL || c.gf == NULL) {
 		rc = PZ_ENOMEM;
 		goto out;
 	}
-	rc = split(&c);
+	for (int i = 0; i < space->n_params; i++) {
+		pz_gmm_dim_init(&c.dims[i], &space->params[i],
+		                cfg->int_categorical);
+		out[i] = NAN;
+	}
+	rc = split(&c, -1, 0, c.cls);
 	if (rc == 0)
 		rc = tpe(&c);
 out:
+	for (int gi = 0; c.gf != NULL && gi < space->n_groups; gi++) {
+		struct gfit *f = &c.gf[gi];
+
+		if (f->fitted) {
+			pz_kde_finish(&f->below);
+			pz_kde_finish(&f->above);
+		}
+		if (f->cat_fitted) {
+			pz_kde_finish(&f->cbelow);
+			pz_kde_finish(&f->cabove);
+		}
+		free(f->dims);
+		free(f->cat_dims);
+		free(f->cat_members);
+		free(f->is_cat);
+	}
+	free(c.gf);
+	free(c.gbest);
+	free(c.dims);
 	free(c.cls);
+	free(c.gcls);
 	free(c.age);
 	free(c.mus);
 	free(c.wts);

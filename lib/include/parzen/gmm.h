@@ -64,7 +64,8 @@ double pz_gmm_dim_from_kernel(const struct pz_gmm_dim *d, double t);
 int pz_gmm_dim_category(const struct pz_gmm_dim *d, double x);
 double pz_gmm_dim_category_value(const struct pz_gmm_dim *d, int c);
 
-/* Draw t from N(mu, sigma) truncated to the dimension's bounds. */
+/* Draw t from N(mu, sigma) truncated to the dimension's bounds (one
+ * kernel of a joint estimator). */
 double pz_gmm_dim_draw_kernel(const struct pz_gmm_dim *d, double mu,
                               double sigma, struct pz_rng *rng);
 
@@ -96,7 +97,9 @@ int pz_gmm_fit(struct pz_gmm *g, const struct pz_gmm_dim *d, const double *mus,
                const double *weights, int n, double prior_weight);
 void pz_gmm_finish(struct pz_gmm *g);
 
-/* One draw, in value space (rounded to the grid for quantized kinds). */
+/* One draw from the mixture truncated to the bounds (rejection draws the
+ * component anew, as hyperopt's GMM1), in value space, rounded to the
+ * grid for quantized kinds. */
 double pz_gmm_sample(const struct pz_gmm *g, const struct pz_gmm_dim *d,
                      struct pz_rng *rng);
 

@@ -15,6 +15,21 @@
  * group are modelled jointly (kde.h); otherwise one label at a time
  * (gmm.h), as hyperopt does.
  *
+ * Multivariate refinements (parzen's defaults; all off in the hyperopt
+ * preset): with categorical_gamma > 0 a group's categorical labels are
+ * decided first, by their own joint l/g fitted on the smaller good set of
+ * the ceil(categorical_gamma sqrt(n)) best trials (at most gamma_cap), and
+ * its numeric labels
+ * then come from the group's l(x) given those categories, scored by the
+ * group's l/g; so a branch that holds one of the very best trials keeps
+ * being tried while the numbers are still modelled on the larger good set.
+ * With local_split, a conditional group's good set is the n_below best of
+ * the trials where it is active, not the global one, so the labels of a
+ * branch that is rarely among the global best are still refined.
+ * unbounded_width scales the kernels of the unbounded kinds (normal, ...),
+ * whose prior sigma is a far narrower measure of their range than high -
+ * low is of a bounded kind's.
+ *
  * Pending trials (asked, not told) enter g(x) as if they had the worst
  * loss when pending = PZ_PENDING_LIAR, so parallel workers asking at once
  * get different points; failed trials enter g(x) likewise unless
@@ -45,6 +60,13 @@ struct pz_tpe_config {
 	int forget_below;      /* forgetting weights also on the good set */
 	int multivariate;      /* joint kernel per activation group */
 	double bandwidth;      /* multivariate: Scott-rule factor */
+	double categorical_gamma; /* multivariate: categorical labels' good
+	                             set is ceil(this * sqrt(n)), at most
+	                             gamma_cap; 0: off */
+	int local_split;        /* multivariate: a conditional group's good
+	                           set among the trials where it is active */
+	double unbounded_width; /* multivariate: bandwidth scale of the
+	                           unbounded kinds, in prior sigmas */
 	int int_categorical;   /* randint as a categorical (hyperopt) */
 	enum pz_pending_policy pending;
 	enum pz_failed_policy failed;
