@@ -7,6 +7,9 @@ them as queued -> JOB_STATE_NEW, running -> JOB_STATE_RUNNING, ok and fail
 -> JOB_STATE_DONE, and a trial whose objective raised -> JOB_STATE_ERROR.
 """
 
+from .exceptions import (AllTrialsFailed, DuplicateLabel,  # noqa: F401
+                         InvalidLoss, InvalidResultStatus, InvalidTrial)
+
 STATUS_NEW = "new"
 STATUS_RUNNING = "running"
 STATUS_SUSPENDED = "suspended"
@@ -40,6 +43,22 @@ def miscs_to_idxs_vals(miscs, keys=None):
             idxs.setdefault(k, []).extend(misc["idxs"][k])
             vals.setdefault(k, []).extend(misc["vals"][k])
     return idxs, vals
+
+
+def SONify(arg, memo=None):
+    """hyperopt's: a copy of arg with numpy scalars and arrays as Python
+    numbers and lists (what a document store can hold); other values as
+    they are."""
+    if isinstance(arg, dict):
+        return {SONify(k): SONify(v) for k, v in arg.items()}
+    if isinstance(arg, (list, tuple)):
+        return type(arg)(SONify(v) for v in arg)
+    if isinstance(arg, (str, bytes, int, float, type(None))):
+        return arg
+    tolist = getattr(arg, "tolist", None)  # numpy scalars and arrays
+    if callable(tolist):
+        return SONify(tolist())
+    return arg
 
 
 def spec_from_misc(misc):
