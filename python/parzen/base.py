@@ -7,8 +7,8 @@ them as queued -> JOB_STATE_NEW, running -> JOB_STATE_RUNNING, ok and fail
 -> JOB_STATE_DONE, and a trial whose objective raised -> JOB_STATE_ERROR.
 """
 
-from .exceptions import (AllTrialsFailed, DuplicateLabel,  # noqa: F401
-                         InvalidLoss, InvalidResultStatus, InvalidTrial)
+from .exceptions import (AllTrialsFailed, DuplicateLabel, InvalidLoss,
+                         InvalidResultStatus, InvalidTrial)
 
 STATUS_NEW = "new"
 STATUS_RUNNING = "running"
@@ -92,3 +92,13 @@ def __getattr__(name):
         from .domain import Domain
         return Domain
     raise AttributeError("module %r has no attribute %r" % (__name__, name))
+
+
+__all__ = [
+    "STATUS_NEW", "STATUS_RUNNING", "STATUS_SUSPENDED", "STATUS_OK",
+    "STATUS_FAIL", "STATUS_STRINGS", "JOB_STATE_NEW", "JOB_STATE_RUNNING",
+    "JOB_STATE_DONE", "JOB_STATE_ERROR", "JOB_STATE_CANCEL", "JOB_STATES",
+    "JOB_VALID_STATES", "TRIAL_KEYS", "TRIAL_MISC_KEYS", "Ctrl",
+    "miscs_to_idxs_vals", "spec_from_misc", "SONify", "Trials", "Domain",
+    "trials_from_docs", "AllTrialsFailed", "DuplicateLabel", "InvalidLoss",
+    "InvalidResultStatus", "InvalidTrial"]

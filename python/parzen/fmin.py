@@ -417,13 +417,17 @@ def fmin(fn, space, algo=None, max_evals=None, timeout=None,
         release_orphans(ptrials.client, ptrials.study)
         ptrials.refresh()
         n_numbers = study["counts"]["total"]
+        visible = len(ptrials.trials)
     else:
+        # As hyperopt, max_evals counts the trials there were before
+        # documents inserted and not refreshed yet join them (those run
+        # on top, like generate_trials_to_calculate's points).
+        visible = len(ptrials.trials)
         study = ptrials._open_private(compiled.document, algo_name, config,
                                       seed)
         n_numbers = len(ptrials._raw)
     ptrials._compiled = compiled
     ptrials._invalidate()
-    visible = len(ptrials.trials)
     points = ptrials._pending_points
     if points_to_evaluate:
         # As hyperopt ("only works if trials=None"): with trials given,

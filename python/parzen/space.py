@@ -26,7 +26,7 @@ import math
 import numbers
 
 from .exceptions import BadSearchSpace, DuplicateLabel
-from .pyll import Expr, Fn, Param
+from .pyll import LOCAL, STOCHASTIC, Expr, Fn, Param
 
 INT_KINDS = frozenset(("randint", "choice", "pchoice"))
 
@@ -272,11 +272,13 @@ def _sorted_keys(d):
         return list(d)
 
 
-def evaluate(space, params, draw=None):
+def evaluate(space, params, draw=None, rng=None):
     """Evaluate `space` with the hyperparameter values in `params`
     ({label: value}; a choice's value is the index of its option).
     `draw(param)`, when given, supplies values for labels missing from
-    params; otherwise a missing active label raises KeyError.
+    params; otherwise a missing active label raises KeyError. `rng`, when
+    given, is passed to hyperopt's stochastic scope functions
+    (scope.normal(...), ...) that have no rng of their own.
 
     The point is built as hyperopt builds it: every dict of the space
     (a subclass too) becomes a plain dict with its keys sorted, every
@@ -310,8 +312,11 @@ def evaluate(space, params, draw=None):
                                             len(x.options) - 1))
                     return ev(x.options[i])
                 return _value(x, v)
-            return x.func(*[ev(a) for a in x.args],
-                          **{k: ev(v) for k, v in x.kwargs.items()})
+            kwargs = {k: ev(v) for k, v in x.kwargs.items()}
+            if rng is not None and x.name in STOCHASTIC and \
+                    x.func is LOCAL[x.name] and kwargs.get("rng") is None:
+                kwargs["rng"] = rng
+            return x.func(*[ev(a) for a in x.args], **kwargs)
         if isinstance(x, dict):
             return {k: ev(x[k]) for k in _sorted_keys(x)}
         if isinstance(x, (list, tuple)):

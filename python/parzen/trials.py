@@ -46,7 +46,7 @@ import pickle
 from . import daemon as _daemon
 from .base import (JOB_STATE_CANCEL, JOB_STATE_DONE, JOB_STATE_ERROR,
                    JOB_STATE_NEW, JOB_STATE_RUNNING, STATUS_FAIL, STATUS_NEW,
-                   STATUS_OK, STATUS_RUNNING, TRIAL_KEYS, TRIAL_MISC_KEYS)
+                   STATUS_OK, TRIAL_KEYS, TRIAL_MISC_KEYS)
 from .client import CONFLICT, NOT_FOUND, Client, Error
 from .exceptions import AllTrialsFailed, InvalidTrial
 from .results import decode, encode, encode_result, raised
@@ -310,10 +310,9 @@ class Trials:
         js = _JOB_STATE[state]
         misc = {"tid": n, "cmd": ("domain_attachment", "FMinIter_Domain"),
                 "workdir": None, "idxs": {}, "vals": {}}
-        if state == "queued":
+        if state in ("queued", "running"):
+            # hyperopt's result of a trial not done yet, running too.
             result = {"status": STATUS_NEW}
-        elif state == "running":
-            result = {"status": STATUS_RUNNING}
         else:
             stored = t.get("result")
             own = self._own_result(n)

@@ -224,6 +224,12 @@ LOCAL = {
     "one_of": _one_of,
 }
 
+# hyperopt's stochastic functions: pyll.stochastic.sample gives them its
+# rng when they have none.
+STOCHASTIC = frozenset(("uniform", "loguniform", "quniform", "qloguniform",
+                        "normal", "qnormal", "lognormal", "qlognormal",
+                        "randint", "categorical"))
+
 ARITY = {"int": 1, "float": 1, "neg": 1, "sub": 2, "div": 2, "pow": 2}
 
 
