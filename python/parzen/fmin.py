@@ -388,7 +388,8 @@ def fmin(fn, space, algo=None, max_evals=None, timeout=None,
                 points_to_evaluate=points_to_evaluate)
         raise TypeError("fmin: trials must be a parzen Trials (or "
                         "hyperopt's), got %r" % (trials,))
-    if pass_expr_memo_ctrl:
+    if pass_expr_memo_ctrl or getattr(fn, "fmin_pass_expr_memo_ctrl",
+                                      False):
         raise NotImplementedError("parzen's fmin does not pass expr, memo "
                                   "and ctrl to the objective")
     algo_name, config = _algo.resolve(algo)
@@ -519,6 +520,14 @@ def fmin(fn, space, algo=None, max_evals=None, timeout=None,
     return None
 
 
+def fmin_pass_expr_memo_ctrl(f):
+    """hyperopt's decorator for objectives that take (expr, memo, ctrl);
+    parzen's fmin refuses them (NotImplementedError): the objective gets
+    the point."""
+    f.fmin_pass_expr_memo_ctrl = True
+    return f
+
+
 def partial(fn, **kwargs):
     """hyperopt's `partial`: functools.partial for suggest functions."""
     import functools
@@ -526,4 +535,4 @@ def partial(fn, **kwargs):
 
 
 __all__ = ["fmin", "space_eval", "generate_trials_to_calculate", "partial",
-           "raised"]
+           "fmin_pass_expr_memo_ctrl", "raised"]

@@ -8,7 +8,8 @@ import pickle
 import pytest
 
 from parzen import (JOB_STATE_DONE, STATUS_OK, Trials, fmin,
-                    generate_trials_to_calculate, hp, rand, space_eval, tpe)
+                    fmin_pass_expr_memo_ctrl, generate_trials_to_calculate,
+                    hp, rand, space_eval, tpe)
 from parzen.base import InvalidTrial, SONify
 from parzen.pyll import Apply, Literal, as_apply, rec_eval, scope
 from parzen.pyll.stochastic import sample
@@ -99,6 +100,8 @@ def test_scope_functions_of_hyperopt():
     assert space_eval(node, {'w': 1.5}) == 6.0
     assert rec_eval(scope.min(scope.sin(0.0), 1) + scope.len([1, 2])) == 2.0
     assert rec_eval(Literal((1, [2]))) == (1, (2,))
+    assert rec_eval(scope.call(max, (1, 5))) == 5
+    assert {'sin', 'normal', 'area'} <= set(dir(scope))
     assert rec_eval({'b': scope.switch(1, 'x', 'y'), 'a': 1}) == \
         {'a': 1, 'b': 'y'}
     # sample's rng reaches scope's stochastic functions without one.
@@ -119,3 +122,12 @@ def test_hyperopts_tpe_defaults():
          show_progressbar=False)
     config = trials.client.get_study(trials.study)["config"]
     assert config["gamma"] == 0.25 and config["n_startup"] == 20
+
+
+def test_objectives_taking_expr_memo_ctrl_are_refused():
+    @fmin_pass_expr_memo_ctrl
+    def objective(expr, memo, ctrl):
+        return 0.0
+    with pytest.raises(NotImplementedError, match="expr, memo and ctrl"):
+        fmin(objective, X, algo=rand.suggest, max_evals=1,
+             show_progressbar=False)

@@ -202,6 +202,9 @@ LOCAL = {
     "pos_args": lambda *a: a,
     "dict": lambda *a, **kw: dict(*a, **kw),
     "switch": _switch,
+    "getattr": getattr,
+    "call": lambda fn, args=(), kwargs=None: fn(*args, **(kwargs or {})),
+    "call_method": lambda obj, name, *a, **kw: getattr(obj, name)(*a, **kw),
     "str_join": lambda sep, seq: sep.join(seq),
     "eq": operator.eq, "lt": operator.lt, "le": operator.le,
     "gt": operator.gt, "ge": operator.ge,
@@ -324,6 +327,10 @@ class _Scope:
 
     def undefine(self, f):
         self._defined.pop(f if isinstance(f, str) else f.__name__, None)
+
+    def __dir__(self):
+        return sorted(set(object.__dir__(self)) | set(LOCAL) |
+                      set(self._defined))
 
     def __getattr__(self, name):
         defined = self.__dict__.get("_defined", {})
