@@ -10,6 +10,11 @@
  * not with end-of-file on the pipes, because a background process of the
  * command may hold them open for ever; after the exit the pipes are read
  * until they are empty, and closed.
+ *
+ * Report lines are cut into a ring of fixed-size lines as they arrive; a
+ * read never takes more bytes than the ring has free lines, so no byte is
+ * dropped when the command writes faster than the caller sends: the pipe
+ * fills and the command waits.
  */
 #include "child.h"
 #include "cli.h"
@@ -130,6 +135,70 @@ static void drain(struct child *ch)
 	close_fd(&ch->in_fd);
 }
 
+/* Read report lines, at most as many bytes as the ring has free lines. */
+static void pump_report(struct child *ch)
+{
+	char buf[CHILD_REPORT_QUEUE];
+	size_t room = CHILD_REPORT_QUEUE - ch->rep_n;
+	ssize_t n;
+
+	if (room == 0)
+		return;
+	do {
+		n = read(ch->rep_fd, buf, room);
+	} while (n < 0 && errno == EINTR);
+	if (n == 0 || (n < 0 && errno != EAGAIN)) {
+		close_fd(&ch->rep_fd);
+		return;
+	}
+	for (ssize_t i = 0; i < n; i++) {
+		struct child_line *cur = ch->rep_cur;
+
+		if (buf[i] != '\n') {
+			if (cur->len + 1 < CHILD_REPORT_LINE)
+				cur->text[cur->len++] = buf[i];
+			else
+				cur->cut = true;
+			continue;
+		}
+		cur->text[cur->len] = '\0';
+		ch->rep_q[(ch->rep_head + ch->rep_n++) % CHILD_REPORT_QUEUE] =
+		        *cur;
+		memset(cur, 0, sizeof(*cur));
+	}
+}
+
+bool child_report_line(struct child *ch, char *line, bool *cut)
+{
+	struct child_line *l;
+
+	if (ch->rep_q == NULL)
+		return false;
+	if (ch->rep_n == 0 && ch->rep_fd >= 0 && ch->pid == 0) {
+		/* After the exit: what is left, a last line without '\n'
+		 * included; a background process may keep the pipe open, so
+		 * stop at the first read that would wait. */
+		pump_report(ch);
+		if (ch->rep_n == 0) {
+			close_fd(&ch->rep_fd);
+			if (ch->rep_cur->len > 0 || ch->rep_cur->cut) {
+				ch->rep_cur->text[ch->rep_cur->len] = '\0';
+				ch->rep_q[ch->rep_head] = *ch->rep_cur;
+				ch->rep_n = 1;
+				memset(ch->rep_cur, 0, sizeof(*ch->rep_cur));
+			}
+		}
+	}
+	if (ch->rep_n == 0)
+		return false;
+	l = &ch->rep_q[ch->rep_head];
+	memcpy(line, l->text, l->len + 1);
+	*cut = l->cut;
+	ch->rep_head = (ch->rep_head + 1) % CHILD_REPORT_QUEUE;
+	ch->rep_n--;
+	return true;
+}
+
 static int set_nonblock(int fd)
 {
 	int fl = fcntl(fd, F_GETFL);
@@ -141,22 +210,61 @@ int child_spawn(struct child *ch, char *const argv[], char *const envp[],
                 const char *in, size_t in_len, bool fwd,
                 struct pz_error *err)
 {
+	return child_spawn_reporting(ch, argv, envp, in, in_len, fwd, -1, err);
+}
+
+/*
+ * A pipe whose ends are numbered above `above`, close-on-exec, so that
+ * dup2() onto a low number in the child never lands on one of them.
+ */
+static int pipe_above(int p[2], int above)
+{
+	int tmp[2];
+
+	if (pipe2(tmp, O_CLOEXEC) != 0)
+		return -1;
+	p[0] = fcntl(tmp[0], F_DUPFD_CLOEXEC, above + 1);
+	p[1] = fcntl(tmp[1], F_DUPFD_CLOEXEC, above + 1);
+	close(tmp[0]);
+	close(tmp[1]);
+	if (p[0] < 0 || p[1] < 0) {
+		if (p[0] >= 0)
+			close(p[0]);
+		if (p[1] >= 0)
+			close(p[1]);
+		p[0] = p[1] = -1;
+		return -1;
+	}
+	return 0;
+}
+
+int child_spawn_reporting(struct child *ch, char *const argv[],
+                          char *const envp[], const char *in, size_t in_len,
+                          bool fwd, int report_fd, struct pz_error *err)
+{
 	int pin[2] = { -1, -1 }, pout[2] = { -1, -1 }, perr[2] = { -1, -1 };
+	int prep[2] = { -1, -1 };
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	sigset_t none, dfl;
 	int rc = PZ_EIO, e;
 
 	memset(ch, 0, sizeof(*ch));
-	ch->in_fd = ch->out_fd = ch->err_fd = -1;
+	ch->in_fd = ch->out_fd = ch->err_fd = ch->rep_fd = -1;
 	ch->out.buf = malloc(CHILD_TAIL);
 	ch->err.buf = malloc(CHILD_TAIL);
-	if (ch->out.buf == NULL || ch->err.buf == NULL) {
+	if (report_fd >= 0) {
+		ch->rep_q = calloc(CHILD_REPORT_QUEUE, sizeof(*ch->rep_q));
+		ch->rep_cur = calloc(1, sizeof(*ch->rep_cur));
+	}
+	if (ch->out.buf == NULL || ch->err.buf == NULL ||
+	    (report_fd >= 0 && (ch->rep_q == NULL || ch->rep_cur == NULL))) {
 		rc = pz_error_set(err, PZ_ENOMEM, "out of memory");
 		goto err_bufs;
 	}
 	if (pipe2(pin, O_CLOEXEC) != 0 || pipe2(pout, O_CLOEXEC) != 0 ||
-	    pipe2(perr, O_CLOEXEC) != 0) {
+	    pipe2(perr, O_CLOEXEC) != 0 ||
+	    (report_fd >= 0 && pipe_above(prep, report_fd) != 0)) {
 		pz_error_set(err, PZ_EIO, "cannot create pipes: %s",
 		             strerror(errno));
 		goto err_pipes;
@@ -176,6 +284,9 @@ int child_spawn(struct child *ch, char *const argv[], char *const envp[],
 	if ((e = posix_spawn_file_actions_adddup2(&fa, pin[0], 0)) != 0 ||
 	    (e = posix_spawn_file_actions_adddup2(&fa, pout[1], 1)) != 0 ||
 	    (e = posix_spawn_file_actions_adddup2(&fa, perr[1], 2)) != 0 ||
+	    (report_fd >= 0 &&
+	     (e = posix_spawn_file_actions_adddup2(&fa, prep[1],
+	                                           report_fd)) != 0) ||
 	    (e = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
 	                                  POSIX_SPAWN_SETSIGMASK |
 	                                  POSIX_SPAWN_SETSIGDEF)) != 0 ||
@@ -195,9 +306,14 @@ int child_spawn(struct child *ch, char *const argv[], char *const envp[],
 	close(pin[0]);
 	close(pout[1]);
 	close(perr[1]);
+	if (prep[1] >= 0)
+		close(prep[1]);
 	ch->in_fd = pin[1];
 	ch->out_fd = pout[0];
 	ch->err_fd = perr[0];
+	ch->rep_fd = prep[0];
+	if (ch->rep_fd >= 0)
+		set_nonblock(ch->rep_fd);
 	ch->in = in;
 	ch->in_len = in_len;
 	ch->forward = fwd;
@@ -221,12 +337,16 @@ err_pipes:
 			close(pout[i]);
 		if (perr[i] >= 0)
 			close(perr[i]);
+		if (prep[i] >= 0)
+			close(prep[i]);
 	}
 err_bufs:
 	free(ch->out.buf);
 	free(ch->err.buf);
+	free(ch->rep_q);
+	free(ch->rep_cur);
 	memset(ch, 0, sizeof(*ch));
-	ch->in_fd = ch->out_fd = ch->err_fd = -1;
+	ch->in_fd = ch->out_fd = ch->err_fd = ch->rep_fd = -1;
 	return rc;
 }
 
@@ -237,15 +357,18 @@ err_bufs:
  */
 static void step(struct child *ch, int sigfd, int ms, int *sig)
 {
-	struct pollfd p[4] = {
+	struct pollfd p[5] = {
 		{ .fd = sigfd, .events = POLLIN },
 		{ .fd = ch->out_fd, .events = POLLIN },
 		{ .fd = ch->err_fd, .events = POLLIN },
 		{ .fd = ch->in_fd, .events = POLLOUT },
+		/* Report lines, while the ring has room for more. */
+		{ .fd = ch->rep_n < CHILD_REPORT_QUEUE ? ch->rep_fd : -1,
+		  .events = POLLIN },
 	};
 	int s;
 
-	if (poll(p, 4, ms) <= 0)
+	if (poll(p, 5, ms) <= 0)
 		return;
 	while ((s = cli_signals_read(sigfd)) != 0) {
 		if (cli_is_stop_signal(s) && *sig == 0)
@@ -257,6 +380,8 @@ static void step(struct child *ch, int sigfd, int ms, int *sig)
 		pump_out(ch, &ch->err_fd, &ch->err, STDERR_FILENO);
 	if (ch->in_fd >= 0 && p[3].revents != 0)
 		pump_in(ch);
+	if (p[4].fd >= 0 && ch->rep_fd >= 0 && p[4].revents != 0)
+		pump_report(ch);
 }
 
 static int ms_until(double end)
@@ -295,6 +420,9 @@ int child_wait(struct child *ch, int sigfd, double timeout)
 			return 0;
 		if (sig != 0)
 			return sig;
+		/* (After an exit, what is left is read by the caller.) */
+		if (ch->rep_n > 0)
+			return CHILD_REPORTS;
 		if (cli_monotonic() >= end)
 			return -1;
 		step(ch, sigfd, ms_until(end), &sig);
@@ -348,7 +476,12 @@ void child_finish(struct child *ch)
 	close_fd(&ch->in_fd);
 	close_fd(&ch->out_fd);
 	close_fd(&ch->err_fd);
+	close_fd(&ch->rep_fd);
 	free(ch->out.buf);
 	free(ch->err.buf);
+	free(ch->rep_q);
+	free(ch->rep_cur);
 	ch->out.buf = ch->err.buf = NULL;
+	ch->rep_q = ch->rep_cur = NULL;
+	ch->rep_n = 0;
 }

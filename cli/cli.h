@@ -24,6 +24,7 @@
 #include <stdio.h>
 
 #include <parzen/client.h>
+#include <parzen/space.h>
 
 /* Exit statuses; `parzen --help` and docs/cli.md list them. */
 enum {
@@ -32,6 +33,7 @@ enum {
 	CLI_EXIT_USAGE = 2,    /* bad command line */
 	CLI_EXIT_CONNECT = 3,  /* cannot connect to parzend */
 	CLI_EXIT_NOTFOUND = 4, /* no such study or trial, or no best yet */
+	CLI_EXIT_NONE = 5,     /* ask: no trial to give now */
 	CLI_EXIT_SIGNAL = 128, /* + signal number: interrupted */
 };
 
@@ -59,7 +61,9 @@ struct cli_command {
 extern const struct cli_command cli_cmd_create, cli_cmd_ls, cli_cmd_show,
 	cli_cmd_best, cli_cmd_pause, cli_cmd_resume, cli_cmd_rm,
 	cli_cmd_trials, cli_cmd_enqueue, cli_cmd_watch, cli_cmd_worker,
-	cli_cmd_report, cli_cmd_plot, cli_cmd_import_hyperopt,
+	cli_cmd_report, cli_cmd_plot, cli_cmd_import_hyperopt, cli_cmd_set,
+	cli_cmd_ask, cli_cmd_tell, cli_cmd_heartbeat, cli_cmd_status,
+	cli_cmd_stop, cli_cmd_backup, cli_cmd_export, cli_cmd_import,
 	cli_cmd_dashboard;
 
 /*
@@ -109,11 +113,14 @@ int cli_rpc(const struct cli *cli, const char *method, cJSON *params,
 /* {"study": name}; NULL when out of memory. */
 cJSON *cli_study_params(const char *name);
 
-/* Print a JSON value, indented by two spaces, and a newline on stdout. */
+/*
+ * Print a JSON value, indented by two spaces, and a newline on stdout.
+ * Numbers are exact, in their shortest form (pz_json_number).
+ * cli_write_json() writes the same to `f`, as if nested `depth` levels
+ * deep, without the newline.
+ */
 int cli_print_json(const cJSON *v);
-
-/* The shortest decimal that reads back as the finite `v`. */
-void cli_fmt_exact(char *buf, size_t len, double v);
+void cli_write_json(FILE *f, const cJSON *v, int depth);
 
 /* A member of an object, or NULL. */
 const cJSON *cli_get(const cJSON *obj, const char *key);
@@ -136,21 +143,38 @@ int cli_parse_seconds(const char *s, double *out);
 
 /*
  * Formatting for people. A number: an integer as one, else 6 significant
- * digits. A JSON value: numbers as above, anything else compact JSON. A
- * time: local "YYYY-mm-dd HH:MM:SS". A duration: "45s", "12m05s",
- * "3h20m", "2d04h". Each writes into `buf` and returns it.
+ * digits. A value: numbers as above, a string as it is, anything else
+ * compact JSON (true, null, {"name":"sgd"}). A time: local "YYYY-mm-dd
+ * HH:MM:SS". A duration: "45s", "12m05s", "3h20m", "2d04h". Each writes
+ * into `buf` and returns it.
  */
 char *cli_fmt_num(char *buf, size_t len, double v);
+char *cli_fmt_value(char *buf, size_t len, const cJSON *v);
 char *cli_fmt_time(char *buf, size_t len, double unix_seconds);
 char *cli_fmt_duration(char *buf, size_t len, double seconds);
 
 /*
- * Flat params as "label=value label=value" (values as cli_fmt_num). A
+ * Flat params as "label=value label=value" (values as cli_fmt_value). A
  * malloc'd string (free()), NULL when out of memory.
  */
 char *cli_fmt_params(const cJSON *params);
 
-/* Compact JSON of `v` (free with cJSON_free), or NULL. */
+/*
+ * Values, not indices (lib/params.h, "the value form"): what people read
+ * and write. cli_study_space() parses a Study object's space (NULL when
+ * it cannot: the callers then show the index form). cli_values() is the
+ * value form of a trial's "params" (a new object; NULL when out of
+ * memory). cli_add_values() adds it to a Trial object as "values", right
+ * after "params" (0, or PZ_ENOMEM; nothing without a space).
+ */
+struct pz_space *cli_study_space(const cJSON *study);
+/* study.get of `study`, for its space (*space NULL when it has none). */
+int cli_get_space(const struct cli *cli, const char *study,
+                  struct pz_space **space);
+cJSON *cli_values(const struct pz_space *space, const cJSON *params);
+int cli_add_values(const struct pz_space *space, cJSON *trial);
+
+/* Compact JSON of `v`, numbers exact (free with free()), or NULL. */
 char *cli_json_compact(const cJSON *v);
 
 /* Monotonic seconds. */
@@ -187,5 +211,13 @@ struct cli_table *cli_table_create(size_t ncols, unsigned right);
 void cli_table_destroy(struct cli_table *t);
 int cli_table_add(struct cli_table *t, const char *const *cells);
 void cli_table_print(const struct cli_table *t, FILE *f);
+
+/*
+ * Trials as CSV (RFC 4180) on `f`: number, id, state, loss, worker,
+ * started, finished, then params_LABEL per label, by value (trials.c).
+ * `space` (may be NULL) turns choices' indices into values.
+ */
+int cli_trials_csv(FILE *f, const struct pz_space *space,
+                   const cJSON *trials);
 
 #endif

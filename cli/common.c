@@ -5,6 +5,9 @@
  */
 #include "cli.h"
 
+#include <parzen/json.h>
+#include <parzen/params.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -184,7 +187,7 @@ static void write_json(FILE *f, const cJSON *v, int depth)
 	} else if (cJSON_IsString(v)) {
 		write_string(f, v->valuestring);
 	} else if (cJSON_IsNumber(v)) {
-		cli_fmt_exact(num, sizeof(num), v->valuedouble);
+		pz_json_number(num, sizeof(num), v->valuedouble);
 		fputs(num, f);
 	} else if (cJSON_IsBool(v)) {
 		fputs(cJSON_IsTrue(v) ? "true" : "false", f);
@@ -193,22 +196,16 @@ static void write_json(FILE *f, const cJSON *v, int depth)
 	}
 }
 
+void cli_write_json(FILE *f, const cJSON *v, int depth)
+{
+	write_json(f, v, depth);
+}
+
 int cli_print_json(const cJSON *v)
 {
 	write_json(stdout, v, 0);
 	putchar('\n');
 	return CLI_EXIT_OK;
-}
-
-void cli_fmt_exact(char *buf, size_t len, double v)
-{
-	if (v == trunc(v) && fabs(v) < 1e15) {
-		snprintf(buf, len, "%.0f", v);
-		return;
-	}
-	snprintf(buf, len, "%.15g", v);
-	if (strtod(buf, NULL) != v)
-		snprintf(buf, len, "%.17g", v);
 }
 
 const cJSON *cli_get(const cJSON *obj, const char *key)
@@ -308,7 +305,8 @@ int cli_parse_seconds(const char *s, double *out)
 
 char *cli_fmt_num(char *buf, size_t len, double v)
 {
-	if (isfinite(v) && v == trunc(v) && fabs(v) < 1e15)
+	/* Integers whole (seeds go up to 2^53), others to 6 digits. */
+	if (isfinite(v) && v == trunc(v) && fabs(v) <= 9007199254740992.0)
 		snprintf(buf, len, "%.0f", v);
 	else
 		snprintf(buf, len, "%.6g", v);
@@ -350,7 +348,23 @@ char *cli_fmt_duration(char *buf, size_t len, double seconds)
 
 char *cli_json_compact(const cJSON *v)
 {
-	return cJSON_PrintUnformatted(v);
+	return pz_json_print(v, NULL);
+}
+
+char *cli_fmt_value(char *buf, size_t len, const cJSON *v)
+{
+	char *text;
+
+	if (cJSON_IsNumber(v))
+		return cli_fmt_num(buf, len, v->valuedouble);
+	if (cJSON_IsString(v)) {
+		snprintf(buf, len, "%s", v->valuestring);
+		return buf;
+	}
+	text = cli_json_compact(v);
+	snprintf(buf, len, "%s", text != NULL ? text : "?");
+	free(text);
+	return buf;
 }
 
 char *cli_fmt_params(const cJSON *params)
@@ -364,25 +378,74 @@ char *cli_fmt_params(const cJSON *params)
 	if (f == NULL)
 		return NULL;
 	cJSON_ArrayForEach(item, params) {
-		char num[64], *text = NULL;
-		const char *value = num;
+		char value[512];
 
-		if (cJSON_IsNumber(item)) {
-			cli_fmt_num(num, sizeof(num), item->valuedouble);
-		} else {
-			text = cli_json_compact(item);
-			value = text != NULL ? text : "?";
-		}
+		cli_fmt_value(value, sizeof(value), item);
 		if (fprintf(f, "%s%s=%s", item == params->child ? "" : " ",
 		            item->string, value) < 0)
 			ok = false;
-		cJSON_free(text);
 	}
 	if (fclose(f) != 0 || !ok) {
 		free(out);
 		return NULL;
 	}
 	return out;
+}
+
+struct pz_space *cli_study_space(const cJSON *study)
+{
+	struct pz_space *space = NULL;
+	const cJSON *doc = cli_get(study, "space");
+
+	if (doc == NULL || pz_space_create(doc, "space", &space, NULL) != 0)
+		return NULL;
+	return space;
+}
+
+int cli_get_space(const struct cli *cli, const char *study,
+                  struct pz_space **space)
+{
+	cJSON *res;
+	int rc = cli_rpc(cli, "study.get", cli_study_params(study), &res);
+
+	*space = rc == 0 ? cli_study_space(cli_get(res, "study")) : NULL;
+	cJSON_Delete(res);
+	return rc;
+}
+
+cJSON *cli_values(const struct pz_space *space, const cJSON *params)
+{
+	if (space == NULL)
+		return cJSON_Duplicate(params, 1);
+	return pz_params_json_to_values(space, params);
+}
+
+int cli_add_values(const struct pz_space *space, cJSON *trial)
+{
+	cJSON *params = cJSON_GetObjectItemCaseSensitive(trial, "params");
+	cJSON *values, *after, *c;
+
+	if (space == NULL || !cJSON_IsObject(params))
+		return 0;
+	values = pz_params_json_to_values(space, params);
+	after = cJSON_CreateArray();
+	if (values == NULL || after == NULL) {
+		cJSON_Delete(values);
+		cJSON_Delete(after);
+		return PZ_ENOMEM;
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(trial, "values");
+	/* Right after "params", where a reader looks for it: the members
+	 * after it move behind (keeping their keys). */
+	while ((c = params->next) != NULL)
+		cJSON_AddItemToArray(after, cJSON_DetachItemViaPointer(trial, c));
+	cJSON_AddItemToObject(trial, "values", values);
+	while ((c = after->child) != NULL)
+		cJSON_AddItemToArray(trial, cJSON_DetachItemViaPointer(after, c));
+	cJSON_Delete(after);
+	return cJSON_GetObjectItemCaseSensitive(trial, "values") == values
+	               ? 0
+	               : PZ_ENOMEM;
 }
 
 double cli_monotonic(void)

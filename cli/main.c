@@ -13,9 +13,12 @@
 
 static const struct cli_command *const commands[] = {
 	&cli_cmd_create, &cli_cmd_ls, &cli_cmd_show, &cli_cmd_best,
-	&cli_cmd_trials, &cli_cmd_enqueue, &cli_cmd_pause, &cli_cmd_resume,
-	&cli_cmd_rm, &cli_cmd_watch, &cli_cmd_worker, &cli_cmd_report,
-	&cli_cmd_plot, &cli_cmd_import_hyperopt, &cli_cmd_dashboard,
+	&cli_cmd_trials, &cli_cmd_enqueue, &cli_cmd_set, &cli_cmd_pause,
+	&cli_cmd_resume, &cli_cmd_rm, &cli_cmd_watch, &cli_cmd_worker,
+	&cli_cmd_ask, &cli_cmd_tell, &cli_cmd_heartbeat, &cli_cmd_report,
+	&cli_cmd_plot, &cli_cmd_dashboard, &cli_cmd_export, &cli_cmd_import,
+	&cli_cmd_import_hyperopt, &cli_cmd_backup, &cli_cmd_status,
+	&cli_cmd_stop,
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -58,6 +61,9 @@ static void usage(FILE *f)
 	        "  4      not found: no such study or trial; `best`: no "
 	        "trial\n"
 	        "         finished ok yet\n"
+	        "  5      `ask`: no trial to give now (the study is paused "
+	        "or has\n"
+	        "         max_trials trials)\n"
 	        "  128+N  interrupted by signal N: the command cleaned up "
 	        "and then\n"
 	        "         died of the signal (130 for SIGINT, 143 for "

@@ -77,7 +77,8 @@ static void fmt_progress(char *buf, size_t len, const cJSON *study)
 {
 	const cJSON *counts = cli_get(study, "counts");
 	double done = cli_get_num(counts, "ok", 0) +
-	              cli_get_num(counts, "fail", 0);
+	              cli_get_num(counts, "fail", 0) +
+	              cli_get_num(counts, "pruned", 0);
 	const cJSON *max = cli_get(study, "max_trials");
 
 	if (cJSON_IsNumber(max))
@@ -99,18 +100,31 @@ static char *fmt_best(char *buf, size_t len, const cJSON *study)
 	return cli_fmt_num(buf, len, loss);
 }
 
-static int print_study(const cJSON *s)
+/*
+ * `best_values`: the best trial's params by value ("lr=0.01 opt=adam"),
+ * or NULL.
+ */
+static int print_study(const cJSON *s, const char *best_values)
 {
 	const cJSON *counts = cli_get(s, "counts"), *best = cli_get(s, "best");
 	const cJSON *max = cli_get(s, "max_trials");
-	char num[64], when[64], *config;
+	const char *state = cli_get_str(s, "state", "?");
+	char num[64], when[64], *config, *pruner = NULL;
 	int rc = CLI_EXIT_FAIL;
 
 	config = cli_json_compact(cli_get(s, "config"));
 	if (config == NULL)
 		goto out;
+	if (cli_get(s, "pruner") != NULL &&
+	    (pruner = cli_json_compact(cli_get(s, "pruner"))) == NULL)
+		goto out;
 	printf("name               %s\n", cli_get_str(s, "name", "?"));
-	printf("state              %s\n", cli_get_str(s, "state", "?"));
+	/* "done": max_trials trials, all finished (parzen set raises it). */
+	printf("state              %s%s\n", state,
+	       cJSON_IsTrue(cli_get(s, "paused")) &&
+	                       strcmp(state, "paused") != 0
+	               ? " (paused)"
+	               : "");
 	printf("algo               %s\n", cli_get_str(s, "algo", "?"));
 	printf("seed               %s\n",
 	       cli_fmt_num(num, sizeof(num), cli_get_num(s, "seed", NAN)));
@@ -124,9 +138,10 @@ static int print_study(const cJSON *s)
 	printf("created            %s\n",
 	       cli_fmt_time(when, sizeof(when),
 	                    cli_get_num(s, "created", NAN)));
-	printf("trials             %.0f: %.0f ok, %.0f fail, %.0f running, "
-	       "%.0f queued\n", cli_get_num(counts, "total", 0),
+	printf("trials             %.0f: %.0f ok, %.0f fail, %.0f pruned, "
+	       "%.0f running, %.0f queued\n", cli_get_num(counts, "total", 0),
 	       cli_get_num(counts, "ok", 0), cli_get_num(counts, "fail", 0),
+	       cli_get_num(counts, "pruned", 0),
 	       cli_get_num(counts, "running", 0),
 	       cli_get_num(counts, "queued", 0));
 	if (cJSON_IsObject(best))
@@ -137,11 +152,16 @@ static int print_study(const cJSON *s)
 		       cli_get_num(best, "id", NAN));
 	else
 		printf("best               -\n");
+	if (best_values != NULL)
+		printf("best params        %s\n", best_values);
 	printf("config             %s\n", config);
+	if (pruner != NULL)
+		printf("pruner             %s\n", pruner);
 	printf("space\n");
 	rc = cli_print_json(cli_get(s, "space"));
 out:
 	free(config);
+	free(pruner);
 	return rc;
 }
 
@@ -154,12 +174,14 @@ static int create_exec(struct cli *cli, int argc, char **argv)
 		{ "max-trials", required_argument, NULL, 'm' },
 		{ "heartbeat-timeout", required_argument, NULL, 't' },
 		{ "config", required_argument, NULL, 'c' },
+		{ "pruner", required_argument, NULL, 'p' },
 		{ "exist-ok", no_argument, NULL, 'e' },
 		{ "json", no_argument, NULL, 'j' },
 		CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *space_path = NULL, *algo = NULL, *config = NULL;
+	const char *pruner = NULL;
 	int64_t seed = -1, max_trials = 0;
 	double heartbeat = 0;
 	bool exist_ok = false, json = false;
@@ -199,6 +221,9 @@ static int create_exec(struct cli *cli, int argc, char **argv)
 		case 'c':
 			config = optarg;
 			break;
+		case 'p':
+			pruner = optarg;
+			break;
 		case 'e':
 			exist_ok = true;
 			break;
@@ -224,9 +249,21 @@ static int create_exec(struct cli *cli, int argc, char **argv)
 	rc = cli_connect(cli, &c);
 	if (rc != 0)
 		goto out_space;
-	rc = pz_client_create_study(c, argv[optind], space, algo, seed,
-	                            max_trials, config, heartbeat, exist_ok,
-	                            &study, &err);
+	{
+		struct pz_client_study_def def = {
+			.name = argv[optind],
+			.space_json = space,
+			.algo = algo,
+			.seed = seed,
+			.max_trials = max_trials,
+			.config_json = config,
+			.heartbeat_timeout = heartbeat,
+			.pruner_json = pruner,
+			.exist_ok = exist_ok,
+		};
+
+		rc = pz_client_create_study_def(c, &def, &study, &err);
+	}
 	if (rc != 0) {
 		/* A space that is not JSON is refused before sending. */
 		if (pz_client_last_rpc_code(c) == 0 &&
@@ -258,7 +295,7 @@ static int create_exec(struct cli *cli, int argc, char **argv)
 		else
 			snprintf(max, sizeof(max), "unlimited");
 		printf("study %s: %s, seed %s, max_trials %s, "
-		       "heartbeat_timeout %s s, %.0f trials\n",
+		       "heartbeat_timeout %s s, pruner %s, %.0f trials\n",
 		       cli_get_str(study, "name", "?"),
 		       cli_get_str(study, "algo", "?"),
 		       cli_fmt_num(num, sizeof(num),
@@ -267,6 +304,7 @@ static int create_exec(struct cli *cli, int argc, char **argv)
 		       cli_fmt_num(hb, sizeof(hb),
 		                   cli_get_num(study, "heartbeat_timeout",
 		                               NAN)),
+		       cli_get_str(cli_get(study, "pruner"), "kind", "none"),
 		       cli_get_num(cli_get(study, "counts"), "total", 0));
 	}
 	cJSON_Delete(study);
@@ -296,6 +334,10 @@ const struct cli_command cli_cmd_create = {
 	"                             (default 60)\n"
 	"  --config JSON              suggester settings, a JSON object\n"
 	"                             (docs/space.md)\n"
+	"  --pruner JSON              a pruner, {\"kind\": \"median\", ...}:\n"
+	"                             none, median, percentile, asha,\n"
+	"                             hyperband, threshold or patient with\n"
+	"                             Optuna's settings (docs/pruning.md)\n"
 	"  --exist-ok                 if NAME exists with the same\n"
 	"                             definition, use it (a different one is\n"
 	"                             still an error)\n"
@@ -384,6 +426,27 @@ static int get_study(const struct cli *cli, const char *name, cJSON **res,
 	return rc;
 }
 
+/* The best trial's params by value, "lr=0.01 opt=adam", or NULL. */
+static char *best_values(const struct cli *cli, const char *name,
+                         const cJSON *study)
+{
+	struct pz_space *space;
+	cJSON *res, *values;
+	char *text = NULL;
+
+	if (!cJSON_IsObject(cli_get(study, "best")) ||
+	    cli_rpc(cli, "study.best", cli_study_params(name), &res) != 0)
+		return NULL;
+	space = cli_study_space(study);
+	values = cli_values(space, cli_get(cli_get(res, "trial"), "params"));
+	if (values != NULL)
+		text = cli_fmt_params(values);
+	cJSON_Delete(values);
+	pz_space_destroy(space);
+	cJSON_Delete(res);
+	return text;
+}
+
 static int show_exec(struct cli *cli, int argc, char **argv)
 {
 	struct simple_args a;
@@ -397,7 +460,14 @@ static int show_exec(struct cli *cli, int argc, char **argv)
 	rc = get_study(cli, a.name, &res, &study);
 	if (rc != 0)
 		return rc;
-	rc = a.json ? cli_print_json(res) : print_study(study);
+	if (a.json) {
+		rc = cli_print_json(res);
+	} else {
+		char *values = best_values(cli, a.name, study);
+
+		rc = print_study(study, values);
+		free(values);
+	}
 	cJSON_Delete(res);
 	return rc;
 }
@@ -416,7 +486,9 @@ static int print_trial(const cJSON *t)
 	char num[64], when[64], *params, *point, *res = NULL;
 	int rc = CLI_EXIT_FAIL;
 
-	params = cli_fmt_params(cli_get(t, "params"));
+	params = cli_fmt_params(cli_get(t, "values") != NULL
+	                                ? cli_get(t, "values")
+	                                : cli_get(t, "params"));
 	point = cli_json_compact(cli_get(t, "point"));
 	if (params == NULL || point == NULL)
 		goto out;
@@ -459,6 +531,20 @@ static int best_exec(struct cli *cli, int argc, char **argv)
 	if (rc != 0)
 		return rc;
 	trial = cli_get(res, "trial");
+	if (cJSON_IsObject(trial)) {
+		struct pz_space *space = NULL;
+
+		rc = cli_get_space(cli, a.name, &space);
+		if (rc == 0 &&
+		    cli_add_values(space, cJSON_GetObjectItemCaseSensitive(
+		                                  res, "trial")) != 0)
+			rc = CLI_EXIT_FAIL;
+		pz_space_destroy(space);
+		if (rc != 0) {
+			cJSON_Delete(res);
+			return rc;
+		}
+	}
 	if (a.json)
 		rc = cli_print_json(res);
 	else if (cJSON_IsObject(trial))
@@ -477,12 +563,13 @@ const struct cli_command cli_cmd_best = {
 	.args = "NAME [--json]",
 	.summary = "show the best trial of a study",
 	.help =
-	"The ok trial with the lowest loss: number, loss, params, the\n"
-	"evaluated point and the result. Exit status 4 when no trial has\n"
-	"finished ok yet.\n"
+	"The ok trial with the lowest loss: number, loss, params (a choice\n"
+	"by its option's value), the evaluated point and the result. Exit\n"
+	"status 4 when no trial has finished ok yet.\n"
 	"\n"
 	"  --json   print the daemon's reply ({\"trial\": {...}}, or\n"
-	"           {\"trial\": null})\n",
+	"           {\"trial\": null}), the trial with \"values\" beside\n"
+	"           \"params\" (choices by option index)\n",
 	.exec = best_exec,
 };
 

@@ -1,9 +1,13 @@
 /*
- * Aligned text tables for `ls` and `trials`: cells are collected first so
- * that every column can be as wide as its widest cell. Widths count bytes,
- * which is right for the ASCII the tables hold (numbers, states, labels).
+ * Aligned text tables for `ls`, `trials` and `status`: cells are collected
+ * first so that every column can be as wide as its widest cell. Widths
+ * count characters (UTF-8), not bytes: a study named "études" takes six
+ * columns. (Characters that take two columns, such as CJK, are still
+ * counted as one.)
  */
 #include "cli.h"
+
+#include <parzen/utf8.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -57,7 +61,7 @@ int cli_table_add(struct cli_table *t, const char *const *cells)
 	}
 	for (size_t j = 0; j < t->ncols; j++) {
 		const char *s = cells[j] != NULL ? cells[j] : "";
-		size_t n = strlen(s);
+		size_t n = pz_utf8_length(s);
 
 		t->cells[base + j] = strdup(s);
 		if (t->cells[base + j] == NULL) {
@@ -77,15 +81,15 @@ void cli_table_print(const struct cli_table *t, FILE *f)
 	for (size_t i = 0; i < t->nrows; i++) {
 		for (size_t j = 0; j < t->ncols; j++) {
 			const char *s = t->cells[i * t->ncols + j];
-			int w = (int)t->width[j];
+			int pad = (int)(t->width[j] - pz_utf8_length(s));
 			bool last = j + 1 == t->ncols;
 
 			if (t->right & (1u << j))
-				fprintf(f, "%*s", w, s);
+				fprintf(f, "%*s%s", pad, "", s);
 			else if (last)
 				fputs(s, f);
 			else
-				fprintf(f, "%-*s", w, s);
+				fprintf(f, "%s%*s", s, pad, "");
 			fputs(last ? "\n" : "  ", f);
 		}
 	}

@@ -1,9 +1,15 @@
 /*
  * The trial commands: `trials` lists a study's trials as a table, CSV or
- * the daemon's JSON, paging through trial.list; `enqueue` adds a trial
- * with given params (a warm start).
+ * the daemon's JSON, paging through trial.list (with their reports, for
+ * the last step each reached); `enqueue` adds a trial with given params
+ * (a warm start). People read and write choices by value (lib/params.h,
+ * the value form): the table and the CSV show values, the JSON adds them
+ * as "values" beside the daemon's "params" (the index form), and enqueue
+ * sends values unless told they are indices.
  */
 #include "cli.h"
+
+#include <parzen/json.h>
 
 #include <math.h>
 #include <stdlib.h>
@@ -33,7 +39,7 @@ static int parse_trials(struct cli *cli, int argc, char **argv,
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const states[] = { "queued", "running", "ok",
-	                                      "fail" };
+	                                      "fail", "pruned" };
 	bool csv = false, json = false, known;
 	int opt, rc;
 
@@ -45,12 +51,12 @@ static int parse_trials(struct cli *cli, int argc, char **argv,
 		switch (opt) {
 		case 's':
 			known = false;
-			for (size_t i = 0; i < 4; i++)
+			for (size_t i = 0; i < 5; i++)
 				known = known || strcmp(optarg, states[i]) == 0;
 			if (!known)
 				return cli_usage_err(cli, "--state must be "
-				                     "queued, running, ok or "
-				                     "fail");
+				                     "queued, running, ok, fail "
+				                     "or pruned");
 			a->state = optarg;
 			break;
 		case 'c':
@@ -92,16 +98,17 @@ static int parse_trials(struct cli *cli, int argc, char **argv,
  * shape of a single reply.
  */
 static int fetch(const struct cli *cli, const struct trials_args *a,
-                 cJSON **out)
+                 cJSON **out, struct pz_space **space)
 {
 	struct pz_client *c;
 	cJSON *all = cJSON_CreateObject();
-	cJSON *list = cJSON_AddArrayToObject(all, "trials");
+	cJSON *list = cJSON_AddArrayToObject(all, "trials"), *res;
 	int64_t got = 0, offset = a->offset;
 	double total = 0;
 	int rc;
 
 	*out = NULL;
+	*space = NULL;
 	if (list == NULL) {
 		cJSON_Delete(all);
 		return CLI_EXIT_FAIL;
@@ -109,6 +116,12 @@ static int fetch(const struct cli *cli, const struct trials_args *a,
 	rc = cli_connect(cli, &c);
 	if (rc != 0)
 		goto err_all;
+	/* The space, to show choices by value. */
+	rc = cli_call(cli, c, "study.get", cli_study_params(a->name), &res);
+	if (rc != 0)
+		goto err_client;
+	*space = cli_study_space(cli_get(res, "study"));
+	cJSON_Delete(res);
 	for (;;) {
 		int64_t want = a->limit < 0 || a->limit - got > PAGE ?
 		               PAGE : a->limit - got;
@@ -122,7 +135,8 @@ static int fetch(const struct cli *cli, const struct trials_args *a,
 		    cJSON_AddNumberToObject(params, "offset",
 		                            (double)offset) == NULL ||
 		    cJSON_AddNumberToObject(params, "limit",
-		                            (double)want) == NULL) {
+		                            (double)want) == NULL ||
+		    cJSON_AddTrueToObject(params, "intermediate") == NULL) {
 			cJSON_Delete(params);
 			rc = CLI_EXIT_FAIL;
 			goto err_client;
@@ -141,8 +155,9 @@ static int fetch(const struct cli *cli, const struct trials_args *a,
 		cJSON_Delete(page);
 		got += n;
 		offset += n;
-		if (n < want || got == a->limit ||
-		    (double)offset >= total)
+		/* A page may be cut short at a size (next_offset): only an
+		 * empty one ends the list early. */
+		if (n == 0 || got == a->limit || (double)offset >= total)
 			break;
 	}
 	pz_client_destroy(c);
@@ -157,27 +172,48 @@ err_client:
 	pz_client_destroy(c);
 err_all:
 	cJSON_Delete(all);
+	pz_space_destroy(*space);
+	*space = NULL;
 	return rc;
 }
 
-static int print_table(const cJSON *trials)
+/* The last step a trial reported ("-": none) into buf. */
+static char *fmt_last_step(char *buf, size_t len, const cJSON *trial)
+{
+	const cJSON *reports = cli_get(trial, "intermediate");
+	const cJSON *last = NULL, *r;
+
+	cJSON_ArrayForEach(r, reports)
+		last = r;
+	if (cJSON_IsArray(last) && cJSON_IsNumber(last->child))
+		snprintf(buf, len, "%.0f", last->child->valuedouble);
+	else
+		snprintf(buf, len, "-");
+	return buf;
+}
+
+static int print_table(const struct pz_space *space, const cJSON *trials)
 {
 	static const char *const head[] = { "NUMBER", "STATE", "LOSS",
-	                                    "PARAMS" };
-	struct cli_table *t = cli_table_create(4, 1u << 0 | 1u << 2);
+	                                    "STEP", "PARAMS" };
+	struct cli_table *t = cli_table_create(5, 1u << 0 | 1u << 2 |
+	                                       1u << 3);
 	const cJSON *tr;
 	int rc = CLI_EXIT_FAIL;
 
 	if (t == NULL || cli_table_add(t, head) != 0)
 		goto out;
 	cJSON_ArrayForEach(tr, trials) {
-		char number[32], loss[64];
-		char *params = cli_fmt_params(cli_get(tr, "params"));
+		char number[32], loss[64], step[32];
+		cJSON *values = cli_values(space, cli_get(tr, "params"));
+		char *params = values != NULL ? cli_fmt_params(values) : NULL;
 		const char *row[] = { number, cli_get_str(tr, "state", "?"),
-		                      loss, params };
+		                      loss, fmt_last_step(step, sizeof(step), tr),
+		                      params };
 		double l = cli_get_num(tr, "loss", NAN);
 		int added;
 
+		cJSON_Delete(values);
 		if (params == NULL)
 			goto out;
 		snprintf(number, sizeof(number), "%.0f",
@@ -199,40 +235,44 @@ out:
 }
 
 /* One CSV field (RFC 4180): quoted when it holds , " CR or LF. */
-static void csv_field(const char *s, bool first)
+static void csv_field(FILE *f, const char *s, bool first)
 {
 	if (!first)
-		putchar(',');
+		fputc(',', f);
 	if (strpbrk(s, ",\"\r\n") == NULL) {
-		fputs(s, stdout);
+		fputs(s, f);
 		return;
 	}
-	putchar('"');
+	fputc('"', f);
 	for (; *s != '\0'; s++) {
 		if (*s == '"')
-			putchar('"');
-		putchar(*s);
+			fputc('"', f);
+		fputc(*s, f);
 	}
-	putchar('"');
+	fputc('"', f);
 }
 
-/* A JSON value as a CSV cell: numbers exact, null empty, else JSON. */
-static int csv_value(const cJSON *v)
+/*
+ * A JSON value as a CSV cell: numbers exact, strings as they are, an
+ * absent value empty, anything else compact JSON. A null is empty too,
+ * unless it is a value (`null_text`: a choice's option can be null).
+ */
+static int csv_value(FILE *f, const cJSON *v, bool null_text)
 {
 	char num[64], *text;
 
 	if (cJSON_IsNumber(v)) {
-		cli_fmt_exact(num, sizeof(num), v->valuedouble);
-		csv_field(num, false);
+		pz_json_number(num, sizeof(num), v->valuedouble);
+		csv_field(f, num, false);
 	} else if (cJSON_IsString(v)) {
-		csv_field(v->valuestring, false);
-	} else if (v == NULL || cJSON_IsNull(v)) {
-		csv_field("", false);
+		csv_field(f, v->valuestring, false);
+	} else if (v == NULL || (cJSON_IsNull(v) && !null_text)) {
+		csv_field(f, "", false);
 	} else {
 		text = cli_json_compact(v);
 		if (text == NULL)
 			return CLI_EXIT_FAIL;
-		csv_field(text, false);
+		csv_field(f, text, false);
 		free(text);
 	}
 	return CLI_EXIT_OK;
@@ -240,11 +280,14 @@ static int csv_value(const cJSON *v)
 
 /*
  * Columns: number, id, state, loss, worker, started, finished (Unix
- * seconds), then params_<label> for every label any listed trial has, in
- * the order they are first seen; a label a trial does not have (inactive
- * in its branch of the space) is an empty cell.
+ * seconds), last_step (the last step the trial reported; empty for
+ * none), then params_<label> for every label any listed trial has, in
+ * the order they are first seen, holding the label's value (a choice's
+ * option by value); a label a trial does not have (inactive in its branch
+ * of the space) is an empty cell.
  */
-static int print_csv(const cJSON *trials)
+int cli_trials_csv(FILE *f, const struct pz_space *space,
+                   const cJSON *trials)
 {
 	static const char *const fixed[] = { "id", "state", "loss", "worker",
 	                                     "started", "finished" };
@@ -269,34 +312,40 @@ static int print_csv(const cJSON *trials)
 				goto out;
 		}
 	}
-	csv_field("number", true);
+	csv_field(f, "number", true);
 	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
-		csv_field(fixed[i], false);
+		csv_field(f, fixed[i], false);
+	csv_field(f, "last_step", false);
 	cJSON_ArrayForEach(l, labels) {
 		char *name;
 
 		if (asprintf(&name, "params_%s", l->valuestring) < 0)
 			goto out;
-		csv_field(name, false);
+		csv_field(f, name, false);
 		free(name);
 	}
-	fputs("\r\n", stdout);
+	fputs("\r\n", f);
 	cJSON_ArrayForEach(tr, trials) {
-		const cJSON *params = cli_get(tr, "params");
+		cJSON *values = cli_values(space, cli_get(tr, "params"));
 		char num[32];
+		int bad = values == NULL;
 
 		snprintf(num, sizeof(num), "%.0f",
 		         cli_get_num(tr, "number", NAN));
-		csv_field(num, true);
-		for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
-			if (csv_value(cli_get(tr, fixed[i])) != 0)
-				goto out;
-		}
-		cJSON_ArrayForEach(l, labels) {
-			if (csv_value(cli_get(params, l->valuestring)) != 0)
-				goto out;
-		}
-		fputs("\r\n", stdout);
+		csv_field(f, num, true);
+		for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+			bad = bad || csv_value(f, cli_get(tr, fixed[i]),
+			                       false) != 0;
+		fmt_last_step(num, sizeof(num), tr);
+		csv_field(f, strcmp(num, "-") == 0 ? "" : num, false);
+		cJSON_ArrayForEach(l, labels)
+			bad = bad || csv_value(f, cli_get(values,
+			                                  l->valuestring),
+			                       true) != 0;
+		cJSON_Delete(values);
+		if (bad)
+			goto out;
+		fputs("\r\n", f);
 	}
 	rc = CLI_EXIT_OK;
 out:
@@ -307,26 +356,34 @@ out:
 static int trials_exec(struct cli *cli, int argc, char **argv)
 {
 	struct trials_args a;
-	const cJSON *trials;
+	struct pz_space *space;
+	cJSON *trials, *t;
 	cJSON *res;
 	int rc, shown;
 
 	rc = parse_trials(cli, argc, argv, &a);
 	if (rc >= 0)
 		return rc;
-	rc = fetch(cli, &a, &res);
+	rc = fetch(cli, &a, &res, &space);
 	if (rc != 0)
 		return rc;
-	trials = cli_get(res, "trials");
+	trials = cJSON_GetObjectItemCaseSensitive(res, "trials");
 	switch (a.out) {
 	case OUT_JSON:
-		rc = cli_print_json(res);
+		cJSON_ArrayForEach(t, trials) {
+			if (cli_add_values(space, t) != 0) {
+				rc = CLI_EXIT_FAIL;
+				break;
+			}
+		}
+		if (rc == 0)
+			rc = cli_print_json(res);
 		break;
 	case OUT_CSV:
-		rc = print_csv(trials);
+		rc = cli_trials_csv(stdout, space, trials);
 		break;
 	case OUT_TABLE:
-		rc = print_table(trials);
+		rc = print_table(space, trials);
 		shown = cJSON_GetArraySize(trials);
 		if (rc == 0 && (double)(a.offset + shown) <
 		                       cli_get_num(res, "total", 0))
@@ -338,6 +395,7 @@ static int trials_exec(struct cli *cli, int argc, char **argv)
 		break;
 	}
 	cJSON_Delete(res);
+	pz_space_destroy(space);
 	return rc;
 }
 
@@ -346,16 +404,22 @@ const struct cli_command cli_cmd_trials = {
 	.args = "NAME [--state S] [--csv|--json] [--limit N] [--offset N]",
 	.summary = "list the trials of a study",
 	.help =
-	"By number: a table of number, state, loss and the flat params.\n"
+	"By number: a table of number, state, loss, the last step the trial\n"
+	"reported (trial.report; - for none) and the flat params, a choice by\n"
+	"its option's value.\n"
 	"\n"
-	"  --state S    only trials in state S: queued, running, ok, fail\n"
+	"  --state S    only trials in state S: queued, running, ok, fail,\n"
+	"               pruned\n"
 	"  --limit N    at most N trials (default: all)\n"
 	"  --offset N   skip the first N (default 0)\n"
 	"  --csv        CSV (RFC 4180): number, id, state, loss, worker,\n"
-	"               started, finished, then one params_LABEL column per\n"
-	"               label; numbers exact, times in Unix seconds\n"
+	"               started, finished, last_step, then one params_LABEL\n"
+	"               column per label (by value); numbers exact, times in\n"
+	"               Unix seconds\n"
 	"  --json       the daemon's reply, {\"trials\": [...], \"total\": n}\n"
-	"               (pages joined)\n",
+	"               (pages joined), each trial with \"values\" (choices\n"
+	"               by value) beside \"params\" (choices by option index)\n"
+	"               and its reports (\"intermediate\")\n",
 	.exec = trials_exec,
 };
 
@@ -363,6 +427,7 @@ static int enqueue_exec(struct cli *cli, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "index", no_argument, NULL, 'i' },
 		CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -371,7 +436,7 @@ static int enqueue_exec(struct cli *cli, int argc, char **argv)
 	const cJSON *trial;
 	cJSON *params, *req = NULL, *res;
 	char *text = NULL;
-	bool json = false;
+	bool json = false, index = false;
 	int opt, rc;
 
 	cli_getopt_reset();
@@ -379,6 +444,10 @@ static int enqueue_exec(struct cli *cli, int argc, char **argv)
 	                          NULL)) != -1) {
 		if (opt == 'j') {
 			json = true;
+			continue;
+		}
+		if (opt == 'i') {
+			index = true;
 			continue;
 		}
 		rc = cli_common_opt(cli, opt, optarg);
@@ -405,8 +474,12 @@ static int enqueue_exec(struct cli *cli, int argc, char **argv)
 		cJSON_Delete(params);
 		goto out;
 	}
+	/* trial.enqueue takes the value form as "values", the index form
+	 * (a trial's params, hyperopt's argmin) as "params". */
 	req = cli_study_params(argv[optind]);
-	if (req == NULL || !cJSON_AddItemToObject(req, "params", params)) {
+	if (req == NULL || !cJSON_AddItemToObject(req, index ? "params"
+	                                                     : "values",
+	                                          params)) {
 		cJSON_Delete(params);
 		cJSON_Delete(req);
 		rc = CLI_EXIT_FAIL;
@@ -416,12 +489,22 @@ static int enqueue_exec(struct cli *cli, int argc, char **argv)
 	if (rc != 0)
 		goto out;
 	trial = cli_get(res, "trial");
-	if (json)
-		rc = cli_print_json(res);
-	else
+	if (json) {
+		struct pz_space *space = NULL;
+
+		rc = cli_get_space(cli, argv[optind], &space);
+		if (rc == 0 &&
+		    cli_add_values(space, cJSON_GetObjectItemCaseSensitive(
+		                           res, "trial")) != 0)
+			rc = CLI_EXIT_FAIL;
+		if (rc == 0)
+			rc = cli_print_json(res);
+		pz_space_destroy(space);
+	} else {
 		printf("enqueued trial %.0f (id %.0f) of study %s\n",
 		       cli_get_num(trial, "number", NAN),
 		       cli_get_num(trial, "id", NAN), argv[optind]);
+	}
 	cJSON_Delete(res);
 out:
 	free(text);
@@ -430,13 +513,16 @@ out:
 
 const struct cli_command cli_cmd_enqueue = {
 	.name = "enqueue",
-	.args = "NAME PARAMS_JSON",
+	.args = "NAME PARAMS_JSON [--index] [--json]",
 	.summary = "queue a trial with given params (warm start)",
 	.help =
-	"PARAMS_JSON is a flat {label: value} object as in a trial (a\n"
-	"choice's value is the option index); - reads it from stdin. The\n"
-	"trial is handed to the next worker that asks.\n"
+	"PARAMS_JSON is a flat {label: value} object, a choice given by its\n"
+	"option's value as `parzen trials` shows it ('{\"lr\": 0.01, \"opt\":\n"
+	"\"adam\"}'), or by its index as {\"$index\": 1}; - reads it from\n"
+	"stdin. The trial is handed to the next worker that asks.\n"
 	"\n"
+	"  --index  PARAMS_JSON is in index form: every choice is the index\n"
+	"           of its option (a trial's \"params\", hyperopt's argmin)\n"
 	"  --json   print the daemon's reply ({\"trial\": {...}})\n",
 	.exec = enqueue_exec,
 };

@@ -4,13 +4,22 @@
  * more to give, --count trials were run, or SIGINT/SIGTERM/SIGHUP.
  *
  * The command sees the trial in its environment (PARZEN_PARAMS, the flat
- * params, and PARZEN_POINT, the evaluated point, as JSON; PARZEN_TRIAL_ID
- * and friends) and the point as one JSON line on its stdin. Its outcome is
+ * params with choices by value, PARZEN_PARAMS_INDEX, the same with
+ * choices by option index, and PARZEN_POINT, the evaluated point, as
+ * JSON; PARZEN_TRIAL_ID and friends) and the point as one JSON line on
+ * its stdin. Its outcome is
  * the last non-empty line of its stdout: a number is the loss; a JSON
  * object is a hyperopt-style result dict, {"loss": .., "status": "ok" or
  * "fail", ...}, whose other keys are stored as the trial's result. A
  * non-zero exit, a death by signal or a last line that is neither fails
  * the trial, with the reason and the tail of stderr in its result.
+ *
+ * The command may report intermediate values (its validation loss after
+ * each epoch, say) by writing lines "STEP VALUE" to the descriptor whose
+ * number is in PARZEN_REPORT_FD; the worker sends each as trial.report.
+ * When the study's pruner says stop, the worker stops the command
+ * (SIGTERM to its process group, SIGKILL after --grace) and tells the
+ * trial "pruned".
  *
  * While the command runs the worker heart-beats every third of the
  * study's heartbeat_timeout (child_wait() returns in time for it). The
@@ -46,6 +55,8 @@
 #define STDERR_IN_RESULT 8192
 /* Bytes of a bad output line quoted in the message. */
 #define QUOTE_MAX 200
+/* The descriptor a command reports on (PARZEN_REPORT_FD). */
+#define REPORT_FD 3
 
 extern char **environ;
 
@@ -64,11 +75,13 @@ struct worker {
 	double backoff;         /* next reconnect delay */
 	bool lost;              /* "lost parzend" was said */
 	const char *waiting;    /* the wait last announced, to say it once */
+	struct pz_space *space; /* for params by value; NULL: by index */
 };
 
 /* What a run of the command amounts to, as a tell. */
 struct outcome {
 	bool ok;
+	bool pruned;            /* stopped by the pruner ("pruned") */
 	double loss;
 	cJSON *result;          /* owned object, or NULL */
 	char what[320];         /* for the log line */
@@ -173,6 +186,8 @@ static int get_study(struct worker *w, double *pending, double *timeout,
 	*pending = cli_get_num(counts, "queued", 0) +
 	           cli_get_num(counts, "running", 0);
 	*timeout = cli_get_num(study, "heartbeat_timeout", 60);
+	if (w->space == NULL)
+		w->space = cli_study_space(study);
 	cJSON_Delete(res);
 	return 0;
 }
@@ -455,8 +470,12 @@ static int tell(struct worker *w, const struct pz_trial_ticket *t,
 		rc = reconnect(w);
 		if (rc != 0)
 			break;
-		rc = pz_client_tell(w->c, t->id, t->attempt, o->ok, o->loss,
-		                    result, &err);
+		rc = pz_client_tell_status(w->c, t->id, t->attempt,
+		                           o->pruned ? "pruned"
+		                           : o->ok   ? "ok"
+		                                     : "fail",
+		                           o->pruned ? NAN : o->loss, result,
+		                           &err);
 		if (rc == PZ_EIO) {
 			disconnected(w, err.msg);
 			repeated = true;
@@ -494,6 +513,7 @@ static int tell(struct worker *w, const struct pz_trial_ticket *t,
 		free(result);
 		result = NULL;
 		o->ok = false;
+		o->pruned = false;
 		o->result = cJSON_CreateObject();
 		if (o->result == NULL ||
 		    cJSON_AddStringToObject(o->result, "error",
@@ -559,17 +579,18 @@ static bool heartbeat(struct worker *w, const struct pz_trial_ticket *t,
 
 /*
  * The environment of a trial's command: ours without any PARZEN_* of the
- * six below, then those six. The first six pointers are owned.
+ * eight below, then those eight. The first eight pointers are owned.
  */
-#define N_TRIAL_VARS 6
+#define N_TRIAL_VARS 8
 
 static char **trial_env(const struct worker *w,
-                        const struct pz_trial_ticket *t, const char *params,
-                        const char *point)
+                        const struct pz_trial_ticket *t, const char *values,
+                        const char *params, const char *point)
 {
 	static const char *const names[N_TRIAL_VARS] = {
 		"PARZEN_STUDY=", "PARZEN_TRIAL_ID=", "PARZEN_TRIAL_NUMBER=",
 		"PARZEN_ATTEMPT=", "PARZEN_PARAMS=", "PARZEN_POINT=",
+		"PARZEN_PARAMS_INDEX=", "PARZEN_REPORT_FD=",
 	};
 	size_t n = 0, k = N_TRIAL_VARS;
 	char **env;
@@ -584,8 +605,10 @@ static char **trial_env(const struct worker *w,
 	r |= asprintf(&env[1], "%s%" PRId64, names[1], t->id) < 0;
 	r |= asprintf(&env[2], "%s%" PRId64, names[2], t->number) < 0;
 	r |= asprintf(&env[3], "%s%d", names[3], t->attempt) < 0;
-	r |= asprintf(&env[4], "%s%s", names[4], params) < 0;
+	r |= asprintf(&env[4], "%s%s", names[4], values) < 0;
 	r |= asprintf(&env[5], "%s%s", names[5], point) < 0;
+	r |= asprintf(&env[6], "%s%s", names[6], params) < 0;
+	r |= asprintf(&env[7], "%s%d", names[7], REPORT_FD) < 0;
 	if (r != 0) {
 		/* asprintf leaves a failed pointer undefined. */
 		free(env);
@@ -613,36 +636,124 @@ static void free_env(char **env)
 }
 
 /*
- * Run one trial: spawn, heart-beat until the command exits, tell. Returns
- * 0 to go on, else the exit status (after giving the trial back when
- * interrupted).
+ * One report line "STEP VALUE" (white space around and between): 0 with
+ * *step and *value, or -1.
+ */
+static int parse_report(const char *line, int64_t *step, double *value)
+{
+	char *end;
+	long long s;
+
+	errno = 0;
+	while (isspace((unsigned char)*line))
+		line++;
+	if (!isdigit((unsigned char)*line))
+		return -1;
+	s = strtoll(line, &end, 10);
+	if (errno != 0 || s > (INT64_C(1) << 53) - 1 ||
+	    !isspace((unsigned char)*end))
+		return -1;
+	*value = strtod(end, &end);
+	while (isspace((unsigned char)*end))
+		end++;
+	if (*end != '\0' || errno != 0 || !isfinite(*value))
+		return -1;
+	*step = s;
+	return 0;
+}
+
+/*
+ * Send the report lines that are waiting, retrying across reconnects. A
+ * line that is not "STEP VALUE", or a report parzend refuses, is said and
+ * skipped. Returns 0, or 128 + a signal that came meanwhile; *decision
+ * gets the pruner's word when it says stop (prune set).
+ */
+static int send_reports(struct worker *w, const struct pz_trial_ticket *t,
+                        struct child *ch, struct pz_client_decision *decision)
+{
+	char line[CHILD_REPORT_LINE];
+	struct pz_client_decision d;
+	struct pz_error err = { 0 };
+	int64_t step;
+	double value;
+	bool cut;
+	int rc;
+
+	while (!decision->prune && child_report_line(ch, line, &cut)) {
+		if (cut || parse_report(line, &step, &value) != 0) {
+			char *text = clean_utf8(line, strlen(line));
+
+			cli_err(w->cli, "trial %" PRId64 ": ignoring the report "
+			        "line '%s%s': expected STEP VALUE (an integer "
+			        ">= 0 and a finite number)", t->number,
+			        text != NULL ? text : "?", cut ? "..." : "");
+			free(text);
+			continue;
+		}
+		for (;;) {
+			rc = reconnect(w);
+			if (rc != 0)
+				return rc;
+			rc = pz_client_report(w->c, t->id, t->attempt, step,
+			                      value, &d, &err);
+			if (rc != PZ_EIO)
+				break;
+			disconnected(w, err.msg);
+			rc = back_off(w);
+			if (rc != 0)
+				return rc;
+		}
+		connected(w);
+		if (rc != 0) {
+			cli_err(w->cli, "trial %" PRId64 ": report of step %"
+			        PRId64 " refused: %s", t->number, step, err.msg);
+			continue;
+		}
+		if (d.prune)
+			*decision = d;
+	}
+	return 0;
+}
+
+/*
+ * Run one trial: spawn, heart-beat and send its reports until the command
+ * exits or the pruner stops it, tell. Returns 0 to go on, else the exit
+ * status (after giving the trial back when interrupted).
  */
 static int run_trial(struct worker *w, const struct pz_trial_ticket *t)
 {
 	struct pz_error err = { 0 };
+	struct pz_client_decision pruned = { 0 };
 	struct outcome o = { 0 };
 	struct child ch;
-	char *params, *point, *in = NULL, **env = NULL, took[32], num[64];
+	char *params, *point, *values = NULL, *in = NULL, **env = NULL;
+	char took[32], num[64];
+	cJSON *vj = cli_values(w->space, t->params);
 	double start, next;
 	int rc = CLI_EXIT_FAIL, r;
 
 	params = cli_json_compact(t->params);
 	point = cli_json_compact(t->point);
-	if (params != NULL && point != NULL &&
+	if (vj != NULL)
+		values = cli_json_compact(vj);
+	cJSON_Delete(vj);
+	if (params != NULL && point != NULL && values != NULL &&
 	    asprintf(&in, "%s\n", point) < 0)
 		in = NULL;
-	if (in == NULL || (env = trial_env(w, t, params, point)) == NULL) {
+	if (in == NULL ||
+	    (env = trial_env(w, t, values, params, point)) == NULL) {
 		cli_err(w->cli, "out of memory");
 		release(w, t);
 		goto out;
 	}
 	if (t->attempt > 0)
 		cli_err(w->cli, "trial %" PRId64 " (id %" PRId64 ", attempt "
-		        "%d): %s", t->number, t->id, t->attempt, params);
+		        "%d): %s", t->number, t->id, t->attempt, values);
 	else
 		cli_err(w->cli, "trial %" PRId64 " (id %" PRId64 "): %s",
-		        t->number, t->id, params);
-	if (child_spawn(&ch, w->cmd, env, in, strlen(in), true, &err) != 0) {
+		        t->number, t->id, values);
+	if (child_spawn_reporting(&ch, w->cmd, env, in, strlen(in), true,
+	                          REPORT_FD, &err) != 0) {
 		cli_err(w->cli, "%s", err.msg);
 		release(w, t);
 		goto out;
@@ -661,12 +772,55 @@ static int run_trial(struct worker *w, const struct pz_trial_ticket *t)
 			rc = CLI_EXIT_SIGNAL + r;
 			goto out_child;
 		}
+		if (r == CHILD_REPORTS) {
+			r = send_reports(w, t, &ch, &pruned);
+			if (r != 0) {
+				child_stop(&ch, w->sigfd, w->grace);
+				release(w, t);
+				rc = r;
+				goto out_child;
+			}
+			if (pruned.prune)
+				break;
+			continue;
+		}
 		if (heartbeat(w, t, &next)) {
 			r = child_stop(&ch, w->sigfd, w->grace);
 			rc = r != 0 ? CLI_EXIT_SIGNAL + r : CLI_EXIT_OK;
 			goto out_child;
 		}
 	}
+	if (pruned.prune) {
+		/* Stopped by the pruner: the command's end is ours. */
+		cli_err(w->cli, "trial %" PRId64 ": pruned at step %" PRId64
+		        " (%s); stopping its command", t->number, pruned.step,
+		        pruned.reason);
+		r = child_stop(&ch, w->sigfd, w->grace);
+		o.pruned = true;
+		o.result = cJSON_CreateObject();
+		if (o.result == NULL ||
+		    cJSON_AddNumberToObject(o.result, "pruned_at",
+		                            (double)pruned.step) == NULL ||
+		    cJSON_AddStringToObject(o.result, "reason",
+		                            pruned.reason) == NULL) {
+			cJSON_Delete(o.result);
+			cli_err(w->cli, "out of memory");
+			release(w, t);
+			goto out_child;
+		}
+		rc = tell(w, t, &o);
+		cJSON_Delete(o.result);
+		if (rc == 0 && r != 0)
+			rc = CLI_EXIT_SIGNAL + r;
+		goto out_child;
+	}
+	/* What it reported just before its exit, before its outcome. */
+	rc = send_reports(w, t, &ch, &pruned);
+	if (rc != 0) {
+		release(w, t);
+		goto out_child;
+	}
+	rc = CLI_EXIT_FAIL;
 	if (WIFEXITED(ch.status) && (WEXITSTATUS(ch.status) == 126 ||
 	                             WEXITSTATUS(ch.status) == 127)) {
 		/*
@@ -701,6 +855,7 @@ out:
 	free_env(env);
 	free(in);
 	free(params);
+	free(values);
 	free(point);
 	return rc;
 }
@@ -832,6 +987,7 @@ static int worker_exec(struct cli *cli, int argc, char **argv)
 		        "the study has nothing more to give");
 out_client:
 	pz_client_destroy(w.c);
+	pz_space_destroy(w.space);
 out_sig:
 	close(w.sigfd);
 	return rc;
@@ -845,10 +1001,14 @@ const struct cli_command cli_cmd_worker = {
 	"Ask parzend for a trial of study NAME, run CMD for it, report the\n"
 	"outcome, and again. CMD gets in its environment\n"
 	"\n"
-	"  PARZEN_PARAMS        the flat params as JSON, {\"lr\": 0.01, ...}\n"
+	"  PARZEN_PARAMS        the flat params as JSON, a choice by its\n"
+	"                       option's value: {\"lr\": 0.01, \"opt\": \"adam\"}\n"
+	"  PARZEN_PARAMS_INDEX  the same, a choice by its option's index\n"
+	"                       (hyperopt's argmin): {\"lr\": 0.01, \"opt\": 1}\n"
 	"  PARZEN_POINT         the evaluated point (the space with every\n"
 	"                       hyperparameter replaced by its value), JSON\n"
 	"  PARZEN_TRIAL_ID, PARZEN_TRIAL_NUMBER, PARZEN_ATTEMPT, PARZEN_STUDY\n"
+	"  PARZEN_REPORT_FD     a descriptor (3) for intermediate values\n"
 	"\n"
 	"and the point as one JSON line on its stdin. The last non-empty\n"
 	"line of its stdout is its outcome: a number is the loss, or a JSON\n"
@@ -857,6 +1017,14 @@ const struct cli_command cli_cmd_worker = {
 	"non-zero exit, a death by signal or any other last line fails the\n"
 	"trial, with the reason and the end of stderr in its result. The\n"
 	"command's output is passed through to ours.\n"
+	"\n"
+	"CMD may report intermediate values as it trains, one line\n"
+	"\"STEP VALUE\" each (an integer step >= 0 and a finite value, lower\n"
+	"is better) on the descriptor in PARZEN_REPORT_FD: in a shell\n"
+	"echo \"$epoch $loss\" >&\"$PARZEN_REPORT_FD\", in Python\n"
+	"parzen.report(loss, epoch). The worker sends each to parzend; when\n"
+	"the study's pruner says stop, the worker stops CMD (as below) and\n"
+	"tells the trial \"pruned\" (its loss: the last value reported).\n"
 	"\n"
 	"The worker heart-beats while CMD runs (every third of the study's\n"
 	"heartbeat_timeout), reconnects with backoff if parzend restarts,\n"

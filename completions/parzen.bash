@@ -31,7 +31,7 @@ _parzen_complete_studies()
 _parzen()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
-	local commands="create ls show best trials enqueue pause resume rm watch worker report plot dashboard"
+	local commands="create ls show best trials enqueue set pause resume rm watch worker ask tell heartbeat report plot dashboard export import backup status stop"
 	local cmd="" cmd_at=0 npos=0 i opts
 
 	# The command is the first word that is not an option (or the value
@@ -39,9 +39,11 @@ _parzen()
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
 		--socket | --space | --algo | --seed | --max-trials | \
-			--heartbeat-timeout | --config | --state | --limit | \
+			--heartbeat-timeout | --config | --pruner | --state | \
+			--limit | \
 			--offset | --interval | --count | --grace | -o | \
-			--output | --scale)
+			--output | --scale | --worker | --status | --result | \
+			--attempt | --as | --timeout)
 			((i++)) ;;
 		--)
 			if [[ $cmd == worker ]]; then
@@ -68,6 +70,11 @@ _parzen()
 	--socket | --space | -o | --output)
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return 0 ;;
+	--status)
+		mapfile -t COMPREPLY < <(compgen -W "ok fail pruned" -- "$cur")
+		return 0 ;;
+	--worker | --result | --attempt | --as | --timeout)
+		return 0 ;;
 	--algo)
 		mapfile -t COMPREPLY < <(compgen -W "tpe random" -- "$cur")
 		return 0 ;;
@@ -77,7 +84,8 @@ _parzen()
 	--scale)
 		mapfile -t COMPREPLY < <(compgen -W "auto linear log" -- "$cur")
 		return 0 ;;
-	--seed | --max-trials | --heartbeat-timeout | --config | --limit | \
+	--seed | --max-trials | --heartbeat-timeout | --config | --pruner | \
+		--limit | \
 		--offset | --interval | --count | --grace)
 		return 0 ;;
 	esac
@@ -93,11 +101,20 @@ _parzen()
 	((cmd_at > 0)) || return 0
 
 	case $cmd in
-	create) opts="--space --algo --seed --max-trials --heartbeat-timeout --config --exist-ok --json" ;;
+	create) opts="--space --algo --seed --max-trials --heartbeat-timeout --config --pruner --exist-ok --json" ;;
 	ls) opts="--json --names" ;;
 	show | best) opts="--json" ;;
 	trials) opts="--state --csv --json --limit --offset" ;;
-	enqueue) opts="--json" ;;
+	enqueue) opts="--index --json" ;;
+	set) opts="--max-trials --heartbeat-timeout --json" ;;
+	ask) opts="--json --worker --wait" ;;
+	tell) opts="--status --result --attempt --json" ;;
+	heartbeat) opts="--attempt --json" ;;
+	export) opts="--output --csv" ;;
+	import) opts="--as --exist-ok --json" ;;
+	backup) opts="--force --json" ;;
+	status) opts="--json" ;;
+	stop) opts="--timeout" ;;
 	pause | resume) opts="" ;;
 	rm) opts="--yes" ;;
 	watch) opts="--interval" ;;
@@ -113,7 +130,9 @@ _parzen()
 		return 0
 	fi
 	case $cmd in
-	create | ls | dashboard) ;;
+	create | ls | dashboard | tell | heartbeat | status | stop) ;;
+	import | backup)
+		((npos == 0)) && mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
 	plot)
 		if ((npos == 0)); then
 			_parzen_complete_studies "$cur"

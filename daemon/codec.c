@@ -11,6 +11,7 @@
 #include <parzen/eval.h>
 #include <parzen/json.h>
 #include <parzen/params.h>
+#include <parzen/utf8.h>
 
 #include "clock.h"
 
@@ -87,19 +88,10 @@ static const struct field fields[PZ_F_COUNT] = {
 	[PZ_F_INTERMEDIATE] = F("intermediate", T_BOOL, 0, 0, intermediate,
 	                        "true or false"),
 	[PZ_F_PATH] = F("path", T_STRING, 0, 0, path, "a string"),
+	[PZ_F_VALUES] = F("values", T_OBJECT, 0, 0, values,
+	                  "an object {label: value}"),
+	[PZ_F_FORCE] = F("force", T_BOOL, 0, 0, force, "true or false"),
 };
-
-/* C0, DEL and C1 control characters (C1 is U+0080..U+009F: C2 80..9F). */
-static int has_control(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	for (; *p != '\0'; p++)
-		if (*p < 0x20 || *p == 0x7f ||
-		    (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
-			return 1;
-	return 0;
-}
 
 static void key_list(uint64_t allowed, char *buf, size_t len)
 {
@@ -147,7 +139,8 @@ static int decode_field(const struct field *fd, const cJSON *v,
 			return wrong(fd, err);
 		n = strlen(v->valuestring);
 		if (fd->type == T_NAME &&
-		    (n < fd->lo || n > fd->hi || has_control(v->valuestring)))
+		    (n < fd->lo || n > fd->hi ||
+		     pz_utf8_has_control(v->valuestring)))
 			return wrong(fd, err);
 		*(const char **)slot = v->valuestring;
 		return 0;
@@ -230,9 +223,9 @@ int pz_codec_decode(const cJSON *params, uint64_t allowed, uint64_t required,
 
 static const char *const import_keys[] = {
 	"number", "state", "params", "loss", "result", "worker", "attempt",
-	"reclaims", "created", "started", "finished",
+	"reclaims", "created", "started", "finished", "intermediate",
 	/* read-only fields of a Trial object, ignored */
-	"id", "study", "point", "deadline", "heartbeat", "intermediate", NULL,
+	"id", "study", "point", "deadline", "heartbeat", NULL,
 };
 
 static int bad_trial(struct pz_error *err, size_t i, const char *key,
@@ -274,6 +267,44 @@ static int get_count(const cJSON *t, const char *key, size_t i,
 	    v->valuedouble < 0 || v->valuedouble > 1e9)
 		return bad_trial(err, i, key, "must be an integer from 0 to 1e9");
 	*out = (int64_t)v->valuedouble;
+	return 0;
+}
+
+/* "intermediate": null, or [[step, value], ...] by increasing step. */
+static int get_intermediate(const cJSON *t, size_t i, const cJSON **out,
+                            struct pz_error *err)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(t, "intermediate");
+	const cJSON *pair, *step, *value;
+	double last = -1;
+	char what[160];
+	int k = 0;
+
+	*out = NULL;
+	if (v == NULL || cJSON_IsNull(v))
+		return 0;
+	if (!cJSON_IsArray(v))
+		return bad_trial(err, i, "intermediate", "must be an array of "
+		                 "[step, value] pairs, or null");
+	cJSON_ArrayForEach(pair, v)
+	{
+		step = cJSON_IsArray(pair) ? pair->child : NULL;
+		value = step != NULL ? step->next : NULL;
+		if (value == NULL || value->next != NULL ||
+		    !cJSON_IsNumber(step) || !cJSON_IsNumber(value) ||
+		    step->valuedouble != floor(step->valuedouble) ||
+		    step->valuedouble < 0 || step->valuedouble > MAX_ID + 1 ||
+		    step->valuedouble <= last || !isfinite(value->valuedouble)) {
+			snprintf(what, sizeof(what), "intermediate[%d]", k);
+			return bad_trial(err, i, what,
+			                 "must be [step, value]: an integer step "
+			                 ">= 0 above the previous one, and a "
+			                 "finite value");
+		}
+		last = step->valuedouble;
+		k++;
+	}
+	*out = v;
 	return 0;
 }
 
@@ -331,7 +362,8 @@ int pz_codec_import_trial(const cJSON *t, size_t i, int64_t number,
 	v = cJSON_GetObjectItemCaseSensitive(t, "worker");
 	if (v != NULL && !cJSON_IsNull(v)) {
 		if (!cJSON_IsString(v) || strlen(v->valuestring) == 0 ||
-		    strlen(v->valuestring) > 200 || has_control(v->valuestring))
+		    strlen(v->valuestring) > 200 ||
+		    pz_utf8_has_control(v->valuestring))
 			return bad_trial(err, i, "worker",
 			                 "must be a string of 1 to 200 bytes "
 			                 "without control characters, or null");
@@ -341,7 +373,8 @@ int pz_codec_import_trial(const cJSON *t, size_t i, int64_t number,
 	    get_count(t, "reclaims", i, &it->reclaims, err) != 0 ||
 	    get_time(t, "created", i, &it->created, err) != 0 ||
 	    get_time(t, "started", i, &it->started, err) != 0 ||
-	    get_time(t, "finished", i, &it->finished, err) != 0)
+	    get_time(t, "finished", i, &it->finished, err) != 0 ||
+	    get_intermediate(t, i, &it->intermediate, err) != 0)
 		return PZ_EINVAL;
 	if (isnan(it->created))
 		it->created = !isnan(it->started) ? it->started
@@ -379,7 +412,7 @@ static const char *study_state(const struct pz_study *s)
 
 cJSON *pz_codec_study(const struct pz_study *s)
 {
-	cJSON *o = cJSON_CreateObject(), *counts, *best;
+	cJSON *o = cJSON_CreateObject(), *counts, *best, *pruner;
 	static const char *const keys[PZ_T_NSTATES] = {
 		"queued", "running", "ok", "fail", "pruned"};
 
@@ -390,9 +423,11 @@ cJSON *pz_codec_study(const struct pz_study *s)
 	cJSON_AddNumberToObject(o, "seed", (double)s->seed);
 	cJSON_AddItemToObject(o, "space", cJSON_Parse(s->space_text));
 	cJSON_AddItemToObject(o, "config", cJSON_Parse(s->config_text));
-	cJSON_AddItemToObject(o, "pruner", s->pruner_text != NULL
-	                                           ? cJSON_Parse(s->pruner_text)
-	                                           : cJSON_CreateNull());
+	/* The effective pruner; a study without one shows kind none. */
+	if (s->pruner_text != NULL)
+		cJSON_AddItemToObject(o, "pruner", cJSON_Parse(s->pruner_text));
+	else if ((pruner = cJSON_AddObjectToObject(o, "pruner")) != NULL)
+		cJSON_AddStringToObject(pruner, "kind", "none");
 	if (s->max_trials > 0)
 		cJSON_AddNumberToObject(o, "max_trials", (double)s->max_trials);
 	else
@@ -470,6 +505,38 @@ cJSON *pz_codec_trial(const struct pz_core *core, const struct pz_study *s,
 	if (t->state == PZ_T_RUNNING)
 		cJSON_AddNumberToObject(o, "deadline", deadline_wall(core, t));
 	return o;
+}
+
+cJSON *pz_codec_intermediate(const struct pz_study *s, uint32_t number)
+{
+	const struct pz_report_trial *t =
+	        s->reports != NULL ? pz_reports_trial(s->reports, number) : NULL;
+	cJSON *arr = cJSON_CreateArray(), *pair;
+
+	for (uint32_t i = 0; arr != NULL && t != NULL && i < t->n; i++) {
+		pair = cJSON_CreateArray();
+		if (pair == NULL || !cJSON_AddItemToArray(arr, pair)) {
+			cJSON_Delete(pair);
+			cJSON_Delete(arr);
+			return NULL;
+		}
+		cJSON_AddItemToArray(pair,
+		                     cJSON_CreateNumber((double)t->steps[i]));
+		cJSON_AddItemToArray(pair, cJSON_CreateNumber(t->values[i]));
+	}
+	return arr;
+}
+
+int pz_codec_add_intermediate(cJSON *trial, const struct pz_study *s,
+                              uint32_t number)
+{
+	cJSON *arr = pz_codec_intermediate(s, number);
+
+	if (arr == NULL || !cJSON_AddItemToObject(trial, "intermediate", arr)) {
+		cJSON_Delete(arr);
+		return PZ_ENOMEM;
+	}
+	return 0;
 }
 
 cJSON *pz_codec_trial_told(const struct pz_study *s, uint32_t number)

@@ -52,6 +52,8 @@ enum pz_field {
 	PZ_F_TRIALS,
 	PZ_F_INTERMEDIATE,
 	PZ_F_PATH,
+	PZ_F_VALUES,
+	PZ_F_FORCE,
 	PZ_F_COUNT
 };
 
@@ -63,8 +65,9 @@ struct pz_req {
 	const char *name, *algo, *study, *worker, *status, *state, *path;
 	int64_t seed, max_trials, trial, attempt, offset, limit, step;
 	double value, heartbeat_timeout;
-	int exist_ok, intermediate;
+	int exist_ok, intermediate, force;
 	const cJSON *space, *config, *pruner, *result, *params, *trials;
+	const cJSON *values;  /* trial.enqueue's params in value form */
 	const cJSON *loss;    /* checked by trial.tell: ignored for "fail" */
 };
 
@@ -86,8 +89,8 @@ int pz_codec_decode(const cJSON *params, uint64_t allowed, uint64_t required,
  * Trial `i` of study.import's "trials", to be trial `number`: {number,
  * state, params,
  * loss?, result?, worker?, attempt?, reclaims?, created?, started?,
- * finished?}; the read-only fields of a Trial object (id, study, point,
- * deadline, intermediate) are accepted and ignored, so trial.list's
+ * finished?, intermediate?}; the read-only fields of a Trial object (id,
+ * study, point, deadline) are accepted and ignored, so trial.list's
  * output imports as it is. *result_text gets the result as JSON text
  * (free it). Errors name the path, "params.trials[3].loss".
  */
@@ -104,6 +107,13 @@ cJSON *pz_codec_study(const struct pz_study *s);
  */
 cJSON *pz_codec_trial(const struct pz_core *core, const struct pz_study *s,
                       uint32_t number, const char *result_text);
+/*
+ * A trial's reports, [[step, value], ...] by step ([] for none), and the
+ * same added to a Trial object as "intermediate" (PZ_ENOMEM on failure).
+ */
+cJSON *pz_codec_intermediate(const struct pz_study *s, uint32_t number);
+int pz_codec_add_intermediate(cJSON *trial, const struct pz_study *s,
+                              uint32_t number);
 /* What trial.tell answers: {id, study, number, state, loss, attempt,
  * finished}. */
 cJSON *pz_codec_trial_told(const struct pz_study *s, uint32_t number);

@@ -36,6 +36,7 @@ struct pz_conn {
 	int no_input;        /* take no more lines (shutdown, line too long) */
 	int processing;      /* inside process(): flush once, at its end */
 	int closing;
+	unsigned peer_uid;   /* SO_PEERCRED at accept */
 };
 
 struct write_req {
@@ -52,6 +53,11 @@ static void process(struct pz_conn *c);
 void *pz_conn_data(const struct pz_conn *c)
 {
 	return c->data;
+}
+
+unsigned pz_conn_peer_uid(const struct pz_conn *c)
+{
+	return c->peer_uid;
 }
 
 size_t pz_conn_backlog(const struct pz_conn *c)
@@ -513,7 +519,8 @@ static int peer_in_group(int fd, const struct ucred *cred, gid_t gid)
 	return found;
 }
 
-static int peer_allowed(const struct pz_conn_env *env, uv_pipe_t *p)
+static int peer_allowed(const struct pz_conn_env *env, uv_pipe_t *p,
+                        unsigned *uid)
 {
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
@@ -522,6 +529,7 @@ static int peer_allowed(const struct pz_conn_env *env, uv_pipe_t *p)
 	if (uv_fileno((uv_handle_t *)p, &fd) != 0 ||
 	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0)
 		return 0;
+	*uid = (unsigned)cred.uid;
 	if (cred.uid == geteuid() || cred.uid == 0)
 		return 1;
 	if (env->allow_gid >= 0 &&
@@ -551,7 +559,7 @@ struct pz_conn *pz_conn_accept(uv_stream_t *listener,
 	pz_frame_init(&c->frame, env->max_line);
 	uv_pipe_init(listener->loop, &c->pipe, 0);
 	if (uv_accept(listener, (uv_stream_t *)&c->pipe) != 0 ||
-	    !peer_allowed(env, &c->pipe)) {
+	    !peer_allowed(env, &c->pipe, &c->peer_uid)) {
 		uv_close((uv_handle_t *)&c->pipe, on_reject_close);
 		return NULL;
 	}

@@ -63,6 +63,9 @@ struct pz_conn *pz_conn_accept(uv_stream_t *listener,
 
 void *pz_conn_data(const struct pz_conn *c);
 
+/* The uid of the peer process, from SO_PEERCRED when it was accepted. */
+unsigned pz_conn_peer_uid(const struct pz_conn *c);
+
 /* Send what is ready (after durability advanced). */
 void pz_conn_flush(struct pz_conn *c);
 

@@ -14,6 +14,7 @@
 #include <parzen/params.h>
 
 #include "clock.h"
+#include "pruning.h"
 
 static const char *const tstate_names[PZ_T_NSTATES] = {
 	[PZ_T_QUEUED] = "queued",
@@ -289,6 +290,10 @@ static void unload(struct pz_core *core, struct pz_study *s)
 	backlog_clear(s);
 	pz_history_destroy(s->hist);
 	pz_space_destroy(s->space);
+	pz_reports_destroy(s->reports);
+	pz_prune_destroy(s->pruner);
+	s->reports = NULL;
+	s->pruner = NULL;
 	s->fresh_params = NULL;
 	s->trials = NULL;
 	s->queued = s->running = NULL;
@@ -428,13 +433,25 @@ static int install_empty(struct pz_core *core, struct pz_study *s,
 	struct pz_history *hist;
 	int rc;
 
+	struct pz_pruner *pruner;
+
 	if ((rc = pz_core_study_parse(s, &space, &cfg, err)) != 0)
 		return rc;
+	if ((rc = pz_pruning_parse(s->pruner_text, &pruner, err)) != 0) {
+		pz_space_destroy(space);
+		return rc;
+	}
 	if (pz_history_create(space, &hist) != 0) {
 		pz_space_destroy(space);
+		pz_prune_destroy(pruner);
 		return pz_error_set(err, PZ_ENOMEM, "out of memory");
 	}
-	return pz_core_install(core, s, space, &cfg, hist, NULL, 0, err);
+	rc = pz_core_install(core, s, space, &cfg, hist, NULL, 0, err);
+	if (rc == 0)
+		s->pruner = pruner;
+	else
+		pz_prune_destroy(pruner);
+	return rc;
 }
 
 /* --- the study list --------------------------------------------------------- */
@@ -678,6 +695,11 @@ static const char *definition_difference(const struct pz_study *s,
 		return "config";
 	if (s->heartbeat_timeout != d->heartbeat_timeout)
 		return "heartbeat_timeout";
+	if (d->has_pruner &&
+	    ((s->pruner_text == NULL) != (d->pruner_text == NULL) ||
+	     (s->pruner_text != NULL &&
+	      strcmp(s->pruner_text, d->pruner_text) != 0)))
+		return "pruner";
 	return NULL;
 }
 
@@ -719,6 +741,15 @@ int pz_core_create(struct pz_core *core, const struct pz_study_def *def,
 			                       "a study named '%s' already exists "
 			                       "(pass exist_ok to reuse it)",
 			                       d.name);
+		if (diff != NULL && (strcmp(diff, "max_trials") == 0 ||
+		                     strcmp(diff, "heartbeat_timeout") == 0))
+			return pz_error_set_key(err, PZ_EEXIST, "params", diff,
+			                        "study '%s' exists with a "
+			                        "different %s; study.update "
+			                        "changes it (parzen set %s "
+			                        "--%s ...)", d.name, diff, d.name,
+			                        diff[0] == 'm' ? "max-trials"
+			                                       : "heartbeat-timeout");
 		if (diff != NULL)
 			return pz_error_set_key(err, PZ_EEXIST, "params", diff,
 			                        "study '%s' exists with a "
@@ -735,6 +766,7 @@ int pz_core_create(struct pz_core *core, const struct pz_study_def *def,
 	row.config = d.config_text;
 	row.max_trials = d.max_trials;
 	row.heartbeat_timeout = d.heartbeat_timeout;
+	row.pruner = d.pruner_text;
 	row.created = pz_clock_wall();
 	if ((rc = pz_core_begin(core, err)) != 0)
 		return rc;
@@ -972,9 +1004,34 @@ int pz_core_import(struct pz_core *core, const struct pz_study_def *def,
 		if ((rc = import_trial(core, s, &trials[i], values + i * stride,
 		                       err)) != 0)
 			goto out;
+	if ((rc = pz_pruning_import(core, s, first, trials, n, err)) != 0)
+		goto out;
 	*out = s;
 out:
 	free(values);
 	pz_space_destroy(space);
 	return rc;
+}
+
+/* --- settings ------------------------------------------------------------------ */
+
+int pz_core_update(struct pz_core *core, struct pz_study *s,
+                   int64_t max_trials, double heartbeat_timeout,
+                   struct pz_error *err)
+{
+	int rc;
+
+	if (s->max_trials == max_trials &&
+	    s->heartbeat_timeout == heartbeat_timeout)
+		return 0;
+	if ((rc = pz_core_begin(core, err)) != 0)
+		return rc;
+	rc = pz_store_study_update(core->store, s->id, max_trials,
+	                           heartbeat_timeout, err);
+	if (rc != 0)
+		return pz_core_write_failed(core, rc, err);
+	s->max_trials = max_trials;
+	s->heartbeat_timeout = heartbeat_timeout;
+	pz_core_event(core, s, PZ_EV_STUDY_CHANGED, -1);
+	return 0;
 }

@@ -32,6 +32,8 @@
 
 #include <parzen/error.h>
 #include <parzen/history.h>
+#include <parzen/prune.h>
+#include <parzen/reports.h>
 #include <parzen/space.h>
 #include <parzen/suggest.h>
 #include <parzen/tpe.h>
@@ -102,6 +104,11 @@ struct pz_study {
 	uint32_t *running;         /* numbers, unordered */
 	size_t n_running, cap_running;
 	int64_t best;              /* number of the best ok trial, -1 */
+	/* Intermediate values and prune decisions (pruning.h): NULL until
+	 * a trial of the study reports. The pruner, parsed (never NULL once
+	 * loaded; kind none when the study has none). */
+	struct pz_reports *reports;
+	struct pz_pruner *pruner;
 	/* The stored params text of the newest trial, reused by its reply. */
 	char *fresh_params;
 	int64_t fresh_number;
@@ -149,6 +156,10 @@ struct pz_core {
 	char failure[PZ_ERROR_MSG_MAX]; /* the first failed write's message */
 	uint64_t batch;                /* generation of the open batch */
 	uint64_t n_commits;
+	/* The step and value of the PZ_EV_TRIAL_REPORTED event being
+	 * emitted, for the hooks. */
+	int64_t event_step;
+	double event_value;
 };
 
 /* Reads the study list. The store stays owned by the caller. */
@@ -215,6 +226,8 @@ struct pz_study_def {
 	int64_t max_trials;
 	const char *config_text;   /* effective config, JSON */
 	double heartbeat_timeout;  /* 0: default */
+	const char *pruner_text;   /* effective pruner, JSON; NULL: none */
+	int has_pruner;            /* given: exist_ok compares it */
 };
 
 #define PZ_DEFAULT_HEARTBEAT_TIMEOUT 60.0
@@ -245,6 +258,8 @@ struct pz_import_trial {
 	int64_t attempt;
 	int64_t reclaims;
 	double created, started, finished;
+	/* [[step, value], ...] as checked by the codec, or NULL */
+	const cJSON *intermediate;
 };
 
 /*
@@ -306,6 +321,16 @@ int pz_core_trial_result(struct pz_core *core, const struct pz_study *s,
 int pz_core_trial_rows(struct pz_core *core, const struct pz_study *s,
                        int state, int64_t offset, int64_t limit,
                        pz_store_trial_cb cb, void *ctx, struct pz_error *err);
+
+/*
+ * Change the settings of `s` that suggestions do not depend on:
+ * max_trials (0: unlimited) and heartbeat_timeout (seconds > 0), in the
+ * open batch. Running trials keep their deadline until their next
+ * heartbeat. The caller checks the values (study.update).
+ */
+int pz_core_update(struct pz_core *core, struct pz_study *s,
+                   int64_t max_trials, double heartbeat_timeout,
+                   struct pz_error *err);
 
 const char *pz_tstate_name(int state);
 /* -1 for an unknown name. */

@@ -17,6 +17,8 @@
 
 #include "ask.h"
 #include "clock.h"
+#include "handlers_admin.h"
+#include "handlers_prune.h"
 #include "trial.h"
 #include "watch.h"
 
@@ -99,11 +101,13 @@ static int check_work(const struct pz_algo_config *cfg,
 /*
  * The definition of study.create and study.import, checked: the space
  * (valid, evaluable), the algorithm and its config (with the work per
- * suggestion capped). *space_text and *config_text are the stored forms
- * (free them). On failure h->err and h->code are set.
+ * suggestion capped), the pruner. *space_text, *config_text and
+ * *pruner_text are the stored forms (free them). On failure h->err and
+ * h->code are set.
  */
 static int build_def(struct pz_hctx *h, struct pz_study_def *def,
-                     char **space_text, char **config_text)
+                     char **space_text, char **config_text,
+                     char **pruner_text)
 {
 	const struct pz_req *q = &h->req;
 	struct pz_algo_config cfg;
@@ -112,7 +116,7 @@ static int build_def(struct pz_hctx *h, struct pz_study_def *def,
 	int rc;
 
 	memset(def, 0, sizeof(*def));
-	*space_text = *config_text = NULL;
+	*space_text = *config_text = *pruner_text = NULL;
 	def->name = q->name;
 	def->algo = PZ_ALGO_TPE;
 	if (q->algo != NULL && pz_algo_parse(q->algo, &def->algo) != 0)
@@ -151,13 +155,18 @@ static int build_def(struct pz_hctx *h, struct pz_study_def *def,
 	}
 	def->space_text = *space_text;
 	def->config_text = *config_text;
+	if ((rc = pz_hprune_pruner_text(h, pruner_text)) != 0)
+		goto out;
+	def->pruner_text = *pruner_text;
+	def->has_pruner = pz_req_has(q, PZ_F_PRUNER);
 out:
 	pz_space_destroy(space);
 	cJSON_Delete(cfg_json);
 	if (rc != 0) {
 		free(*space_text);
 		free(*config_text);
-		*space_text = *config_text = NULL;
+		free(*pruner_text);
+		*space_text = *config_text = *pruner_text = NULL;
 		return -1;
 	}
 	return 0;
@@ -167,15 +176,16 @@ static int study_create(struct pz_hctx *h, cJSON **result)
 {
 	struct pz_study_def def;
 	struct pz_study *s;
-	char *space_text, *config_text;
+	char *space_text, *config_text, *pruner_text;
 	int existed, rc;
 
-	if (build_def(h, &def, &space_text, &config_text) != 0)
+	if (build_def(h, &def, &space_text, &config_text, &pruner_text) != 0)
 		return -1;
 	rc = pz_core_create(h->rpc->core, &def, h->req.exist_ok, &s, &existed,
 	                    &h->err);
 	free(space_text);
 	free(config_text);
+	free(pruner_text);
 	if (rc != 0)
 		return fail(h, 0);
 	*result = wrap("study", pz_codec_study(s));
@@ -188,7 +198,7 @@ static int study_import(struct pz_hctx *h, cJSON **result)
 	struct pz_import_trial *its;
 	struct pz_study_def def;
 	struct pz_study *s;
-	char **texts, *space_text, *config_text;
+	char **texts, *space_text, *config_text, *pruner_text;
 	size_t n = (size_t)cJSON_GetArraySize(arr), i = 0;
 	int existed, rc = 0;
 
@@ -200,7 +210,7 @@ static int study_import(struct pz_hctx *h, cJSON **result)
 		h->study = s;
 		return PZ_HANDLER_LOAD;
 	}
-	if (build_def(h, &def, &space_text, &config_text) != 0)
+	if (build_def(h, &def, &space_text, &config_text, &pruner_text) != 0)
 		return -1;
 	its = calloc(n > 0 ? n : 1, sizeof(*its));
 	texts = calloc(n > 0 ? n : 1, sizeof(*texts));
@@ -224,6 +234,7 @@ out:
 	free(its);
 	free(space_text);
 	free(config_text);
+	free(pruner_text);
 	if (rc != 0)
 		/* A trial's params that do not fit the space are an invalid
 		 * space error, as for trial.enqueue. */
@@ -308,6 +319,10 @@ static cJSON *trial_with_result(struct pz_hctx *h, struct pz_study *s,
 		return NULL;
 	t = pz_codec_trial(h->rpc->core, s, number, text);
 	free(text);
+	if (t != NULL && pz_codec_add_intermediate(t, s, number) != 0) {
+		cJSON_Delete(t);
+		return NULL;
+	}
 	return t;
 }
 
@@ -460,11 +475,27 @@ static int trial_enqueue(struct pz_hctx *h, cJSON **result)
 		                    "study '%s' already has max_trials (%lld) "
 		                    "trials", s->name, (long long)s->max_trials),
 		       fail(h, 0);
+	/* params: index form; values: value form (lib/params.h). */
+	if (pz_req_has(&h->req, PZ_F_PARAMS) == pz_req_has(&h->req, PZ_F_VALUES))
+		return pz_error_set_at(&h->err, PZ_EINVAL,
+		                       h->req.values != NULL ? "params.values"
+		                                             : "params.params",
+		                       "%s: give the trial either as params (a "
+		                       "choice as its option's index) or as "
+		                       "values (a choice as its option's value)",
+		                       h->req.values != NULL ? "both given"
+		                                             : "missing"),
+		       fail(h, PZ_RPC_BAD_PARAMS);
 	values = malloc((size_t)(s->space->n_params + 1) * sizeof(double));
 	if (values == NULL)
 		return pz_error_set(&h->err, PZ_ENOMEM, "out of memory"),
 		       fail(h, PZ_RPC_INTERNAL);
-	rc = pz_params_from_json(s->space, h->req.params, values, &h->err);
+	if (h->req.values != NULL)
+		rc = pz_params_from_values(s->space, h->req.values, "values",
+		                           values, &h->err);
+	else
+		rc = pz_params_from_json(s->space, h->req.params, values,
+		                         &h->err);
 	if (rc == 0)
 		rc = pz_eval(s->space, values, &point, &h->err);
 	cJSON_Delete(point);
@@ -502,11 +533,21 @@ static int list_row(void *arg, const struct pz_trial_row *r)
 	}
 	t = pz_codec_trial(c->h->rpc->core, c->h->study, (uint32_t)r->number,
 	                   r->result);
-	if (t == NULL)
+	if (t == NULL || (c->h->req.intermediate &&
+	                  pz_codec_add_intermediate(t, c->h->study,
+	                                            (uint32_t)r->number) != 0)) {
+		cJSON_Delete(t);
 		return PZ_ENOMEM;
+	}
 	cJSON_AddItemToArray(c->arr, t);
 	c->bytes += 400 + strlen(r->params) +
 	            (r->result != NULL ? strlen(r->result) : 0);
+	if (c->h->req.intermediate && c->h->study->reports != NULL) {
+		const struct pz_report_trial *rt = pz_reports_trial(
+		        c->h->study->reports, (uint64_t)r->number);
+
+		c->bytes += rt != NULL ? 48 * (size_t)rt->n : 0;
+	}
 	c->n++;
 	return 0;
 }
@@ -632,6 +673,7 @@ static int server_info(struct pz_hctx *h, cJSON **result)
 	                        (double)rpc->server.n_connections);
 	cJSON_AddNumberToObject(o, "requests", (double)rpc->n_requests);
 	cJSON_AddNumberToObject(o, "commits", (double)rpc->core->n_commits);
+	pz_admin_info(h, o);
 	*result = o;
 	return 0;
 }
@@ -641,12 +683,17 @@ static int server_info(struct pz_hctx *h, cJSON **result)
 #define FS(f) PZ_FIELD(PZ_F_##f)
 
 const struct pz_method pz_methods[] = {
+	{"server.backup", pz_handle_server_backup, PZ_TARGET_NONE, 0,
+	 FS(PATH) | FS(FORCE), FS(PATH)},
 	{"server.info", server_info, PZ_TARGET_NONE, PZ_M_WHILE_STOPPING, 0, 0},
+	{"server.stop", pz_handle_server_stop, PZ_TARGET_NONE,
+	 PZ_M_WHILE_STOPPING, 0, 0},
 	{"study.best", study_best, PZ_TARGET_STUDY, PZ_M_WHILE_STOPPING,
 	 FS(STUDY), FS(STUDY)},
 	{"study.create", study_create, PZ_TARGET_NONE, 0,
 	 FS(NAME) | FS(SPACE) | FS(ALGO) | FS(SEED) | FS(MAX_TRIALS) |
-	         FS(CONFIG) | FS(HEARTBEAT_TIMEOUT) | FS(EXIST_OK),
+	         FS(CONFIG) | FS(HEARTBEAT_TIMEOUT) | FS(EXIST_OK) |
+	         FS(PRUNER),
 	 FS(NAME) | FS(SPACE)},
 	{"study.delete", study_delete, PZ_TARGET_STUDY, PZ_M_DAMAGED_OK,
 	 FS(STUDY), FS(STUDY)},
@@ -655,7 +702,7 @@ const struct pz_method pz_methods[] = {
 	{"study.import", study_import, PZ_TARGET_NONE, 0,
 	 FS(NAME) | FS(SPACE) | FS(ALGO) | FS(SEED) | FS(MAX_TRIALS) |
 	         FS(CONFIG) | FS(HEARTBEAT_TIMEOUT) | FS(EXIST_OK) | FS(TRIALS) |
-	         FS(OFFSET),
+	         FS(OFFSET) | FS(PRUNER),
 	 FS(NAME) | FS(SPACE) | FS(TRIALS)},
 	{"study.list", study_list, PZ_TARGET_NONE, PZ_M_WHILE_STOPPING, 0, 0},
 	{"study.pause", study_pause, PZ_TARGET_STUDY, PZ_M_DAMAGED_OK,
@@ -664,19 +711,27 @@ const struct pz_method pz_methods[] = {
 	 FS(STUDY), FS(STUDY)},
 	{"study.unwatch", study_unwatch, PZ_TARGET_NONE, PZ_M_WHILE_STOPPING,
 	 FS(STUDY), 0},
+	{"study.update", pz_handle_study_update, PZ_TARGET_STUDY, 0,
+	 FS(STUDY) | FS(MAX_TRIALS) | FS(HEARTBEAT_TIMEOUT) | FS(SPACE) |
+	         FS(ALGO) | FS(CONFIG) | FS(SEED),
+	 FS(STUDY)},
 	{"study.watch", study_watch, PZ_TARGET_NONE, 0, FS(STUDY), 0},
 	{"trial.ask", trial_ask, PZ_TARGET_STUDY, 0,
 	 FS(STUDY) | FS(WORKER) | FS(MAX_TRIALS), FS(STUDY)},
 	{"trial.enqueue", trial_enqueue, PZ_TARGET_STUDY, 0,
-	 FS(STUDY) | FS(PARAMS), FS(STUDY) | FS(PARAMS)},
+	 FS(STUDY) | FS(PARAMS) | FS(VALUES), FS(STUDY)},
 	{"trial.get", trial_get, PZ_TARGET_TRIAL, PZ_M_WHILE_STOPPING,
 	 FS(TRIAL), FS(TRIAL)},
 	{"trial.heartbeat", trial_heartbeat, PZ_TARGET_TRIAL,
 	 PZ_M_WHILE_STOPPING, FS(TRIAL) | FS(ATTEMPT), FS(TRIAL)},
 	{"trial.list", trial_list, PZ_TARGET_STUDY, PZ_M_WHILE_STOPPING,
-	 FS(STUDY) | FS(STATE) | FS(OFFSET) | FS(LIMIT), FS(STUDY)},
+	 FS(STUDY) | FS(STATE) | FS(OFFSET) | FS(LIMIT) | FS(INTERMEDIATE),
+	 FS(STUDY)},
 	{"trial.release", trial_release, PZ_TARGET_TRIAL, PZ_M_WHILE_STOPPING,
 	 FS(TRIAL) | FS(ATTEMPT), FS(TRIAL)},
+	{"trial.report", pz_hprune_report, PZ_TARGET_TRIAL, PZ_M_WHILE_STOPPING,
+	 FS(TRIAL) | FS(ATTEMPT) | FS(STEP) | FS(VALUE),
+	 FS(TRIAL) | FS(STEP) | FS(VALUE)},
 	{"trial.tell", trial_tell, PZ_TARGET_TRIAL, PZ_M_WHILE_STOPPING,
 	 FS(TRIAL) | FS(STATUS) | FS(LOSS) | FS(RESULT) | FS(ATTEMPT),
 	 FS(TRIAL) | FS(STATUS)},

@@ -11,18 +11,33 @@
 
 #include <parzen/params.h>
 
+#include "pruning.h"
+
 /* One stored trial, as read on the loop, parsed on the executor. */
 struct row {
 	struct pz_trial t;
 	char *params;
 };
 
+/* One stored report (trial.report), or a prune decision (value 0). */
+struct report_row {
+	int64_t number, step;
+	double value;
+};
+
+/*
+ * The steps of a load: chunks of trials (read on the loop, parsed on the
+ * executor), then chunks of reports (read on the loop, added to the
+ * reports store on the executor), then the history and the rest.
+ */
+enum phase { PHASE_TRIALS, PHASE_REPORTS, PHASE_BUILD };
+
 struct load_job {
 	struct pz_job job;
 	struct pz_core *core;
 	const struct pz_exec *exec;
 	struct pz_study *s;
-	int build;                 /* the last step: build the history */
+	enum phase phase;
 	struct row *rows;          /* the chunk just read */
 	size_t n_rows;
 	/* Built off the loop, installed on it. */
@@ -34,6 +49,14 @@ struct load_job {
 	unsigned char *hstates;
 	double *losses;
 	size_t n, cap;
+	/* Reports: the chunk just read, and where the next one starts. */
+	struct report_row *reps;
+	size_t n_reps, cap_reps;
+	int64_t rep_number, rep_step;
+	struct pz_reports *reports;
+	int64_t *dec_numbers, *dec_steps; /* prune decisions */
+	size_t n_decs, cap_decs;
+	struct pz_pruner *pruner;
 	int rc;
 	int damaged;               /* rc is about the data, not the machine */
 	struct pz_error err;
@@ -62,6 +85,11 @@ static void job_free(struct load_job *j)
 	free(j->losses);
 	pz_history_destroy(j->hist);
 	pz_space_destroy(j->space);
+	free(j->reps);
+	free(j->dec_numbers);
+	free(j->dec_steps);
+	pz_reports_destroy(j->reports);
+	pz_prune_destroy(j->pruner);
 	free(j);
 }
 
@@ -187,6 +215,84 @@ static void parse_chunk(struct load_job *j)
 	free_rows(j);
 }
 
+static int read_report(void *arg, int64_t number, int64_t step, double value)
+{
+	struct load_job *j = arg;
+
+	j->reps[j->n_reps].number = number;
+	j->reps[j->n_reps].step = step;
+	j->reps[j->n_reps].value = value;
+	j->n_reps++;
+	j->rep_number = number;
+	j->rep_step = step;
+	return 0;
+}
+
+static int read_decision(void *arg, int64_t number, int64_t step,
+                         double value)
+{
+	struct load_job *j = arg;
+	size_t cap = j->cap_decs ? 2 * j->cap_decs : 64;
+	void *p;
+
+	(void)value;
+	if (j->n_decs == j->cap_decs) {
+		if ((p = realloc(j->dec_numbers, cap * sizeof(int64_t))) == NULL)
+			return pz_error_set(&j->err, PZ_ENOMEM, "out of memory");
+		j->dec_numbers = p;
+		if ((p = realloc(j->dec_steps, cap * sizeof(int64_t))) == NULL)
+			return pz_error_set(&j->err, PZ_ENOMEM, "out of memory");
+		j->dec_steps = p;
+		j->cap_decs = cap;
+	}
+	j->dec_numbers[j->n_decs] = number;
+	j->dec_steps[j->n_decs] = step;
+	j->n_decs++;
+	return 0;
+}
+
+/*
+ * Read the next chunk of reports (on the loop); after the last one, the
+ * prune decisions, and the load goes on to the build.
+ */
+static int read_reports(struct load_job *j)
+{
+	int rows = 0, rc;
+
+	j->n_reps = 0;
+	if (j->reps == NULL) {
+		j->reps = malloc(PZ_LOAD_CHUNK * sizeof(*j->reps));
+		if (j->reps == NULL)
+			return pz_error_set(&j->err, PZ_ENOMEM, "out of memory");
+	}
+	rc = pz_store_report_range(j->core->store, j->s->id, j->rep_number,
+	                           j->rep_step, PZ_LOAD_CHUNK, read_report, j,
+	                           &rows, &j->err);
+	if (rc != 0 || rows > 0)
+		return rc;
+	j->phase = PHASE_BUILD;
+	return pz_store_pruned_foreach(j->core->store, j->s->id, read_decision,
+	                               j, &j->err);
+}
+
+/* Add the chunk of reports to the study's store (off the loop). */
+static void add_reports(struct load_job *j)
+{
+	for (size_t i = 0; i < j->n_reps && j->rc == 0; i++) {
+		const struct report_row *r = &j->reps[i];
+
+		if (r->number < 0 || (size_t)r->number >= j->n) {
+			j->rc = bad(j, "a report for trial number %lld, which "
+			            "does not exist%s", (long long)r->number, "");
+			return;
+		}
+		j->rc = pz_pruning_load_add(&j->reports, r->number, r->step,
+		                            r->value, &j->err);
+		if (j->rc != 0 && j->rc != PZ_ENOMEM)
+			j->damaged = 1;
+	}
+}
+
 /* The history, one sort per label (off the loop). */
 static void build(struct load_job *j)
 {
@@ -210,9 +316,21 @@ static void build(struct load_job *j)
 		       np * sizeof(double));
 	rc = pz_history_fill(j->hist, j->n, packed, j->hstates, j->losses);
 	free(packed);
-	if (rc != 0)
+	if (rc != 0) {
 		j->rc = pz_error_set(&j->err, rc, "building the history: %s",
 		                     pz_strerror(rc));
+		return;
+	}
+	/* The reports' states and decisions, and the pruner. */
+	rc = pz_pruning_load_finish(&j->reports, j->trials, j->n,
+	                            j->dec_numbers, j->dec_steps, j->n_decs,
+	                            &j->err);
+	if (rc == 0)
+		rc = pz_pruning_parse(j->s->pruner_text, &j->pruner, &j->err);
+	if (rc != 0) {
+		j->rc = rc;
+		j->damaged = rc != PZ_ENOMEM;
+	}
 }
 
 static void work(struct pz_job *job)
@@ -225,8 +343,10 @@ static void work(struct pz_job *job)
 		j->damaged = j->rc != PZ_ENOMEM;
 		return;
 	}
-	if (j->build)
+	if (j->phase == PHASE_BUILD)
 		build(j);
+	else if (j->phase == PHASE_REPORTS)
+		add_reports(j);
 	else
 		parse_chunk(j);
 }
@@ -245,6 +365,12 @@ static void finish(struct load_job *j)
 		j->hist = NULL;
 		j->trials = NULL;
 		j->n = 0;
+		if (rc == 0) {
+			s->reports = j->reports;
+			s->pruner = j->pruner;
+			j->reports = NULL;
+			j->pruner = NULL;
+		}
 	} else if (s->dead) {
 		rc = pz_error_set(&err, PZ_EIO, "study '%s' was deleted or its "
 		                  "batch failed while it loaded; retry",
@@ -277,17 +403,22 @@ static void done(struct pz_job *job)
 {
 	struct load_job *j = (struct load_job *)job;
 
-	if (j->rc != 0 || j->build || j->s->dead) {
+	if (j->rc != 0 || j->phase == PHASE_BUILD || j->s->dead) {
 		finish(j);
 		return;
 	}
-	/* The chunk was full: there may be more rows. */
-	if (j->n % PZ_LOAD_CHUNK == 0 && j->n > 0)
-		j->rc = read_chunk(j);
-	else
-		j->build = 1;
-	if (j->rc != 0 || (j->n_rows == 0 && !j->build))
-		j->build = j->rc == 0;
+	if (j->phase == PHASE_TRIALS) {
+		/* The chunk was full: there may be more rows. */
+		if (j->n % PZ_LOAD_CHUNK == 0 && j->n > 0)
+			j->rc = read_chunk(j);
+		if (j->rc == 0 && j->n_rows == 0) {
+			j->phase = PHASE_REPORTS;
+			j->rep_number = 0;
+			j->rep_step = -1;
+		}
+	}
+	if (j->rc == 0 && j->phase == PHASE_REPORTS)
+		j->rc = read_reports(j);
 	if (j->rc != 0) {
 		finish(j);
 		return;

@@ -4,7 +4,10 @@
  * A study is read on its first use. Its rows are read from SQLite on the
  * loop, a chunk at a time (the loop serves other clients between
  * chunks); the expensive part, parsing every trial's params and building
- * the suggester's history (one sort per label), runs on the executor. The
+ * the suggester's history (one sort per label), runs on the executor.
+ * The trials' reports (trial.report) follow the same way, a chunk read on
+ * the loop and added to the study's reports store on the executor, then
+ * the prune decisions and the pruner (pruning.h). The
  * result is installed on the loop in one step, and the requests that
  * waited for the study go on. A study whose rows this parzend cannot read
  * back becomes damaged (core.h).

@@ -40,19 +40,9 @@ int pz_rpc_code(int rc, int invalid)
 /* `reply` as a '\n'-terminated line; takes `reply` over. */
 static char *line_of(cJSON *reply, size_t *len)
 {
-	char *text = reply != NULL ? pz_json_print(reply, len) : NULL;
-	char *line;
+	char *line = reply != NULL ? pz_json_print_line(reply, len) : NULL;
 
 	cJSON_Delete(reply);
-	if (text == NULL)
-		return NULL;
-	line = realloc(text, *len + 2);
-	if (line == NULL) {
-		free(text);
-		return NULL;
-	}
-	line[(*len)++] = '\n';
-	line[*len] = '\0';
 	return line;
 }
 

@@ -41,6 +41,7 @@ enum {
 	PZ_RPC_SHUTTING_DOWN = -32006,
 	PZ_RPC_DAMAGED = -32007,
 	PZ_RPC_BUSY = -32008,
+	PZ_RPC_FORBIDDEN = -32009,
 };
 
 struct pz_rpc;
@@ -60,6 +61,7 @@ struct pz_rpc_server {
 };
 
 struct pz_watch;
+struct pz_admin;
 
 struct pz_rpc {
 	struct pz_core *core;
@@ -68,6 +70,9 @@ struct pz_rpc {
 	/* study.watch registers a call's owner (its connection) here; NULL:
 	 * no watching without a server. */
 	struct pz_watch *watch;
+	/* The server's side of the administrative methods (admin.h); NULL:
+	 * they refuse. */
+	const struct pz_admin *admin;
 	uint64_t n_requests;
 };
 

@@ -399,6 +399,78 @@ static void on_signal(uv_signal_t *h, int signum)
 	}
 }
 
+/* --- administrative methods (admin.h) ---------------------------------------------- */
+
+/*
+ * Tasks run from an idle handle: after the previous iteration's batch was
+ * committed (check phase) and before the next one's requests are read
+ * (poll phase), so no transaction is open, and the loop does not block
+ * in poll while a task has work left.
+ */
+static void on_task_idle(uv_idle_t *h)
+{
+	struct pz_server *srv = h->data;
+	struct pz_task **p = &srv->tasks;
+
+	if (pz_core_dirty(&srv->core))
+		return;
+	while (*p != NULL) {
+		struct pz_task *t = *p, *next = t->next;
+
+		if (t->run(t, 0) == 0)
+			*p = next; /* t may be freed */
+		else
+			p = &t->next;
+	}
+	if (srv->tasks == NULL)
+		uv_idle_stop(&srv->task_idle);
+	maybe_finish(srv);
+}
+
+static void stop_tasks(struct pz_server *srv)
+{
+	while (srv->tasks != NULL) {
+		struct pz_task *t = srv->tasks;
+
+		srv->tasks = t->next;
+		t->run(t, 1);
+	}
+	uv_idle_stop(&srv->task_idle);
+}
+
+static void admin_add_task(void *ctx, struct pz_task *t)
+{
+	struct pz_server *srv = ctx;
+
+	if (srv->stopping) {
+		t->run(t, 1);
+		return;
+	}
+	t->next = srv->tasks;
+	srv->tasks = t;
+	uv_idle_start(&srv->task_idle, on_task_idle);
+}
+
+static int admin_peer_uid(void *ctx, const struct pz_call *call,
+                          unsigned *uid)
+{
+	(void)ctx;
+	if (call->owner == NULL)
+		return -1;
+	*uid = pz_conn_peer_uid(call->owner);
+	return 0;
+}
+
+static void admin_stop(void *ctx)
+{
+	struct pz_server *srv = ctx;
+
+	pz_log(PZ_LOG_INFO, "server.stop: shutting down");
+	pz_server_stop(srv);
+}
+
+/* --- the listening socket -------------------------------------------------------- */
+
 static int listen_socket(struct pz_server *srv, struct pz_error *err)
 {
 	char msg[256];
@@ -507,6 +579,13 @@ int pz_server_start(struct pz_server *srv, uv_loop_t *loop,
 	srv->env.ctx = srv;
 	srv->last_tick = pz_clock_mono();
 
+	uv_idle_init(loop, &srv->task_idle);
+	srv->task_idle.data = srv;
+	srv->admin.ctx = srv;
+	srv->admin.peer_uid = admin_peer_uid;
+	srv->admin.stop = admin_stop;
+	srv->admin.add_task = admin_add_task;
+	srv->rpc.admin = &srv->admin;
 	uv_check_init(loop, &srv->commit_check);
 	srv->commit_check.data = srv;
 	uv_check_start(&srv->commit_check, on_check);
@@ -553,9 +632,11 @@ static void close_handle(uv_handle_t *h)
 static void maybe_finish(struct pz_server *srv)
 {
 	if (!srv->stopping || srv->closed || srv->n_jobs > 0 ||
-	    pz_core_dirty(&srv->core) || srv->n_conns > 0)
+	    pz_core_dirty(&srv->core) || srv->n_conns > 0 ||
+	    srv->tasks != NULL)
 		return;
 	srv->closed = 1;
+	close_handle((uv_handle_t *)&srv->task_idle);
 	/* The watchdog pinged until now: the loop was alive while draining. */
 	pz_watchdog_stop(&srv->watchdog);
 	close_handle((uv_handle_t *)&srv->commit_check);
@@ -606,6 +687,7 @@ void pz_server_stop(struct pz_server *srv)
 	 * replies are written, then connections close. A client that does
 	 * not read its replies is closed at the deadline. */
 	for_each_conn(srv, shutdown_conn, NULL);
+	stop_tasks(srv);
 	uv_timer_start(&srv->deadline, on_deadline,
 	               (uint64_t)(srv->opt.shutdown_timeout * 1000), 0);
 	maybe_finish(srv);

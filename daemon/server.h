@@ -12,6 +12,7 @@
 #include <sys/types.h>
 #include <uv.h>
 
+#include "admin.h"
 #include "conn.h"
 #include "core.h"
 #include "exec.h"
@@ -65,6 +66,10 @@ struct pz_server {
 	char activated_path[108]; /* its path, for server.info ("" if none) */
 	struct pz_listen lsock;   /* the socket file we made, if any */
 	struct pz_watchdog watchdog;
+	/* Administrative methods (admin.h): tasks run between batches. */
+	struct pz_admin admin;
+	struct pz_task *tasks;
+	uv_idle_t task_idle;
 	int stopping;
 	int closed;               /* every handle is closing */
 	int exit_code;

@@ -32,6 +32,12 @@ enum stmt {
 	ST_TRIAL_LIST,
 	ST_TRIAL_LIST_STATE,
 	ST_TRIAL_RANGE,
+	ST_STUDY_UPDATE,
+	ST_REPORT_INSERT,
+	ST_REPORT_CLEAR,
+	ST_TRIAL_PRUNE_STEP,
+	ST_REPORT_RANGE,
+	ST_TRIAL_PRUNED,
 	N_STMTS
 };
 
@@ -72,6 +78,23 @@ static const char *const sql_text[N_STMTS] = {
 	[ST_TRIAL_LIST_STATE] = "SELECT " TRIAL_COLUMNS
 	                        " FROM trial WHERE study_id = ? AND state = ? "
 	                        "ORDER BY number LIMIT ? OFFSET ?",
+	[ST_STUDY_UPDATE] = "UPDATE study SET max_trials = ?, "
+	                    "heartbeat_timeout = ? WHERE id = ?",
+	[ST_REPORT_INSERT] =
+	    "INSERT INTO report (trial_id, step, value) VALUES (?, ?, ?)",
+	[ST_REPORT_CLEAR] = "DELETE FROM report WHERE trial_id = ?",
+	[ST_TRIAL_PRUNE_STEP] = "UPDATE trial SET prune_step = ? WHERE id = ?",
+	/* (number, step) after the given pair, in that order: the trials
+	 * by the (study_id, number) index, each one's reports by the
+	 * report table's key, so no sort. */
+	[ST_REPORT_RANGE] =
+	    "SELECT t.number, r.step, r.value FROM trial t "
+	    "JOIN report r ON r.trial_id = t.id "
+	    "WHERE t.study_id = ?1 AND t.number >= ?2 "
+	    "AND (t.number > ?2 OR r.step > ?3) "
+	    "ORDER BY t.number, r.step LIMIT ?4",
+	[ST_TRIAL_PRUNED] = "SELECT number, prune_step FROM trial "
+	                    "WHERE study_id = ? AND prune_step IS NOT NULL",
 };
 
 struct pz_store {
@@ -763,4 +786,228 @@ int pz_store_trial_update(struct pz_store *s, const struct pz_trial_row *r,
 	rc = sqlite3_step(st);
 	done(st);
 	return rc == SQLITE_DONE ? 0 : db_error(s, err, "updating a trial");
+}
+
+/* --- settings and online backups ------------------------------------------- */
+
+int pz_store_study_update(struct pz_store *s, int64_t id, int64_t max_trials,
+                          double heartbeat_timeout, struct pz_error *err)
+{
+	sqlite3_stmt *st = s->st[ST_STUDY_UPDATE];
+	int rc;
+
+	if (max_trials > 0)
+		sqlite3_bind_int64(st, 1, max_trials);
+	else
+		sqlite3_bind_null(st, 1);
+	sqlite3_bind_double(st, 2, heartbeat_timeout);
+	sqlite3_bind_int64(st, 3, id);
+	rc = sqlite3_step(st);
+	done(st);
+	return rc == SQLITE_DONE ? 0 : db_error(s, err, "updating a study");
+}
+
+struct pz_store_backup {
+	struct pz_store *src;
+	sqlite3 *dest;
+	sqlite3_backup *b;
+	char *path;
+};
+
+static int backup_error(struct pz_store_backup *b, int rc,
+                        struct pz_error *err, const char *what)
+{
+	return pz_error_set(err, PZ_EIO, "backup to %s: %s: %s", b->path, what,
+	                    b->dest != NULL ? sqlite3_errmsg(b->dest)
+	                                    : sqlite3_errstr(rc));
+}
+
+int pz_store_backup_begin(struct pz_store *s, const char *path,
+                          struct pz_store_backup **out, struct pz_error *err)
+{
+	struct pz_store_backup *b = calloc(1, sizeof(*b));
+	int rc;
+
+	*out = NULL;
+	if (b == NULL || (b->path = strdup(path)) == NULL) {
+		free(b);
+		return pz_error_set(err, PZ_ENOMEM, "out of memory");
+	}
+	b->src = s;
+	rc = sqlite3_open_v2(path, &b->dest,
+	                     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	                         SQLITE_OPEN_NOMUTEX,
+	                     NULL);
+	if (rc != SQLITE_OK) {
+		rc = backup_error(b, rc, err, "opening it");
+		pz_store_backup_abort(b);
+		return rc;
+	}
+	b->b = sqlite3_backup_init(b->dest, "main", s->db, "main");
+	if (b->b == NULL) {
+		rc = backup_error(b, SQLITE_ERROR, err, "starting the copy");
+		pz_store_backup_abort(b);
+		return rc;
+	}
+	*out = b;
+	return 0;
+}
+
+int pz_store_backup_step(struct pz_store_backup *b, int pages,
+                         struct pz_error *err)
+{
+	int rc;
+
+	/* Reading the source inside a write transaction would copy changes
+	 * that may still roll back. */
+	if (b->src->in_txn)
+		return 1;
+	rc = sqlite3_backup_step(b->b, pages);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+		return 1;
+	return backup_error(b, rc, err, "copying pages");
+}
+
+int pz_store_backup_pages(const struct pz_store_backup *b)
+{
+	return sqlite3_backup_pagecount(b->b);
+}
+
+int pz_store_backup_finish(struct pz_store_backup *b, struct pz_error *err)
+{
+	int rc = sqlite3_backup_finish(b->b);
+
+	b->b = NULL;
+	if (rc != SQLITE_OK) {
+		rc = backup_error(b, rc, err, "finishing the copy");
+		pz_store_backup_abort(b);
+		return rc;
+	}
+	/* The copy carries the source's WAL mode in its header: make it one
+	 * self-contained file, then close it (which syncs it). */
+	if (sqlite3_exec(b->dest, "PRAGMA journal_mode = DELETE; "
+	                 "PRAGMA synchronous = FULL", NULL, NULL,
+	                 NULL) != SQLITE_OK) {
+		rc = backup_error(b, SQLITE_ERROR, err,
+		                  "leaving WAL mode");
+		pz_store_backup_abort(b);
+		return rc;
+	}
+	rc = sqlite3_close(b->dest);
+	b->dest = NULL;
+	if (rc != SQLITE_OK) {
+		rc = backup_error(b, rc, err, "closing it");
+		pz_store_backup_abort(b);
+		return rc;
+	}
+	pz_store_backup_abort(b);
+	return 0;
+}
+
+void pz_store_backup_abort(struct pz_store_backup *b)
+{
+	if (b == NULL)
+		return;
+	if (b->b != NULL)
+		sqlite3_backup_finish(b->b);
+	if (b->dest != NULL)
+		sqlite3_close(b->dest);
+	free(b->path);
+	free(b);
+}
+
+/* --- intermediate values (trial.report) ------------------------------------ */
+
+int pz_store_report_insert(struct pz_store *s, int64_t trial_id, int64_t step,
+                           double value, struct pz_error *err)
+{
+	sqlite3_stmt *st = s->st[ST_REPORT_INSERT];
+	int rc;
+
+	sqlite3_bind_int64(st, 1, trial_id);
+	sqlite3_bind_int64(st, 2, step);
+	sqlite3_bind_double(st, 3, value);
+	rc = sqlite3_step(st);
+	done(st);
+	return rc == SQLITE_DONE ? 0 : db_error(s, err, "storing a report");
+}
+
+int pz_store_report_clear(struct pz_store *s, int64_t trial_id,
+                          struct pz_error *err)
+{
+	sqlite3_stmt *st = s->st[ST_REPORT_CLEAR];
+	int rc;
+
+	sqlite3_bind_int64(st, 1, trial_id);
+	rc = sqlite3_step(st);
+	done(st);
+	if (rc != SQLITE_DONE)
+		return db_error(s, err, "clearing a trial's reports");
+	return pz_store_trial_set_prune_step(s, trial_id, -1, err);
+}
+
+int pz_store_trial_set_prune_step(struct pz_store *s, int64_t trial_id,
+                                  int64_t step, struct pz_error *err)
+{
+	sqlite3_stmt *st = s->st[ST_TRIAL_PRUNE_STEP];
+	int rc;
+
+	if (step >= 0)
+		sqlite3_bind_int64(st, 1, step);
+	else
+		sqlite3_bind_null(st, 1);
+	sqlite3_bind_int64(st, 2, trial_id);
+	rc = sqlite3_step(st);
+	done(st);
+	return rc == SQLITE_DONE ? 0
+	                         : db_error(s, err, "storing a prune decision");
+}
+
+int pz_store_report_range(struct pz_store *s, int64_t study_id,
+                          int64_t number, int64_t step, int64_t limit,
+                          pz_store_report_cb cb, void *ctx, int *rows,
+                          struct pz_error *err)
+{
+	sqlite3_stmt *st = s->st[ST_REPORT_RANGE];
+	int rc, stop = 0;
+
+	*rows = 0;
+	sqlite3_bind_int64(st, 1, study_id);
+	sqlite3_bind_int64(st, 2, number);
+	sqlite3_bind_int64(st, 3, step);
+	sqlite3_bind_int64(st, 4, limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		(*rows)++;
+		stop = cb(ctx, sqlite3_column_int64(st, 0),
+		          sqlite3_column_int64(st, 1),
+		          sqlite3_column_double(st, 2));
+		if (stop != 0)
+			break;
+	}
+	if (stop == 0 && rc != SQLITE_DONE)
+		stop = db_error(s, err, "reading reports");
+	done(st);
+	return stop;
+}
+
+int pz_store_pruned_foreach(struct pz_store *s, int64_t study_id,
+                            pz_store_report_cb cb, void *ctx,
+                            struct pz_error *err)
+{
+	sqlite3_stmt *st = s->st[ST_TRIAL_PRUNED];
+	int rc, stop = 0;
+
+	sqlite3_bind_int64(st, 1, study_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		stop = cb(ctx, sqlite3_column_int64(st, 0),
+		          sqlite3_column_int64(st, 1), 0);
+		if (stop != 0)
+			break;
+	}
+	if (stop == 0 && rc != SQLITE_DONE)
+		stop = db_error(s, err, "reading prune decisions");
+	done(st);
+	return stop;
 }

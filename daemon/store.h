@@ -127,4 +127,61 @@ int pz_store_trial_list(struct pz_store *s, int64_t study_id,
                         pz_store_trial_cb cb, void *ctx,
                         struct pz_error *err);
 
+/* Set a study's max_trials (0: unlimited) and heartbeat_timeout. */
+int pz_store_study_update(struct pz_store *s, int64_t id, int64_t max_trials,
+                          double heartbeat_timeout, struct pz_error *err);
+
+/*
+ * Online backup (SQLite's backup API) of the store into a new database
+ * file at `path`, made of the committed state. Begin, then step until it
+ * returns 0 (each step copies up to `pages` pages; 1: more to do; a step
+ * inside an open transaction copies nothing and returns 1), then finish.
+ * The store may commit between steps: SQLite carries the changes its own
+ * connection makes into the copy, so the copy, when finished, is the
+ * database as of the last commit before it. The finished file is a
+ * self-contained database (journal_mode DELETE), closed and synced;
+ * moving it into place is the caller's. Abort drops a copy at any point
+ * (the file stays; remove it).
+ */
+struct pz_store_backup;
+
+int pz_store_backup_begin(struct pz_store *s, const char *path,
+                          struct pz_store_backup **out, struct pz_error *err);
+int pz_store_backup_step(struct pz_store_backup *b, int pages,
+                         struct pz_error *err);
+/* Pages of the source in the last step (its size then). */
+int pz_store_backup_pages(const struct pz_store_backup *b);
+/* Frees `b`, also on failure. */
+int pz_store_backup_finish(struct pz_store_backup *b, struct pz_error *err);
+void pz_store_backup_abort(struct pz_store_backup *b);
+/*
+ * Intermediate values (trial.report): one row per (trial, step), and the
+ * pruner's final decision, the step a trial was stopped at (prune_step).
+ */
+int pz_store_report_insert(struct pz_store *s, int64_t trial_id, int64_t step,
+                           double value, struct pz_error *err);
+/* Delete a trial's reports and its prune decision (a new run). */
+int pz_store_report_clear(struct pz_store *s, int64_t trial_id,
+                          struct pz_error *err);
+/* Keep the decision to stop a trial at `step` (< 0: no decision). */
+int pz_store_trial_set_prune_step(struct pz_store *s, int64_t trial_id,
+                                  int64_t step, struct pz_error *err);
+
+/* A report (number, step, value), or a decision (number, prune_step, 0). */
+typedef int (*pz_store_report_cb)(void *ctx, int64_t number, int64_t step,
+                                  double value);
+/*
+ * Reports of a study's trials after (number, step), at most `limit`, by
+ * number then step (pass (0, -1) to start); *rows gets how many there
+ * were, so a loader reads them in chunks from where it stopped.
+ */
+int pz_store_report_range(struct pz_store *s, int64_t study_id,
+                          int64_t number, int64_t step, int64_t limit,
+                          pz_store_report_cb cb, void *ctx, int *rows,
+                          struct pz_error *err);
+/* The trials of a study with a prune decision, (number, step), any order. */
+int pz_store_pruned_foreach(struct pz_store *s, int64_t study_id,
+                            pz_store_report_cb cb, void *ctx,
+                            struct pz_error *err);
+
 #endif

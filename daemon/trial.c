@@ -12,6 +12,7 @@
 #include <parzen/params.h>
 
 #include "clock.h"
+#include "pruning.h"
 
 /* table[from][event] = to + 1; 0: not allowed. */
 #define TO(state) ((state) + 1)
@@ -170,7 +171,8 @@ static int apply(struct pz_core *core, struct pz_study *s, uint32_t number,
 		return oom(core, err);
 	if (final_state(to)) {
 		if (pz_core_hist_set(s, number, hist_state(to),
-		                     to == PZ_T_OK ? cur->loss : NAN) != 0)
+		                     to == PZ_T_OK ? cur->loss : NAN) != 0 ||
+		    pz_pruning_ended(s, number, to) != 0)
 			return oom(core, err);
 		pz_core_update_best(s, number);
 	}
@@ -257,6 +259,7 @@ int pz_trial_hand_out(struct pz_core *core, struct pz_study *s,
                       struct pz_error *err)
 {
 	struct pz_trial t = s->trials[number];
+	int rc;
 
 	t.worker = worker != NULL ? strdup(worker) : NULL;
 	if (worker != NULL && t.worker == NULL)
@@ -264,7 +267,11 @@ int pz_trial_hand_out(struct pz_core *core, struct pz_study *s,
 	t.started = pz_clock_wall();
 	t.finished = NAN;
 	t.deadline = pz_core_now(core) + s->heartbeat_timeout;
-	return apply(core, s, number, PZ_TE_HAND_OUT, &t, NULL, err);
+	rc = apply(core, s, number, PZ_TE_HAND_OUT, &t, NULL, err);
+	/* A new run reports from the start: the last run's reports go. */
+	if (rc == 0)
+		rc = pz_pruning_new_run(core, s, number, err);
+	return rc;
 }
 
 /*
@@ -335,6 +342,9 @@ int pz_trial_tell(struct pz_core *core, struct pz_study *s, uint32_t number,
 		return rc;
 	t = s->trials[number];
 	t.loss = event == PZ_TE_TELL_FAIL ? NAN : loss;
+	/* A pruned trial's loss is, unless told, its last reported value. */
+	if (event == PZ_TE_TELL_PRUNED && isnan(loss))
+		t.loss = pz_pruning_last_value(s, number);
 	t.finished = pz_clock_wall();
 	return apply(core, s, number, event, &t, result_text, err);
 }
@@ -356,12 +366,21 @@ int pz_trial_heartbeat(struct pz_core *core, struct pz_study *s,
 	return 0;
 }
 
-/* Running -> queued, for release and reclaim. */
+/*
+ * Running -> queued, for release and reclaim. A trial the pruner stopped
+ * is not run again (the decision is final): it ends pruned instead, with
+ * its last reported value as its loss.
+ */
 static int requeue(struct pz_core *core, struct pz_study *s, uint32_t number,
                    enum pz_trial_event event, struct pz_error *err)
 {
 	struct pz_trial t = s->trials[number];
 
+	if (pz_pruning_decided(s, number)) {
+		t.loss = pz_pruning_last_value(s, number);
+		t.finished = pz_clock_wall();
+		return apply(core, s, number, PZ_TE_TELL_PRUNED, &t, NULL, err);
+	}
 	t.attempt++;
 	t.reclaims += event == PZ_TE_RECLAIM;
 	t.worker = NULL;

@@ -14,12 +14,16 @@
  *     running --release------> queued     (attempt + 1)
  *     running --reclaim------> queued     (attempt + 1, reclaims + 1)
  *     running --tell_ok/fail/pruned--> ok / fail / pruned
+ *     running --release/reclaim of a trial the pruner stopped (pruning.h)
+ *               = tell_pruned--> pruned   (a decision to prune is final:
+ *                                          the trial is not run again)
  *     queued  --tell_ok/fail/pruned--> ok / fail / pruned
  *                               (a late tell: the trial was handed out,
  *                                then reclaimed or released, and not
  *                                handed out again)
  *
- * ok, fail and pruned are final. Attempts: a trial's attempt counts its
+ * ok, fail and pruned are final. A trial handed out again starts a new
+ * run: its reports (trial.report) are deleted with the hand-out. Attempts: a trial's attempt counts its
  * hand-outs after the first; a worker proves it holds the trial with the
  * attempt it was given. A request without `attempt` is taken as attempt
  * 0, so it can never act on a trial that was handed to someone else.

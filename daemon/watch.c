@@ -24,10 +24,10 @@ struct change {
 	char *study;
 	enum pz_event_kind kind;
 	int has_trial;
-	int64_t id, number, step;
+	int64_t id, number, step;   /* step: trial.reported's, else -1 */
 	int32_t attempt;
 	unsigned char state;
-	double loss;
+	double loss, value;         /* value: trial.reported's */
 	char *worker;
 };
 
@@ -150,7 +150,6 @@ void pz_watch_event(struct pz_watch *w, uint64_t batch,
 {
 	struct change c;
 
-	(void)core;
 	if (!wanted(w, s->name))
 		return;
 	if (w->n_changes == w->cap_changes) {
@@ -167,6 +166,10 @@ void pz_watch_event(struct pz_watch *w, uint64_t batch,
 	c.kind = kind;
 	c.study = strdup(s->name);
 	c.step = -1;
+	if (kind == PZ_EV_TRIAL_REPORTED) {
+		c.step = core->event_step;
+		c.value = core->event_value;
+	}
 	if (number >= 0 && (size_t)number < s->n_trials) {
 		const struct pz_trial *t = &s->trials[number];
 
@@ -188,7 +191,7 @@ void pz_watch_event(struct pz_watch *w, uint64_t batch,
 static char *notification(const struct change *c, uint64_t seq, size_t *len)
 {
 	cJSON *n = cJSON_CreateObject(), *p, *t;
-	char *text = NULL, *line;
+	char *line;
 
 	if (n == NULL)
 		return NULL;
@@ -210,23 +213,16 @@ static char *notification(const struct change *c, uint64_t seq, size_t *len)
 			else
 				cJSON_AddNullToObject(t, "worker");
 			cJSON_AddNumberToObject(t, "attempt", c->attempt);
-			if (c->step >= 0)
+			if (c->step >= 0) {
 				cJSON_AddNumberToObject(t, "step", (double)c->step);
-			else
+				cJSON_AddNumberToObject(t, "value", c->value);
+			} else {
 				cJSON_AddNullToObject(t, "step");
+			}
 		}
 	}
-	text = pz_json_print(n, len);
+	line = pz_json_print_line(n, len);
 	cJSON_Delete(n);
-	if (text == NULL)
-		return NULL;
-	line = realloc(text, *len + 2);
-	if (line == NULL) {
-		free(text);
-		return NULL;
-	}
-	line[(*len)++] = '\n';
-	line[*len] = '\0';
 	return line;
 }
 

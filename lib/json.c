@@ -230,11 +230,13 @@ static void put_item(struct out *o, const cJSON *it)
 	}
 }
 
-char *pz_json_print(const cJSON *item, size_t *len)
+static char *print(const cJSON *item, size_t *len, int line)
 {
 	struct out o = {NULL, 0, 0, 0};
 
 	put_item(&o, item);
+	if (line)
+		put(&o, "\n", 1);
 	if (o.failed || o.buf == NULL) {
 		free(o.buf);
 		return NULL;
@@ -242,4 +244,14 @@ char *pz_json_print(const cJSON *item, size_t *len)
 	if (len != NULL)
 		*len = o.len;
 	return o.buf;
+}
+
+char *pz_json_print(const cJSON *item, size_t *len)
+{
+	return print(item, len, 0);
+}
+
+char *pz_json_print_line(const cJSON *item, size_t *len)
+{
+	return print(item, len, 1);
 }

@@ -1,6 +1,7 @@
 /*
- * Params vectors <-> the flat JSON object {label: value} of the protocol,
- * and validation of params that a user supplies.
+ * Params vectors <-> the flat JSON objects {label: value}, in index form
+ * (the protocol's) and in value form (for people), and validation of
+ * params that a user supplies.
  */
 #include <parzen/params.h>
 
@@ -47,7 +48,8 @@ static int on_grid(double x, double q)
 	return fabs(x - k * q) <= 1e-9 * fmax(1.0, fabs(x));
 }
 
-static int check_value(const struct pz_param *p, double v, struct pz_error *err)
+static int check_value(const struct pz_param *p, double v, const char *root,
+                       struct pz_error *err)
 {
 	double step = pz_space_param_step(p);
 	double lo, hi;
@@ -55,7 +57,7 @@ static int check_value(const struct pz_param *p, double v, struct pz_error *err)
 	if (pz_space_kind_is_categorical(p->kind)) {
 		if (v != floor(v) || v < 0 || v >= p->n_options)
 			return pz_error_set_key(
-				err, PZ_ERANGE, "params", p->label,
+				err, PZ_ERANGE, root, p->label,
 				"%g is not an option index of %s (0 to %d)", v,
 				pz_space_kind_name(p->kind), p->n_options - 1);
 		return 0;
@@ -64,17 +66,17 @@ static int check_value(const struct pz_param *p, double v, struct pz_error *err)
 		hi = p->kind == PZ_HP_RANDINT ? p->high - 1 : p->high;
 		if (v != floor(v) || v < p->low || v > hi)
 			return pz_error_set_key(
-				err, PZ_ERANGE, "params", p->label,
+				err, PZ_ERANGE, root, p->label,
 				"%g is not an integer in [%g, %g]", v, p->low,
 				hi);
 		return 0;
 	}
 	if (step > 0 && !on_grid(v, step))
-		return pz_error_set_key(err, PZ_ERANGE, "params", p->label,
+		return pz_error_set_key(err, PZ_ERANGE, root, p->label,
 		                        "%g is not a multiple of q = %g", v,
 		                        step);
 	if (pz_space_kind_is_log(p->kind) && v <= 0 && step == 0)
-		return pz_error_set_key(err, PZ_ERANGE, "params", p->label,
+		return pz_error_set_key(err, PZ_ERANGE, root, p->label,
 		                        "%g must be > 0 for %s", v,
 		                        pz_space_kind_name(p->kind));
 	if (!pz_space_kind_is_bounded(p->kind))
@@ -91,7 +93,7 @@ static int check_value(const struct pz_param *p, double v, struct pz_error *err)
 	}
 	if (v < lo || v > hi)
 		return pz_error_set_key(
-			err, PZ_ERANGE, "params", p->label,
+			err, PZ_ERANGE, root, p->label,
 			"%g is outside the prior's range [%g, %g]", v,
 			pz_space_kind_is_log(p->kind) ? exp(p->low) : p->low,
 			pz_space_kind_is_log(p->kind) ? exp(p->high) : p->high);
@@ -103,8 +105,8 @@ static int check_value(const struct pz_param *p, double v, struct pz_error *err)
  * label i's value when present[i]. Fills `values`.
  */
 static int check_all(const struct pz_space *space, const double *given,
-                     const unsigned char *present, double *values,
-                     struct pz_error *err)
+                     const unsigned char *present, const char *root,
+                     double *values, struct pz_error *err)
 {
 	int rc;
 
@@ -114,7 +116,7 @@ static int check_all(const struct pz_space *space, const double *given,
 		if (!pz_space_is_active(space, values, i)) {
 			if (present[i])
 				return pz_error_set_key(
-				        err, PZ_EINVAL, "params", p->label,
+				        err, PZ_EINVAL, root, p->label,
 				        "label is inactive (option %d of '%s' was "
 				        "not chosen)",
 				        p->parent_option,
@@ -123,9 +125,9 @@ static int check_all(const struct pz_space *space, const double *given,
 			continue;
 		}
 		if (!present[i])
-			return pz_error_set_key(err, PZ_EINVAL, "params", p->label,
+			return pz_error_set_key(err, PZ_EINVAL, root, p->label,
 			                        "missing (the label is active)");
-		if ((rc = check_value(p, given[i], err)) != 0)
+		if ((rc = check_value(p, given[i], root, err)) != 0)
 			return rc;
 		values[i] = given[i];
 	}
@@ -177,15 +179,16 @@ static int label_index(const struct pz_space *space, int guess,
 	return pz_space_find(space, key);
 }
 
-int pz_params_from_json(const struct pz_space *space, const cJSON *params,
-                        double *values, struct pz_error *err)
+/* pz_params_from_json with errors under `root` instead of "params". */
+static int from_json(const struct pz_space *space, const cJSON *params,
+                     const char *root, double *values, struct pz_error *err)
 {
 	const cJSON *c;
 	struct given g;
 	int guess = 0, rc = 0;
 
 	if (!cJSON_IsObject(params))
-		return pz_error_set_at(err, PZ_EINVAL, "params",
+		return pz_error_set_at(err, PZ_EINVAL, root,
 		                       "must be an object {label: value}");
 	if (given_init(&g, space->n_params) != 0)
 		return pz_error_set(err, PZ_ENOMEM, "out of memory");
@@ -193,17 +196,17 @@ int pz_params_from_json(const struct pz_space *space, const cJSON *params,
 		int k = label_index(space, guess, c->string);
 
 		if (k < 0) {
-			rc = pz_error_set_key(err, PZ_ENOENT, "params", c->string,
+			rc = pz_error_set_key(err, PZ_ENOENT, root, c->string,
 			                      "no such label in the space");
 			goto out;
 		}
 		if (g.p[k]) {
-			rc = pz_error_set_key(err, PZ_EINVAL, "params", c->string,
+			rc = pz_error_set_key(err, PZ_EINVAL, root, c->string,
 			                      "the label appears twice");
 			goto out;
 		}
 		if (!cJSON_IsNumber(c) || !isfinite(c->valuedouble)) {
-			rc = pz_error_set_key(err, PZ_EINVAL, "params", c->string,
+			rc = pz_error_set_key(err, PZ_EINVAL, root, c->string,
 			                      "must be a finite number");
 			goto out;
 		}
@@ -211,10 +214,16 @@ int pz_params_from_json(const struct pz_space *space, const cJSON *params,
 		g.p[k] = 1;
 		guess = k + 1;
 	}
-	rc = check_all(space, g.v, g.p, values, err);
+	rc = check_all(space, g.v, g.p, root, values, err);
 out:
 	given_finish(&g);
 	return rc;
+}
+
+int pz_params_from_json(const struct pz_space *space, const cJSON *params,
+                        double *values, struct pz_error *err)
+{
+	return from_json(space, params, "params", values, err);
 }
 
 static const char *skip_ws(const char *s, const char *end)
@@ -307,7 +316,7 @@ int pz_params_from_text(const struct pz_space *space, const char *text,
 		return pz_error_set(err, PZ_ENOMEM, "out of memory");
 	rc = read_flat(space, text, len, &g, err);
 	if (rc > 0)
-		rc = check_all(space, g.v, g.p, values, err);
+		rc = check_all(space, g.v, g.p, "params", values, err);
 	else if (rc == 0)
 		rc = 1;
 	given_finish(&g);
@@ -319,5 +328,303 @@ int pz_params_from_text(const struct pz_space *space, const char *text,
 		return pz_error_set_at(err, PZ_EINVAL, "params", "not JSON");
 	rc = pz_params_from_json(space, json, values, err);
 	cJSON_Delete(json);
+	return rc;
+}
+
+/* --- the value form ------------------------------------------------------ */
+
+/* The HP node of parameter `param`, found depth first; NULL if none. */
+static const struct pz_node *find_hp(const struct pz_node *n, int param)
+{
+	const struct pz_node *found;
+
+	if (n->type == PZ_NODE_HP && n->param == param)
+		return n;
+	for (int i = 0; i < n->n_children; i++)
+		if ((found = find_hp(n->children[i], param)) != NULL)
+			return found;
+	return NULL;
+}
+
+/* Does the subtree hold neither a hyperparameter nor a function node? */
+static int is_literal(const struct pz_node *n)
+{
+	if (n->type == PZ_NODE_HP || n->type == PZ_NODE_FN)
+		return 0;
+	for (int i = 0; i < n->n_children; i++)
+		if (!is_literal(n->children[i]))
+			return 0;
+	return 1;
+}
+
+/* The JSON value of a literal subtree. */
+static cJSON *literal_json(const struct pz_node *n)
+{
+	cJSON *o;
+
+	if (n->type == PZ_NODE_LITERAL)
+		return cJSON_Duplicate(n->literal, 1);
+	o = n->type == PZ_NODE_OBJECT ? cJSON_CreateObject()
+	                              : cJSON_CreateArray();
+	for (int i = 0; o != NULL && i < n->n_children; i++) {
+		cJSON *c = literal_json(n->children[i]);
+		int added = c != NULL &&
+		            (n->type == PZ_NODE_OBJECT
+		                     ? cJSON_AddItemToObject(o, n->keys[i], c)
+		                     : cJSON_AddItemToArray(o, c));
+
+		if (!added) {
+			cJSON_Delete(c);
+			cJSON_Delete(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
+/* The first hyperparameter of a subtree, in document order, or NULL. */
+static const struct pz_node *first_hp(const struct pz_node *n)
+{
+	const struct pz_node *found;
+
+	if (n->type == PZ_NODE_HP)
+		return n;
+	for (int i = 0; i < n->n_children; i++)
+		if ((found = first_hp(n->children[i])) != NULL)
+			return found;
+	return NULL;
+}
+
+/* The value form of an option node (see params.h). */
+static cJSON *option_value(const struct pz_space *space,
+                           const struct pz_node *opt, int option)
+{
+	const struct pz_node *hp;
+	char name[32];
+
+	for (int i = 0; opt->type == PZ_NODE_OBJECT && i < opt->n_children;
+	     i++) {
+		const struct pz_node *c = opt->children[i];
+
+		if (strcmp(opt->keys[i], "name") == 0 &&
+		    c->type == PZ_NODE_LITERAL && cJSON_IsString(c->literal))
+			return cJSON_CreateString(c->literal->valuestring);
+	}
+	if (is_literal(opt))
+		return literal_json(opt);
+	hp = first_hp(opt);
+	if (hp != NULL)
+		return cJSON_CreateString(space->params[hp->param].label);
+	snprintf(name, sizeof(name), "option %d", option);
+	return cJSON_CreateString(name);
+}
+
+cJSON *pz_params_option_value(const struct pz_space *space, int param,
+                              int option)
+{
+	const struct pz_node *n;
+
+	if (param < 0 || param >= space->n_params ||
+	    !pz_space_kind_is_categorical(space->params[param].kind))
+		return NULL;
+	n = find_hp(space->root, param);
+	if (n == NULL || option < 0 || option >= n->n_children)
+		return NULL;
+	return option_value(space, n->children[option], option);
+}
+
+/* The value form of label i's value v (index form); NULL: out of memory. */
+static cJSON *value_of(const struct pz_space *space, int i, double v)
+{
+	const struct pz_param *p = &space->params[i];
+
+	if (pz_space_kind_is_categorical(p->kind) && v == floor(v) && v >= 0 &&
+	    v < p->n_options)
+		return pz_params_option_value(space, i, (int)v);
+	return cJSON_CreateNumber(v);
+}
+
+cJSON *pz_params_to_values(const struct pz_space *space, const double *values)
+{
+	cJSON *obj = cJSON_CreateObject();
+
+	for (int i = 0; obj != NULL && i < space->n_params; i++) {
+		cJSON *v;
+
+		if (isnan(values[i]))
+			continue;
+		v = value_of(space, i, values[i]);
+		if (v == NULL ||
+		    !cJSON_AddItemToObject(obj, space->params[i].label, v)) {
+			cJSON_Delete(v);
+			cJSON_Delete(obj);
+			return NULL;
+		}
+	}
+	return obj;
+}
+
+cJSON *pz_params_json_to_values(const struct pz_space *space,
+                                const cJSON *params)
+{
+	cJSON *obj = cJSON_CreateObject();
+	const cJSON *c;
+
+	cJSON_ArrayForEach(c, params) {
+		int i = pz_space_find(space, c->string);
+		cJSON *v = i >= 0 && cJSON_IsNumber(c)
+		                   ? value_of(space, i, c->valuedouble)
+		                   : cJSON_Duplicate(c, 1);
+
+		if (obj == NULL)
+			break;
+		if (v == NULL || !cJSON_AddItemToObject(obj, c->string, v)) {
+			cJSON_Delete(v);
+			cJSON_Delete(obj);
+			return NULL;
+		}
+	}
+	return obj;
+}
+
+/*
+ * Is `v` an {"$index": N} marker? *k is N, or NAN when N is not a number.
+ */
+static int index_marker(const cJSON *v, double *k)
+{
+	const cJSON *i = cJSON_IsObject(v) ? v->child : NULL;
+
+	if (i == NULL || i->next != NULL || strcmp(i->string, "$index") != 0)
+		return 0;
+	*k = cJSON_IsNumber(i) ? i->valuedouble : NAN;
+	return 1;
+}
+
+/* Up to `len` bytes of the compact JSON of `v` into `buf`. */
+static void quote(const cJSON *v, char *buf, size_t len)
+{
+	char *text = pz_json_print(v, NULL);
+
+	snprintf(buf, len, "%s", text != NULL ? text : "?");
+	if (text != NULL && strlen(text) >= len && len > 4)
+		memcpy(buf + len - 4, "...", 4);
+	free(text);
+}
+
+/*
+ * The option index of choice `i` that the value-form `v` names, into
+ * *out; an error under root.label when it names none or several.
+ */
+static int option_of(const struct pz_space *space, int i, const cJSON *v,
+                     const char *root, double *out, struct pz_error *err)
+{
+	const struct pz_param *p = &space->params[i];
+	const struct pz_node *n = find_hp(space->root, i);
+	char given[96], list[256];
+	double marker = 0;
+	int found = -1, second = -1;
+	size_t used = 0;
+
+	if (index_marker(v, &marker)) {
+		if (!(marker >= 0) || marker != floor(marker) ||
+		    marker >= p->n_options)
+			return pz_error_set_key(err, PZ_ERANGE, root, p->label,
+			                        "$index must be an option index "
+			                        "of %s (0 to %d)",
+			                        pz_space_kind_name(p->kind),
+			                        p->n_options - 1);
+		*out = marker;
+		return 0;
+	}
+	if (n == NULL)
+		return pz_error_set(err, PZ_EINVAL, "no node for label %s",
+		                    p->label);
+	list[0] = '\0';
+	for (int k = 0; k < n->n_children; k++) {
+		const struct pz_node *opt = n->children[k];
+		cJSON *ov = option_value(space, opt, k), *lit = NULL;
+		char one[64];
+		int match;
+
+		if (ov == NULL)
+			return pz_error_set(err, PZ_ENOMEM, "out of memory");
+		/* A literal option named by its "name" is also matched by
+		 * the whole literal. */
+		match = cJSON_Compare(v, ov, 1);
+		if (!match && cJSON_IsObject(v) && opt->type == PZ_NODE_OBJECT &&
+		    is_literal(opt)) {
+			lit = literal_json(opt);
+			match = lit != NULL && cJSON_Compare(v, lit, 1);
+			cJSON_Delete(lit);
+		}
+		if (match) {
+			if (found < 0)
+				found = k;
+			else if (second < 0)
+				second = k;
+		}
+		quote(ov, one, sizeof(one));
+		cJSON_Delete(ov);
+		if (used < sizeof(list))
+			used += (size_t)snprintf(list + used, sizeof(list) - used,
+			                         "%s%s", k ? ", " : "", one);
+	}
+	quote(v, given, sizeof(given));
+	if (found >= 0 && second >= 0)
+		return pz_error_set_key(err, PZ_EINVAL, root, p->label,
+		                        "%s is the value of options %d and %d; "
+		                        "give the option by its index, "
+		                        "{\"$index\": %d}", given, found, second,
+		                        found);
+	if (found < 0)
+		return pz_error_set_key(err, PZ_EINVAL, root, p->label,
+		                        "%s is not the value of any option "
+		                        "(%s%s); {\"$index\": N} gives an option "
+		                        "by its index", given, list,
+		                        used >= sizeof(list) ? "..." : "");
+	*out = found;
+	return 0;
+}
+
+int pz_params_from_values(const struct pz_space *space, const cJSON *obj,
+                          const char *root, double *values,
+                          struct pz_error *err)
+{
+	cJSON *idx;
+	const cJSON *c;
+	int rc = 0;
+
+	if (!cJSON_IsObject(obj))
+		return pz_error_set_at(err, PZ_EINVAL, root,
+		                       "must be an object {label: value}");
+	idx = cJSON_CreateObject();
+	if (idx == NULL)
+		return pz_error_set(err, PZ_ENOMEM, "out of memory");
+	cJSON_ArrayForEach(c, obj) {
+		int i = pz_space_find(space, c->string);
+		double k;
+		cJSON *v;
+
+		if (i < 0) {
+			rc = pz_error_set_key(err, PZ_ENOENT, root, c->string,
+			                      "no such label in the space");
+			break;
+		}
+		if (!pz_space_kind_is_categorical(space->params[i].kind)) {
+			v = cJSON_Duplicate(c, 1);
+		} else {
+			if ((rc = option_of(space, i, c, root, &k, err)) != 0)
+				break;
+			v = cJSON_CreateNumber(k);
+		}
+		if (v == NULL || !cJSON_AddItemToObject(idx, c->string, v)) {
+			cJSON_Delete(v);
+			rc = pz_error_set(err, PZ_ENOMEM, "out of memory");
+			break;
+		}
+	}
+	if (rc == 0)
+		rc = from_json(space, idx, root, values, err);
+	cJSON_Delete(idx);
 	return rc;
 }

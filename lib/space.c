@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <parzen/utf8.h>
+
 #define PATH_CAP 1024
 
 struct parser {
@@ -460,18 +462,6 @@ static int parse_probabilities(struct parser *ps, const cJSON *j, size_t len,
 	return 0;
 }
 
-/* C0, DEL and C1 (U+0080..U+009F) control characters. */
-static int has_control(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	for (; *p != '\0'; p++)
-		if (*p < 0x20 || *p == 0x7f ||
-		    (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
-			return 1;
-	return 0;
-}
-
 /* A key that appears twice among the members of object `j`, or NULL. */
 static const char *duplicate_key(const cJSON *j)
 {
@@ -516,7 +506,7 @@ static int parse_hp(struct parser *ps, const cJSON *j, size_t len, int depth,
 	if (strlen(label->valuestring) > PZ_LABEL_MAX)
 		return fail(ps, path_key(ps, len, "label"),
 		            "longer than %d bytes", PZ_LABEL_MAX);
-	if (has_control(label->valuestring))
+	if (pz_utf8_has_control(label->valuestring))
 		return fail(ps, path_key(ps, len, "label"),
 		            "may not contain control characters");
 	if ((rc = add_param(ps, len, label->valuestring, kind, &idx)) != 0)

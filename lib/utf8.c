@@ -107,3 +107,14 @@ size_t pz_utf8_length(const char *s)
 	}
 	return chars;
 }
+
+int pz_utf8_has_control(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f ||
+		    (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
+			return 1;
+	return 0;
+}

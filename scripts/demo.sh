@@ -4,11 +4,15 @@
 # example need, build parzend and the parzen CLI, start the daemon on its
 # default (embedded SQLite) database, and run the CIFAR-style tuning job of
 # examples/cifar_style with two worker processes: each trial trains a
-# scikit-learn neural network on the digits data set for a second or two.
-# When about 40% of the trials are done the daemon is killed with kill -9
-# and restarted on the same database; the workers reconnect and the search
-# finishes. Prints the best trial and the table of trials, checks that no
-# trial was lost or run twice, and ends with the report of the search.
+# scikit-learn neural network on the digits data set for up to 20 epochs,
+# a second or two, reporting its validation error after every epoch to a
+# median pruner, which stops the trials that fall behind. When about 40%
+# of the trials are done the daemon is killed with kill -9 and restarted
+# on the same database; the workers reconnect and the search finishes.
+# Prints the best trial and the table of trials, checks that no trial was
+# lost or run twice, prints the compute the pruner saved (epochs run
+# against the epochs the same trials would have run without it), and ends
+# with the report of the search.
 # Works from any directory; everything it writes is under build/demo/.
 #
 #   scripts/demo.sh          (PARZEN_DEMO_EVALS=N for another budget, 40)
@@ -73,24 +77,30 @@ cleanup()
 }
 trap cleanup EXIT
 
-# Prints "DONE TOTAL OK FAIL QUEUED RUNNING" of the study (zeros before it
-# exists or while parzend is down).
+# Prints "DONE TOTAL OK FAIL PRUNED QUEUED RUNNING" of the study (zeros
+# before it exists or while parzend is down).
 counts()
 {
 	"$parzen" show "$study" --json 2>/dev/null | "$PZ_PYTHON" -c '
 import json, sys
 c = json.load(sys.stdin)["study"]["counts"]
-print(c["ok"] + c["fail"], c["total"], c["ok"], c["fail"], c["queued"],
-      c["running"])' 2>/dev/null || echo "0 0 0 0 0 0"
+print(c["ok"] + c["fail"] + c["pruned"], c["total"], c["ok"], c["fail"],
+      c["pruned"], c["queued"], c["running"])' 2>/dev/null ||
+		echo "0 0 0 0 0 0 0"
 }
 
 echo "== starting parzend (database $XDG_STATE_HOME/parzen/parzen.db)"
 start_daemon
+# Every trial trains up to $epochs epochs (no patience, no time budget):
+# what the pruner does not stop runs them all, so the compute it saved is
+# counted in epochs.
+epochs=20
 echo "== 2 workers: examples/cifar_style/optimize.py --max-evals $evals" \
-	"(an MLP on the digits data set, TPE)"
+	"(an MLP on the digits data set, TPE, $epochs epochs, median pruner)"
 for i in 1 2; do
 	"$PZ_PYTHON" examples/cifar_style/optimize.py --max-evals "$evals" \
-		--seed 42 >"$demo/worker$i.log" 2>&1 &
+		--seed 42 --max-epochs "$epochs" --patience "$epochs" \
+		--trial-seconds 600 >"$demo/worker$i.log" 2>&1 &
 	worker_pids+=($!)
 done
 
@@ -143,20 +153,39 @@ echo
 # No trial lost: the study has exactly max-evals trials, all finished. None
 # run twice: no trial was handed out again (attempt 0, never reclaimed),
 # and the workers ran the objective exactly max-evals times in all.
-read -r done_n total ok fail queued running < <(counts)
+read -r done_n total ok fail pruned queued running < <(counts)
 again=$("$parzen" trials "$study" --json | "$PZ_PYTHON" -c '
 import json, sys
 print(sum(1 for t in json.load(sys.stdin)["trials"]
           if t["attempt"] != 0 or t["reclaims"] != 0))')
 runs=$(cat "$demo"/worker*.log | grep -c '^MLP ' || true)
-echo "== finished: $done_n of $evals trials done ($ok ok, $fail failed)," \
-	"$total created, $queued queued, $running running; $runs objective" \
-	"runs, $again trials handed out twice"
+echo "== finished: $done_n of $evals trials done ($ok ok, $fail failed," \
+	"$pruned pruned), $total created, $queued queued, $running running;" \
+	"$runs objective runs, $again trials handed out twice"
 if ((total != evals || done_n != evals || runs != evals || again != 0)); then
 	echo "demo: trials were lost or run twice" >&2
 	exit 1
 fi
 echo "== no trial lost, none run twice, across kill -9 of parzend"
+
+# The compute saved: each trial's reports are its epochs. Without the
+# pruner the pruned trials would have trained on to $epochs epochs (at
+# most: one might have diverged sooner); the others ran as they would
+# have anyway.
+"$parzen" trials "$study" --json | "$PZ_PYTHON" -c '
+import json, sys
+epochs = int(sys.argv[1])
+trials = json.load(sys.stdin)["trials"]
+ran = sum(len(t["intermediate"]) for t in trials)
+pruned = [t for t in trials if t["state"] == "pruned"]
+without = sum(epochs if t["state"] == "pruned" else len(t["intermediate"])
+              for t in trials)
+print("== compute: %d epochs run for %d trials; without pruning up to %d "
+      "epochs (%d pruned trials stopped after %s epochs instead of %d): "
+      "%.0f%% saved" % (ran, len(trials), without, len(pruned),
+                        "/".join(str(len(t["intermediate"])) for t in pruned)
+                        or "-", epochs, 100.0 * (without - ran) / without))
+' "$epochs"
 
 # The report of the search (docs/report.md): one self-contained HTML page.
 build/cli/parzen report "$study" -o "$demo/report.html"

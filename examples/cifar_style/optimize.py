@@ -18,6 +18,13 @@ the test accuracy of the kept weights, the epochs trained, the training
 time, why it stopped, the validation accuracy per epoch and a description
 of the model.
 
+After every epoch it reports its validation error (1 - accuracy, the
+quantity its loss is the minimum of) with parzen.report(); the study's
+pruner (--pruner, a median pruner by default) stops the trials that are
+clearly worse than the others at the same epoch, which saves their
+remaining epochs. A pruned trial ends "pruned" with its last error as
+its loss.
+
 The trials live in parzend's persistent study "cifar_style"
 (`Trials(study=...)`): run this script in several processes and they work
 on the same search; kill them (or the daemon) and run it again and it
@@ -26,6 +33,7 @@ resumes; --max-evals is the study's total. See README.md.
     PYTHONPATH=python /usr/bin/python3 examples/cifar_style/optimize.py
 """
 import argparse
+import json
 import math
 import os
 import sys
@@ -48,10 +56,15 @@ _SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir,
 if os.path.isdir(os.path.join(_SRC, "parzen")):
     sys.path.insert(0, _SRC)
 
+import parzen  # noqa: E402
 from parzen import STATUS_OK, Trials, fmin, hp, space_eval, tpe  # noqa: E402
 from parzen.pyll import scope  # noqa: E402
 
 STUDY = "cifar_style"
+# Judged from epoch 3 on, once 5 trials finished: a trial whose best
+# validation error so far is worse than the median of the other trials'
+# errors at the same epoch stops there (docs/pruning.md, "median").
+PRUNER = {"kind": "median", "n_startup_trials": 5, "n_warmup_steps": 3}
 
 
 # --- the search space --------------------------------------------------------
@@ -154,6 +167,14 @@ def make_objective(max_epochs, patience, seconds):
                 model.partial_fit(X_TRAIN, Y_TRAIN, classes=CLASSES)
                 acc = model.score(X_VAL, Y_VAL)
                 curve.append(round(acc, 4))
+                try:
+                    # Step = epochs trained; may stop the trial here.
+                    parzen.report(1.0 - acc, epoch)
+                except parzen.TrialPruned as e:
+                    print("%s: pruned after %d epochs (val acc %.4f): %s"
+                          % (describe(p), epoch, max(best_acc, acc), e),
+                          flush=True)
+                    raise
                 if acc > best_acc:
                     best_acc, best_epoch = acc, epoch
                     weights = ([w.copy() for w in model.coefs_],
@@ -213,9 +234,13 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=None,
                     help="the seed of a new study (default: parzend draws "
                          "one and keeps it with the study)")
+    ap.add_argument("--pruner", default=json.dumps(PRUNER),
+                    help="the pruner of a new study, as JSON, or \"none\" "
+                         "(default: %s)" % json.dumps(PRUNER))
     args = ap.parse_args(argv)
+    pruner = None if args.pruner == "none" else json.loads(args.pruner)
 
-    trials = Trials(study=args.study, socket=args.socket)
+    trials = Trials(study=args.study, socket=args.socket, pruner=pruner)
     best = fmin(make_objective(args.max_epochs, args.patience,
                                args.trial_seconds),
                 space, algo=tpe.suggest, max_evals=args.max_evals,

@@ -6,12 +6,13 @@
 # before that is only log. See README.md.
 set -eu
 
-# One value from the flat params, {"lr":0.01,"layers":3,...}. Params are
-# always numbers (a choice's value is the index of its option), so sed is
-# enough; a real script would use jq or its own language's JSON parser.
+# One value from the flat params, {"lr":0.01,"layers":3,"optimizer":"adam"}
+# (a choice is its option's value). The values here are numbers and plain
+# strings, so sed is enough; a real script would use jq or its own
+# language's JSON parser.
 param() {
 	printf '%s\n' "$PARZEN_PARAMS" |
-		sed -n "s/.*\"$1\":\([-+0-9.eE]*\).*/\1/p"
+		sed -n "s/.*\"$1\":\"\{0,1\}\([^\",}]*\).*/\1/p"
 }
 
 lr=$(param lr)
@@ -37,7 +38,7 @@ fi
 awk -v lr="$lr" -v l="$layers" -v d="$dropout" -v o="$optimizer" 'BEGIN {
 	x = log(lr) / log(10) + 2
 	loss = x * x + (l - 4) * (l - 4) / 8 + 4 * (d - 0.2) * (d - 0.2)
-	if (o == 0)
+	if (o == "sgd")
 		loss += 0.3
 	printf "{\"loss\": %.6f, \"status\": \"ok\", \"val_accuracy\": %.4f}\n",
 	       loss, 1 / (1 + loss)

@@ -703,6 +703,78 @@ int pz_client_tell(struct pz_client *c, int64_t trial, int attempt, bool ok,
 	return pz_client_call(c, "trial.tell", params, NULL, err);
 }
 
+int pz_client_tell_status(struct pz_client *c, int64_t trial, int attempt,
+                          const char *status, double loss,
+                          const char *result_json, struct pz_error *err)
+{
+	cJSON *params, *result = NULL;
+	bool with_loss;
+	int rc;
+
+	assert(status != NULL);
+	with_loss = strcmp(status, "ok") == 0 ||
+	            (strcmp(status, "pruned") == 0 && !isnan(loss));
+	if (result_json != NULL) {
+		rc = parse_text("result", result_json, &result, err);
+		if (rc != 0)
+			return rc;
+	}
+	params = trial_params(trial, attempt);
+	if (cJSON_AddStringToObject(params, "status", status) == NULL ||
+	    (with_loss && cJSON_AddNumberToObject(params, "loss", loss) ==
+	                          NULL) ||
+	    (result != NULL &&
+	     !cJSON_AddItemToObject(params, "result", result))) {
+		cJSON_Delete(result);
+		cJSON_Delete(params);
+		return pz_error_set(err, PZ_ENOMEM, "out of memory");
+	}
+	return pz_client_call(c, "trial.tell", params, NULL, err);
+}
+
+int pz_client_report(struct pz_client *c, int64_t trial, int attempt,
+                     int64_t step, double value,
+                     struct pz_client_decision *out, struct pz_error *err)
+{
+	const cJSON *prune, *judged, *reason;
+	cJSON *params, *res;
+	int rc;
+
+	if (out != NULL)
+		memset(out, 0, sizeof(*out));
+	if (step < 0 || (double)step > JSON_INT_MAX - 1)
+		return pz_error_set(err, PZ_EINVAL, "step: must be an integer "
+		                    "from 0 to 2^53 - 1");
+	params = trial_params(trial, attempt);
+	if (params == NULL ||
+	    cJSON_AddNumberToObject(params, "step", (double)step) == NULL ||
+	    cJSON_AddNumberToObject(params, "value", value) == NULL) {
+		cJSON_Delete(params);
+		return pz_error_set(err, PZ_ENOMEM, "out of memory");
+	}
+	rc = pz_client_call(c, "trial.report", params, &res, err);
+	if (rc != 0)
+		return rc;
+	prune = cJSON_GetObjectItemCaseSensitive(res, "prune");
+	judged = cJSON_GetObjectItemCaseSensitive(res, "step");
+	reason = cJSON_GetObjectItemCaseSensitive(res, "reason");
+	if (!cJSON_IsBool(prune)) {
+		cJSON_Delete(res);
+		return pz_error_set(err, PZ_EPROTO, "trial.report: a reply "
+		                    "without \"prune\"");
+	}
+	if (out != NULL) {
+		out->prune = cJSON_IsTrue(prune);
+		out->step = cJSON_IsNumber(judged) ? (int64_t)judged->valuedouble
+		                                   : step;
+		if (cJSON_IsString(reason))
+			snprintf(out->reason, sizeof(out->reason), "%s",
+			         reason->valuestring);
+	}
+	cJSON_Delete(res);
+	return 0;
+}
+
 static int trial_call(struct pz_client *c, const char *method, int64_t trial,
                       int attempt, struct pz_error *err)
 {
@@ -732,7 +804,30 @@ int pz_client_create_study(struct pz_client *c, const char *name,
                            bool exist_ok, cJSON **study_out,
                            struct pz_error *err)
 {
-	cJSON *params, *space = NULL, *config = NULL, *res;
+	struct pz_client_study_def def = {
+		.name = name,
+		.space_json = space_json,
+		.algo = algo,
+		.seed = seed,
+		.max_trials = max_trials,
+		.config_json = config_json,
+		.heartbeat_timeout = heartbeat_timeout,
+		.exist_ok = exist_ok,
+	};
+
+	return pz_client_create_study_def(c, &def, study_out, err);
+}
+
+int pz_client_create_study_def(struct pz_client *c,
+                               const struct pz_client_study_def *def,
+                               cJSON **study_out, struct pz_error *err)
+{
+	const char *name = def->name, *space_json = def->space_json;
+	const char *algo = def->algo, *config_json = def->config_json;
+	int64_t seed = def->seed, max_trials = def->max_trials;
+	double heartbeat_timeout = def->heartbeat_timeout;
+	bool exist_ok = def->exist_ok;
+	cJSON *params, *space = NULL, *config = NULL, *pruner = NULL, *res;
 	bool ok;
 	int rc;
 
@@ -751,6 +846,11 @@ int pz_client_create_study(struct pz_client *c, const char *name,
 		if (rc != 0)
 			goto err_space;
 	}
+	if (def->pruner_json != NULL) {
+		rc = parse_text("pruner", def->pruner_json, &pruner, err);
+		if (rc != 0)
+			goto err_config;
+	}
 
 	params = cJSON_CreateObject();
 	ok = cJSON_AddStringToObject(params, "name", name) != NULL &&
@@ -759,6 +859,10 @@ int pz_client_create_study(struct pz_client *c, const char *name,
 	if (ok && config != NULL) {
 		ok = cJSON_AddItemToObject(params, "config", config);
 		config = ok ? NULL : config;
+	}
+	if (ok && pruner != NULL) {
+		ok = cJSON_AddItemToObject(params, "pruner", pruner);
+		pruner = ok ? NULL : pruner;
 	}
 	if (ok && algo != NULL)
 		ok = cJSON_AddStringToObject(params, "algo", algo) != NULL;
@@ -793,6 +897,8 @@ int pz_client_create_study(struct pz_client *c, const char *name,
 
 err_params:
 	cJSON_Delete(params);
+	cJSON_Delete(pruner);
+err_config:
 	cJSON_Delete(config);
 err_space:
 	cJSON_Delete(space);

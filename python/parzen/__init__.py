@@ -5,21 +5,25 @@
 
 runs hyperopt scripts unchanged, with the trials kept by parzend: a
 private daemon for `Trials()`, a shared and resumable study for
-`Trials(study="name")`. Below that, `Client` speaks the protocol
-(docs/protocol.md) and `worker(study, fn)` runs the ask -> run -> tell
-loop for a study. Standard library only; Python >= 3.9.
+`Trials(study="name")`. Objectives that train report as they go with
+`report(value, step)`, and a study's pruner (`Trials(pruner=...)`,
+`fmin(..., pruner=...)`) stops the bad ones early (`TrialPruned`). Below
+that, `Client` speaks the protocol (docs/protocol.md) and
+`worker(study, fn)` runs the ask -> run -> tell loop for a study. Standard library only; Python >= 3.9.
 """
 from . import anneal, early_stop, exceptions, hp, mix, pyll, rand, tpe
 from .base import (JOB_STATE_CANCEL, JOB_STATE_DONE, JOB_STATE_ERROR,
                    JOB_STATE_NEW, JOB_STATE_RUNNING, JOB_STATES,
                    JOB_VALID_STATES, STATUS_FAIL, STATUS_NEW, STATUS_OK,
-                   STATUS_RUNNING, STATUS_STRINGS, STATUS_SUSPENDED)
+                   STATUS_PRUNED, STATUS_RUNNING, STATUS_STRINGS,
+                   STATUS_SUSPENDED)
 from .base import Ctrl
 from .client import Client, Error, Unavailable
 from .domain import Domain
 from .exceptions import AllTrialsFailed, DuplicateLabel
 from .fmin import fmin, fmin_pass_expr_memo_ctrl, partial
 from .pickling import load_hyperopt_trials, save_trials
+from .pruning import TrialPruned, report, should_prune
 from .space import space_eval
 from .trials import Trials, generate_trials_to_calculate, trials_from_docs
 from .worker import worker
@@ -41,9 +45,9 @@ __all__ = [
     "space_eval", "early_stop", "exceptions", "pyll", "Domain", "Ctrl",
     "generate_trials_to_calculate", "trials_from_docs",
     "load_hyperopt_trials", "save_trials", "AllTrialsFailed",
-    "DuplicateLabel",
+    "DuplicateLabel", "report", "should_prune", "TrialPruned",
     "STATUS_NEW", "STATUS_RUNNING", "STATUS_SUSPENDED", "STATUS_OK",
-    "STATUS_FAIL", "STATUS_STRINGS",
+    "STATUS_FAIL", "STATUS_PRUNED", "STATUS_STRINGS",
     "JOB_STATE_NEW", "JOB_STATE_RUNNING", "JOB_STATE_DONE",
     "JOB_STATE_ERROR", "JOB_STATE_CANCEL", "JOB_STATES", "JOB_VALID_STATES",
 ]

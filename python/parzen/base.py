@@ -3,8 +3,10 @@ their modules) Trials, Domain and trials_from_docs.
 
 A result's `status` is one of the STATUS_* strings; a trial document's
 `state` is one of the JOB_STATE_* numbers. parzen's trial states map onto
-them as queued -> JOB_STATE_NEW, running -> JOB_STATE_RUNNING, ok and fail
--> JOB_STATE_DONE, and a trial whose objective raised -> JOB_STATE_ERROR.
+them as queued -> JOB_STATE_NEW, running -> JOB_STATE_RUNNING, ok, fail
+and pruned -> JOB_STATE_DONE, and a trial whose objective raised ->
+JOB_STATE_ERROR. STATUS_PRUNED is parzen's own: the result status of a
+trial the pruner stopped (parzen.report, docs/pruning.md).
 """
 
 from .exceptions import (AllTrialsFailed, DuplicateLabel, InvalidLoss,
@@ -15,7 +17,8 @@ STATUS_RUNNING = "running"
 STATUS_SUSPENDED = "suspended"
 STATUS_OK = "ok"
 STATUS_FAIL = "fail"
-STATUS_STRINGS = ("new", "running", "suspended", "ok", "fail")
+STATUS_PRUNED = "pruned"   # parzen's: stopped early by the pruner
+STATUS_STRINGS = ("new", "running", "suspended", "ok", "fail", "pruned")
 
 JOB_STATE_NEW = 0
 JOB_STATE_RUNNING = 1

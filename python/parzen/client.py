@@ -556,8 +556,10 @@ class Client:
 
     def create_study(self, name, space, algo=None, seed=None,
                      max_trials=None, config=None, heartbeat_timeout=None,
-                     exist_ok=False):
-        """study.create -> the study object."""
+                     exist_ok=False, pruner=None):
+        """study.create -> the study object. `pruner`: a pruner config,
+        {"kind": "median", ...} (docs/pruning.md); None gives none, or
+        with exist_ok leaves an existing study's as it is."""
         p = {"name": name, "space": space}
         if algo is not None:
             p["algo"] = algo
@@ -569,6 +571,8 @@ class Client:
             p["config"] = config
         if heartbeat_timeout is not None:
             p["heartbeat_timeout"] = heartbeat_timeout
+        if pruner is not None:
+            p["pruner"] = pruner
         if exist_ok:
             p["exist_ok"] = True
         return self.call("study.create", **p)["study"]
@@ -663,6 +667,15 @@ class Client:
             p["result"] = result
         return self.call("trial.tell", **p)["trial"]
 
+    def report(self, trial, step, value, attempt=None):
+        """trial.report -> {"prune": bool, "reason": str, "step": n}:
+        the running trial's intermediate `value` at `step`, and the
+        pruner's decision. `trial`: the trial object, or its id with
+        `attempt`. (Inside an objective, `parzen.report()` does this.)"""
+        trial, attempt = self._attempt("trial.report", trial, attempt)
+        return self.call("trial.report", trial=trial, attempt=attempt,
+                         step=int(step), value=float(value))
+
     def heartbeat(self, trial, attempt=None):
         """trial.heartbeat -> {"id", "state", "attempt", "deadline"}.
         `trial`: the trial object, or its id with `attempt`."""
@@ -681,23 +694,27 @@ class Client:
         """trial.enqueue -> the queued trial."""
         return self.call("trial.enqueue", study=study, params=params)["trial"]
 
-    def list_trials(self, study, state=None, offset=0, limit=100):
-        """trial.list -> {"trials": [...], "total": n} (one page)."""
+    def list_trials(self, study, state=None, offset=0, limit=100,
+                    intermediate=False):
+        """trial.list -> {"trials": [...], "total": n} (one page); with
+        `intermediate`, each trial carries its reports."""
         p = {"study": study, "offset": offset, "limit": limit}
         if state is not None:
             p["state"] = state
+        if intermediate:
+            p["intermediate"] = True
         return self.call("trial.list", **p)
 
-    def iter_trials(self, study, state=None, page=10000):
+    def iter_trials(self, study, state=None, page=10000, intermediate=False):
         """Every trial of a study (or in one state), by number, paging
         through trial.list."""
         offset = 0
         while True:
             got = self.list_trials(study, state=state, offset=offset,
-                                   limit=page)
+                                   limit=page, intermediate=intermediate)
             for t in got["trials"]:
                 yield t
-            offset += len(got["trials"])
+            offset = got.get("next_offset", offset + len(got["trials"]))
             if not got["trials"] or offset >= got["total"]:
                 return
 

@@ -19,6 +19,7 @@ import atexit
 import fcntl
 import glob
 import os
+import shlex
 import shutil
 import signal
 import socket as _socket
@@ -271,8 +272,10 @@ def ensure_default(socket=None, quiet=False):
     per-user daemon with another database. When none answers, parzend is
     started in the background on this user's socket and the default
     database, logging to parzend.log next to the database; stderr says
-    where it looked and what it started. A socket directory that fails the
-    safety rules raises UnsafeSocket (nothing is started there).
+    where it looked, what it started, and how to see it and stop it
+    (`parzen status`, `parzen stop`), since it outlives this process. A
+    socket directory that fails the safety rules raises UnsafeSocket
+    (nothing is started there).
     """
     explicit = socket or os.environ.get("PARZEN_SOCKET")
     if explicit:
@@ -301,10 +304,16 @@ def ensure_default(socket=None, quiet=False):
             log = os.path.join(os.path.dirname(db), "parzend.log")
             d = start(path, db, log, detach=True)
             if not quiet:
+                # Said once, when it starts: it outlives this process.
+                sock = "" if not socket or \
+                    socket == os.environ.get("PARZEN_SOCKET") else \
+                    " --socket %s" % shlex.quote(path)
                 sys.stderr.write(
                     "parzen: no parzend answered (looked at %s); started "
                     "parzend in the background (pid %d): socket %s, "
-                    "database %s, log %s\n" % (looked, d.pid, path, db, log))
+                    "database %s, log %s; it keeps running after this "
+                    "program: `parzen%s status` shows it, `parzen%s stop` "
+                    "stops it\n" % (looked, d.pid, path, db, log, sock, sock))
             return path
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)

@@ -49,6 +49,7 @@ import sys
 import time
 
 from . import algo as _algo
+from . import pruning as _pruning
 from .client import CONFLICT, INVALID_SPACE, NOT_FOUND, WRONG_STATE, Error
 from .pickling import load_trials, save_trials
 from .progress import Progress
@@ -136,7 +137,7 @@ def _open_persistent(trials, compiled, algo, config, seed):
     its own."""
     c = trials.client
     kw = dict(name=trials.study, space=compiled.document, algo=algo,
-              config=config, exist_ok=True)
+              config=config, exist_ok=True, pruner=trials.pruner)
     try:
         c.get_study(trials.study)
         existed = True
@@ -226,15 +227,25 @@ class _Run:
         self.hb.begin(t["id"], t["attempt"])
         exc = None
         own = None
+        cur = None
         try:
             point = self.compiled.evaluate(t["params"])
             sig.running = True
             if sig.requested:
                 raise _Stop()
-            rv = self.fn(point)
+            with _pruning.running(self.client, t) as cur:
+                rv = self.fn(point)
             sig.running = False
             self.hb.end()
             status, loss, stored, own = interpret(rv)
+        except _pruning.TrialPruned:
+            # Stopped early: told "pruned" without a loss, which parzend
+            # takes from the last report.
+            sig.running = False
+            self.hb.end()
+            status, loss, stored = "pruned", None, None
+            own = {"status": "pruned", "loss": cur.last_value()
+                   if cur is not None else None}
         except _Stop:
             self.held = t
             raise
@@ -265,6 +276,10 @@ class _Run:
         # this with parzend's copy.
         done = dict(t, state=status, loss=loss, result=stored,
                     finished=time.time())
+        if cur is not None:
+            done["intermediate"] = cur.intermediate()
+            if status == "pruned" and loss is None:
+                done["loss"] = cur.last_value()
         self.trials._update(done, own=own)
         if status == "ok" and (self.best is None or loss < self.best):
             self.best = loss
@@ -332,7 +347,7 @@ def fmin(fn, space, algo=None, max_evals=None, timeout=None,
          allow_trials_fmin=True, pass_expr_memo_ctrl=None,
          catch_eval_exceptions=False, verbose=True, return_argmin=True,
          points_to_evaluate=None, max_queue_len=1, show_progressbar=True,
-         early_stop_fn=None, trials_save_file=""):
+         early_stop_fn=None, trials_save_file="", pruner=None):
     """Minimize `fn` over `space` (hyperopt's fmin; see the module).
 
     fn: called with a point of the space; returns a loss or a dict with
@@ -355,6 +370,10 @@ def fmin(fn, space, algo=None, max_evals=None, timeout=None,
         evaluation; returns (stop, state).
     trials_save_file: a path; loaded when it exists and trials is None,
         written (atomically) after every evaluation.
+    pruner: a pruner config, {"kind": "median", ...} (docs/pruning.md),
+        for the trials' study (as Trials(pruner=...)); `fn` reports with
+        parzen.report(value, step), and a trial the pruner stops ends
+        "pruned" (parzen.TrialPruned).
     Returns trials.argmin ({label: value}, a choice as its index), or with
     return_argmin=False the best point (space_eval of it), or None.
     """
@@ -385,7 +404,8 @@ def fmin(fn, space, algo=None, max_evals=None, timeout=None,
                 show_progressbar=show_progressbar,
                 early_stop_fn=early_stop_fn,
                 trials_save_file=trials_save_file,
-                points_to_evaluate=points_to_evaluate)
+                points_to_evaluate=points_to_evaluate,
+                **({"pruner": pruner} if pruner is not None else {}))
         raise TypeError("fmin: trials must be a parzen Trials (or "
                         "hyperopt's), got %r" % (trials,))
     if pass_expr_memo_ctrl or getattr(fn, "fmin_pass_expr_memo_ctrl",
@@ -412,6 +432,8 @@ def fmin(fn, space, algo=None, max_evals=None, timeout=None,
         sync = _HyperoptSync(trials, ptrials)
     else:
         ptrials = trials
+    if pruner is not None:
+        ptrials.pruner = _pruning_config(pruner)
 
     if ptrials.persistent:
         study = _open_persistent(ptrials, compiled, algo_name, config, seed)
@@ -461,7 +483,8 @@ def fmin(fn, space, algo=None, max_evals=None, timeout=None,
     left = max(0, max_evals - visible)
     cap = n_numbers + left
     done_before = sum(1 for d in ptrials.trials
-                      if d["result"].get("status") in ("ok", "fail"))
+                      if d["result"].get("status") in ("ok", "fail",
+                                                       "pruned"))
     run = _Run(fn, compiled, ptrials, study, cap)
     start = time.monotonic()
     state = []
@@ -518,6 +541,15 @@ def fmin(fn, space, algo=None, max_evals=None, timeout=None,
     if len(ptrials) > 0:
         return space_eval(space, ptrials.argmin)
     return None
+
+
+def _pruning_config(pruner):
+    if not isinstance(pruner, dict) or not isinstance(pruner.get("kind"),
+                                                      str):
+        raise TypeError("fmin: pruner must be a pruner config, a dict such "
+                        "as {\"kind\": \"median\"} (docs/pruning.md), got %r"
+                        % (pruner,))
+    return dict(pruner)
 
 
 def fmin_pass_expr_memo_ctrl(f):

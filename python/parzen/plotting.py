@@ -18,13 +18,15 @@ except ImportError as e:  # pragma: no cover - depends on the machine
         "`parzen report STUDY -o report.html` needs no matplotlib (%s)"
         % e) from e
 
-from .base import STATUS_FAIL, STATUS_NEW, STATUS_OK, STATUS_RUNNING
+from .base import (STATUS_FAIL, STATUS_NEW, STATUS_OK, STATUS_PRUNED,
+                   STATUS_RUNNING)
 
 default_status_colors = {
     STATUS_NEW: "k",
     STATUS_RUNNING: "g",
     STATUS_OK: "b",
     STATUS_FAIL: "r",
+    STATUS_PRUNED: "0.6",   # grey: stopped early, its last reported loss
 }
 
 _LOG_KINDS = ("loguniform", "qloguniform", "lognormal", "qlognormal")

@@ -2,7 +2,8 @@
 
 An objective returns hyperopt's kinds of result: a number (the loss) or
 a dict with `status` ("ok" or "fail"; hyperopt's other status strings
-count as "fail"), `loss` (required for "ok") and any other keys.
+count as "fail"; parzen's "pruned" is a trial stopped early, its loss
+optional), `loss` (required for "ok") and any other keys.
 `interpret()` turns that into a tell: status, loss, the result object
 stored with the trial, and the result as hyperopt keeps it in memory.
 
@@ -28,7 +29,7 @@ import math
 import numbers
 import traceback
 
-from .base import STATUS_OK, STATUS_STRINGS
+from .base import STATUS_OK, STATUS_PRUNED, STATUS_STRINGS
 from .exceptions import InvalidLoss, InvalidResultStatus
 
 _dumps = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
@@ -109,6 +110,16 @@ def interpret(rv):
     status = d["status"]  # KeyError without one: as hyperopt
     if status not in STATUS_STRINGS:
         raise InvalidResultStatus(d)
+    if status == STATUS_PRUNED:
+        # Its loss, when it gives a finite one; else parzend takes the
+        # last reported value.
+        try:
+            loss = float(d.get("loss"))
+        except (TypeError, ValueError):
+            loss = None
+        if loss is not None and not math.isfinite(loss):
+            loss = None
+        return STATUS_PRUNED, loss, encode_result(d), d
     if status != STATUS_OK:
         return "fail", None, encode_result(d), d
     try:

@@ -12,7 +12,13 @@ The views are hyperopt's: `.trials` (documents with `tid`, `state`,
 `result`, `misc.idxs`/`misc.vals` as lists, `book_time`,
 `refresh_time`), `.results`, `.losses()`, `.statuses()`, `.best_trial`,
 `.argmin` (a choice as its option index), `.vals`, `.idxs`, `.tids`,
-`len()`, iteration, `trial_attachments()`. As in hyperopt, a trial whose
+`len()`, iteration, `trial_attachments()`. parzen adds the reports of
+`parzen.report()`: the `intermediate` of each document with reports,
+`[[step, value], ...]` by step, and `.intermediate` (one such list per
+document, empty without reports). A trial
+the pruner stopped (`Trials(pruner=...)`, docs/pruning.md) is done, with
+result `{"status": "pruned", "loss": its last reported value}`; it is
+never the best trial. As in hyperopt, a trial whose
 objective raised is left out of them (it keeps its number; parzend keeps
 it as failed, `_dynamic_trials` shows it with JOB_STATE_ERROR). They
 reflect the trials as of the last `refresh()` (done by `fmin` when it
@@ -21,11 +27,11 @@ did since. In the process that ran the objective, `results` are the
 objective's own objects; elsewhere they are read back from JSON
 (results.py says how).
 
-Pickling (format version 1, see `FORMAT_VERSION`): a private Trials
-pickles its state, not a connection: the study's definition (space
-document, algorithm, effective config, seed, heartbeat timeout), every
-trial (number, state, params, loss, result as stored, worker, attempt,
-reclaims, times), the objective's own result objects where they pickle,
+Pickling (format version 2, see `FORMAT_VERSION`; version 1 is read
+too): a private Trials pickles its state, not a connection: the study's
+definition (space document, algorithm, effective config, seed, heartbeat
+timeout, pruner), every trial (number, state, params, loss, result as
+stored, worker, attempt, reclaims, times, reports), the objective's own result objects where they pickle,
 attachments and points still to evaluate. Unpickling restores it lazily:
 the views work at once, without a daemon; the first `fmin` starts the
 private parzend and imports the history (study.import), after which the
@@ -46,7 +52,7 @@ import pickle
 from . import daemon as _daemon
 from .base import (JOB_STATE_CANCEL, JOB_STATE_DONE, JOB_STATE_ERROR,
                    JOB_STATE_NEW, JOB_STATE_RUNNING, STATUS_FAIL, STATUS_NEW,
-                   STATUS_OK, TRIAL_KEYS, TRIAL_MISC_KEYS)
+                   STATUS_OK, STATUS_PRUNED, TRIAL_KEYS, TRIAL_MISC_KEYS)
 from .client import CONFLICT, NOT_FOUND, Client, Error
 from .exceptions import AllTrialsFailed, InvalidTrial
 from .results import decode, encode, encode_result, raised
@@ -54,14 +60,16 @@ from .results import decode, encode, encode_result, raised
 log = logging.getLogger("parzen")
 
 FORMAT = "parzen.Trials"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 _JOB_STATE = {"queued": JOB_STATE_NEW, "running": JOB_STATE_RUNNING,
-              "ok": JOB_STATE_DONE, "fail": JOB_STATE_DONE}
+              "ok": JOB_STATE_DONE, "fail": JOB_STATE_DONE,
+              "pruned": JOB_STATE_DONE}
 _INT_KINDS = ("choice", "pchoice", "randint")
 # What a trial carries into an import (study.import).
 _IMPORT_FIELDS = ("number", "state", "params", "loss", "result", "worker",
-                  "attempt", "reclaims", "created", "started", "finished")
+                  "attempt", "reclaims", "created", "started", "finished",
+                  "intermediate")
 _private_names = itertools.count()
 
 
@@ -109,12 +117,21 @@ class Trials:
     socket: parzend's socket for a persistent study (None: $PARZEN_SOCKET
         or the default one; parzend is started there if nothing listens).
     client: a `Client` to use instead of connecting.
+    pruner: a pruner config, {"kind": "median", ...} (docs/pruning.md),
+        given to the study when it is created (a persistent study that
+        exists must have this one; None leaves its own).
     """
 
     asynchronous = False
 
     def __init__(self, exp_key=None, refresh=True, study=None, socket=None,
-                 client=None):
+                 client=None, pruner=None):
+        if pruner is not None and (not isinstance(pruner, dict) or
+                                   not isinstance(pruner.get("kind"), str)):
+            raise TypeError("Trials: pruner must be a pruner config, a "
+                            "dict such as {\"kind\": \"median\"} "
+                            "(docs/pruning.md), got %r" % (pruner,))
+        self.pruner = dict(pruner) if pruner is not None else None
         self._exp_key = exp_key
         self.persistent = study is not None
         self._study = study
@@ -184,7 +201,7 @@ class Trials:
         if self._kinds is None:
             self._set_space_document(study["space"])
         raw = {}
-        for t in c.iter_trials(self.study):
+        for t in c.iter_trials(self.study, intermediate=True):
             raw[t["number"]] = t
         self._raw = raw
         self._invalidate()
@@ -231,6 +248,8 @@ class Trials:
         study object."""
         c = self.client
         kw = dict(space=space, algo=algo, config=config)
+        if self.pruner is not None:
+            kw["pruner"] = self.pruner
         self._absorb_inserted()
         if self._opened and not self._stale:
             try:
@@ -286,7 +305,8 @@ class Trials:
         self._definition = {
             "space": study["space"], "algo": study["algo"],
             "config": study["config"], "seed": study["seed"],
-            "heartbeat_timeout": study.get("heartbeat_timeout")}
+            "heartbeat_timeout": study.get("heartbeat_timeout"),
+            "pruner": study.get("pruner")}
         self._set_space_document(study["space"])
 
     # --- hyperopt's documents -------------------------------------------
@@ -321,15 +341,16 @@ class Trials:
                 misc["error"] = tuple(stored.get("error") or ("", ""))
             if own is not None:
                 result = own
-            elif state == "ok":
+            elif state in ("ok", "pruned"):
                 loss = t.get("loss")
                 loss = float(loss) if loss is not None else None
+                status = STATUS_OK if state == "ok" else STATUS_PRUNED
                 if isinstance(stored, dict):
                     result = decode(stored)
                     result["loss"] = loss
-                    result["status"] = STATUS_OK
+                    result["status"] = status
                 else:
-                    result = {"loss": loss, "status": STATUS_OK}
+                    result = {"loss": loss, "status": status}
             else:
                 result = decode(stored) if isinstance(stored, dict) else {}
                 if result.get("status") in (None, STATUS_OK):
@@ -361,10 +382,15 @@ class Trials:
                 misc["vals"][label] = []
         started = t.get("started")
         refreshed = t.get("finished") or t.get("heartbeat") or started
-        return {"state": js, "tid": n, "spec": None, "result": result,
-                "misc": misc, "exp_key": self._exp_key,
-                "owner": t.get("worker"), "version": t.get("attempt", 0),
-                "book_time": _utc(started), "refresh_time": _utc(refreshed)}
+        doc = {"state": js, "tid": n, "spec": None, "result": result,
+               "misc": misc, "exp_key": self._exp_key,
+               "owner": t.get("worker"), "version": t.get("attempt", 0),
+               "book_time": _utc(started), "refresh_time": _utc(refreshed)}
+        if t.get("intermediate"):
+            # Only where there are reports: hyperopt's documents have
+            # exactly hyperopt's keys.
+            doc["intermediate"] = [list(p) for p in t["intermediate"]]
+        return doc
 
     def _doc_of(self, n):
         d = self._docs.get(n)
@@ -441,6 +467,12 @@ class Trials:
 
     def losses(self, bandit=None):
         return [r.get("loss") for r in self.results]
+
+    @property
+    def intermediate(self):
+        """The reports of each trial of `trials` (parzen.report()), as
+        [[step, value], ...] by step: learning curves."""
+        return [t.get("intermediate", []) for t in self.trials]
 
     def statuses(self, bandit=None):
         return [r.get("status") for r in self.results]
@@ -620,7 +652,7 @@ class Trials:
              loss_threshold=None, max_queue_len=1, rstate=None, verbose=False,
              pass_expr_memo_ctrl=None, catch_eval_exceptions=False,
              return_argmin=True, show_progressbar=True, early_stop_fn=None,
-             trials_save_file="", points_to_evaluate=None):
+             trials_save_file="", points_to_evaluate=None, pruner=None):
         """`fmin` with these trials (hyperopt's Trials.fmin)."""
         from .fmin import fmin
         return fmin(fn, space, algo=algo, max_evals=max_evals,
@@ -633,7 +665,7 @@ class Trials:
                     show_progressbar=show_progressbar,
                     early_stop_fn=early_stop_fn,
                     trials_save_file=trials_save_file,
-                    points_to_evaluate=points_to_evaluate)
+                    points_to_evaluate=points_to_evaluate, pruner=pruner)
 
     # --- pickling ---------------------------------------------------------
 
@@ -642,7 +674,7 @@ class Trials:
                 "exp_key": self._exp_key}
         if self.persistent:
             return dict(base, kind="study", study=self._study,
-                        socket=self._socket)
+                        socket=self._socket, pruner=self.pruner)
         blobs = {}
         for n in self._raw:
             if n in self._own_blobs:
@@ -681,12 +713,16 @@ class Trials:
         if state.get("kind", "study") == "study":
             # Version 0 (parzen 0.1.0) pickled persistent Trials only.
             self.__init__(exp_key=state.get("exp_key"), study=state["study"],
-                          socket=state.get("socket"))
+                          socket=state.get("socket"),
+                          pruner=state.get("pruner"))
             return
         self.__init__(exp_key=state.get("exp_key"))
         self._definition = state.get("definition")
         if self._definition is not None:
             self._set_space_document(self._definition["space"])
+            pruner = self._definition.get("pruner")
+            if isinstance(pruner, dict) and pruner.get("kind") != "none":
+                self.pruner = dict(pruner)
         for t in state.get("trials") or []:
             self._raw[t["number"]] = dict(t, id=None)
         self._own_blobs = dict(state.get("own") or {})

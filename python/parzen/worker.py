@@ -7,7 +7,9 @@ A result is hyperopt's: a number (the loss) or a dict with `status`,
 `loss` and extra keys, stored as the trial's result. An exception fails
 the trial, with the traceback in its result, and the loop goes on. On
 SIGINT or SIGTERM the running trial is given back (released, so another
-worker runs it) and the loop ends. The client reconnects across daemon
+worker runs it) and the loop ends. `fn` may report intermediate values
+with `parzen.report(value, step)`; when the study's pruner says stop, the
+report raises `parzen.TrialPruned` and the trial is told "pruned". The client reconnects across daemon
 restarts, so a restart loses nothing: a resent ask gets the same trial
 back and a resent tell is recorded once.
 
@@ -23,6 +25,7 @@ import threading
 import time
 
 from . import daemon as _daemon
+from . import pruning as _pruning
 from .client import WRONG_STATE, Client, Error
 from .results import exception_result, interpret
 from .space import compile_space, is_document
@@ -246,7 +249,7 @@ class Signals:
 def worker(study, fn, space=None, algo=None, seed=None, max_trials=None,
            config=None, heartbeat_timeout=None, socket=None, client=None,
            name=None, max_evals=None, wait=False, poll_interval=1.0,
-           pass_trial=False, handle_signals=True):
+           pass_trial=False, handle_signals=True, pruner=None):
     """Run trials of `study` until it has none left; return how many ran.
 
     fn: called as fn(point) (or fn(point, trial) with pass_trial), returns
@@ -254,7 +257,8 @@ def worker(study, fn, space=None, algo=None, seed=None, max_trials=None,
     space: a space built with `hp`, or a space document (JSON with "$hp"
         nodes). When given, the study is created if missing (with algo,
         seed, max_trials, config, heartbeat_timeout; an existing study
-        must match). With an `hp` space fn gets the point evaluated in
+        must match; `pruner`, a pruner config as in docs/pruning.md, is
+        the new study's). With an `hp` space fn gets the point evaluated in
         Python, so objects in the space arrive as they are; otherwise
         (a document, or no space: the study must exist) fn gets
         parzend's point.
@@ -281,7 +285,7 @@ def worker(study, fn, space=None, algo=None, seed=None, max_trials=None,
         client.create_study(study, document, algo=algo, seed=seed,
                             max_trials=max_trials, config=config,
                             heartbeat_timeout=heartbeat_timeout,
-                            exist_ok=True)
+                            exist_ok=True, pruner=pruner)
     info = client.get_study(study)
     release_orphans(client, study)
     name = name or worker_name()
@@ -329,11 +333,16 @@ def _run_one(client, t, fn, compiled, hb, sig, pass_trial):
             sig.running = True
             if sig.requested:
                 raise _Stop()
-            rv = fn(point, t) if pass_trial else fn(point)
+            with _pruning.running(client, t):
+                rv = fn(point, t) if pass_trial else fn(point)
         finally:
             sig.running = False
             hb.end()
         status, loss, result, _ = interpret(rv)
+    except _pruning.TrialPruned as e:
+        # Stopped early: parzend takes its last reported value as loss.
+        status, loss, result = "pruned", None, None
+        log.info("parzen: trial %d pruned: %s", t["number"], e)
     except _Stop:
         client.release(t["id"], attempt=t["attempt"])
         return False

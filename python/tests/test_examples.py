@@ -41,8 +41,8 @@ def objective_runs(out):
 
 
 def test_two_processes_share_the_study_then_resume(pzd):
-    a = optimize(pzd, "--max-evals", "6", "--seed", "7")
-    b = optimize(pzd, "--max-evals", "6", "--seed", "7",
+    a = optimize(pzd, "--max-evals", "6", "--seed", "7", "--pruner", "none")
+    b = optimize(pzd, "--max-evals", "6", "--seed", "7", "--pruner", "none",
                  socket_option=False)
     out_a, out_b = finish(a), finish(b)
     # Together they ran the study's 6 trials, each once.
@@ -79,11 +79,40 @@ def test_two_processes_share_the_study_then_resume(pzd):
 
     # Run again: max_evals is a total, so nothing is left to do; a larger
     # one extends the same search.
-    out = finish(optimize(pzd, "--max-evals", "6"))
+    out = finish(optimize(pzd, "--max-evals", "6", "--pruner", "none"))
     assert objective_runs(out) == 0
-    out = finish(optimize(pzd, "--max-evals", "8"))
+    out = finish(optimize(pzd, "--max-evals", "8", "--pruner", "none"))
     assert objective_runs(out) == 2
     assert c.get_study("digits")["counts"]["ok"] == 8
+
+
+def test_the_job_reports_every_epoch_and_prunes(pzd):
+    """With a pruner (an aggressive one, so that a small budget shows
+    it), the job reports its validation error after every epoch; pruned
+    trials stop early with their last error as their loss."""
+    pruner = '{"kind": "median", "n_startup_trials": 2, "n_warmup_steps": 1}'
+    out = finish(optimize(pzd, "--max-evals", "12", "--seed", "3",
+                          "--pruner", pruner, "--patience", "8"))
+    assert objective_runs(out) == 12
+    c = pzd.client()
+    assert c.get_study("digits")["pruner"]["n_startup_trials"] == 2
+    trials = list(c.iter_trials("digits", intermediate=True))
+    states = [t["state"] for t in trials]
+    assert states.count("ok") + states.count("pruned") == 12
+    assert states.count("pruned") > 0, states
+    for t in trials:
+        steps = [s for s, _ in t["intermediate"]]
+        assert steps == list(range(1, len(steps) + 1))
+        errors = [v for _, v in t["intermediate"]]
+        if t["state"] == "ok":
+            # One report per epoch trained, the loss their minimum.
+            curve = t["result"]["val_accuracy_curve"]
+            assert len(steps) == t["result"]["n_iter"] == len(curve)
+            assert t["loss"] == pytest.approx(min(errors))
+        else:
+            assert t["loss"] == errors[-1]
+            assert 1 <= len(steps) < 8
+    assert out.count(": pruned after ") == states.count("pruned")
 
 
 RESUME_LOOP = os.path.join(os.path.dirname(PYTHON_DIR), "examples",

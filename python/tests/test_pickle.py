@@ -135,10 +135,10 @@ def test_a_newer_format_is_refused(monkeypatch):
     t = Trials()
     fmin(f, SPACE, algo=rand.suggest, trials=t, max_evals=2,
          show_progressbar=False)
-    monkeypatch.setattr(trials_mod, "FORMAT_VERSION", 2)
+    monkeypatch.setattr(trials_mod, "FORMAT_VERSION", 3)
     data = pickle.dumps(t)
-    monkeypatch.setattr(trials_mod, "FORMAT_VERSION", 1)
-    with pytest.raises(ValueError, match="newer parzen.*version 2.*up to 1"):
+    monkeypatch.setattr(trials_mod, "FORMAT_VERSION", 2)
+    with pytest.raises(ValueError, match="newer parzen.*version 3.*up to 2"):
         pickle.loads(data)
     assert len(pickle.loads(pickle.dumps(t))) == 2
 

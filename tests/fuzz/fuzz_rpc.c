@@ -3,9 +3,9 @@
  * the server makes after a loop iteration.
  *
  * Each input gets a fresh core over an in-memory database that already
- * holds study "s" (a nested TPE space, past its start-up trials) with a
- * trial in every state, ids 1 to 5: ok, ok, fail, running (worker "w3"),
- * queued; study "p" (random, paused); and study "t" (the same space, no
+ * holds study "s" (a nested TPE space, past its start-up trials, a
+ * median pruner) with a trial in every state, ids 1 to 5: ok, ok, fail,
+ * running (worker "w3", reports at steps 0 and 2), queued; study "p" (random, paused); and study "t" (the same space, no
  * queue, ids 6 and 7 told, so that an ask runs the TPE). So one line can
  * reach every method's success as well as its refusals. A fresh database
  * per input is slower than one shared across inputs, but a finding then
@@ -50,7 +50,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static const char *const prelude[] = {
 	"{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": \"study.create\", "
 	"\"params\": {\"name\": \"s\", \"space\": " SPACE ", \"seed\": 5, "
-	"\"max_trials\": 40, \"config\": {\"n_startup\": 3}}}",
+	"\"max_trials\": 40, \"config\": {\"n_startup\": 3}, "
+	"\"pruner\": {\"kind\": \"median\", \"n_startup_trials\": 1}}}",
 	"{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": \"trial.ask\", "
 	"\"params\": {\"study\": \"s\", \"worker\": \"w0\"}}",
 	"{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": \"trial.ask\", "
@@ -66,6 +67,10 @@ static const char *const prelude[] = {
 	"\"params\": {\"trial\": 3, \"status\": \"fail\"}}",
 	"{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": \"trial.ask\", "
 	"\"params\": {\"study\": \"s\", \"worker\": \"w3\"}}",
+	"{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": \"trial.report\", "
+	"\"params\": {\"trial\": 4, \"step\": 0, \"value\": 0.75}}",
+	"{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": \"trial.report\", "
+	"\"params\": {\"trial\": 4, \"step\": 2, \"value\": 0.5}}",
 	"{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": \"trial.enqueue\", "
 	"\"params\": {\"study\": \"s\", \"params\": {\"lr\": 0.001, "
 	"\"kind\": 1, \"c\": 2.5, \"d\": 2}}}",

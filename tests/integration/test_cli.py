@@ -80,7 +80,8 @@ def script(tmp_path, name, body, python=False):
 def trials(daemon, study):
     c = daemon.connect()
     try:
-        return c.call("trial.list", study=study, limit=10000)["trials"]
+        return c.call("trial.list", study=study, limit=10000,
+                      intermediate=True)["trials"]
     finally:
         c.close()
 
@@ -213,8 +214,9 @@ def test_create_ls_show(daemon, tmp_path):
     assert "seed               42" in r.stdout
     assert "max_trials         7" in r.stdout
     assert "heartbeat_timeout  12.5 s" in r.stdout
-    assert "trials             0: 0 ok, 0 fail, 0 running, 0 queued" \
-        in r.stdout
+    assert "trials             0: 0 ok, 0 fail, 0 pruned, 0 running, " \
+        "0 queued" in r.stdout
+    assert 'pruner             {"kind":"none"}' in r.stdout
     assert '"$hp": "uniform"' in r.stdout
     assert json.loads(run(daemon, "show", "s1", "--json").stdout)[
         "study"]["name"] == "s1"
@@ -239,6 +241,20 @@ def test_create_ls_show(daemon, tmp_path):
     assert r.returncode == FAIL and "cannot open" in r.stderr
     r = run(daemon, "show", "nope")
     assert r.returncode == NOTFOUND and "nope" in r.stderr
+
+    # --pruner: validated by parzend with a path, kept, shown.
+    r = run(daemon, "create", "pr", "--space", str(tmp_path / "s1.json"),
+            "--pruner", '{"kind": "percentile", "percentile": 101}')
+    assert r.returncode == FAIL and "pruner.percentile" in r.stderr
+    r = run(daemon, "create", "pr", "--space", str(tmp_path / "s1.json"),
+            "--pruner", '{"kind": "median"')
+    assert r.returncode == FAIL and "pruner: not valid JSON" in r.stderr
+    r = run(daemon, "create", "pr", "--space", str(tmp_path / "s1.json"),
+            "--pruner", '{"kind": "hyperband", "max_resource": 27}')
+    assert r.returncode == OK and "pruner hyperband" in r.stdout
+    study = json.loads(run(daemon, "show", "pr", "--json").stdout)["study"]
+    assert study["pruner"] == {"kind": "hyperband", "min_resource": 1,
+                               "max_resource": 27, "reduction_factor": 3}
 
 
 def test_pause_resume_rm(daemon, tmp_path):
@@ -275,16 +291,26 @@ def test_best_before_any_trial(daemon, tmp_path):
 
 def test_enqueue(daemon, tmp_path):
     create(daemon, tmp_path, "q", "--max-trials", "3")
-    r = run(daemon, "enqueue", "q", '{"x": 0.5, "opt": 0}')
+    # --index: a choice by its option's index (a trial's params).
+    r = run(daemon, "enqueue", "q", '{"x": 0.5, "opt": 0}', "--index")
     assert r.returncode == OK and "enqueued trial 0" in r.stdout
+    # By default by value: a sub-space option by its "name".
     r = run(daemon, "enqueue", "q", "-", "--json",
-            stdin='{"x": -1, "opt": 1, "beta": 0.9}')
+            stdin='{"x": -1, "opt": "adam", "beta": 0.9}')
     assert r.returncode == OK
     t = json.loads(r.stdout)["trial"]
     assert t["state"] == "queued" and t["number"] == 1
     assert t["point"] == {"x": -1, "opt": {"name": "adam", "beta": 0.9}}
-    r = run(daemon, "enqueue", "q", '{"x": 5, "opt": 0}')
-    assert r.returncode == FAIL and "params.x" in r.stderr
+    assert t["params"] == {"x": -1, "opt": 1, "beta": 0.9}
+    assert t["values"] == {"x": -1, "opt": "adam", "beta": 0.9}
+    # A number is a value, never an index: {"$index": N} says one.
+    r = run(daemon, "enqueue", "q", '{"x": 0.5, "opt": 0}')
+    assert r.returncode == FAIL and "params.values.opt" in r.stderr
+    assert '{"$index": N}' in r.stderr and '"adam"' in r.stderr
+    r = run(daemon, "enqueue", "q", '{"x": 5, "opt": {"$index": 0}}')
+    assert r.returncode == FAIL and "params.values.x" in r.stderr
+    r = run(daemon, "enqueue", "q", '{"x": 5, "opt": 0}', "--index")
+    assert r.returncode == FAIL and "params.params.x" in r.stderr
     r = run(daemon, "enqueue", "q", "[1]")
     assert r.returncode == USAGE
     assert run(daemon, "enqueue", "nope", '{"x": 0}').returncode == NOTFOUND
@@ -347,10 +373,11 @@ def test_worker_runs_study_to_the_end(daemon, tmp_path):
     assert json.loads(run(daemon, "best", "loss", "--json").stdout)[
         "trial"]["id"] == best["id"]
 
-    # The table: aligned columns number, state, loss, params.
+    # The table: aligned columns number, state, loss, last step, params.
     r = run(daemon, "trials", "loss")
     lines = r.stdout.splitlines()
-    assert lines[0].split() == ["NUMBER", "STATE", "LOSS", "PARAMS"]
+    assert lines[0].split() == ["NUMBER", "STATE", "LOSS", "STEP",
+                                "PARAMS"]
     assert len(lines) == 7
     assert len({line.index(" ok ") for line in lines[1:]}) == 1
     assert "x=" in lines[1]
@@ -363,18 +390,34 @@ def test_worker_runs_study_to_the_end(daemon, tmp_path):
         assert int(row["number"]) == t["number"]
         assert row["state"] == "ok"
         assert float(row["loss"]) == t["loss"]
+        assert row["last_step"] == ""
         assert float(row["params_x"]) == t["params"]["x"]
         if "beta" in t["params"]:
             assert float(row["params_beta"]) == t["params"]["beta"]
         else:
             assert row["params_beta"] == ""
+        # A choice by value: an option by its "name".
+        assert row["params_opt"] == ("sgd" if t["params"]["opt"] == 0
+                                     else "adam")
 
-    # JSON is the daemon's; --limit and --offset page it.
+    # JSON is the daemon's, each trial with "values" beside "params";
+    # --limit and --offset page it.
+    def without_values(reply):
+        for t in reply["trials"]:
+            keys = list(t)
+            assert keys[keys.index("params") + 1] == "values"
+            v = t.pop("values")
+            assert v == dict(t["params"], opt="sgd"
+                             if t["params"]["opt"] == 0 else "adam")
+        return reply
+
     r = run(daemon, "trials", "loss", "--json")
-    assert json.loads(r.stdout) == {"trials": done, "total": 6}
+    assert without_values(json.loads(r.stdout)) == {"trials": done,
+                                                    "total": 6}
     r = run(daemon, "trials", "loss", "--json", "--limit", "2",
             "--offset", "3")
-    assert json.loads(r.stdout) == {"trials": done[3:5], "total": 6}
+    assert without_values(json.loads(r.stdout)) == {"trials": done[3:5],
+                                                    "total": 6}
     r = run(daemon, "trials", "loss", "--limit", "2")
     assert len(r.stdout.splitlines()) == 3 and "of 6" in r.stderr
     r = run(daemon, "trials", "loss", "--state", "fail", "--json")
@@ -630,9 +673,18 @@ def test_shell_worker_example(daemon, tmp_path):
     assert r.returncode == OK, r.stderr
     ts = trials(daemon, "demo")
     assert len(ts) == 8
+    import math
     for t in ts:
         if t["state"] == "ok":
-            assert t["loss"] >= 0 and "val_accuracy" in t["result"]
+            # train.sh read every value from $PARZEN_PARAMS, the
+            # optimizer by its name ("sgd" costs 0.3).
+            p = t["params"]
+            x = math.log10(p["lr"]) + 2
+            want = (x * x + (p["layers"] - 4) ** 2 / 8
+                    + 4 * (p["dropout"] - 0.2) ** 2
+                    + (0.3 if p["optimizer"] == 0 else 0))
+            assert t["loss"] == pytest.approx(want, abs=2e-6)
+            assert "val_accuracy" in t["result"]
         else:
             assert "diverged" in t["result"]["stderr"]
     assert any(t["state"] == "ok" for t in ts)

@@ -913,6 +913,72 @@ static void test_tell_heartbeat_release(void **state)
 	peer_finish(&p);
 }
 
+static void test_report_pruned(void **state)
+{
+	static const struct step steps[] = {
+		STEP("trial.report", 0, "{'trial':17,'attempt':1,'step':3,"
+		     "'value':0.25}",
+		     OK("{'prune':false,'reason':'warm-up','step':3}")),
+		STEP("trial.report", 0, "{'trial':17,'step':4,'value':2}",
+		     OK("{'prune':true,'reason':'best 2 > median 1','step':4}")),
+		STEP("trial.report", 0, NULL, OK("{'step':4}")),
+		STEP("trial.report", 0, NULL,
+		     "{'jsonrpc':'2.0','id':$ID,'error':{'code':-32002,"
+		     "'message':'params.value: reported 2 already',"
+		     "'data':{'path':'params.value'}}}\n"),
+		STEP("trial.tell", 0, "{'trial':17,'attempt':1,"
+		     "'status':'pruned'}", OK("{'trial':{}}")),
+		STEP("trial.tell", 0, "{'trial':17,'attempt':1,"
+		     "'status':'pruned','loss':0.5,'result':{'epochs':4}}",
+		     OK("{'trial':{}}")),
+		STEP("study.create", 0, "{'name':'s','space':{},'pruner':"
+		     "{'kind':'median','n_warmup_steps':2},'exist_ok':true}",
+		     OK("{'study':{'name':'s'}}")),
+	};
+	struct pz_client_study_def def = {
+		.name = "s", .space_json = "{}", .seed = -1,
+		.pruner_json = "{\"kind\": \"median\", \"n_warmup_steps\": 2}",
+		.exist_ok = true,
+	};
+	struct pz_client_decision d;
+	struct peer p;
+	struct pz_client *c;
+	struct pz_error err;
+
+	(void)state;
+	PEER(p, c, steps);
+	assert_int_equal(pz_client_report(c, 17, 1, 3, 0.25, &d, &err), 0);
+	assert_false(d.prune);
+	assert_int_equal(d.step, 3);
+	assert_string_equal(d.reason, "warm-up");
+	assert_int_equal(pz_client_report(c, 17, -1, 4, 2, &d, &err), 0);
+	assert_true(d.prune);
+	assert_string_equal(d.reason, "best 2 > median 1");
+	assert_int_equal(pz_client_report(c, 17, -1, 5, 2, &d, &err),
+	                 PZ_EPROTO);
+	assert_int_equal(pz_client_report(c, 17, -1, 4, 3, NULL, &err),
+	                 PZ_EEXIST);
+	assert_string_equal(pz_client_last_error_path(c), "params.value");
+	/* Refused here: nothing is sent. */
+	assert_int_equal(pz_client_report(c, 17, 1, 5, NAN, &d, &err),
+	                 PZ_EINVAL);
+	assert_string_equal(err.msg, "params.value: not a finite number");
+	assert_int_equal(pz_client_report(c, 17, 1, -1, 0, &d, &err),
+	                 PZ_EINVAL);
+	assert_contains(err.msg, "step: must be an integer");
+	assert_int_equal(pz_client_tell_status(c, 17, 1, "pruned", NAN, NULL,
+	                                       &err), 0);
+	assert_int_equal(pz_client_tell_status(c, 17, 1, "pruned", 0.5,
+	                                       "{\"epochs\": 4}", &err), 0);
+	assert_int_equal(pz_client_create_study_def(c, &def, NULL, &err), 0);
+	def.pruner_json = "{";
+	assert_int_equal(pz_client_create_study_def(c, &def, NULL, &err),
+	                 PZ_EINVAL);
+	assert_contains(err.msg, "pruner: not valid JSON");
+	pz_client_destroy(c);
+	peer_finish(&p);
+}
+
 static void test_create_study(void **state)
 {
 	static const struct step steps[] = {
@@ -976,6 +1042,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_default_socket),
+		cmocka_unit_test(test_report_pruned),
 		cmocka_unit_test(test_discover_lists_places),
 		cmocka_unit_test(test_connect_refuses_unsafe_dir),
 		cmocka_unit_test(test_connect_fails),

@@ -7,8 +7,12 @@
  * "jsonrpc", "method", "id" and "params", notifications, unknown methods
  * and params); every method's happy path and error codes with data.path;
  * group commit (a change leaves the core dirty until pz_core_commit(), a
- * read does not); exact resume (a TPE study stopped, crashed and reopened
- * suggests the same params, to the bit, as one that ran straight through);
+ * read does not); trial.report (stored, judged, decisions final and
+ * kept across restarts, bad reports refused with paths, reports as
+ * heartbeats, new runs clearing them) and pruners of studies; exact
+ * resume (a TPE study stopped, crashed and reopened suggests the same
+ * params, to the bit, as one that ran straight through, and judges the
+ * same reports the same way);
  * and a batch that fails on a full database, which must leave memory equal
  * to what the database holds.
  *
@@ -37,7 +41,12 @@
 #include "trial.h"
 #include <parzen/params.h>
 #include <parzen/sample.h>
+#include "admin.h"
 #include "store.h"
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
 
 #define SPACE_X \
 	"{'x': {'$hp': 'uniform', 'label': 'x', 'low': 0, 'high': 1}}"
@@ -1648,6 +1657,766 @@ static void failed_batch(void **state)
 	free(blob);
 }
 
+/* --- values, study.update and the administrative methods ------------------ */
+
+static void trial_enqueue_values(void **state)
+{
+	struct fx *f = *state;
+	const cJSON *t;
+
+	ok(f, "study.create", "{'name': 's', 'space': %s, 'seed': 1}",
+	   SPACE_NESTED);
+	/* A choice by its option's value: a literal, or a sub-space's name
+	 * or first label (lib/params.h). */
+	t = at(ok(f, "trial.enqueue",
+	          "{'study': 's', 'values': {'lr': 0.001, 'units': 64, "
+	          "'classifier_type': 'svm', 'svm_C': 2.5, 'svm_kernel': "
+	          "'svm_rbf_width', 'svm_rbf_width': 0.5}}"),
+	       "trial");
+	assert_true(num(t, "params.classifier_type") == 1);
+	assert_true(num(t, "params.svm_kernel") == 1);
+	assert_string_equal(str(t, "point.type.kernel.ktype"), "rbf");
+	t = at(ok(f, "trial.enqueue",
+	          "{'study': 's', 'values': {'lr': 0.001, 'units': 64, "
+	          "'classifier_type': {'$index': 2}, 'dtree_criterion': "
+	          "'entropy', 'dtree_max_depth': null, "
+	          "'dtree_min_samples_split': 3}}"),
+	       "trial");
+	assert_true(num(t, "params.classifier_type") == 2);
+	assert_true(num(t, "params.dtree_criterion") == 1);
+	assert_true(num(t, "params.dtree_max_depth") == 0);
+	t = at(ok(f, "trial.enqueue",
+	          "{'study': 's', 'values': {'lr': 0.001, 'units': 64, "
+	          "'classifier_type': {'name': 'naive_bayes'}}}"),
+	       "trial");
+	assert_true(num(t, "params.classifier_type") == 0);
+
+	bad(f, PZ_RPC_INVALID_SPACE, "params.values.classifier_type",
+	    "trial.enqueue",
+	    "{'study': 's', 'values': {'lr': 0.001, 'units': 64, "
+	    "'classifier_type': 'knn'}}");
+	/* In the value form a number is a value, never an index. */
+	bad(f, PZ_RPC_INVALID_SPACE, "params.values.classifier_type",
+	    "trial.enqueue",
+	    "{'study': 's', 'values': {'lr': 0.001, 'units': 64, "
+	    "'classifier_type': 0}}");
+	bad(f, PZ_RPC_INVALID_SPACE, "params.values.svm_C", "trial.enqueue",
+	    "{'study': 's', 'values': {'lr': 0.001, 'units': 64, "
+	    "'classifier_type': 'svm'}}");
+	bad(f, PZ_RPC_BAD_PARAMS, "params.values", "trial.enqueue",
+	    "{'study': 's', 'values': {'lr': 0.001}, 'params': {'lr': 0.001}}");
+	bad(f, PZ_RPC_BAD_PARAMS, "params.values", "trial.enqueue",
+	    "{'study': 's', 'values': [1]}");
+}
+
+static void study_update(void **state)
+{
+	struct fx *f = *state;
+	const cJSON *s;
+
+	ok(f, "study.create",
+	   "{'name': 's', 'space': %s, 'seed': 7, 'max_trials': 2}", SPACE_X);
+	tell(f, ask(f, "s", NULL), 0.5);
+	tell(f, ask(f, "s", NULL), 0.25);
+	assert_string_equal(str(ok(f, "study.get", "{'study': 's'}"),
+	                        "study.state"), "done");
+	assert_string_equal(str(ok(f, "trial.ask", "{'study': 's'}"),
+	                        "reason"), "max_trials");
+
+	/* A raised budget lets asks go on. */
+	s = at(ok(f, "study.update", "{'study': 's', 'max_trials': 4}"),
+	       "study");
+	assert_true(num(s, "max_trials") == 4);
+	assert_string_equal(str(s, "state"), "running");
+	tell(f, ask(f, "s", NULL), 0.125);
+	s = at(ok(f, "study.update",
+	          "{'study': 's', 'heartbeat_timeout': 7.5}"),
+	       "study");
+	assert_true(num(s, "heartbeat_timeout") == 7.5);
+	assert_true(num(s, "max_trials") == 4);
+	/* Lowered, but not below the trials there are. */
+	ok(f, "study.update", "{'study': 's', 'max_trials': 3}");
+	assert_string_equal(str(ok(f, "trial.ask", "{'study': 's'}"),
+	                        "reason"), "max_trials");
+	bad(f, PZ_RPC_BAD_PARAMS, "params.max_trials", "study.update",
+	    "{'study': 's', 'max_trials': 2}");
+	bad(f, PZ_RPC_BAD_PARAMS, "params.max_trials", "study.update",
+	    "{'study': 's', 'max_trials': 0}");
+	bad(f, PZ_RPC_BAD_PARAMS, "params.heartbeat_timeout", "study.update",
+	    "{'study': 's', 'heartbeat_timeout': 0}");
+	bad(f, PZ_RPC_BAD_PARAMS, "params", "study.update", "{'study': 's'}");
+	/* What suggestions depend on cannot change, and the message says
+	 * why. */
+	assert_non_null(strstr(
+	        cJSON_GetObjectItemCaseSensitive(
+	                bad(f, PZ_RPC_BAD_PARAMS, "params.seed", "study.update",
+	                    "{'study': 's', 'seed': 8}"),
+	                "message")->valuestring,
+	        "exact"));
+	bad(f, PZ_RPC_BAD_PARAMS, "params.space", "study.update",
+	    "{'study': 's', 'space': %s}", SPACE_X);
+	bad(f, PZ_RPC_BAD_PARAMS, "params.algo", "study.update",
+	    "{'study': 's', 'algo': 'random'}");
+	bad(f, PZ_RPC_BAD_PARAMS, "params.config", "study.update",
+	    "{'study': 's', 'config': {}}");
+	bad(f, PZ_RPC_NOT_FOUND, NULL, "study.update",
+	    "{'study': 'nope', 'max_trials': 5}");
+
+	/* The change is stored: it survives a restart. */
+	db_close(f);
+	db_open(f, 0);
+	s = at(ok(f, "study.get", "{'study': 's'}"), "study");
+	assert_true(num(s, "max_trials") == 3);
+	assert_true(num(s, "heartbeat_timeout") == 7.5);
+}
+
+/* A server's side of admin.h for tests: tasks run to the end at once. */
+struct test_admin {
+	struct pz_admin admin;
+	unsigned uid;
+	int stops;
+};
+
+static int test_peer_uid(void *ctx, const struct pz_call *call,
+                         unsigned *uid)
+{
+	(void)call;
+	*uid = ((struct test_admin *)ctx)->uid;
+	return 0;
+}
+
+static void test_stop(void *ctx)
+{
+	((struct test_admin *)ctx)->stops++;
+}
+
+static void test_add_task(void *ctx, struct pz_task *t)
+{
+	(void)ctx;
+	while (t->run(t, 0) != 0)
+		;
+}
+
+static void install_admin(struct fx *f, struct test_admin *a, unsigned uid)
+{
+	memset(a, 0, sizeof(*a));
+	a->admin.ctx = a;
+	a->admin.peer_uid = test_peer_uid;
+	a->admin.stop = test_stop;
+	a->admin.add_task = test_add_task;
+	a->uid = uid;
+	f->rpc.admin = &a->admin;
+}
+
+static void server_stop(void **state)
+{
+	struct fx *f = *state;
+	struct test_admin a;
+
+	/* Without a server nothing can stop. */
+	bad(f, PZ_RPC_WRONG_STATE, NULL, "server.stop", "{}");
+	install_admin(f, &a, (unsigned)geteuid() + 1);
+	bad(f, PZ_RPC_FORBIDDEN, NULL, "server.stop", "{}");
+	assert_int_equal(a.stops, 0);
+	a.uid = (unsigned)geteuid();
+	assert_true(cJSON_IsTrue(at(ok(f, "server.stop", "{}"), "stopping")));
+	assert_int_equal(a.stops, 1);
+	bad(f, PZ_RPC_BAD_PARAMS, "params.force", "server.stop",
+	    "{'force': true}");
+	f->rpc.admin = NULL;
+}
+
+static long long count_rows(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	long long n = -1;
+
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY,
+	                                 NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL),
+	                 SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+static void server_backup(void **state)
+{
+	struct fx *f = *state;
+	struct test_admin a;
+	char path[160], rel[] = "relative.db", side[180];
+	const cJSON *r;
+	struct stat st;
+
+	create_x(f, "s");
+	tell(f, ask(f, "s", NULL), 0.5);
+	tell(f, ask(f, "s", NULL), 0.25);
+	ask(f, "s", "w");
+	snprintf(path, sizeof(path), "%s/copy.db", f->dir);
+	bad(f, PZ_RPC_WRONG_STATE, NULL, "server.backup", "{'path': '%s'}",
+	    path);
+	install_admin(f, &a, (unsigned)geteuid() + 1);
+	bad(f, PZ_RPC_FORBIDDEN, NULL, "server.backup", "{'path': '%s'}",
+	    path);
+	a.uid = (unsigned)geteuid();
+
+	r = ok(f, "server.backup", "{'path': '%s'}", path);
+	assert_string_equal(str(r, "path"), path);
+	assert_true(stat(path, &st) == 0 && st.st_size > 0);
+	assert_true(num(r, "bytes") == (double)st.st_size);
+	/* A whole database on its own: no WAL, every trial in it. */
+	snprintf(side, sizeof(side), "%s-wal", path);
+	assert_true(stat(side, &st) != 0);
+	assert_int_equal(count_rows(path, "SELECT count(*) FROM trial"), 3);
+	assert_int_equal(count_rows(path, "SELECT count(*) FROM trial "
+	                                  "WHERE state = 'ok'"), 2);
+
+	/* An existing file only with force. */
+	tell(f, ask(f, "s", NULL), 0.125);
+	bad(f, PZ_RPC_CONFLICT, "params.path", "server.backup",
+	    "{'path': '%s'}", path);
+	assert_int_equal(count_rows(path, "SELECT count(*) FROM trial"), 3);
+	ok(f, "server.backup", "{'path': '%s', 'force': true}", path);
+	assert_int_equal(count_rows(path, "SELECT count(*) FROM trial"), 4);
+	/* A stale journal beside the path would be applied to the copy. */
+	unlink(path);
+	snprintf(side, sizeof(side), "%s-journal", path);
+	close(open(side, O_WRONLY | O_CREAT, 0600));
+	bad(f, PZ_RPC_CONFLICT, "params.path", "server.backup",
+	    "{'path': '%s'}", path);
+	ok(f, "server.backup", "{'path': '%s', 'force': true}", path);
+	assert_true(stat(side, &st) != 0);
+
+	bad(f, PZ_RPC_BAD_PARAMS, "params.path", "server.backup",
+	    "{'path': '%s'}", rel);
+	bad(f, PZ_RPC_BAD_PARAMS, "params.path", "server.backup",
+	    "{'path': '%s/no/such/dir.db'}", f->dir);
+	bad(f, PZ_RPC_BAD_PARAMS, "params.path", "server.backup",
+	    "{'path': '%s', 'force': true}", f->db);
+	bad(f, PZ_RPC_BAD_PARAMS, "params.path", "server.backup", "{}");
+	unlink(path);
+	f->rpc.admin = NULL;
+}
+
+static void server_info(void **state)
+{
+	struct fx *f = *state;
+	const cJSON *r, *w;
+
+	create_x(f, "a");
+	create_x(f, "b");
+	ask(f, "a", "w2");
+	ask(f, "b", "w1");
+	ask(f, "b", "w2");
+	ok(f, "trial.enqueue", "{'study': 'a', 'params': {'x': 0.5}}");
+	r = ok(f, "server.info", "{}");
+	assert_true(num(r, "studies") == 2);
+	assert_true(num(r, "running") == 3);
+	assert_true(num(r, "queued") == 1);
+	assert_true(num(r, "database_bytes") > 0);
+	w = at(r, "workers");
+	assert_int_equal(cJSON_GetArraySize(w), 2);
+	assert_string_equal(cJSON_GetArrayItem(w, 0)->valuestring, "w1");
+	assert_string_equal(cJSON_GetArrayItem(w, 1)->valuestring, "w2");
+}
+
+/* --- trial.report --------------------------------------------------------- */
+
+#define MEDIAN_1 "{'kind': 'median', 'n_startup_trials': 1}"
+
+static cJSON *report(struct fx *f, int64_t id, int attempt, int64_t step,
+                     double value)
+{
+	return ok(f, "trial.report",
+	          "{'trial': %lld, 'attempt': %d, 'step': %lld, "
+	          "'value': %.17g}",
+	          (long long)id, attempt, (long long)step, value);
+}
+
+static int prune_of(const cJSON *r)
+{
+	const cJSON *p = at(r, "prune");
+
+	assert_true(cJSON_IsBool(p));
+	assert_true(str(r, "reason")[0] != '\0');
+	return cJSON_IsTrue(p);
+}
+
+/* "[[s, v], ...]" of a trial's intermediate, as trial.get shows it. */
+static char *curve(struct fx *f, int64_t id)
+{
+	char *text = cJSON_PrintUnformatted(at(
+	        ok(f, "trial.get", "{'trial': %lld}", (long long)id),
+	        "trial.intermediate"));
+
+	assert_non_null(text);
+	return text;
+}
+
+static void assert_curve(struct fx *f, int64_t id, const char *want)
+{
+	char *got = curve(f, id);
+
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void study_pruner(void **state)
+{
+	struct fx *f = *state;
+	const cJSON *r;
+	char *text;
+
+	/* Validated with paths; the effective config is stored and shown. */
+	bad(f, PZ_RPC_BAD_PARAMS, "params.pruner.percentile", "study.create",
+	    "{'name': 'p', 'space': %s, 'pruner': {'kind': 'percentile', "
+	    "'percentile': 101}}", SPACE_X);
+	bad(f, PZ_RPC_BAD_PARAMS, "params.pruner.kind", "study.create",
+	    "{'name': 'p', 'space': %s, 'pruner': {'kind': 'mean'}}", SPACE_X);
+	bad(f, PZ_RPC_BAD_PARAMS, "params.pruner.wrapped.n_startup",
+	    "study.create", "{'name': 'p', 'space': %s, 'pruner': {'kind': "
+	    "'patient', 'patience': 2, 'wrapped': {'kind': 'median', "
+	    "'n_startup': 3}}}", SPACE_X);
+	bad(f, PZ_RPC_BAD_PARAMS, "params.pruner", "study.create",
+	    "{'name': 'p', 'space': %s, 'pruner': 'median'}", SPACE_X);
+	r = ok(f, "study.create", "{'name': 'p', 'space': %s, 'pruner': "
+	       "{'kind': 'median', 'n_warmup_steps': 2}}", SPACE_X);
+	assert_string_equal(str(r, "study.pruner.kind"), "median");
+	assert_true(num(r, "study.pruner.n_warmup_steps") == 2);
+	assert_true(num(r, "study.pruner.n_startup_trials") == 5);
+	assert_true(num(r, "study.counts.pruned") == 0);
+	/* The same definition again with exist_ok, or one that does not
+	 * give a pruner (as a seed); another pruner is a conflict that
+	 * names it. */
+	ok(f, "study.create", "{'name': 'p', 'space': %s, 'exist_ok': true, "
+	   "'pruner': {'kind': 'median', 'n_warmup_steps': 2, "
+	   "'n_startup_trials': 5}}", SPACE_X);
+	r = ok(f, "study.create", "{'name': 'p', 'space': %s, 'exist_ok': "
+	       "true}", SPACE_X);
+	assert_string_equal(str(r, "study.pruner.kind"), "median");
+	bad(f, PZ_RPC_CONFLICT, "params.pruner", "study.create",
+	    "{'name': 'p', 'space': %s, 'exist_ok': true, 'pruner': "
+	    "{'kind': 'median'}}", SPACE_X);
+	bad(f, PZ_RPC_CONFLICT, "params.pruner", "study.create",
+	    "{'name': 'p', 'space': %s, 'exist_ok': true, 'pruner': "
+	    "{'kind': 'none'}}", SPACE_X);
+	/* No pruner, null and kind none are the same: none. */
+	r = ok(f, "study.create", "{'name': 'n', 'space': %s, 'pruner': "
+	       "null}", SPACE_X);
+	assert_string_equal(str(r, "study.pruner.kind"), "none");
+	ok(f, "study.create", "{'name': 'n', 'space': %s, 'exist_ok': true, "
+	   "'pruner': {'kind': 'none'}}", SPACE_X);
+	bad(f, PZ_RPC_CONFLICT, "params.pruner", "study.create",
+	    "{'name': 'n', 'space': %s, 'exist_ok': true, 'pruner': "
+	    "{'kind': 'asha'}}", SPACE_X);
+
+	/* Kept across a restart. */
+	db_close(f);
+	db_open(f, 0);
+	r = ok(f, "study.get", "{'study': 'p'}");
+	text = cJSON_PrintUnformatted(at(r, "study.pruner"));
+	assert_string_equal(text, "{\"kind\":\"median\",\"n_startup_trials\":5,"
+	                    "\"n_warmup_steps\":2,\"interval_steps\":1,"
+	                    "\"n_min_trials\":1}");
+	free(text);
+}
+
+static void trial_report(void **state)
+{
+	struct fx *f = *state;
+	int64_t a, b, c;
+	const cJSON *r;
+
+	ok(f, "study.create", "{'name': 's', 'space': %s, 'seed': 3, "
+	   "'pruner': %s}", SPACE_X, MEDIAN_1);
+	a = ask(f, "s", "wa");
+	b = ask(f, "s", "wb");
+	c = ask(f, "s", "wc");
+
+	/* Out of order: shown sorted by step. Before a trial finished the
+	 * median waits (n_startup_trials 1). */
+	r = report(f, a, 0, 2, 0.25);
+	assert_false(prune_of(r));
+	assert_true(num(r, "step") == 2);
+	assert_false(prune_of(report(f, a, 0, 0, 1)));
+	assert_false(prune_of(report(f, a, 0, 1, 0.5)));
+	assert_curve(f, a, "[[0,1],[1,0.5],[2,0.25]]");
+	tell(f, a, 0.25);
+
+	/* b is worse than a at step 0: pruned there, for good. */
+	r = report(f, b, 0, 0, 3);
+	assert_true(prune_of(r));
+	assert_true(num(r, "step") == 0);
+	/* The same report again (a lost reply): accepted, nothing to
+	 * write, the same answer. */
+	post(f, "{'jsonrpc': '2.0', 'id': 1, 'method': 'trial.report', "
+	     "'params': {'trial': %lld, 'step': 0, 'value': 3}}",
+	     (long long)b);
+	assert_false(pz_core_dirty(&f->core));
+	assert_true(prune_of(at(f->reply, "result")));
+	/* No later step; another value for step 0 is a conflict. */
+	bad(f, PZ_RPC_WRONG_STATE, NULL, "trial.report",
+	    "{'trial': %lld, 'step': 1, 'value': 0}", (long long)b);
+	bad(f, PZ_RPC_CONFLICT, "params.value", "trial.report",
+	    "{'trial': %lld, 'step': 0, 'value': 2.5}", (long long)b);
+
+	/* c is better than a: goes on. */
+	assert_false(prune_of(report(f, c, 0, 0, 0.5)));
+	assert_false(prune_of(report(f, c, 0, 1, 0.4)));
+
+	/* Bad reports, each with its path; nothing is written. */
+	bad(f, PZ_RPC_BAD_PARAMS, "params.step", "trial.report",
+	    "{'trial': %lld, 'step': -1, 'value': 0}", (long long)c);
+	bad(f, PZ_RPC_BAD_PARAMS, "params.step", "trial.report",
+	    "{'trial': %lld, 'step': 1.5, 'value': 0}", (long long)c);
+	bad(f, PZ_RPC_BAD_PARAMS, "params.step", "trial.report",
+	    "{'trial': %lld, 'value': 0}", (long long)c);
+	bad(f, PZ_RPC_BAD_PARAMS, "params.value", "trial.report",
+	    "{'trial': %lld, 'step': 2, 'value': 1e999}", (long long)c);
+	bad(f, PZ_RPC_BAD_PARAMS, "params.value", "trial.report",
+	    "{'trial': %lld, 'step': 2, 'value': '0.1'}", (long long)c);
+	bad(f, PZ_RPC_BAD_PARAMS, "params.value", "trial.report",
+	    "{'trial': %lld, 'step': 2}", (long long)c);
+	bad(f, PZ_RPC_BAD_PARAMS, "params.epoch", "trial.report",
+	    "{'trial': %lld, 'epoch': 2, 'value': 1}", (long long)c);
+	bad(f, PZ_RPC_NOT_FOUND, NULL, "trial.report",
+	    "{'trial': 99999, 'step': 2, 'value': 1}");
+	bad(f, PZ_RPC_WRONG_STATE, NULL, "trial.report",
+	    "{'trial': %lld, 'attempt': 1, 'step': 2, 'value': 1}",
+	    (long long)c);
+	/* A finished trial takes no reports, not even a known one. */
+	bad(f, PZ_RPC_WRONG_STATE, NULL, "trial.report",
+	    "{'trial': %lld, 'step': 3, 'value': 0.1}", (long long)a);
+	bad(f, PZ_RPC_WRONG_STATE, NULL, "trial.report",
+	    "{'trial': %lld, 'step': 2, 'value': 0.25}", (long long)a);
+	assert_curve(f, c, "[[0,0.5],[1,0.4]]");
+
+	/* A report is acknowledged after its commit: it dirties the batch. */
+	post(f, "{'jsonrpc': '2.0', 'id': 1, 'method': 'trial.report', "
+	     "'params': {'trial': %lld, 'step': 2, 'value': 0.3}}",
+	     (long long)c);
+	assert_true(pz_core_dirty(&f->core));
+	commit_ok(f);
+
+	/* Pruned: the loss defaults to the last step's value. */
+	r = ok(f, "trial.tell", "{'trial': %lld, 'status': 'pruned'}",
+	       (long long)b);
+	assert_string_equal(str(r, "trial.state"), "pruned");
+	assert_true(num(r, "trial.loss") == 3);
+	r = ok(f, "trial.tell", "{'trial': %lld, 'status': 'pruned', "
+	       "'loss': 7}", (long long)c);
+	assert_true(num(r, "trial.loss") == 7);
+	r = ok(f, "study.get", "{'study': 's'}");
+	assert_true(num(r, "study.counts.pruned") == 2);
+	assert_true(num(r, "study.counts.ok") == 1);
+	assert_true(num(r, "study.best.number") == 0);
+
+	/* trial.list: the reports on request, and the pruned filter. */
+	r = ok(f, "trial.list", "{'study': 's', 'state': 'pruned'}");
+	assert_true(num(r, "total") == 2);
+	assert_null(cJSON_GetObjectItemCaseSensitive(
+	        cJSON_GetArrayItem(at(r, "trials"), 0), "intermediate"));
+	r = ok(f, "trial.list", "{'study': 's', 'intermediate': true}");
+	{
+		char *text = cJSON_PrintUnformatted(at(
+		        cJSON_GetArrayItem(at(r, "trials"), 2), "intermediate"));
+
+		assert_string_equal(text, "[[0,0.5],[1,0.4],[2,0.3]]");
+		free(text);
+	}
+	bad(f, PZ_RPC_BAD_PARAMS, "params.intermediate", "trial.list",
+	    "{'study': 's', 'intermediate': 1}");
+
+	/* After a restart: the reports, the decision (final) and the
+	 * states. */
+	db_close(f);
+	db_open(f, 0);
+	assert_curve(f, a, "[[0,1],[1,0.5],[2,0.25]]");
+	assert_curve(f, b, "[[0,3]]");
+	assert_curve(f, c, "[[0,0.5],[1,0.4],[2,0.3]]");
+	r = ok(f, "study.get", "{'study': 's'}");
+	assert_true(num(r, "study.counts.pruned") == 2);
+}
+
+/* A report is a heartbeat; a stopped trial is not run again. */
+struct fake_clock {
+	double now;
+};
+
+static double fake_now(void *ctx)
+{
+	return ((struct fake_clock *)ctx)->now;
+}
+
+static void trial_report_liveness(void **state)
+{
+	struct fx *f = *state;
+	struct fake_clock clock = {0};
+	int64_t a, b, c, d;
+	const cJSON *r;
+
+	f->core.hooks.liveness = fake_now;
+	f->core.hooks.ctx = &clock;
+	ok(f, "study.create", "{'name': 's', 'space': %s, 'seed': 3, "
+	   "'heartbeat_timeout': 10, 'pruner': {'kind': 'threshold', "
+	   "'upper': 1}}", SPACE_X);
+	a = ask(f, "s", "wa");
+	b = ask(f, "s", "wb");
+	c = ask(f, "s", "wc");
+	d = ask(f, "s", "wd");
+	clock.now = 1;
+	assert_true(prune_of(report(f, b, 0, 0, 2)));
+	clock.now = 8;
+	assert_false(prune_of(report(f, a, 0, 0, 0.5)));
+	assert_false(prune_of(report(f, d, 0, 0, 0.5)));
+	/* At 12, c (silent) and b (pruned at 1, its worker gone since) are
+	 * past their deadline; a and d reported at 8. b ends pruned, c is
+	 * queued. */
+	assert_int_equal(pz_trial_reclaim(&f->core, 12), 2);
+	commit_ok(f);
+	r = ok(f, "trial.get", "{'trial': %lld}", (long long)a);
+	assert_string_equal(str(r, "trial.state"), "running");
+	r = ok(f, "trial.get", "{'trial': %lld}", (long long)b);
+	assert_string_equal(str(r, "trial.state"), "pruned");
+	assert_true(num(r, "trial.loss") == 2);
+	assert_true(num(r, "trial.attempt") == 0);
+	r = ok(f, "trial.get", "{'trial': %lld}", (long long)c);
+	assert_string_equal(str(r, "trial.state"), "queued");
+
+	/* Released with its reports: they stay until the trial is handed
+	 * out again, whose new run starts from nothing. */
+	ok(f, "trial.release", "{'trial': %lld, 'attempt': 0}", (long long)d);
+	assert_curve(f, d, "[[0,0.5]]");
+	assert_true(ask(f, "s", "wc2") == c);
+	r = ok(f, "trial.ask", "{'study': 's', 'worker': 'wd2'}");
+	assert_true(num(r, "trial.id") == (double)d);
+	assert_true(num(r, "trial.attempt") == 1);
+	assert_curve(f, d, "[]");
+	assert_false(prune_of(report(f, d, 1, 0, 0.75)));
+	db_close(f);
+	db_open(f, 0);
+	assert_curve(f, d, "[[0,0.75]]");
+}
+
+/* Uncommitted reports and decisions are gone after a crash; committed
+ * ones decide the same way after a restart. */
+static void trial_report_resume(void **state)
+{
+	struct fx *f = *state;
+	int64_t id[6];
+	const cJSON *r;
+	char want[6][300];
+
+	ok(f, "study.create", "{'name': 's', 'space': %s, 'seed': 11, "
+	   "'pruner': {'kind': 'hyperband', 'min_resource': 1, "
+	   "'max_resource': 9, 'reduction_factor': 3}}", SPACE_X);
+	for (int i = 0; i < 6; i++)
+		id[i] = ask(f, "s", NULL);
+	/* Trials 0 and 1 finish 9 steps (1 better than 0 all along). */
+	for (int i = 0; i < 2; i++) {
+		for (int st = 1; st <= 9; st++)
+			report(f, id[i], 0, st, 1.0 / st - 0.5 * i);
+		tell(f, id[i], 1.0 / 9 - 0.5 * i);
+	}
+	/* The others report step by step; each decision is recorded. */
+	for (int i = 2; i < 6; i++) {
+		want[i][0] = '\0';
+		for (int st = 1; st <= 9; st++) {
+			char one[16];
+
+			post(f, "{'jsonrpc': '2.0', 'id': 1, 'method': "
+			     "'trial.report', 'params': {'trial': %lld, "
+			     "'step': %d, 'value': %g}}", (long long)id[i],
+			     st, 2.0 / st + 0.3 * i);
+			commit_ok(f);
+			r = cJSON_GetObjectItemCaseSensitive(f->reply, "result");
+			if (r == NULL)
+				break; /* pruned at an earlier step */
+			snprintf(one, sizeof(one), "%d%c ", st,
+			         prune_of(r) ? 'P' : '-');
+			strcat(want[i], one);
+		}
+	}
+	/* The history has both: trials stopped and trials going on. */
+	{
+		int stopped = 0;
+
+		for (int i = 2; i < 6; i++)
+			stopped += strchr(want[i], 'P') != NULL;
+		assert_true(stopped > 0 && stopped < 4);
+	}
+	/* An uncommitted report, then a crash. */
+	post(f, "{'jsonrpc': '2.0', 'id': 1, 'method': 'trial.report', "
+	     "'params': {'trial': %lld, 'step': 10, 'value': 0}}",
+	     (long long)id[5]);
+	db_close(f);
+	db_open(f, 0);
+	/* Every report is judged again the same way: a pruned trial says
+	 * prune at its decision's step and later; the others go on. */
+	for (int i = 2; i < 6; i++) {
+		char got[300] = "";
+
+		for (int st = 1; st <= 9; st++) {
+			char one[16];
+
+			post(f, "{'jsonrpc': '2.0', 'id': 1, 'method': "
+			     "'trial.report', 'params': {'trial': %lld, "
+			     "'step': %d, 'value': %g}}", (long long)id[i],
+			     st, 2.0 / st + 0.3 * i);
+			assert_false(pz_core_dirty(&f->core));
+			r = cJSON_GetObjectItemCaseSensitive(f->reply, "result");
+			if (r == NULL)
+				break;
+			snprintf(one, sizeof(one), "%d%c ", st,
+			         prune_of(r) ? 'P' : '-');
+			strcat(got, one);
+		}
+		assert_string_equal(got, want[i]);
+	}
+	r = ok(f, "trial.get", "{'trial': %lld}", (long long)id[5]);
+	assert_true(cJSON_GetArraySize(at(r, "trial.intermediate")) <= 9);
+}
+
+/* study.import carries "intermediate"; bad ones are refused with a path. */
+static void import_intermediate(void **state)
+{
+	struct fx *f = *state;
+	const cJSON *r;
+
+	bad(f, PZ_RPC_BAD_PARAMS, "params.trials[0].intermediate[1]",
+	    "study.import", "{'name': 'i', 'space': %s, 'trials': [{'number': "
+	    "0, 'state': 'ok', 'loss': 1, 'params': {'x': 0.5}, "
+	    "'intermediate': [[0, 1], [0, 2]]}]}", SPACE_X);
+	bad(f, PZ_RPC_BAD_PARAMS, "params.trials[0].intermediate[0]",
+	    "study.import", "{'name': 'i', 'space': %s, 'trials': [{'number': "
+	    "0, 'state': 'ok', 'loss': 1, 'params': {'x': 0.5}, "
+	    "'intermediate': [[-1, 1]]}]}", SPACE_X);
+	bad(f, PZ_RPC_BAD_PARAMS, "params.trials[0].intermediate",
+	    "study.import", "{'name': 'i', 'space': %s, 'trials': [{'number': "
+	    "0, 'state': 'ok', 'loss': 1, 'params': {'x': 0.5}, "
+	    "'intermediate': {}}]}", SPACE_X);
+	r = ok(f, "study.import", "{'name': 'i', 'space': %s, 'pruner': %s, "
+	       "'trials': [{'number': 0, 'state': 'ok', 'loss': 1, "
+	       "'params': {'x': 0.5}, 'intermediate': [[0, 3], [4, 1]]}, "
+	       "{'number': 1, 'state': 'pruned', 'loss': null, "
+	       "'params': {'x': 0.25}, 'intermediate': [[0, 5]]}, "
+	       "{'number': 2, 'state': 'running', 'params': {'x': 0.75}, "
+	       "'intermediate': [[0, 2]]}]}", SPACE_X, MEDIAN_1);
+	assert_string_equal(str(r, "study.pruner.kind"), "median");
+	assert_true(num(r, "study.counts.pruned") == 1);
+	r = ok(f, "trial.list", "{'study': 'i', 'intermediate': true}");
+	{
+		char *text = cJSON_PrintUnformatted(at(r, "trials"));
+
+		assert_non_null(strstr(text, "\"intermediate\":[[0,3],[4,1]]"));
+		assert_non_null(strstr(text, "\"intermediate\":[[0,5]]"));
+		assert_non_null(strstr(text, "\"intermediate\":[[0,2]]"));
+		free(text);
+	}
+	/* The history judges: the queued trial's run starts anew. */
+	r = ok(f, "trial.ask", "{'study': 'i', 'worker': 'w'}");
+	assert_true(num(r, "trial.number") == 2);
+	assert_true(prune_of(report(f, (int64_t)num(r, "trial.id"), 1, 0,
+	                            4.5)));
+
+	/* In parts: the second part's reports and states join the first's,
+	 * in the store and in memory. */
+	ok(f, "study.import", "{'name': 'j', 'space': %s, 'pruner': %s, "
+	   "'trials': [{'number': 0, 'state': 'ok', 'loss': 1, "
+	   "'params': {'x': 0.5}}]}", SPACE_X, MEDIAN_1);
+	ok(f, "study.import", "{'name': 'j', 'space': %s, 'pruner': %s, "
+	   "'offset': 1, 'trials': [{'number': 1, 'state': 'ok', 'loss': 1, "
+	   "'params': {'x': 0.5}, 'intermediate': [[0, 1]]}, {'number': 2, "
+	   "'state': 'ok', 'loss': 3, 'params': {'x': 0.25}, 'intermediate': "
+	   "[[0, 3]]}]}", SPACE_X, MEDIAN_1);
+	ok(f, "study.import", "{'name': 'j', 'space': %s, 'pruner': %s, "
+	   "'offset': 3, 'trials': [{'number': 3, 'state': 'fail', "
+	   "'params': {'x': 0.5}, 'intermediate': [[0, 9]]}]}", SPACE_X,
+	   MEDIAN_1);
+	r = ok(f, "study.get", "{'study': 'j'}");
+	assert_true(num(r, "study.counts.ok") == 3);
+	{
+		int64_t id = ask(f, "j", "w");
+
+		/* Others at step 0: 1, 3, 9 (median 3); 3 ok trials. */
+		assert_false(prune_of(report(f, id, 0, 0, 3)));
+		assert_false(prune_of(report(f, id, 0, 1, 3.5)));
+	}
+	db_close(f);
+	db_open(f, 0);
+	r = ok(f, "trial.list", "{'study': 'j', 'intermediate': true}");
+	{
+		char *text = cJSON_PrintUnformatted(at(r, "trials"));
+
+		assert_non_null(strstr(text, "\"intermediate\":[[0,9]]"));
+		assert_non_null(strstr(text, "\"intermediate\":[[0,3],[1,3.5]]"));
+		free(text);
+	}
+}
+
+/* More reports than one chunk of a load: read back in pieces, intact. */
+static void load_many_reports(void **state)
+{
+	struct fx *f = *state;
+	enum { TRIALS = 3, STEPS = 3001 };
+	size_t cap = 64 + TRIALS * (STEPS * 24 + 200) + strlen(SPACE_X);
+	char *line = malloc(cap), *p;
+	const cJSON *r;
+	int64_t id;
+
+	assert_non_null(line);
+	assert_true(TRIALS * STEPS > PZ_LOAD_CHUNK);
+	p = line + sprintf(line, "{'jsonrpc': '2.0', 'id': 1, 'method': "
+	                   "'study.import', 'params': {'name': 'm', 'space': %s, "
+	                   "'pruner': {'kind': 'median', 'n_startup_trials': 2}, "
+	                   "'trials': [", SPACE_X);
+	for (int k = 0; k < TRIALS; k++) {
+		p += sprintf(p, "%s{'number': %d, 'state': '%s', 'loss': %s, "
+		             "'params': {'x': 0.5}, 'intermediate': [",
+		             k ? ", " : "", k, k == 2 ? "running" : "ok",
+		             k == 2 ? "null" : "1");
+		for (int s = 0; s < STEPS; s++)
+			p += sprintf(p, "%s[%d, %d.5]", s ? ", " : "", s * 2,
+			             k * 10000 + s);
+		p += sprintf(p, "]}");
+	}
+	sprintf(p, "]}}");
+	for (p = line; *p != '\0'; p++)
+		if (*p == '\'')
+			*p = '"';
+	dispatch(f, line, strlen(line));
+	free(line);
+	if (cJSON_GetObjectItemCaseSensitive(f->reply, "result") == NULL)
+		fail_reply(f->reply, "study.import");
+	commit_ok(f);
+	db_close(f);
+	db_open(f, 0);
+	r = ok(f, "trial.list", "{'study': 'm', 'intermediate': true}");
+	for (int k = 0; k < TRIALS; k++) {
+		const cJSON *t = cJSON_GetArrayItem(at(r, "trials"), k);
+		const cJSON *curve = at(t, "intermediate"), *pair;
+		int s = 0;
+
+		assert_int_equal(cJSON_GetArraySize(curve), STEPS);
+		cJSON_ArrayForEach(pair, curve)
+		{
+			assert_true(pair->child->valuedouble == 2.0 * s);
+			assert_true(pair->child->next->valuedouble ==
+			            k * 10000 + s + 0.5);
+			s++;
+		}
+	}
+	/* The queued trial's run starts anew; the others still count. */
+	r = ok(f, "trial.ask", "{'study': 'm', 'worker': 'w'}");
+	assert_true(num(r, "trial.number") == 2);
+	id = (int64_t)num(r, "trial.id");
+	assert_curve(f, id, "[]");
+	assert_true(prune_of(report(f, id, 1, 0, 20000)));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1668,6 +2437,17 @@ int main(void)
 		T(group_commit),
 		T(exact_resume),
 		T(failed_batch),
+		T(trial_enqueue_values),
+		T(study_update),
+		T(server_stop),
+		T(server_backup),
+		T(server_info),
+		T(study_pruner),
+		T(trial_report),
+		T(trial_report_liveness),
+		T(trial_report_resume),
+		T(import_intermediate),
+		T(load_many_reports),
 #undef T
 	};
 

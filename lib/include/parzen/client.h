@@ -157,6 +157,36 @@ int pz_client_ask(struct pz_client *c, const char *study, const char *worker,
 int pz_client_tell(struct pz_client *c, int64_t trial, int attempt, bool ok,
                    double loss, const char *result_json, struct pz_error *err);
 
+/*
+ * trial.tell with any status: "ok" (a finite `loss` is required),
+ * "fail" (`loss` not sent) or "pruned" (`loss` sent unless NAN; parzend
+ * then takes the trial's last reported value). Otherwise as
+ * pz_client_tell().
+ */
+int pz_client_tell_status(struct pz_client *c, int64_t trial, int attempt,
+                          const char *status, double loss,
+                          const char *result_json, struct pz_error *err);
+
+/* The pruner's answer to a report (trial.report). */
+struct pz_client_decision {
+	bool prune;        /* stop the trial, and tell it "pruned" */
+	int64_t step;      /* the step judged (the trial's last) */
+	char reason[192];  /* for people and logs; may be cut */
+};
+
+/*
+ * trial.report: the running trial's intermediate `value` (finite; lower
+ * is better) at `step` (0 to 2^53 - 1). Counts as a heartbeat. *out (may
+ * be NULL) receives the pruner's decision; a decision to prune is final.
+ * A value or step out of range is PZ_EINVAL before anything is sent;
+ * another value for a step already reported is PZ_EEXIST; a trial that is
+ * finished, not held with `attempt`, or stopped by the pruner (a later
+ * step) is PZ_ESTATE. A reply without a decision is PZ_EPROTO.
+ */
+int pz_client_report(struct pz_client *c, int64_t trial, int attempt,
+                     int64_t step, double value,
+                     struct pz_client_decision *out, struct pz_error *err);
+
 /* trial.heartbeat: extend a running trial's deadline. */
 int pz_client_heartbeat(struct pz_client *c, int64_t trial, int attempt,
                         struct pz_error *err);
@@ -180,6 +210,28 @@ int pz_client_create_study(struct pz_client *c, const char *name,
                            const char *config_json, double heartbeat_timeout,
                            bool exist_ok, cJSON **study_out,
                            struct pz_error *err);
+
+/*
+ * study.create with every setting, pz_client_create_study()'s and the
+ * pruner: `pruner_json` (NULL: none; with exist_ok, an existing study's
+ * pruner is then not compared) is a pruner config, {"kind": "median",
+ * ...} (docs/pruning.md), as JSON text.
+ */
+struct pz_client_study_def {
+	const char *name;
+	const char *space_json;
+	const char *algo;          /* NULL: the daemon's default */
+	int64_t seed;              /* < 0: drawn by the daemon */
+	int64_t max_trials;        /* 0: unlimited */
+	const char *config_json;   /* NULL: none */
+	double heartbeat_timeout;  /* 0: the default */
+	const char *pruner_json;   /* NULL: none */
+	bool exist_ok;
+};
+
+int pz_client_create_study_def(struct pz_client *c,
+                               const struct pz_client_study_def *def,
+                               cJSON **study_out, struct pz_error *err);
 
 /*
  * Keep up to `max` notifications that arrive (while a call waits for its

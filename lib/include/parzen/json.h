@@ -18,6 +18,8 @@
 
 /* Compact JSON text of `item`, malloc'ed, or NULL on allocation failure. */
 char *pz_json_print(const cJSON *item, size_t *len);
+/* The same followed by '\n': one line of the protocol (*len counts it). */
+char *pz_json_print_line(const cJSON *item, size_t *len);
 
 /* The shortest exact text of `v` into buf (at least 32 bytes). */
 void pz_json_number(char *buf, size_t len, double v);

@@ -1,8 +1,34 @@
 /*
  * Params vectors (double[space->n_params], NAN for inactive labels; see
- * space.h) and the flat JSON object {label: value} that the protocol
- * carries: conversion both ways, and validation of params a user supplies
+ * space.h) and the flat JSON objects {label: value} made of them:
+ * conversion both ways, and validation of params a user supplies
  * (enqueued points).
+ *
+ * Two flat forms exist, and differ only for choices:
+ *
+ * - the index form ("params"): a choice is the index of its option, from
+ *   0. It is what the protocol carries and the database stores, and what
+ *   hyperopt's fmin returns as argmin.
+ * - the value form ("values"), for people: a choice is its option's value,
+ *   the first of these that applies:
+ *   1. an option that is an object with a "name" member whose value is a
+ *      string is that string, whatever else it holds (hyperopt's idiom:
+ *      {"name": "svm", "C": {"$hp": ...}} is "svm", and so is the
+ *      literal {"name": "svm"});
+ *   2. an option that holds no hyperparameter and no function node is a
+ *      literal, and is that JSON value ("adam", 0.9, false, null,
+ *      {"ktype": "linear"});
+ *   3. any other option (a nested sub-space) is the label of the first
+ *      hyperparameter inside it, in document order (an option
+ *      {"$hp": "quniform", "label": "units", ...} is "units");
+ *   4. else (functions of literals only) "option N".
+ *
+ * Every other label has the same value in both forms. Reading the value
+ * form back, a choice's value must equal exactly one option's value (JSON
+ * equality; a literal named by rule 1 also matches as the whole literal);
+ * {"$index": N} gives an option by its index instead, which is
+ * unambiguous ("$" keys cannot occur in a literal) and the way out when
+ * two options have the same value.
  */
 #ifndef PZ_PARAMS_H
 #define PZ_PARAMS_H
@@ -45,5 +71,39 @@ int pz_params_from_json(const struct pz_space *space, const cJSON *params,
  */
 int pz_params_from_text(const struct pz_space *space, const char *text,
                         size_t len, double *values, struct pz_error *err);
+
+/*
+ * The value form of option `option` of choice `param` (a new cJSON owned
+ * by the caller), or NULL when out of memory or not a choice's option.
+ */
+cJSON *pz_params_option_value(const struct pz_space *space, int param,
+                              int option);
+
+/*
+ * The value form of a params vector: {label: value} over active labels,
+ * in space order. NULL on allocation failure; the caller owns the result.
+ */
+cJSON *pz_params_to_values(const struct pz_space *space, const double *values);
+
+/*
+ * The value form of an index-form object (a trial's "params", as the
+ * protocol carries it). Lenient, for display: a member that is not a
+ * choice's valid option index (an unknown label, a bad index) is copied
+ * as it is. NULL on allocation failure; the caller owns the result.
+ */
+cJSON *pz_params_json_to_values(const struct pz_space *space,
+                                const cJSON *params);
+
+/*
+ * Validate a value-form object and convert it to a vector: choices are
+ * resolved to their option index as described above, then everything is
+ * checked as by pz_params_from_json(). Errors name `root`.LABEL (root
+ * e.g. "values"), with messages that list a choice's values when the one
+ * given matches none, and say which {"$index": N} to use when it matches
+ * several.
+ */
+int pz_params_from_values(const struct pz_space *space, const cJSON *obj,
+                          const char *root, double *values,
+                          struct pz_error *err);
 
 #endif

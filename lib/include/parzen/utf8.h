@@ -35,4 +35,8 @@ size_t pz_utf8_length(const char *s);
  * counted as pz_utf8_length does: never splits a sequence. */
 size_t pz_utf8_prefix(const char *s, size_t n);
 
+/* Does the NUL-terminated `s` hold a control character: C0 (below 0x20),
+ * DEL (0x7f) or C1 (U+0080..U+009F)? Names, labels and keys may not. */
+int pz_utf8_has_control(const char *s);
+
 #endif
