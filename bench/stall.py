@@ -18,7 +18,9 @@ before the pipeline: `git worktree add /tmp/base d11e48f && meson setup
    loaded.
 2. p50/p99/max of trial.tell on a small study while another client asks
    and tells on a TPE study of --trials finished trials (mixed10): each of
-   its asks runs TPE over the whole history.
+   its asks runs TPE over the whole history; and the p99 of the same tells
+   with nobody asking on the big study, which tells what the disk (the
+   WAL's fsyncs and checkpoints) costs apart from the big study.
 
 The databases are made once with the build's own bench/throughput (prior
 draws enqueued, asked and told, durability normal) and cached in
@@ -154,7 +156,7 @@ def asker(d, fd):
                  attempt=t["attempt"])
 
 
-def tells_meanwhile(build, cached_db, seconds, durability):
+def tells_meanwhile(build, cached_db, seconds, durability, asking=True):
     work = tempfile.mkdtemp(prefix="parzen-stall-")
     db = os.path.join(work, "parzen.db")
     shutil.copy(cached_db, db)
@@ -168,14 +170,15 @@ def tells_meanwhile(build, cached_db, seconds, durability):
         # The asker is its own process: in this one, its thread would hold
         # the GIL for up to 5 ms at a time and time itself into the tells.
         r, w = os.pipe()
-        pid = os.fork()
+        pid = os.fork() if asking else -1
         if pid == 0:
             os.close(r)
             try:
                 asker(d, w)
             finally:
                 os._exit(0)
-        os.close(w)
+        if asking:
+            os.close(w)
         lat = []
         end = time.monotonic() + seconds
         while time.monotonic() < end:
@@ -183,10 +186,14 @@ def tells_meanwhile(build, cached_db, seconds, durability):
             t0 = time.perf_counter()
             small.call("trial.tell", trial=t["id"], status="ok", loss=0.5)
             lat.append(time.perf_counter() - t0)
-        os.kill(pid, signal.SIGTERM)
+        if asking:
+            os.kill(pid, signal.SIGTERM)
+        else:
+            os.close(w)
         with os.fdopen(r) as f:
             asks = [float(x) for x in f.read().split("\n")[:-1]]
-        os.waitpid(pid, 0)
+        if asking:
+            os.waitpid(pid, 0)
         lat.sort()
         asks.sort()
         q = lambda xs, p: (xs[min(len(xs) - 1, int(p * len(xs)))] * 1e3
@@ -229,6 +236,11 @@ def main():
             log("stall: %s: tells meanwhile (%s)" % (name, durability))
             t = tells_meanwhile(build, mixed_db, args.seconds, durability)
             r.update({k + "_" + durability: v for k, v in t.items()})
+            log("stall: %s: tells alone (%s)" % (name, durability))
+            t = tells_meanwhile(build, mixed_db, args.seconds, durability,
+                                asking=False)
+            r.update({k + "_" + durability + "_alone": v
+                      for k, v in t.items()})
         results[name] = r
         print(json.dumps(dict(r, build=name)))
     rows = [
@@ -253,6 +265,8 @@ def main():
              "tell_p99_ms_" + dur, "%.3f ms"),
             ("trial.tell on a small study, max (%s)" % why,
              "tell_max_ms_" + dur, "%.1f ms"),
+            ("the same p99 with no asks on the big study (%s)" % why,
+             "tell_p99_ms_" + dur + "_alone", "%.3f ms"),
             ("meanwhile: asks on the %d-trial TPE study (mixed10), p50 "
              "(%s)" % (args.trials, dur), "ask_p50_ms_" + dur, "%.1f ms"),
         ]

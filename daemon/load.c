@@ -1,6 +1,8 @@
 /*
  * Loading studies, a chunk of rows at a time on the loop and the parsing
- * off it; see load.h.
+ * off it; see load.h. Two chunks of trials are in hand: while the
+ * executor parses one, the loop reads the next, so the load takes about
+ * the longer of the two rather than their sum.
  */
 #include "load.h"
 
@@ -16,7 +18,16 @@
 /* One stored trial, as read on the loop, parsed on the executor. */
 struct row {
 	struct pz_trial t;
-	char *params;
+	size_t params;             /* offset of its params in chunk.text */
+	size_t params_len;
+};
+
+/* Rows read together; their params texts share one buffer. */
+struct chunk {
+	struct row *rows;
+	size_t n;
+	char *text;
+	size_t text_len, text_cap;
 };
 
 /* One stored report (trial.report), or a prune decision (value 0). */
@@ -38,8 +49,15 @@ struct load_job {
 	const struct pz_exec *exec;
 	struct pz_study *s;
 	enum phase phase;
-	struct row *rows;          /* the chunk just read */
-	size_t n_rows;
+	struct chunk now;          /* the chunk being parsed */
+	/* The next chunk, read on the loop while `now` is parsed: only the
+	 * loop touches these. */
+	struct chunk next;
+	size_t n_read;             /* rows read so far, in both chunks */
+	int ahead;                 /* `next` was read while `now` parsed */
+	int read_rc;
+	int read_damaged;
+	struct pz_error read_err;
 	/* Built off the loop, installed on it. */
 	struct pz_space *space;
 	struct pz_algo_config cfg;
@@ -62,21 +80,27 @@ struct load_job {
 	struct pz_error err;
 };
 
-static void submit(struct load_job *j);
+static int submit(struct load_job *j);
 
-static void free_rows(struct load_job *j)
+static void chunk_clear(struct chunk *c)
 {
-	for (size_t i = 0; i < j->n_rows; i++) {
-		free(j->rows[i].params);
-		free(j->rows[i].t.worker);
-	}
-	j->n_rows = 0;
+	for (size_t i = 0; i < c->n; i++)
+		free(c->rows[i].t.worker);
+	c->n = 0;
+	c->text_len = 0;
+}
+
+static void chunk_free(struct chunk *c)
+{
+	chunk_clear(c);
+	free(c->rows);
+	free(c->text);
 }
 
 static void job_free(struct load_job *j)
 {
-	free_rows(j);
-	free(j->rows);
+	chunk_free(&j->now);
+	chunk_free(&j->next);
 	for (size_t i = 0; i < j->n; i++)
 		free(j->trials[i].worker);
 	free(j->trials);
@@ -100,18 +124,40 @@ static int bad(struct load_job *j, const char *fmt, long long a,
 	return pz_error_set(&j->err, PZ_EINVAL, fmt, a, b);
 }
 
+/* On the loop, while the executor may be using j->err. */
+static int read_bad(struct load_job *j, const char *fmt, long long a,
+                    const char *b)
+{
+	j->read_damaged = 1;
+	return pz_error_set(&j->read_err, PZ_EINVAL, fmt, a, b);
+}
+
 static int read_row(void *arg, const struct pz_trial_row *r)
 {
 	struct load_job *j = arg;
-	struct row *w = &j->rows[j->n_rows];
+	struct chunk *c = &j->next;
+	struct row *w = &c->rows[c->n];
 	int state = pz_tstate_parse(r->state);
+	size_t len = strlen(r->params);
 
-	if (r->number != (int64_t)(j->n + j->n_rows))
-		return bad(j, "trial numbers are not contiguous at %lld%s",
-		           (long long)r->number, "");
+	if (r->number != (int64_t)j->n_read)
+		return read_bad(j, "trial numbers are not contiguous at %lld%s",
+		                (long long)r->number, "");
 	if (state < 0)
-		return bad(j, "trial %lld has the unknown state '%s'",
-		           (long long)r->id, r->state);
+		return read_bad(j, "trial %lld has the unknown state '%s'",
+		                (long long)r->id, r->state);
+	if (c->text_len + len + 1 > c->text_cap) {
+		size_t cap = c->text_cap ? c->text_cap : 1 << 16;
+		char *p;
+
+		while (c->text_len + len + 1 > cap)
+			cap *= 2;
+		if ((p = realloc(c->text, cap)) == NULL)
+			return pz_error_set(&j->read_err, PZ_ENOMEM,
+			                    "out of memory");
+		c->text = p;
+		c->text_cap = cap;
+	}
 	memset(w, 0, sizeof(*w));
 	w->t.id = r->id;
 	w->t.state = (unsigned char)state;
@@ -121,28 +167,35 @@ static int read_row(void *arg, const struct pz_trial_row *r)
 	w->t.created = r->created;
 	w->t.started = r->started;
 	w->t.finished = r->finished;
-	w->params = strdup(r->params);
+	memcpy(c->text + c->text_len, r->params, len + 1);
+	w->params = c->text_len;
+	w->params_len = len;
+	c->text_len += len + 1;
 	w->t.worker = r->worker != NULL ? strdup(r->worker) : NULL;
-	j->n_rows++;
-	if (w->params == NULL || (r->worker != NULL && w->t.worker == NULL))
-		return pz_error_set(&j->err, PZ_ENOMEM, "out of memory");
+	c->n++;
+	j->n_read++;
+	if (r->worker != NULL && w->t.worker == NULL)
+		return pz_error_set(&j->read_err, PZ_ENOMEM, "out of memory");
 	return 0;
 }
 
-/* Read the next chunk of rows (on the loop). */
-static int read_chunk(struct load_job *j)
+/* Read the next chunk of rows into j->next (on the loop). */
+static void read_chunk(struct load_job *j)
 {
-	int rows = 0, rc;
+	int rows = 0;
 
-	free_rows(j);
-	if (j->rows == NULL) {
-		j->rows = malloc(PZ_LOAD_CHUNK * sizeof(*j->rows));
-		if (j->rows == NULL)
-			return pz_error_set(&j->err, PZ_ENOMEM, "out of memory");
+	chunk_clear(&j->next);
+	if (j->next.rows == NULL) {
+		j->next.rows = malloc(PZ_LOAD_CHUNK * sizeof(*j->next.rows));
+		if (j->next.rows == NULL) {
+			j->read_rc = pz_error_set(&j->read_err, PZ_ENOMEM,
+			                          "out of memory");
+			return;
+		}
 	}
-	rc = pz_store_trial_range(j->core->store, j->s->id, (int64_t)j->n,
-	                          PZ_LOAD_CHUNK, read_row, j, &rows, &j->err);
-	return rc;
+	j->read_rc = pz_store_trial_range(j->core->store, j->s->id,
+	                                  (int64_t)j->n_read, PZ_LOAD_CHUNK,
+	                                  read_row, j, &rows, &j->read_err);
 }
 
 static int grow(struct load_job *j, size_t need)
@@ -176,30 +229,29 @@ static void parse_chunk(struct load_job *j)
 	size_t np = (size_t)j->space->n_params + 1;
 	struct pz_error perr = {0};
 
-	if (grow(j, j->n + j->n_rows) != 0) {
+	if (grow(j, j->n + j->now.n) != 0) {
 		j->rc = pz_error_set(&j->err, PZ_ENOMEM, "out of memory");
 		return;
 	}
-	for (size_t i = 0; i < j->n_rows; i++) {
-		struct row *w = &j->rows[i];
+	for (size_t i = 0; i < j->now.n; i++) {
+		struct row *w = &j->now.rows[i];
 		double *v = j->values + (j->n + i) * np;
-		int rc = pz_params_from_text(j->space, w->params,
-		                             strlen(w->params), v, &perr);
+		int rc = pz_params_from_text(j->space, j->now.text + w->params,
+		                             w->params_len, v, &perr);
 
-		if (rc == 0 && w->t.state == PZ_T_OK && !isfinite(w->t.loss))
-			rc = PZ_ERANGE;
-		if (rc != 0) {
+		int lossless = w->t.state == PZ_T_OK && !isfinite(w->t.loss);
+
+		if (rc != 0 || lossless) {
 			/* Rows before this one gave their workers to trials
 			 * that are not counted yet. */
 			for (size_t k = 0; k < i; k++)
 				free(j->trials[j->n + k].worker);
-			j->rc = rc == PZ_ERANGE
-			                ? bad(j, "trial %lld is ok without a "
+			j->rc = rc != 0 ? bad(j, "trial %lld has params that "
+			                      "do not fit the space (%s)",
+			                      (long long)w->t.id, perr.msg)
+			                : bad(j, "trial %lld is ok without a "
 			                      "finite loss%s", (long long)w->t.id,
-			                      "")
-			                : bad(j, "trial %lld has params that do "
-			                      "not fit the space (%s)",
-			                      (long long)w->t.id, perr.msg);
+			                      "");
 			return;
 		}
 		j->trials[j->n + i] = w->t;
@@ -211,8 +263,8 @@ static void parse_chunk(struct load_job *j)
 		                : PZ_TRIAL_PENDING;
 		j->losses[j->n + i] = w->t.state == PZ_T_OK ? w->t.loss : NAN;
 	}
-	j->n += j->n_rows;
-	free_rows(j);
+	j->n += j->now.n;
+	chunk_clear(&j->now);
 }
 
 static int read_report(void *arg, int64_t number, int64_t step, double value)
@@ -399,6 +451,52 @@ static void finish(struct load_job *j)
 	job_free(j);
 }
 
+/*
+ * The next step of the trials phase, on the loop, `now` parsed: parse the
+ * chunk read (reading it first unless it was read ahead), and read the
+ * one after it meanwhile; or go on to the reports after the last.
+ */
+static void next_trials(struct load_job *j)
+{
+	struct chunk c;
+	int more;
+
+	/* A full chunk may have more rows after it. */
+	if (!j->ahead && j->n_read % PZ_LOAD_CHUNK == 0)
+		read_chunk(j);
+	j->ahead = 0;
+	if (j->read_rc != 0) {
+		j->rc = j->read_rc;
+		j->damaged = j->read_damaged;
+		j->err = j->read_err;
+		finish(j);
+		return;
+	}
+	if (j->next.n == 0) {
+		j->phase = PHASE_REPORTS;
+		j->rep_number = 0;
+		j->rep_step = -1;
+		if ((j->rc = read_reports(j)) != 0)
+			finish(j);
+		else
+			submit(j);
+		return;
+	}
+	c = j->now;
+	j->now = j->next;
+	j->next = c;
+	more = j->now.n == PZ_LOAD_CHUNK;
+	if (j->exec == NULL || j->exec->submit == NULL) {
+		submit(j); /* inline: its done reads the next chunk */
+		return;
+	}
+	if (submit(j) == 0 && more) {
+		/* The executor parses `now` (it touches none of these). */
+		read_chunk(j);
+		j->ahead = 1;
+	}
+}
+
 static void done(struct pz_job *job)
 {
 	struct load_job *j = (struct load_job *)job;
@@ -408,30 +506,25 @@ static void done(struct pz_job *job)
 		return;
 	}
 	if (j->phase == PHASE_TRIALS) {
-		/* The chunk was full: there may be more rows. */
-		if (j->n % PZ_LOAD_CHUNK == 0 && j->n > 0)
-			j->rc = read_chunk(j);
-		if (j->rc == 0 && j->n_rows == 0) {
-			j->phase = PHASE_REPORTS;
-			j->rep_number = 0;
-			j->rep_step = -1;
-		}
+		next_trials(j);
+		return;
 	}
-	if (j->rc == 0 && j->phase == PHASE_REPORTS)
-		j->rc = read_reports(j);
-	if (j->rc != 0) {
+	if ((j->rc = read_reports(j)) != 0) {
 		finish(j);
 		return;
 	}
 	submit(j);
 }
 
-static void submit(struct load_job *j)
+/* 0, or the load finished with an error (j is gone). */
+static int submit(struct load_job *j)
 {
 	if (pz_exec_submit(j->exec, &j->job) != 0) {
 		j->rc = pz_error_set(&j->err, PZ_ENOMEM, "cannot start loading");
 		finish(j);
+		return -1;
 	}
+	return 0;
 }
 
 static void wait_on(struct pz_study *s, struct pz_wait *w)
@@ -485,11 +578,7 @@ int pz_load_need(struct pz_core *core, const struct pz_exec *exec,
 	j->s = s;
 	s->loading = 1;
 	pz_core_hold(s);
-	j->rc = read_chunk(j);
-	if (j->rc != 0)
-		finish(j);
-	else
-		submit(j);
+	next_trials(j);
 	if (w == &sw.w)
 		return sw.rc;
 	return PZ_LOAD_LATER;
