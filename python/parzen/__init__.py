@@ -21,7 +21,7 @@ from .base import Ctrl
 from .client import Client, Error, Unavailable
 from .domain import Domain
 from .exceptions import AllTrialsFailed, DuplicateLabel
-from .fmin import fmin, partial
+from .fmin import fmin, fmin_pass_expr_memo_ctrl, partial
 from .pickling import load_hyperopt_trials, save_trials
 from .pruning import TrialPruned, report, should_prune
 from .space import space_eval
@@ -41,6 +41,7 @@ def __getattr__(name):
 __all__ = [
     "Client", "Error", "Unavailable", "worker",
     "hp", "fmin", "tpe", "rand", "anneal", "mix", "partial", "Trials",
+    "fmin_pass_expr_memo_ctrl",
     "space_eval", "early_stop", "exceptions", "pyll", "Domain", "Ctrl",
     "generate_trials_to_calculate", "trials_from_docs",
     "load_hyperopt_trials", "save_trials", "AllTrialsFailed",

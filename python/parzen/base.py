@@ -9,6 +9,9 @@ JOB_STATE_ERROR. STATUS_PRUNED is parzen's own: the result status of a
 trial the pruner stopped (parzen.report, docs/pruning.md).
 """
 
+from .exceptions import (AllTrialsFailed, DuplicateLabel, InvalidLoss,
+                         InvalidResultStatus, InvalidTrial)
+
 STATUS_NEW = "new"
 STATUS_RUNNING = "running"
 STATUS_SUSPENDED = "suspended"
@@ -45,6 +48,22 @@ def miscs_to_idxs_vals(miscs, keys=None):
     return idxs, vals
 
 
+def SONify(arg, memo=None):
+    """hyperopt's: a copy of arg with numpy scalars and arrays as Python
+    numbers and lists (what a document store can hold); other values as
+    they are."""
+    if isinstance(arg, dict):
+        return {SONify(k): SONify(v) for k, v in arg.items()}
+    if isinstance(arg, (list, tuple)):
+        return type(arg)(SONify(v) for v in arg)
+    if isinstance(arg, (str, bytes, int, float, type(None))):
+        return arg
+    tolist = getattr(arg, "tolist", None)  # numpy scalars and arrays
+    if callable(tolist):
+        return SONify(tolist())
+    return arg
+
+
 def spec_from_misc(misc):
     """hyperopt's: {label: value} of the labels active in a trial."""
     return {k: v[0] for k, v in misc["vals"].items() if len(v)}
@@ -76,3 +95,13 @@ def __getattr__(name):
         from .domain import Domain
         return Domain
     raise AttributeError("module %r has no attribute %r" % (__name__, name))
+
+
+__all__ = [
+    "STATUS_NEW", "STATUS_RUNNING", "STATUS_SUSPENDED", "STATUS_OK",
+    "STATUS_FAIL", "STATUS_STRINGS", "JOB_STATE_NEW", "JOB_STATE_RUNNING",
+    "JOB_STATE_DONE", "JOB_STATE_ERROR", "JOB_STATE_CANCEL", "JOB_STATES",
+    "JOB_VALID_STATES", "TRIAL_KEYS", "TRIAL_MISC_KEYS", "Ctrl",
+    "miscs_to_idxs_vals", "spec_from_misc", "SONify", "Trials", "Domain",
+    "trials_from_docs", "AllTrialsFailed", "DuplicateLabel", "InvalidLoss",
+    "InvalidResultStatus", "InvalidTrial"]

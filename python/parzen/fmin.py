@@ -27,9 +27,12 @@ until it has evaluated what hyperopt would have:
   as failed (kept by parzend, left out of the views); none stays running.
 - `early_stop_fn(trials, *state)` is called after every evaluation; when
   it says stop, fmin returns without starting another.
-- `points_to_evaluate` run first, in order, on top of `max_evals` (with
-  `trials=None`, as hyperopt; also with a Trials that has no trials yet,
-  where hyperopt ignores them).
+- `points_to_evaluate` run first, in order, on top of `max_evals`, with
+  `trials=None`; given trials, they are ignored with a warning, as in
+  hyperopt ("only works if trials=None"; give
+  `trials=generate_trials_to_calculate(points)` instead). A point outside
+  the space (a value out of range or off the q grid, which hyperopt
+  would evaluate) is refused before anything runs.
 - `trials_save_file`: loaded if it exists (when `trials` is None), and
   the trials are saved there after every evaluation, atomically.
 
@@ -47,7 +50,7 @@ import time
 
 from . import algo as _algo
 from . import pruning as _pruning
-from .client import CONFLICT, NOT_FOUND, WRONG_STATE, Error
+from .client import CONFLICT, INVALID_SPACE, NOT_FOUND, WRONG_STATE, Error
 from .pickling import load_trials, save_trials
 from .progress import Progress
 from .results import exception_result, interpret, raised
@@ -75,15 +78,21 @@ def _check_max_evals(max_evals):
     return n
 
 
+# hyperopt's messages, word for word: scripts and test suites compare
+# them (the exception classes are subclasses of hyperopt's Exception).
+_TIMEOUT_MSG = ("The timeout argument should be None or a positive value. "
+                "Given value: %s")
+_LOSS_THRESHOLD_MSG = ("The loss_threshold argument should be None or a "
+                       "numeric value. Given value: %s")
+
+
 def _check_timeout(timeout):
     if timeout is None:
         return
     if isinstance(timeout, bool) or not isinstance(timeout, numbers.Real):
-        raise TypeError("fmin: timeout must be None or a number of seconds "
-                        "> 0, got %r" % (timeout,))
+        raise TypeError(_TIMEOUT_MSG % (timeout,))
     if not timeout > 0:
-        raise ValueError("fmin: timeout must be None or a number of seconds "
-                         "> 0, got %r" % (timeout,))
+        raise ValueError(_TIMEOUT_MSG % (timeout,))
 
 
 def _check_loss_threshold(loss_threshold):
@@ -91,11 +100,9 @@ def _check_loss_threshold(loss_threshold):
         return
     if isinstance(loss_threshold, bool) or \
             not isinstance(loss_threshold, numbers.Real):
-        raise TypeError("fmin: loss_threshold must be None or a number, got "
-                        "%r" % (loss_threshold,))
+        raise TypeError(_LOSS_THRESHOLD_MSG % (loss_threshold,))
     if loss_threshold != loss_threshold:
-        raise ValueError("fmin: loss_threshold must be None or a number, "
-                         "got nan")
+        raise ValueError(_LOSS_THRESHOLD_MSG % (loss_threshold,))
 
 
 def _seed(rstate):
@@ -358,7 +365,7 @@ def fmin(fn, space, algo=None, max_evals=None, timeout=None,
         the seed of a new study (default: $HYPEROPT_FMIN_SEED, else one
         drawn by parzend). A study with a history keeps its seed.
     points_to_evaluate: [{label: value}, ...] run first (a choice as its
-        option index), on top of max_evals, when there are no trials yet.
+        option index), on top of max_evals, when trials is None.
     early_stop_fn: called as early_stop_fn(trials, *state) after each
         evaluation; returns (stop, state).
     trials_save_file: a path; loaded when it exists and trials is None,
@@ -401,7 +408,8 @@ def fmin(fn, space, algo=None, max_evals=None, timeout=None,
                 **({"pruner": pruner} if pruner is not None else {}))
         raise TypeError("fmin: trials must be a parzen Trials (or "
                         "hyperopt's), got %r" % (trials,))
-    if pass_expr_memo_ctrl:
+    if pass_expr_memo_ctrl or getattr(fn, "fmin_pass_expr_memo_ctrl",
+                                      False):
         raise NotImplementedError("parzen's fmin does not pass expr, memo "
                                   "and ctrl to the objective")
     algo_name, config = _algo.resolve(algo)
@@ -432,22 +440,42 @@ def fmin(fn, space, algo=None, max_evals=None, timeout=None,
         release_orphans(ptrials.client, ptrials.study)
         ptrials.refresh()
         n_numbers = study["counts"]["total"]
+        visible = len(ptrials.trials)
     else:
+        # As hyperopt, max_evals counts the trials there were before
+        # documents inserted and not refreshed yet join them (those run
+        # on top, like generate_trials_to_calculate's points).
+        visible = len(ptrials.trials)
         study = ptrials._open_private(compiled.document, algo_name, config,
                                       seed)
         n_numbers = len(ptrials._raw)
-    visible = len(ptrials.trials)
+    ptrials._compiled = compiled
+    ptrials._invalidate()
     points = ptrials._pending_points
-    if points is None and points_to_evaluate:
-        if n_numbers == 0:
-            points = list(points_to_evaluate)
-        else:
-            log.warning("parzen: points_to_evaluate ignored: the trials are "
-                        "not empty (hyperopt ignores them too)")
+    if points_to_evaluate:
+        # As hyperopt ("only works if trials=None"): with trials given,
+        # generate_trials_to_calculate(points) is the way.
+        log.warning("parzen: points_to_evaluate ignored: they are run "
+                    "with trials=None, or give "
+                    "trials=generate_trials_to_calculate(points) (as in "
+                    "hyperopt)")
     if points and n_numbers == 0:
-        for point in points:
-            ptrials._update(ptrials.client.enqueue(ptrials.study,
-                                                   compiled.active(point)))
+        for i, point in enumerate(points):
+            try:
+                t = ptrials.client.enqueue(ptrials.study,
+                                           compiled.active(point))
+            except Error as e:
+                if e.code != INVALID_SPACE:
+                    raise
+                msg = e.message
+                if e.path and msg.startswith(e.path + ": "):
+                    msg = "%r: %s" % (e.path.rsplit(".", 1)[-1],
+                                      msg[len(e.path) + 2:])
+                raise ValueError(
+                    "points_to_evaluate[%d]: %s (parzend runs points of the "
+                    "space only: values in range and on the q grid)"
+                    % (i, msg)) from None
+            ptrials._update(t)
         n_numbers = len(points)
         study = ptrials.client.get_study(ptrials.study)
     ptrials._pending_points = None
@@ -524,6 +552,14 @@ def _pruning_config(pruner):
     return dict(pruner)
 
 
+def fmin_pass_expr_memo_ctrl(f):
+    """hyperopt's decorator for objectives that take (expr, memo, ctrl);
+    parzen's fmin refuses them (NotImplementedError): the objective gets
+    the point."""
+    f.fmin_pass_expr_memo_ctrl = True
+    return f
+
+
 def partial(fn, **kwargs):
     """hyperopt's `partial`: functools.partial for suggest functions."""
     import functools
@@ -531,4 +567,4 @@ def partial(fn, **kwargs):
 
 
 __all__ = ["fmin", "space_eval", "generate_trials_to_calculate", "partial",
-           "raised"]
+           "fmin_pass_expr_memo_ctrl", "raised"]

@@ -228,8 +228,9 @@ def choice(label, options):
 
 
 def pchoice(label, p_options):
-    """One of the options of [(probability, option), ...]; the
-    probabilities sum to 1."""
+    """One of the options of [(probability, option), ...]; probabilities
+    that do not sum to 1 (0.33 three times) are taken relative to their
+    sum."""
     label = _label(label)
     pairs = _options("pchoice", label, p_options)
     probs, options = [], []
@@ -239,8 +240,14 @@ def pchoice(label, p_options):
         options.append(option)
     if any(p < 0 or p > 1 for p in probs):
         raise ValueError("probabilities are not non-negative")
-    if abs(sum(probs) - 1.0) > 1e-6:
-        raise ValueError("probabilities do not sum to 1")
+    total = sum(probs)
+    if not total > 0:
+        raise ValueError("hp.pchoice(%r): the probabilities sum to 0"
+                         % label)
+    if abs(total - 1.0) > 1e-9:
+        # hyperopt takes [(0.33, a), (0.33, b), (0.33, c)] as it is;
+        # parzend wants a distribution, so weigh them by their sum.
+        probs = [p / total for p in probs]
     return Param("pchoice", label, options=options, p=probs)
 
 

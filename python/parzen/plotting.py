@@ -48,7 +48,9 @@ def main_plot_history(trials, do_show=True, status_colors=None,
     if points:
         xs, ys, cs = zip(*points)
         plt.scatter(xs, ys, c=list(cs))
-        plt.axhline(trials.average_best_error(), c="g")
+        best = trials.average_best_error()
+        print("avg best error:", best)  # as hyperopt prints it
+        plt.axhline(best, c="g")
     plt.xlabel("time")
     plt.ylabel("loss")
     plt.title(title)
@@ -60,6 +62,7 @@ def main_plot_history(trials, do_show=True, status_colors=None,
 def main_plot_histogram(trials, do_show=True, title="Loss Histogram"):
     """A histogram of the finite losses. Returns the figure."""
     ys = [y for y in trials.losses() if _finite(y)]
+    print("Showing Histogram of %i jobs" % len(ys))  # as hyperopt
     fig = plt.gcf()
     if ys:
         plt.hist(ys)
@@ -85,6 +88,9 @@ def main_plot_vars(trials, do_show=True, fontsize=10, colorize_best=None,
     best_cut = finite[min(colorize_best, len(finite) - 1)] \
         if colorize_best is not None and finite else None
     kinds = getattr(trials, "_kinds", None) or {}
+    if finite:  # as hyperopt prints it
+        print("finite loss range", lo, hi,
+              best_cut if best_cut is not None else lo - 1)
 
     def color(y):
         if not _finite(y):

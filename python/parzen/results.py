@@ -96,21 +96,18 @@ def interpret(rv):
     the objective's own objects, `loss` made a float) or {"loss", "status"}
     for a plain number.
 
-    Raises InvalidResultStatus or InvalidLoss as hyperopt does."""
-    if isinstance(rv, numbers.Real) and not isinstance(rv, bool):
-        loss = float(rv)
+    Raises what hyperopt raises: TypeError or ValueError for a value that
+    is neither a number nor a dict, KeyError('status') for a dict without
+    a status, InvalidResultStatus, InvalidLoss."""
+    if isinstance(rv, numbers.Real):
+        loss = float(rv)  # a bool too, as in hyperopt
         if math.isfinite(loss):
             return "ok", loss, None, {"loss": loss, "status": STATUS_OK}
         own = {"status": "fail", "loss": loss,
                "error": ["InvalidLoss", "the loss is not a finite number"]}
         return "fail", None, encode(own), own
-    try:
-        d = dict(rv)
-    except (TypeError, ValueError):
-        raise InvalidResultStatus(rv) from None
-    if "status" not in d:
-        raise InvalidResultStatus(d)
-    status = d["status"]
+    d = dict(rv)        # TypeError, ValueError: as hyperopt
+    status = d["status"]  # KeyError without one: as hyperopt
     if status not in STATUS_STRINGS:
         raise InvalidResultStatus(d)
     if status == STATUS_PRUNED:

@@ -13,8 +13,9 @@ The views are hyperopt's: `.trials` (documents with `tid`, `state`,
 `refresh_time`), `.results`, `.losses()`, `.statuses()`, `.best_trial`,
 `.argmin` (a choice as its option index), `.vals`, `.idxs`, `.tids`,
 `len()`, iteration, `trial_attachments()`. parzen adds the reports of
-`parzen.report()`: each document's `intermediate`, `[[step, value],
-...]` by step, and `.intermediate` (one such list per document). A trial
+`parzen.report()`: the `intermediate` of each document with reports,
+`[[step, value], ...]` by step, and `.intermediate` (one such list per
+document, empty without reports). A trial
 the pruner stopped (`Trials(pruner=...)`, docs/pruning.md) is done, with
 result `{"status": "pruned", "loss": its last reported value}`; it is
 never the best trial. As in hyperopt, a trial whose
@@ -51,9 +52,9 @@ import pickle
 from . import daemon as _daemon
 from .base import (JOB_STATE_CANCEL, JOB_STATE_DONE, JOB_STATE_ERROR,
                    JOB_STATE_NEW, JOB_STATE_RUNNING, STATUS_FAIL, STATUS_NEW,
-                   STATUS_OK, STATUS_PRUNED, STATUS_RUNNING)
+                   STATUS_OK, STATUS_PRUNED, TRIAL_KEYS, TRIAL_MISC_KEYS)
 from .client import CONFLICT, NOT_FOUND, Client, Error
-from .exceptions import AllTrialsFailed
+from .exceptions import AllTrialsFailed, InvalidTrial
 from .results import decode, encode, encode_result, raised
 
 log = logging.getLogger("parzen")
@@ -142,11 +143,15 @@ class Trials:
         self._docs = {}         # number -> hyperopt document (cache)
         self._list = None       # visible documents by number (cache)
         self._kinds = None      # label -> kind
-        self._labels = None     # labels in document order
+        self._labels = None     # labels, sorted (as hyperopt)
+        self._compiled = None   # the space fmin was given (space.Space)
         self._loaded = False
         self._opened = False    # a private study exists in the daemon
         self._definition = None  # private: the study's definition
         self._pending_points = None  # generate_trials_to_calculate()
+        self._inserted = []     # insert_trial_docs(), until refresh()
+        self._stale = False     # private: parzend's study lacks trials
+        self._next_tid = 0      # new_trial_ids() handed out below this
         self.attachments = {}
 
     # --- where the trials are -------------------------------------------
@@ -171,15 +176,17 @@ class Trials:
 
     def _set_space_document(self, doc):
         self._kinds = kinds_of_document(doc)
-        self._labels = list(self._kinds)
+        self._labels = sorted(self._kinds)  # hyperopt sorts labels
         self._docs.clear()
         self._list = None
 
     def refresh(self):
-        """Read every trial of the study from parzend. (A private Trials
-        whose study is not in parzend yet, e.g. just unpickled, has
-        nothing to read.)"""
-        if not self.persistent and not self._opened:
+        """Take in the documents inserted since the last refresh, and read
+        every trial of the study from parzend. (A private Trials whose
+        study is not in parzend yet, e.g. just unpickled, or lacks inserted
+        trials, has nothing to read: the next fmin sends them.)"""
+        self._absorb_inserted()
+        if not self.persistent and (not self._opened or self._stale):
             return
         c = self.client
         try:
@@ -243,7 +250,8 @@ class Trials:
         kw = dict(space=space, algo=algo, config=config)
         if self.pruner is not None:
             kw["pruner"] = self.pruner
-        if self._opened:
+        self._absorb_inserted()
+        if self._opened and not self._stale:
             try:
                 study = c.create_study(self.study, exist_ok=True, **kw)
                 self._remember(study)
@@ -251,9 +259,10 @@ class Trials:
             except Error as e:
                 if e.code != CONFLICT:
                     raise
+        if self._opened:
             # hyperopt lets one Trials go on with another algorithm or
-            # space: carry the history over into a study with the new
-            # definition, keeping the seed.
+            # space, or with documents inserted: carry the history over
+            # into a study with the new definition, keeping the seed.
             history = self._export()
             old = self.study
             seed = self._definition["seed"]
@@ -286,6 +295,7 @@ class Trials:
                     % e.message) from None
             raise
         self._opened = True
+        self._stale = False
         self._remember(study)
         if history:
             self.refresh()  # parzend's copies, with their ids
@@ -320,10 +330,9 @@ class Trials:
         js = _JOB_STATE[state]
         misc = {"tid": n, "cmd": ("domain_attachment", "FMinIter_Domain"),
                 "workdir": None, "idxs": {}, "vals": {}}
-        if state == "queued":
+        if state in ("queued", "running"):
+            # hyperopt's result of a trial not done yet, running too.
             result = {"status": STATUS_NEW}
-        elif state == "running":
-            result = {"status": STATUS_RUNNING}
         else:
             stored = t.get("result")
             own = self._own_result(n)
@@ -352,6 +361,11 @@ class Trials:
                     for k, v in att.items():
                         self.attachments["ATTACH::%s::%s" % (n, k)] = v
         params = t.get("params") or {}
+        if self._compiled is not None:
+            unused = self._compiled.unused(params)
+            if unused:
+                params = {k: v for k, v in params.items()
+                          if k not in unused}
         kinds = self._kinds or {}
         labels = self._labels if self._labels is not None else \
             sorted(params)
@@ -368,12 +382,15 @@ class Trials:
                 misc["vals"][label] = []
         started = t.get("started")
         refreshed = t.get("finished") or t.get("heartbeat") or started
-        return {"state": js, "tid": n, "spec": None, "result": result,
-                "misc": misc, "exp_key": self._exp_key,
-                "owner": t.get("worker"), "version": t.get("attempt", 0),
-                "book_time": _utc(started), "refresh_time": _utc(refreshed),
-                "intermediate": [list(p) for p in
-                                 t.get("intermediate") or []]}
+        doc = {"state": js, "tid": n, "spec": None, "result": result,
+               "misc": misc, "exp_key": self._exp_key,
+               "owner": t.get("worker"), "version": t.get("attempt", 0),
+               "book_time": _utc(started), "refresh_time": _utc(refreshed)}
+        if t.get("intermediate"):
+            # Only where there are reports: hyperopt's documents have
+            # exactly hyperopt's keys.
+            doc["intermediate"] = [list(p) for p in t["intermediate"]]
+        return doc
 
     def _doc_of(self, n):
         d = self._docs.get(n)
@@ -402,7 +419,8 @@ class Trials:
         """Every trial's document, those whose objective raised included
         (state JOB_STATE_ERROR), as hyperopt's attribute of that name."""
         self._ensure_loaded()
-        return [self._doc_of(n) for n in sorted(self._raw)]
+        return [self._doc_of(n) for n in sorted(self._raw)] + \
+            list(self._inserted)
 
     def __iter__(self):
         return iter(self.trials)
@@ -454,7 +472,7 @@ class Trials:
     def intermediate(self):
         """The reports of each trial of `trials` (parzen.report()), as
         [[step, value], ...] by step: learning curves."""
-        return [t["intermediate"] for t in self.trials]
+        return [t.get("intermediate", []) for t in self.trials]
 
     def statuses(self, bandit=None):
         return [r.get("status") for r in self.results]
@@ -466,11 +484,112 @@ class Trials:
     count_by_state_synced = count_by_state_unsynced
 
     def new_trial_ids(self, n):
-        """hyperopt's: the next n tids (parzend numbers trials itself;
-        these are the numbers the next trials will get)."""
+        """hyperopt's: n new tids, each handed out once (parzend numbers
+        trials itself; these are the numbers the next trials get)."""
         self._ensure_loaded()
         start = max(self._raw) + 1 if self._raw else 0
+        start = max(start + len(self._inserted), self._next_tid)
+        self._next_tid = start + n
         return list(range(start, start + n))
+
+    # --- hyperopt's trial documents, inserted by hand ---------------------
+
+    def assert_valid_trial(self, trial):
+        """hyperopt's checks of a trial document (InvalidTrial)."""
+        if not (hasattr(trial, "keys") and hasattr(trial, "values")):
+            raise InvalidTrial("trial should be dict-like", trial)
+        for key in TRIAL_KEYS:
+            if key not in trial:
+                raise InvalidTrial("trial missing key %s" % key, trial)
+        for key in TRIAL_MISC_KEYS:
+            if key not in trial["misc"]:
+                raise InvalidTrial('trial["misc"] missing key %s' % key,
+                                   trial)
+        if trial["tid"] != trial["misc"]["tid"]:
+            raise InvalidTrial("tid mismatch between root and misc", trial)
+        if trial["exp_key"] != self._exp_key:
+            raise InvalidTrial("wrong exp_key", (trial["exp_key"],
+                                                 self._exp_key))
+        return trial
+
+    def _insert_trial_docs(self, docs):
+        """Insert documents without checks; returns their tids."""
+        if self.persistent:
+            raise NotImplementedError(
+                "inserting trial documents into a persistent Trials: "
+                "import them with `parzen import-hyperopt` or queue points "
+                "with Client.enqueue (docs/protocol.md)")
+        docs = list(docs)
+        self._inserted.extend(docs)
+        return [d["tid"] for d in docs]
+
+    def insert_trial_doc(self, doc):
+        """Insert one checked document (hyperopt's: it shows in the views
+        after refresh(), or when fmin starts). A done one is history; a
+        new one is evaluated first by the next fmin."""
+        return self.insert_trial_docs([doc])[0]
+
+    def insert_trial_docs(self, docs):
+        return self._insert_trial_docs(
+            [self.assert_valid_trial(d) for d in docs])
+
+    def new_trial_docs(self, tids, specs, results, miscs):
+        """hyperopt's: documents in state JOB_STATE_NEW."""
+        assert len(tids) == len(specs) == len(results) == len(miscs)
+        return [{"state": JOB_STATE_NEW, "tid": tid, "spec": spec,
+                 "result": result, "misc": misc, "exp_key": self._exp_key,
+                 "owner": None, "version": 0, "book_time": None,
+                 "refresh_time": None}
+                for tid, spec, result, misc in zip(tids, specs, results,
+                                                   miscs)]
+
+    def source_trial_docs(self, tids, specs, results, miscs, sources):
+        """hyperopt's: new_trial_docs that record where each came from."""
+        assert len(sources) == len(tids)
+        docs = self.new_trial_docs(tids, specs, results, miscs)
+        for doc, source in zip(docs, sources):
+            doc["misc"] = dict(doc["misc"], from_tid=source["tid"])
+            doc["exp_key"] = source["exp_key"]
+            doc["owner"] = source["owner"]
+        return docs
+
+    def _absorb_inserted(self):
+        """The inserted documents become trials, numbered after the last
+        one (as parzend numbers them; a document's tid is kept when it is
+        that number). A private study in parzend gets them at the next
+        fmin."""
+        if not self._inserted:
+            return
+        docs, self._inserted = self._inserted, []
+        by_tid = _attachments_by_tid(self.attachments)
+        for doc in docs:
+            n = max(self._raw) + 1 if self._raw else 0
+            extra = by_tid.get(str(doc["tid"])) or {}
+            if str(doc["tid"]) != str(n):
+                for name in extra:
+                    self.attachments.pop("ATTACH::%s::%s" % (doc["tid"],
+                                                             name), None)
+            raw, own, att = _raw_of_doc(doc, n, extra)
+            self._raw[n] = raw
+            if own is not None:
+                self._own[n] = own
+            self.attachments.update(att)
+        self._stale = self._opened
+        self._invalidate()
+
+    def view(self, exp_key=None, refresh=True):
+        """hyperopt's view of one experiment: parzen keeps one search per
+        Trials, so this is the Trials itself."""
+        if exp_key is not None and exp_key != self._exp_key:
+            raise NotImplementedError("parzen keeps one experiment per "
+                                      "Trials (exp_key %r)" % self._exp_key)
+        if refresh:
+            self.refresh()
+        return self
+
+    def aname(self, trial, name):
+        """The attachments key of `name` for `trial`."""
+        return "ATTACH::%s::%s" % (trial["tid"], name)
 
     @property
     def best_trial(self):
@@ -521,6 +640,8 @@ class Trials:
                 if e.code != NOT_FOUND:
                     raise
         self._opened = False
+        self._stale = False
+        self._inserted = []
         self._raw.clear()
         self._own.clear()
         self._own_blobs.clear()
@@ -571,7 +692,8 @@ class Trials:
         return dict(base, kind="private", definition=self._definition,
                     trials=self._export(), own=blobs,
                     attachments=dict(self.attachments),
-                    pending_points=self._pending_points)
+                    pending_points=self._pending_points,
+                    inserted=list(self._inserted))
 
     def __setstate__(self, state):
         if not isinstance(state, dict):
@@ -606,6 +728,7 @@ class Trials:
         self._own_blobs = dict(state.get("own") or {})
         self.attachments = dict(state.get("attachments") or {})
         self._pending_points = state.get("pending_points")
+        self._inserted = list(state.get("inserted") or [])
         self._loaded = True
 
     def __repr__(self):
@@ -654,6 +777,69 @@ def _plain(v):
     return v
 
 
+def _attachments_by_tid(attachments):
+    """hyperopt's attachments {ATTACH::tid::name: value} as
+    {str(tid): {name: value}}."""
+    by_tid = {}
+    for key, value in (attachments or {}).items():
+        parts = key.split("::", 2) if isinstance(key, str) else ()
+        if len(parts) == 3 and parts[0] == "ATTACH":
+            by_tid.setdefault(parts[1], {})[parts[2]] = value
+    return by_tid
+
+
+def _raw_of_doc(doc, number, extra):
+    """A hyperopt trial document as trial `number` of a parzen Trials:
+    (trial object, the result object to keep or None, its attachments
+    keyed for that number). `extra`: the document's attachments, {name:
+    value} or None."""
+    extra = extra or {}
+    misc = doc.get("misc") or {}
+    vals = misc.get("vals") or {}
+    params = {k: _plain(v[0]) for k, v in vals.items()
+              if v is not None and len(v)}
+    result = doc.get("result") or {}
+    state = doc.get("state")
+    own = None
+    loss = None
+    if state == JOB_STATE_DONE:
+        own = result
+        status = result.get("status")
+        try:
+            loss = float(result.get("loss"))
+        except (TypeError, ValueError):
+            loss = None
+        if status == STATUS_OK and loss is not None and math.isfinite(loss):
+            pstate = "ok"
+        else:
+            pstate, loss = "fail", None
+        stored = encode_result(dict(result))
+        if extra:
+            stored = dict(stored, attachments=encode(extra))
+    elif state in (JOB_STATE_ERROR, JOB_STATE_CANCEL):
+        pstate = "fail"
+        err = misc.get("error") or ("cancelled" if state == JOB_STATE_CANCEL
+                                    else "error", "")
+        stored = {"status": "fail", "error": [str(x) for x in err],
+                  "traceback": None, "raised": True}
+    elif state == JOB_STATE_RUNNING:
+        pstate, stored = "running", None
+    else:
+        pstate, stored = "queued", None
+    started = _seconds(doc.get("book_time"))
+    finished = _seconds(doc.get("refresh_time")) \
+        if pstate in ("ok", "fail") else None
+    owner = doc.get("owner")
+    raw = {"id": None, "number": number, "state": pstate, "params": params,
+           "loss": loss, "result": stored,
+           "worker": str(owner)[:200] if owner else None, "attempt": 0,
+           "reclaims": 0, "created": started, "started": started,
+           "finished": finished}
+    att = {"ATTACH::%d::%s" % (number, name): value
+           for name, value in extra.items()}
+    return raw, own, att
+
+
 def trials_from_docs(docs, validate=True, attachments=None, exp_key=None,
                      **kwargs):
     """A private Trials holding hyperopt trial documents (hyperopt's
@@ -664,66 +850,18 @@ def trials_from_docs(docs, validate=True, attachments=None, exp_key=None,
     runs first. The space is the one the next `fmin` gets."""
     docs = sorted(docs, key=lambda d: d["tid"])
     t = Trials(exp_key=exp_key)
-    att = dict(attachments or {})
-    by_tid = {}
-    for key, value in att.items():
-        parts = key.split("::", 2)
-        if len(parts) == 3 and parts[0] == "ATTACH":
-            by_tid.setdefault(parts[1], {})[parts[2]] = value
+    by_tid = _attachments_by_tid(attachments)
     for number, doc in enumerate(docs):
         if validate:
             for key in ("tid", "state", "result", "misc"):
                 if key not in doc:
-                    from .exceptions import InvalidTrial
                     raise InvalidTrial("trial missing key %s" % key, doc)
-        misc = doc.get("misc") or {}
-        vals = misc.get("vals") or {}
-        params = {k: _plain(v[0]) for k, v in vals.items()
-                  if v is not None and len(v)}
-        result = doc.get("result") or {}
-        state = doc.get("state")
-        own = None
-        loss = None
-        if state == JOB_STATE_DONE:
-            own = result
-            status = result.get("status")
-            try:
-                loss = float(result.get("loss"))
-            except (TypeError, ValueError):
-                loss = None
-            if status == STATUS_OK and loss is not None and \
-                    math.isfinite(loss):
-                pstate = "ok"
-            else:
-                pstate, loss = "fail", None
-            stored = encode_result(dict(result))
-            extra = by_tid.get(str(doc["tid"]))
-            if extra:
-                stored = dict(stored, attachments=encode(extra))
-        elif state in (JOB_STATE_ERROR, JOB_STATE_CANCEL):
-            pstate = "fail"
-            err = misc.get("error") or ("cancelled" if state ==
-                                        JOB_STATE_CANCEL else "error", "")
-            stored = {"status": "fail", "error": [str(x) for x in err],
-                      "traceback": None, "raised": True}
-        elif state == JOB_STATE_RUNNING:
-            pstate, stored = "running", None
-        else:
-            pstate, stored = "queued", None
-        started = _seconds(doc.get("book_time"))
-        finished = _seconds(doc.get("refresh_time")) \
-            if pstate in ("ok", "fail") else None
-        owner = doc.get("owner")
-        t._raw[number] = {
-            "id": None, "number": number, "state": pstate, "params": params,
-            "loss": loss, "result": stored,
-            "worker": str(owner)[:200] if owner else None, "attempt": 0,
-            "reclaims": 0, "created": started, "started": started,
-            "finished": finished}
+        raw, own, att = _raw_of_doc(doc, number,
+                                    by_tid.get(str(doc["tid"])))
+        t._raw[number] = raw
         if own is not None:
             t._own[number] = own
-        for name, value in (by_tid.get(str(doc["tid"])) or {}).items():
-            t.attachments["ATTACH::%d::%s" % (number, name)] = value
+        t.attachments.update(att)
     t._loaded = True
     return t
 

@@ -9,8 +9,8 @@ import pytest
 from conftest import result_line, run_script
 
 from parzen import (JOB_STATE_DONE, JOB_STATE_ERROR, STATUS_FAIL, STATUS_OK,
-                    AllTrialsFailed, Trials, early_stop, fmin, hp, rand,
-                    space_eval, tpe)
+                    AllTrialsFailed, Trials, early_stop, fmin,
+                    generate_trials_to_calculate, hp, rand, space_eval, tpe)
 from parzen.progress import Progress
 
 QUAD = hp.uniform('x', -2, 2)
@@ -58,12 +58,19 @@ def test_hyperopt_fmin_seed_environment(monkeypatch):
 def test_points_to_evaluate_run_first():
     space = {'x': QUAD,
              'c': hp.choice('c', ['a', {'y': hp.uniform('y', 0, 1)}])}
+    points = [{'x': 0.5, 'c': 0}, {'x': -1.0, 'c': 1, 'y': 0.25}]
+    # As hyperopt: points_to_evaluate "only works if trials=None"; with a
+    # Trials, generate_trials_to_calculate(points) is the way.
     trials = Trials()
     seen = []
     fmin(lambda p: seen.append(p) or quad(p['x']), space, algo=tpe.suggest,
-         max_evals=6, trials=trials, show_progressbar=False,
-         points_to_evaluate=[{'x': 0.5, 'c': 0},
-                             {'x': -1.0, 'c': 1, 'y': 0.25}])
+         max_evals=3, trials=trials, show_progressbar=False,
+         points_to_evaluate=points)
+    assert len(trials) == 3 and {'x': 0.5, 'c': 'a'} not in seen
+    trials = generate_trials_to_calculate(points)
+    seen = []
+    fmin(lambda p: seen.append(p) or quad(p['x']), space, algo=tpe.suggest,
+         max_evals=6, trials=trials, show_progressbar=False)
     assert seen[0] == {'x': 0.5, 'c': 'a'}
     assert seen[1] == {'x': -1.0, 'c': {'y': 0.25}}
     # On top of max_evals, as in hyperopt.

@@ -7,6 +7,7 @@ import pytest
 
 from parzen import (JOB_STATE_ERROR, STATUS_OK, Trials, early_stop, fmin, hp,
                     partial, rand, space_eval, tpe)
+from parzen.pyll.stochastic import sample
 
 X = hp.uniform('x', -2, 2)
 
@@ -50,14 +51,20 @@ def test_early_stop_state_is_passed_along():
 
 # --- argument checks -------------------------------------------------------
 
+# hyperopt's own messages, word for word (its tests compare them).
+TIMEOUT = ("^The timeout argument should be None or a positive value. "
+           "Given value: %s$")
+LOSS_THRESHOLD = ("^The loss_threshold argument should be None or a numeric "
+                  "value. Given value: %s$")
+
 BAD_ARGS = [
-    (dict(timeout=-1), ValueError, "timeout.*-1"),
-    (dict(timeout=0), ValueError, "timeout.*0"),
-    (dict(timeout=True), TypeError, "timeout.*True"),
-    (dict(timeout="1"), TypeError, "timeout.*'1'"),
-    (dict(loss_threshold="a"), TypeError, "loss_threshold.*'a'"),
-    (dict(loss_threshold=True), TypeError, "loss_threshold.*True"),
-    (dict(loss_threshold=math.nan), ValueError, "loss_threshold.*nan"),
+    (dict(timeout=-1), ValueError, TIMEOUT % "-1"),
+    (dict(timeout=0), ValueError, TIMEOUT % "0"),
+    (dict(timeout=True), TypeError, TIMEOUT % "True"),
+    (dict(timeout="1"), TypeError, TIMEOUT % "1"),
+    (dict(loss_threshold="a"), TypeError, LOSS_THRESHOLD % "a"),
+    (dict(loss_threshold=True), TypeError, LOSS_THRESHOLD % "True"),
+    (dict(loss_threshold=math.nan), ValueError, LOSS_THRESHOLD % "nan"),
     (dict(max_evals=-1), ValueError, "max_evals.*-1"),
     (dict(max_evals="3"), TypeError, "max_evals.*'3'"),
     (dict(max_evals=True), TypeError, "max_evals.*True"),
@@ -219,25 +226,25 @@ def test_points_to_evaluate_first_in_order_on_top_of_max_evals():
 
 # --- tuples and lists ----------------------------------------------------------
 
-def test_tuples_stay_tuples_and_lists_lists():
+def test_points_are_built_as_hyperopt_builds_them():
+    # hyperopt's pyll makes every list and tuple of a space a tuple, and
+    # every dict a dict with sorted keys: in the point given to the
+    # objective, in space_eval and in pyll.stochastic.sample alike.
     space = {'t': (hp.uniform('a', 0, 1), 'k', [hp.choice('c', [(1, 2),
                                                               [3, 4]])]),
-             'l': [hp.uniform('b', 0, 1), ('z',)]}
+             'l': [hp.uniform('b', 0, 1), ('z',)], 'b': {'y': 1, 'x': 2}}
     got = []
     trials = Trials()
     fmin(lambda p: got.append(p) or p['t'][0], space, algo=rand.suggest,
          max_evals=20, trials=trials, rstate=1, show_progressbar=False)
-    for p in got:
-        assert type(p['t']) is tuple and type(p['t'][2]) is list
-        assert type(p['l']) is list and p['l'][1] == ('z',)
-        inner = p['t'][2][0]
-        assert inner in ((1, 2), [3, 4]) and type(inner) in (tuple, list)
-        assert (type(inner) is tuple) == (inner == (1, 2))
-    point = space_eval(space, trials.argmin)
-    assert type(point['t']) is tuple and type(point['l']) is list
+    assert {p['t'][2][0] for p in got} == {(1, 2), (3, 4)}
+    for p in got + [space_eval(space, trials.argmin), sample(space, 1)]:
+        assert list(p) == ['b', 'l', 't'] and list(p['b']) == ['x', 'y']
+        assert type(p['t']) is tuple and type(p['t'][2]) is tuple
+        assert type(p['l']) is tuple and p['l'][1] == ('z',)
     best = fmin(lambda p: p['t'][0], space, algo=rand.suggest, max_evals=5,
                 rstate=1, return_argmin=False, show_progressbar=False)
-    assert type(best['t']) is tuple
+    assert type(best['l']) is tuple
 
 
 # --- hyperopt's README example -------------------------------------------------

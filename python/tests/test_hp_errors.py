@@ -4,8 +4,9 @@ import math
 
 import pytest
 
-from parzen import fmin, hp, rand
+from parzen import Trials, fmin, hp, rand, space_eval
 from parzen.exceptions import BadSearchSpace, DuplicateLabel
+from parzen.space import compile_space
 
 KINDS = {
     "uniform": (0, 1), "quniform": (0, 1, 0.5), "loguniform": (-2, 0),
@@ -68,8 +69,8 @@ CASES = [
     (lambda: hp.choice("x", 3), TypeError, "list or a tuple"),
     (lambda: hp.choice("x", "abc"), TypeError, "list or a tuple"),
     (lambda: hp.choice("x", {"a": 1}), TypeError, "list or a tuple"),
-    (lambda: hp.pchoice("x", [(0.5, "a"), (0.6, "b")]), ValueError,
-     "probabilities do not sum to 1"),
+    (lambda: hp.pchoice("x", [(0.0, "a"), (0.0, "b")]), ValueError,
+     "sum to 0"),
     (lambda: hp.pchoice("x", [(-0.5, "a"), (1.5, "b")]), ValueError,
      "probabilities are not non-negative"),
     (lambda: hp.pchoice("x", [0.5, 0.5]), TypeError, "cannot unpack"),
@@ -101,12 +102,28 @@ def test_duplicate_labels():
              show_progressbar=False)
 
 
-def test_reused_node_under_a_condition_it_does_not_have():
-    x = hp.uniform("x", 0, 1)
-    space = hp.choice("c", [{"a": x}, {"b": x}])
-    with pytest.raises(BadSearchSpace, match="used again"):
-        fmin(lambda p: 0, space, algo=rand.suggest, max_evals=1,
-             show_progressbar=False)
+def test_node_shared_by_options_is_active_where_it_is_used():
+    # hyperopt allows one hp node in several options of a choice (a
+    # learning rate shared by two optimizers): it is active where any of
+    # its places is. parzend defines it once, beside the choice.
+    lr = hp.uniform("lr", 0, 1)
+    space = hp.choice("opt", [{"a": lr}, {"b": lr, "m": hp.uniform("m", 0, 1)},
+                              "none"])
+    trials = Trials()
+    fmin(lambda p: p["a"] if isinstance(p, dict) and "a" in p else 0.5,
+         space, algo=rand.suggest, max_evals=30, trials=trials, rstate=3,
+         show_progressbar=False)
+    assert {t["misc"]["vals"]["opt"][0] for t in trials.trials} == {0, 1, 2}
+    for t in trials.trials:
+        vals = t["misc"]["vals"]
+        assert bool(vals["lr"]) == (vals["opt"][0] in (0, 1))
+        assert bool(vals["m"]) == (vals["opt"][0] == 1)
+    doc = compile_space(space).document
+    assert doc[0] == "<python hoisted>" and doc[2]["label"] == "lr"
+    # Inside an option, beside the inner choice; the point is hyperopt's.
+    inner = hp.choice("outer", ["x", hp.choice("inner", [[lr], (lr, 1)])])
+    assert space_eval(inner, {"outer": 1, "inner": 0, "lr": 0.5}) == (0.5,)
+    assert "lr" in compile_space(inner).params
 
 
 def test_reserved_keys():
@@ -125,4 +142,7 @@ def test_valid_calls_accept_hyperopt_spellings():
         {"low": 0.5, "high": 2.0}
     assert hp.loguniform("a", np.log(1e-4), np.log(1e-1)).args["low"] < 0
     assert hp.pchoice("a", [(0.2, "x"), (0.8, "y")]).p == [0.2, 0.8]
+    # hyperopt takes probabilities that do not sum to 1 as they are.
+    assert hp.pchoice("a", [(0.33, "x"), (0.33, "y"), (0.33, "z")]).p == \
+        pytest.approx([1 / 3] * 3)
     assert hp.choice(np.str_("a"), ("x", "y")).options == ["x", "y"]

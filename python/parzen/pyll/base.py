@@ -1,7 +1,7 @@
-"""hyperopt's `pyll.base`: `scope`, `as_apply` and `Apply` (the class of
-every node of a space: hyperparameters and function nodes)."""
-from . import Expr, Fn, Param, as_apply, scope
+"""hyperopt's `pyll.base`: `scope`, `as_apply`, `Apply` (the class of
+every node of a space: hyperparameters and function nodes), `Literal` and
+`rec_eval`."""
+from . import Apply, Expr, Fn, Literal, Param, as_apply, rec_eval, scope
 
-Apply = Expr
-
-__all__ = ["Apply", "Expr", "Fn", "Param", "as_apply", "scope"]
+__all__ = ["Apply", "Expr", "Fn", "Literal", "Param", "as_apply", "rec_eval",
+           "scope"]

@@ -66,7 +66,7 @@ def sample(expr, rng=None):
     """A random point of the space `expr`."""
     if rng is None or isinstance(rng, int):
         rng = _random.Random(rng)
-    return evaluate(expr, {}, draw=lambda p: draw(p, rng))
+    return evaluate(expr, {}, draw=lambda p: draw(p, rng), rng=rng)
 
 
 __all__ = ["sample"]
