@@ -98,19 +98,6 @@ const char *pz_report_option_name(const struct pz_report_data *d,
 	return l < 0 ? NULL : pz_report_data_option(d, l, v);
 }
 
-int pz_report_option_index(const struct pz_report_data *d, const char *label,
-                           const char *name)
-{
-	int l = pz_space_find(d->space, label);
-
-	if (l < 0 || d->labels[l].names == NULL)
-		return -1;
-	for (int i = 0; i < d->space->params[l].n_options; i++)
-		if (strcmp(d->labels[l].names[i], name) == 0)
-			return i;
-	return -1;
-}
-
 long long pz_report_trial_id(const struct pz_report_data *d,
                              long long number)
 {
