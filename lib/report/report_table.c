@@ -23,13 +23,6 @@
 
 /* --- summary ------------------------------------------------------------ */
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 void pz_report_summarize(const struct pz_report_data *d, double now,
                          struct pz_report_summary *out)
 {
@@ -69,7 +62,7 @@ void pz_report_summarize(const struct pz_report_data *d, double now,
 		    !isnan(t->finished))
 			fin[k++] = t->finished;
 	}
-	qsort(fin, k, sizeof(*fin), cmp_double);
+	qsort(fin, k, sizeof(*fin), pz_report_cmp_double);
 	if (k >= 2) {
 		size_t m = k < 50 ? k : 50;
 		double t0 = fin[k - m], span = now - t0;
