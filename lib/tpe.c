@@ -300,9 +300,11 @@ static int cls_forgets(const struct ctx *c, int cls)
 
 /*
  * Classify the trials where param `p` is active (all trials for p < 0)
- * into cls[]: the n_below best ok trials among them (by loss, then
- * number) are CLS_BELOW, the other ok ones CLS_ABOVE; failed and pending
- * trials follow the config; inactive slots are CLS_NONE. With
+ * into cls[]: the n_below first of the ok and pruned trials among them,
+ * in the order of pz_history_ranks_before() (ok by loss, then pruned by
+ * later step, then lower value; ties by number), are CLS_BELOW, the
+ * other ok and pruned ones CLS_ABOVE; n_below counts both. Failed and
+ * pending trials follow the config; inactive slots are CLS_NONE. With
  * sqrt_gamma > 0 the good set is the ceil(sqrt_gamma sqrt(n)) best, at
  * most gamma_cap. The first global split keeps its good set (best first)
  * in c->gbest, so that a smaller global good set is taken as its prefix.
@@ -311,12 +313,13 @@ static int split(struct ctx *c, int p, double sqrt_gamma, unsigned char *cls)
 {
 	const struct pz_history *h = c->h;
 	int np = c->space->n_params, nb, k = 0;
-	size_t n_ok = 0;
+	size_t n_rank = 0;
 	uint32_t *best;
 
 	/* A smaller good set of all trials is a prefix of the global one. */
 	if (p < 0 && sqrt_gamma > 0 && c->gbest != NULL) {
-		nb = (int)ceil(sqrt_gamma * sqrt((double)h->n_ok));
+		nb = (int)ceil(sqrt_gamma *
+		               sqrt((double)pz_history_n_ranked(h)));
 		nb = nb < c->cfg->gamma_cap ? nb : c->cfg->gamma_cap;
 		if (nb <= c->n_gbest) {
 			memcpy(cls, c->cls, h->n_slots);
@@ -327,17 +330,17 @@ static int split(struct ctx *c, int p, double sqrt_gamma, unsigned char *cls)
 	}
 
 	if (p < 0) {
-		n_ok = h->n_ok;
+		n_rank = pz_history_n_ranked(h);
 	} else {
 		for (size_t t = 0; t < h->n_slots; t++)
-			n_ok += h->state[t] == PZ_TRIAL_OK &&
+			n_rank += pz_history_ranked(h, t) &&
 			        !isnan(h->values[t * np + p]);
 	}
-	nb = pz_tpe_n_below(c->cfg, (int)n_ok);
+	nb = pz_tpe_n_below(c->cfg, (int)n_rank);
 	if (sqrt_gamma > 0) {
-		nb = (int)ceil(sqrt_gamma * sqrt((double)n_ok));
+		nb = (int)ceil(sqrt_gamma * sqrt((double)n_rank));
 		nb = nb < c->cfg->gamma_cap ? nb : c->cfg->gamma_cap;
-		nb = nb < (int)n_ok ? nb : (int)n_ok;
+		nb = nb < (int)n_rank ? nb : (int)n_rank;
 	}
 	best = malloc((size_t)(nb > 0 ? nb : 1) * sizeof(uint32_t));
 	if (best == NULL)
@@ -350,6 +353,7 @@ static int split(struct ctx *c, int p, double sqrt_gamma, unsigned char *cls)
 		}
 		switch (h->state[t]) {
 		case PZ_TRIAL_OK:
+		case PZ_TRIAL_PRUNED:
 			cls[t] = CLS_ABOVE;
 			break;
 		case PZ_TRIAL_FAIL:
@@ -366,12 +370,11 @@ static int split(struct ctx *c, int p, double sqrt_gamma, unsigned char *cls)
 		}
 		if (nb == 0)
 			continue;
-		/* Bounded insertion into best[0..k), ascending (loss, number). */
-		double l = h->loss[t];
-		if (k == nb && !(l < h->loss[best[k - 1]]))
+		/* Bounded insertion into best[0..k), in rank order. */
+		if (k == nb && !pz_history_ranks_before(h, t, best[k - 1]))
 			continue;
 		int i = k < nb ? k++ : nb - 1;
-		while (i > 0 && l < h->loss[best[i - 1]]) {
+		while (i > 0 && pz_history_ranks_before(h, t, best[i - 1])) {
 			best[i] = best[i - 1];
 			i--;
 		}
@@ -807,7 +810,8 @@ int pz_tpe_suggest(const struct pz_space *space,
 
 	memset(&c, 0, sizeof(c));
 	pz_rng_init(&c.rng, seed, number);
-	if (history->n_trials < (size_t)cfg->n_startup || history->n_ok == 0) {
+	if (history->n_trials < (size_t)cfg->n_startup ||
+	    pz_history_n_ranked(history) == 0) {
 		pz_sample_prior(space, &c.rng, out);
 		return 0;
 	}
