@@ -1,0 +1,107 @@
+"""The TPE learns from pruned trials, and resumes exactly (docs/space.md,
+"Pruned trials"; docs/pruning.md): a study whose trials report, get
+pruned (by the pruner, or told pruned with or without reports) or finish,
+is run twice against the real parzend, once straight through and once
+killed -9 and restarted in the middle (and once more with a clean stop);
+every suggestion after the restart equals the straight run's. The same
+study with the pruned trials told as failed suggests otherwise, so the
+suggestions do depend on what the history keeps of pruned trials (their
+state, last step and value), which the restart must rebuild from SQLite.
+"""
+import pytest
+
+from daemon import Daemon
+
+SPACE = {"x": {"$hp": "uniform", "label": "x", "low": 0, "high": 1},
+         "y": {"$hp": "uniform", "label": "y", "low": 0, "high": 1}}
+# Few start-up trials, so that TPE decides most of the study; a pruner
+# that stops a trial whose value goes above 1.
+CONFIG = {"n_startup": 4}
+PRUNER = {"kind": "threshold", "upper": 1.0}
+N_BEFORE, N_AFTER = 16, 6
+
+
+def curve(k, x, y):
+    """Values of trial k at steps 0, 1, ... (an ok trial reports 6)."""
+    base = (x - 0.7) ** 2 + (y - 0.2) ** 2
+    return [base * 4 + 0.3 / (s + 1) + 0.01 * (k % 3) for s in range(6)]
+
+
+def run_trial(c, study, k, as_failed):
+    """Ask trial k and play it: reports, then pruned, failed or ok."""
+    t = c.call("trial.ask", study=study, worker="w")["trial"]
+    x, y = t["params"]["x"], t["params"]["y"]
+    values = curve(k, x, y)
+    # Some trials stop on their own at an early step, some report
+    # nothing, some tell a loss of their own.
+    stop_at = {0: 1, 1: None, 2: 3}.get(k % 5, len(values))
+    status = "ok"
+    for s, v in enumerate(values[:stop_at]):
+        r = c.call("trial.report", trial=t["id"], attempt=t["attempt"],
+                   step=s, value=v)
+        if r["prune"]:
+            status = "pruned"
+            break
+    else:
+        if stop_at is None or stop_at < len(values):
+            status = "pruned"
+    params = dict(status="fail" if status == "pruned" and as_failed
+                  else status)
+    if status == "ok":
+        params["loss"] = values[-1]
+    elif status == "pruned" and k % 7 == 3:
+        params["loss"] = 0.05 * k   # told, not the last value
+    c.call("trial.tell", trial=t["id"], attempt=t["attempt"], **params)
+    return (x, y), status
+
+
+def study(tmp_path, name, restart=None, as_failed=False):
+    """The suggestions of one run: before, and after the restart."""
+    workdir = tmp_path / name
+    workdir.mkdir()
+    d = Daemon(workdir).start()
+    c = d.connect()
+    c.call("study.create", name="s", space=SPACE, seed=11, config=CONFIG,
+           pruner=PRUNER)
+    points, states = [], []
+    for k in range(N_BEFORE + N_AFTER):
+        if k == N_BEFORE and restart is not None:
+            c.close()
+            if restart == "kill9":
+                d.kill9()
+            else:
+                assert d.stop() == 0, d.read_log()
+            d.start()
+            c = d.connect()
+        p, st = run_trial(c, "s", k, as_failed)
+        points.append(p)
+        states.append(st)
+    listed = [t["state"] for t in c.call("trial.list", study="s")["trials"]]
+    c.close()
+    assert d.stop() == 0, d.read_log()
+    return points, states, listed
+
+
+@pytest.mark.parametrize("restart", ["kill9", "stop"])
+def test_next_suggestions_identical_after_restart(tmp_path, restart):
+    straight = study(tmp_path, "straight")
+    resumed = study(tmp_path, restart, restart=restart)
+    assert resumed == straight
+    points, states, listed = straight
+    # The history held all kinds of pruned trials when it restarted.
+    before = states[:N_BEFORE]
+    assert before.count("pruned") >= 6, states
+    assert before.count("ok") >= 2, states
+    assert listed.count("pruned") == states.count("pruned")
+
+
+def test_pruned_trials_are_not_failed_ones(tmp_path):
+    """The same study with its pruned trials told as failed: the
+    suggestions part ways once TPE sees a pruned trial."""
+    pruned = study(tmp_path, "pruned")
+    failed = study(tmp_path, "failed", as_failed=True)
+    first_pruned = pruned[1].index("pruned")
+    assert first_pruned < N_BEFORE
+    assert pruned[0] != failed[0]
+    # The start-up draws are the same; the TPE's differ.
+    assert pruned[0][:CONFIG["n_startup"]] == failed[0][:CONFIG["n_startup"]]
