@@ -3,7 +3,8 @@
 pruned (by the pruner, or told pruned with or without reports) or finish,
 is run twice against the real parzend, once straight through and once
 killed -9 and restarted in the middle (and once more with a clean stop);
-every suggestion after the restart equals the straight run's. The same
+every suggestion after the restart equals the straight run's, and a
+study.import of the history suggests as the original does. The same
 study with the pruned trials told as failed suggests otherwise, so the
 suggestions do depend on what the history keeps of pruned trials (their
 state, last step and value), which the restart must rebuild from SQLite.
@@ -105,3 +106,39 @@ def test_pruned_trials_are_not_failed_ones(tmp_path):
     assert pruned[0] != failed[0]
     # The start-up draws are the same; the TPE's differ.
     assert pruned[0][:CONFIG["n_startup"]] == failed[0][:CONFIG["n_startup"]]
+
+
+def test_import_of_pruned_trials_continues_exactly(tmp_path):
+    """study.import of a history with pruned trials (their reports as
+    "intermediate") gives the TPE the same history: the copy's next
+    suggestions are the original's, before and after a kill -9."""
+    workdir = tmp_path / "import"
+    workdir.mkdir()
+    d = Daemon(workdir).start()
+    c = d.connect()
+    c.call("study.create", name="orig", space=SPACE, seed=5, config=CONFIG,
+           pruner=PRUNER)
+    states = [run_trial(c, "orig", k, False)[1] for k in range(N_BEFORE)]
+    assert states.count("pruned") >= 6, states
+    history = c.call("trial.list", study="orig", limit=10000,
+                     intermediate=True)["trials"]
+    c.call("study.import", name="copy", space=SPACE, seed=5, config=CONFIG,
+           pruner=PRUNER, trials=history)
+
+    def next_points(study, n):
+        out = []
+        for k in range(n):
+            t = c.call("trial.ask", study=study, worker="w")["trial"]
+            out.append((t["params"]["x"], t["params"]["y"]))
+            c.call("trial.tell", trial=t["id"], attempt=t["attempt"],
+                   status="pruned")
+        return out
+
+    assert next_points("copy", 3) == next_points("orig", 3)
+    c.close()
+    d.kill9()
+    d.start()
+    c = d.connect()
+    assert next_points("copy", 3) == next_points("orig", 3)
+    c.close()
+    assert d.stop() == 0, d.read_log()
