@@ -299,12 +299,37 @@ static int cls_forgets(const struct ctx *c, int cls)
 }
 
 /*
+ * The n that the good set's size is taken of, among the trials where
+ * param p is active (all trials for p < 0): the trials finished ok, or
+ * while there is none, the pruned ones. Not Optuna's n (ok + pruned):
+ * gamma was chosen for finished trials, and counting pruned ones grows
+ * the good set with the trials the pruner judged bad, which the pruning
+ * benchmark measured as worse (docs/space.md, "Pruned trials").
+ */
+static size_t good_base(const struct pz_history *h, int p)
+{
+	int np = h->space->n_params;
+	size_t n_ok = 0, n_pruned = 0;
+
+	if (p < 0)
+		return h->n_ok > 0 ? h->n_ok : h->n_pruned;
+	for (size_t t = 0; t < h->n_slots; t++) {
+		if (isnan(h->values[t * np + p]))
+			continue;
+		n_ok += h->state[t] == PZ_TRIAL_OK;
+		n_pruned += h->state[t] == PZ_TRIAL_PRUNED;
+	}
+	return n_ok > 0 ? n_ok : n_pruned;
+}
+
+/*
  * Classify the trials where param `p` is active (all trials for p < 0)
  * into cls[]: the n_below first of the ok and pruned trials among them,
  * in the order of pz_history_ranks_before() (ok by loss, then pruned by
  * later step, then lower value; ties by number), are CLS_BELOW, the
- * other ok and pruned ones CLS_ABOVE; n_below counts both. Failed and
- * pending trials follow the config; inactive slots are CLS_NONE. With
+ * other ok and pruned ones CLS_ABOVE; n_below is taken of good_base().
+ * Failed and pending trials follow the config; inactive slots are
+ * CLS_NONE. With
  * sqrt_gamma > 0 the good set is the ceil(sqrt_gamma sqrt(n)) best, at
  * most gamma_cap. The first global split keeps its good set (best first)
  * in c->gbest, so that a smaller global good set is taken as its prefix.
@@ -318,8 +343,7 @@ static int split(struct ctx *c, int p, double sqrt_gamma, unsigned char *cls)
 
 	/* A smaller good set of all trials is a prefix of the global one. */
 	if (p < 0 && sqrt_gamma > 0 && c->gbest != NULL) {
-		nb = (int)ceil(sqrt_gamma *
-		               sqrt((double)pz_history_n_ranked(h)));
+		nb = (int)ceil(sqrt_gamma * sqrt((double)good_base(h, -1)));
 		nb = nb < c->cfg->gamma_cap ? nb : c->cfg->gamma_cap;
 		if (nb <= c->n_gbest) {
 			memcpy(cls, c->cls, h->n_slots);
@@ -329,13 +353,7 @@ static int split(struct ctx *c, int p, double sqrt_gamma, unsigned char *cls)
 		}
 	}
 
-	if (p < 0) {
-		n_rank = pz_history_n_ranked(h);
-	} else {
-		for (size_t t = 0; t < h->n_slots; t++)
-			n_rank += pz_history_ranked(h, t) &&
-			        !isnan(h->values[t * np + p]);
-	}
+	n_rank = good_base(h, p);
 	nb = pz_tpe_n_below(c->cfg, (int)n_rank);
 	if (sqrt_gamma > 0) {
 		nb = (int)ceil(sqrt_gamma * sqrt((double)n_rank));

@@ -215,6 +215,33 @@ static void ok_first_hyperopt(void **state)
 }
 
 /*
+ * The good set's size is taken of the trials finished ok (docs/space.md):
+ * one ok trial near x = 0.3 with a poor loss, 24 trials pruned at step 10
+ * near x = 0.85 with low values. The good set is the ok trial alone; were
+ * n to count the pruned trials too (Optuna's n), it would take four of
+ * them as well and the suggestions would go to their side.
+ */
+static void good_set_of_ok_trials(void **state)
+{
+	struct pz_space *s = space_new(X_SPACE);
+	struct spec t[25];
+	struct pz_history *h;
+	int hits;
+
+	(void)state;
+	t[0] = (struct spec){ 0, 0.3, 0, 0, 10 };
+	for (int k = 1; k < 25; k++)
+		t[k] = (struct spec){ 0, 0.8 + 0.004 * k, 1, 10, 0.1 + 0.01 * k };
+	h = build(s, t, 25, AS_PRUNED);
+	hits = tpe_hits(s, h, 0, 0, 0, 0.5);
+	print_message("good_set_of_ok_trials: on the ok side %d of %d\n", hits,
+	              SEEDS);
+	assert_true(hits >= 36);
+	pz_history_destroy(h);
+	pz_space_destroy(s);
+}
+
+/*
  * Among trials pruned at the same step the lower value ranks first: 10
  * pruned at step 5, those with value 1 at option 2, those with value 2
  * at option 1; 14 pruned at step 1 with value 0 at option 0. The
@@ -307,6 +334,7 @@ int main(void)
 		cmocka_unit_test(late_beats_low_hyperopt),
 		cmocka_unit_test(ok_first_default),
 		cmocka_unit_test(ok_first_hyperopt),
+		cmocka_unit_test(good_set_of_ok_trials),
 		cmocka_unit_test(same_step_lower_value),
 		cmocka_unit_test(anneal_centre),
 	};

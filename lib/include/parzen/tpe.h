@@ -33,8 +33,10 @@
  * "Best" is the order of pz_history_ranks_before() (history.h), as in
  * Optuna's TPE: ok trials by loss, then pruned trials by the step they
  * reached (later first) and their value there (lower first), so a pruned
- * trial ranks below every ok trial and every trial pruned later, and n,
- * the count n_below is taken of, includes the pruned trials.
+ * trial ranks below every ok trial and every trial pruned later. n, the
+ * count n_below is taken of, is the number of trials finished ok, or
+ * while there is none the number of pruned ones (not Optuna's ok +
+ * pruned: docs/space.md, "Pruned trials", says why).
  *
  * Pending trials (asked, not told) enter g(x) as if they had the worst
  * loss when pending = PZ_PENDING_LIAR, so parallel workers asking at once
@@ -93,7 +95,8 @@ int pz_tpe_config_from_json(struct pz_tpe_config *cfg, const cJSON *json,
 /* The effective config as JSON (every knob), NULL on allocation failure. */
 cJSON *pz_tpe_config_to_json(const struct pz_tpe_config *cfg);
 
-/* Size of the good set for n ranked (ok and pruned) trials. */
+/* Size of the good set for n trials (ok ones, or pruned ones while no
+ * trial finished ok). */
 int pz_tpe_n_below(const struct pz_tpe_config *cfg, int n_ok);
 
 /*
