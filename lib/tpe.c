@@ -47,6 +47,7 @@ void pz_tpe_config_default(struct pz_tpe_config *cfg)
 	cfg->local_split = 1;
 	cfg->unbounded_width = 2;
 	cfg->int_categorical = 0;
+	cfg->pruned_in_n = 0;
 	cfg->pending = PZ_PENDING_LIAR;
 	cfg->failed = PZ_FAILED_ABOVE;
 }
@@ -67,6 +68,7 @@ void pz_tpe_config_hyperopt(struct pz_tpe_config *cfg)
 	cfg->local_split = 0;
 	cfg->unbounded_width = 1;
 	cfg->int_categorical = 1;
+	cfg->pruned_in_n = 0;
 	cfg->pending = PZ_PENDING_LIAR;
 	cfg->failed = PZ_FAILED_ABOVE;
 }
@@ -167,6 +169,8 @@ int pz_tpe_config_from_json(struct pz_tpe_config *cfg, const cJSON *json,
 			cfg->unbounded_width = x;
 		} else if (strcmp(k, "int_categorical") == 0) {
 			rc = cfg_bool(c, k, &cfg->int_categorical, err);
+		} else if (strcmp(k, "pruned_in_n") == 0) {
+			rc = cfg_bool(c, k, &cfg->pruned_in_n, err);
 		} else if (strcmp(k, "pending") == 0) {
 			if (cJSON_IsString(c) && strcmp(c->valuestring, "liar") == 0)
 				cfg->pending = PZ_PENDING_LIAR;
@@ -190,7 +194,7 @@ int pz_tpe_config_from_json(struct pz_tpe_config *cfg, const cJSON *json,
 		} else {
 			rc = pz_error_set_key(
 				err, PZ_EINVAL, "config", k,
-				"unknown setting (known: preset, gamma, gamma_sqrt, gamma_cap, n_startup, n_ei_candidates, prior_weight, linear_forgetting, forget_below, multivariate, bandwidth, categorical_gamma, local_split, unbounded_width, int_categorical, pending, failed)");
+				"unknown setting (known: preset, gamma, gamma_sqrt, gamma_cap, n_startup, n_ei_candidates, prior_weight, linear_forgetting, forget_below, multivariate, bandwidth, categorical_gamma, local_split, unbounded_width, int_categorical, pruned_in_n, pending, failed)");
 		}
 		if (rc != 0)
 			return rc;
@@ -222,6 +226,7 @@ cJSON *pz_tpe_config_to_json(const struct pz_tpe_config *cfg)
 	    !cJSON_AddNumberToObject(o, "unbounded_width",
 	                             cfg->unbounded_width) ||
 	    !cJSON_AddBoolToObject(o, "int_categorical", cfg->int_categorical) ||
+	    !cJSON_AddBoolToObject(o, "pruned_in_n", cfg->pruned_in_n) ||
 	    !cJSON_AddStringToObject(o, "pending",
 	                             cfg->pending == PZ_PENDING_LIAR ? "liar"
 	                                                             : "ignore") ||
@@ -301,24 +306,31 @@ static int cls_forgets(const struct ctx *c, int cls)
 /*
  * The n that the good set's size is taken of, among the trials where
  * param p is active (all trials for p < 0): the trials finished ok, or
- * while there is none, the pruned ones. Not Optuna's n (ok + pruned):
- * gamma was chosen for finished trials, and counting pruned ones grows
- * the good set with the trials the pruner judged bad, which the pruning
- * benchmark measured as worse (docs/space.md, "Pruned trials").
+ * while there is none, the pruned ones; with pruned_in_n, both (Optuna's
+ * n). Not Optuna's by default: gamma was chosen for finished trials, and
+ * counting pruned ones grows the good set with the trials the pruner
+ * judged bad, which the pruning benchmark measured as worse
+ * (docs/space.md, "Pruned trials").
  */
-static size_t good_base(const struct pz_history *h, int p)
+static size_t good_base(const struct pz_history *h,
+                        const struct pz_tpe_config *cfg, int p)
 {
 	int np = h->space->n_params;
 	size_t n_ok = 0, n_pruned = 0;
 
-	if (p < 0)
-		return h->n_ok > 0 ? h->n_ok : h->n_pruned;
-	for (size_t t = 0; t < h->n_slots; t++) {
-		if (isnan(h->values[t * np + p]))
-			continue;
-		n_ok += h->state[t] == PZ_TRIAL_OK;
-		n_pruned += h->state[t] == PZ_TRIAL_PRUNED;
+	if (p < 0) {
+		n_ok = h->n_ok;
+		n_pruned = h->n_pruned;
+	} else {
+		for (size_t t = 0; t < h->n_slots; t++) {
+			if (isnan(h->values[t * np + p]))
+				continue;
+			n_ok += h->state[t] == PZ_TRIAL_OK;
+			n_pruned += h->state[t] == PZ_TRIAL_PRUNED;
+		}
 	}
+	if (cfg->pruned_in_n)
+		return n_ok + n_pruned;
 	return n_ok > 0 ? n_ok : n_pruned;
 }
 
@@ -343,7 +355,7 @@ static int split(struct ctx *c, int p, double sqrt_gamma, unsigned char *cls)
 
 	/* A smaller good set of all trials is a prefix of the global one. */
 	if (p < 0 && sqrt_gamma > 0 && c->gbest != NULL) {
-		nb = (int)ceil(sqrt_gamma * sqrt((double)good_base(h, -1)));
+		nb = (int)ceil(sqrt_gamma * sqrt((double)good_base(h, c->cfg, -1)));
 		nb = nb < c->cfg->gamma_cap ? nb : c->cfg->gamma_cap;
 		if (nb <= c->n_gbest) {
 			memcpy(cls, c->cls, h->n_slots);
@@ -353,7 +365,7 @@ static int split(struct ctx *c, int p, double sqrt_gamma, unsigned char *cls)
 		}
 	}
 
-	n_rank = good_base(h, p);
+	n_rank = good_base(h, c->cfg, p);
 	nb = pz_tpe_n_below(c->cfg, (int)n_rank);
 	if (sqrt_gamma > 0) {
 		nb = (int)ceil(sqrt_gamma * sqrt((double)n_rank));

@@ -11,11 +11,13 @@ sequential TPE searches at an equal total budget of epochs (default 100
 full trials' worth, 2,700 epochs for 27-epoch curves), seeds 0..19:
 
   parzen   BUILD_DIR/bench/pruning/pruning with pruner none, median,
-           asha and hyperband; each pruner three times: with pruned
+           asha and hyperband; each pruner four times: with pruned
            trials told to the TPE as parzend tells them (pruned at their
            last step with their last value, which the TPE ranks as
-           Optuna's does), and, for comparison, as failed (what parzend
-           did before) and as OK with their last value
+           Optuna's does), the same with the TPE's pruned_in_n (the good
+           set's size taken of ok + pruned trials, Optuna's n), and, for
+           comparison, as failed (what parzend did before) and as OK with
+           their last value
   Optuna   bench/pruning/optuna_pruning.py: TPESampler with NopPruner,
            MedianPruner, SuccessiveHalvingPruner, HyperbandPruner
 
@@ -79,10 +81,19 @@ def table_epochs(path):
         return json.loads(f.readline())["epochs"]
 
 
-# --pruned-as of bench/pruning/pruning: how a pruned trial is told to the
-# TPE. "pruned" is parzend's own behaviour; the others are comparisons.
-AS_TITLES = {"pruned": None, "fail": "pruned as failed",
-             "last": "pruned as last value"}
+# How a pruned trial is told to the TPE: --pruned-as of
+# bench/pruning/pruning, and a TPE config. "pruned" is parzend's own
+# behaviour; "optn" the same with pruned_in_n (Optuna's n); the others
+# are comparisons.
+AS_TITLES = {"pruned": None, "optn": "pruned_in_n: Optuna's n",
+             "fail": "pruned as failed", "last": "pruned as last value"}
+AS_ARGS = {"pruned": ["--pruned-as", "pruned"],
+           "optn": ["--pruned-as", "pruned", "--config",
+                    '{"pruned_in_n":true}'],
+           "fail": ["--pruned-as", "fail"],
+           "last": ["--pruned-as", "last"]}
+AS_SHORT = {"pruned": "pruned: parzend", "optn": "pruned, Optuna's n",
+            "fail": "failed", "last": "last value"}
 
 
 def method_title(name, as_):
@@ -104,11 +115,11 @@ def methods(build, task, curves, args):
     for name, cfg in parzen_pruners(epochs):
         text = json.dumps(cfg, separators=(",", ":"))
         for as_ in (["pruned"] if name == "none"
-                    else ["pruned", "fail", "last"]):
+                    else ["pruned", "optn", "fail", "last"]):
             key = "parzen-%s" % name if name == "none" else \
                 "parzen-%s-%s" % (name, as_)
             out.append((key, method_title(name, as_),
-                        [driver, "--pruner", text, "--pruned-as", as_]
+                        [driver, "--pruner", text] + AS_ARGS[as_]
                         + common))
     if not args.no_optuna:
         script = os.path.join(HERE, "optuna_pruning.py")
@@ -184,6 +195,8 @@ def summarize(result, budget, target):
     s["reached"] = sum(e is not None for e in reach)
     s["trials"] = statistics.median(r["trials"] for r in runs)
     s["finished"] = statistics.median(r["finished"] for r in runs)
+    s["bests"] = [best_at(r, budget) for r in runs]
+    s["bests"] = [float("inf") if v is None else v for v in s["bests"]]
     return s
 
 
@@ -193,18 +206,20 @@ def versus_section(versus):
     epochs to the target (fewer is better)."""
     w = ["### Learning from pruned trials, against pruned as failed", ""]
     w.append("The same searches with pruned trials as parzend now tells "
-             "them to the TPE, and told as failed (parzend's behaviour "
-             "before); medians over seeds. \"better\" counts the three "
+             "them to the TPE (parzen's default, and with pruned_in_n, "
+             "Optuna's n), against told as failed (parzend's behaviour "
+             "before); medians over seeds, and per seed (paired: the same "
+             "seed, the same start-up draws). \"better\" counts the three "
              "measures where learning from pruned trials is ahead (best "
              "at 50 %, best at 100 %, epochs to target; 4 significant "
              "digits), \"worse\" those where it is behind.")
     w.append("")
-    w.append("| task | pruner | best at 50 % (learning vs failed) | best "
-             "at 100 % | epochs to target | seeds reaching it | better "
-             "/ worse |")
-    w.append("|---|---|---|---|---|---|---|")
-    tb = tw = 0
-    for task, name, a, b in versus:
+    w.append("| task | pruner | TPE | best at 50 % (learning vs failed) "
+             "| best at 100 % | epochs to target | seeds reaching it | "
+             "seeds ending better / worse | better / worse |")
+    w.append("|---|---|---|---|---|---|---|---|---|")
+    tot = {}
+    for task, name, as_, a, b in versus:
         better = worse = 0
         for k in (0.5, 1.0):
             x, y = sig(a[k]), sig(b[k])
@@ -217,18 +232,30 @@ def versus_section(versus):
             better += 1
         elif y is not None and (x is None or x > y):
             worse += 1
-        tb += better
-        tw += worse
-        w.append("| %s | %s | %s vs %s | %s vs %s | %s vs %s | %d vs %d "
-                 "| %d / %d |" % (
-                     task, name, fmt(a[0.5]), fmt(b[0.5]), fmt(a[1.0]),
-                     fmt(b[1.0]), "—" if x is None else "%d" % x,
+        t = tot.setdefault(as_, [0, 0, 0, 0, 0])
+        t[0] += better
+        t[1] += worse
+        t[2] += 3
+        sb = sum(p < q for p, q in zip(a["bests"], b["bests"]))
+        sw = sum(p > q for p, q in zip(a["bests"], b["bests"]))
+        t[3] += sb
+        t[4] += sw
+        w.append("| %s | %s | %s | %s vs %s | %s vs %s | %s vs %s | %d vs "
+                 "%d | %d / %d | %d / %d |" % (
+                     task, name, "default" if as_ == "pruned"
+                     else "pruned_in_n", fmt(a[0.5]), fmt(b[0.5]),
+                     fmt(a[1.0]), fmt(b[1.0]),
+                     "—" if x is None else "%d" % x,
                      "—" if y is None else "%d" % y, a["reached"],
-                     b["reached"], better, worse))
+                     b["reached"], sb, sw, better, worse))
     w.append("")
-    w.append("Over all tasks and pruners: learning from pruned trials is "
-             "ahead on %d measures and behind on %d of %d, against "
-             "pruned trials told as failed." % (tb, tw, 3 * len(versus)))
+    for as_, t in tot.items():
+        w.append("- %s, against pruned trials told as failed: ahead on %d "
+                 "measures and behind on %d of %d; %d seeds ended better "
+                 "and %d worse." % (
+                     "parzen's default" if as_ == "pruned"
+                     else "With pruned_in_n (Optuna's n)",
+                     t[0], t[1], t[2], t[3], t[4]))
     w.append("")
     return w
 
@@ -255,10 +282,17 @@ def section(args, tasks, ran, results, started, no_optuna):
         "last reported step with its last value, and the TPE ranks it as "
         "Optuna 3.1's does, below every ok trial and every trial pruned "
         "at a later step, by its value among those pruned at the same "
-        "step (docs/space.md, \"Pruned trials\"). For comparison, the "
-        "rows \"pruned as failed\" (what parzend did before) and "
+        "step (docs/space.md, \"Pruned trials\"); its good set's size is "
+        "taken of the trials finished ok (of the pruned ones while none "
+        "has), or with the TPE setting pruned_in_n of ok plus pruned "
+        "trials, as Optuna's is (rows \"pruned_in_n\"). For comparison, "
+        "the rows \"pruned as failed\" (what parzend did before) and "
         "\"pruned as last value\" (told as OK) replay the same searches "
-        "with pruned trials told otherwise."
+        "with pruned trials told otherwise. In these searches a trial had "
+        "always finished ok before the TPE's first suggestion, so the "
+        "default's good set is that of \"pruned as failed\" and the two "
+        "searches are the same, seed for seed; the default differs only "
+        "while every trial so far was pruned."
         % (args.budget_trials, args.seeds, args.seeds - 1))
     w.append("")
     w.append("- Command: `%s`" % " ".join(
@@ -322,11 +356,12 @@ def section(args, tasks, ran, results, started, no_optuna):
         w.append("")
         # The issue's two targets.
         for name in ("median", "asha", "hyperband"):
-            a, b = sums.get("parzen-%s-pruned" % name), \
-                sums.get("parzen-%s-fail" % name)
-            if a is not None and b is not None:
-                versus.append((task, name, a, b))
-            for as_ in ("pruned", "fail", "last"):
+            b = sums.get("parzen-%s-fail" % name)
+            for as_ in ("pruned", "optn"):
+                a = sums.get("parzen-%s-%s" % (name, as_))
+                if a is not None and b is not None:
+                    versus.append((task, name, as_, a, b))
+            for as_ in ("pruned", "optn", "fail", "last"):
                 key = "parzen-%s-%s" % (name, as_)
                 if key not in sums:
                     continue
@@ -359,8 +394,7 @@ def section(args, tasks, ran, results, started, no_optuna):
     w.append("|---|---|---|---|---|")
     for task, name, as_, half, to, budget, cmp_, otitle in verdicts:
         w.append("| %s | %s (%s) | %s %s | %s | %s |" % (
-            task, name, {"pruned": "pruned: parzend", "fail": "failed",
-                         "last": "last value"}[as_],
+            task, name, AS_SHORT[as_],
             "✓" if half else "✗",
             "never" if to is None else "%d of %d (%.0f %%)" % (
                 to, budget, 100.0 * to / budget),

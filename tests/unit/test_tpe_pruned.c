@@ -95,10 +95,12 @@ static struct pz_history *build(const struct pz_space *s,
 
 /*
  * Over SEEDS seeds, how many suggestions of TPE (hyperopt preset or
- * parzen's defaults, no start-up) have param p in [lo, hi].
+ * parzen's defaults, no start-up; `optuna_n`: pruned_in_n) have param p
+ * in [lo, hi].
  */
-static int tpe_hits(const struct pz_space *s, const struct pz_history *h,
-                    int hyperopt, int p, double lo, double hi)
+static int tpe_hits_n(const struct pz_space *s, const struct pz_history *h,
+                      int hyperopt, int optuna_n, int p, double lo,
+                      double hi)
 {
 	struct pz_tpe_config cfg;
 	struct pz_error err;
@@ -110,12 +112,19 @@ static int tpe_hits(const struct pz_space *s, const struct pz_history *h,
 	else
 		pz_tpe_config_default(&cfg);
 	cfg.n_startup = 0;
+	cfg.pruned_in_n = optuna_n;
 	for (uint64_t seed = 0; seed < SEEDS; seed++) {
 		if (pz_tpe_suggest(s, h, &cfg, seed, h->n_slots, out, &err) != 0)
 			fail_msg("pz_tpe_suggest: %s", err.msg);
 		hits += out[p] >= lo && out[p] <= hi;
 	}
 	return hits;
+}
+
+static int tpe_hits(const struct pz_space *s, const struct pz_history *h,
+                    int hyperopt, int p, double lo, double hi)
+{
+	return tpe_hits_n(s, h, hyperopt, 0, p, lo, hi);
 }
 
 /*
@@ -217,16 +226,16 @@ static void ok_first_hyperopt(void **state)
 /*
  * The good set's size is taken of the trials finished ok (docs/space.md):
  * one ok trial near x = 0.3 with a poor loss, 24 trials pruned at step 10
- * near x = 0.85 with low values. The good set is the ok trial alone; were
- * n to count the pruned trials too (Optuna's n), it would take four of
- * them as well and the suggestions would go to their side.
+ * near x = 0.85 with low values. The good set is the ok trial alone; with
+ * pruned_in_n (Optuna's n, ok + pruned) it takes four of them as well
+ * and the suggestions go to their side.
  */
 static void good_set_of_ok_trials(void **state)
 {
 	struct pz_space *s = space_new(X_SPACE);
 	struct spec t[25];
 	struct pz_history *h;
-	int hits;
+	int hits, optuna;
 
 	(void)state;
 	t[0] = (struct spec){ 0, 0.3, 0, 0, 10 };
@@ -234,9 +243,11 @@ static void good_set_of_ok_trials(void **state)
 		t[k] = (struct spec){ 0, 0.8 + 0.004 * k, 1, 10, 0.1 + 0.01 * k };
 	h = build(s, t, 25, AS_PRUNED);
 	hits = tpe_hits(s, h, 0, 0, 0, 0.5);
-	print_message("good_set_of_ok_trials: on the ok side %d of %d\n", hits,
-	              SEEDS);
+	optuna = tpe_hits_n(s, h, 0, 1, 0, 0, 0.5);
+	print_message("good_set_of_ok_trials: on the ok side %d, with "
+	              "pruned_in_n %d of %d\n", hits, optuna, SEEDS);
 	assert_true(hits >= 36);
+	assert_true(optuna <= 5);
 	pz_history_destroy(h);
 	pz_space_destroy(s);
 }

@@ -35,8 +35,9 @@
  * reached (later first) and their value there (lower first), so a pruned
  * trial ranks below every ok trial and every trial pruned later. n, the
  * count n_below is taken of, is the number of trials finished ok, or
- * while there is none the number of pruned ones (not Optuna's ok +
- * pruned: docs/space.md, "Pruned trials", says why).
+ * while there is none the number of pruned ones; with pruned_in_n, ok
+ * plus pruned ones as in Optuna (docs/space.md, "Pruned trials", says
+ * why that is not the default).
  *
  * Pending trials (asked, not told) enter g(x) as if they had the worst
  * loss when pending = PZ_PENDING_LIAR, so parallel workers asking at once
@@ -76,6 +77,9 @@ struct pz_tpe_config {
 	double unbounded_width; /* multivariate: bandwidth scale of the
 	                           unbounded kinds, in prior sigmas */
 	int int_categorical;   /* randint as a categorical (hyperopt) */
+	int pruned_in_n;       /* n of n_below counts ok + pruned trials
+	                          (Optuna's); else ok ones (pruned ones while
+	                          none is ok) */
 	enum pz_pending_policy pending;
 	enum pz_failed_policy failed;
 };
