@@ -4,8 +4,8 @@
  *
  * Per label the work is one pass over the history's rows to collect the
  * trials where the label is active, and a sort of the ok and pruned ones
- * (history.h's order) when a new centre must be picked: O(n log n) per label, scratch memory
- * allocated per call and freed before returning.
+ * (history.h's order) when a new centre must be picked: O(n log n) per
+ * label, scratch memory allocated per call and freed before returning.
  */
 #include <parzen/anneal.h>
 
