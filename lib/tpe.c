@@ -323,7 +323,9 @@ static size_t good_base(const struct pz_history *h,
 		n_pruned = h->n_pruned;
 	} else {
 		for (size_t t = 0; t < h->n_slots; t++) {
-			if (isnan(h->values[t * np + p]))
+			/* The state first: an empty slot's row is unset. */
+			if (!pz_history_ranked(h, t) ||
+			    isnan(h->values[t * np + p]))
 				continue;
 			n_ok += h->state[t] == PZ_TRIAL_OK;
 			n_pruned += h->state[t] == PZ_TRIAL_PRUNED;
