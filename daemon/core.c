@@ -80,6 +80,7 @@ struct pz_hist_op {
 	int add;               /* else set */
 	enum pz_trial_state state;
 	double loss;
+	int64_t step;          /* set, PRUNED: the last reported step */
 	double *values;        /* add: owned copy */
 };
 
@@ -96,7 +97,7 @@ int pz_core_hist_add(struct pz_study *s, uint32_t number,
                      const double *values, enum pz_trial_state state,
                      double loss)
 {
-	struct pz_hist_op op = {number, 1, state, loss, NULL};
+	struct pz_hist_op op = {number, 1, state, loss, -1, NULL};
 	size_t n = (size_t)s->space->n_params;
 
 	if (!s->busy)
@@ -112,13 +113,20 @@ int pz_core_hist_add(struct pz_study *s, uint32_t number,
 	return 0;
 }
 
-int pz_core_hist_set(struct pz_study *s, uint32_t number,
-                     enum pz_trial_state state, double loss)
+static int hist_set(struct pz_history *h, const struct pz_hist_op *op)
 {
-	struct pz_hist_op op = {number, 0, state, loss, NULL};
+	if (op->state == PZ_TRIAL_PRUNED)
+		return pz_history_set_pruned(h, op->number, op->step, op->loss);
+	return pz_history_set(h, op->number, op->state, op->loss);
+}
+
+int pz_core_hist_set(struct pz_study *s, uint32_t number,
+                     enum pz_trial_state state, double loss, int64_t step)
+{
+	struct pz_hist_op op = {number, 0, state, loss, step, NULL};
 
 	if (!s->busy)
-		return pz_history_set(s->hist, number, state, loss);
+		return hist_set(s->hist, &op);
 	return backlog_push(s, &op);
 }
 
@@ -149,8 +157,7 @@ int pz_core_unbusy(struct pz_core *core, struct pz_study *s)
 			rc = pz_history_add(s->hist, op->number, op->values,
 			                    op->state, op->loss);
 		else
-			rc = pz_history_set(s->hist, op->number, op->state,
-			                    op->loss);
+			rc = hist_set(s->hist, op);
 	}
 	backlog_clear(s);
 	return rc;
@@ -230,14 +237,15 @@ void pz_core_update_best(struct pz_study *s, uint32_t number)
 		s->best = number;
 }
 
-static enum pz_trial_state hist_state(int tstate)
+enum pz_trial_state pz_core_hist_state(int tstate)
 {
 	switch (tstate) {
 	case PZ_T_OK:
 		return PZ_TRIAL_OK;
 	case PZ_T_FAIL:
-	case PZ_T_PRUNED:
 		return PZ_TRIAL_FAIL;
+	case PZ_T_PRUNED:
+		return PZ_TRIAL_PRUNED;
 	default:
 		return PZ_TRIAL_PENDING;
 	}
@@ -252,8 +260,10 @@ int pz_core_trial_append(struct pz_core *core, struct pz_study *s,
 	if ((rc = grow((void **)&s->trials, &s->cap_trials, s->n_trials + 1,
 	               sizeof(*s->trials))) != 0)
 		return rc;
-	rc = pz_core_hist_add(s, number, values, hist_state(t->state),
-	                      t->state == PZ_T_OK ? t->loss : NAN);
+	rc = pz_core_hist_add(s, number, values, pz_core_hist_state(t->state),
+	                      t->state == PZ_T_OK || t->state == PZ_T_PRUNED
+	                              ? t->loss
+	                              : NAN);
 	if (rc != 0)
 		return rc;
 	s->trials[number] = *t;
@@ -1009,6 +1019,20 @@ int pz_core_import(struct pz_core *core, const struct pz_study_def *def,
 			goto out;
 	if ((rc = pz_pruning_import(core, s, first, trials, n, err)) != 0)
 		goto out;
+	/* Pruned trials rank by their last step, known now. */
+	for (size_t i = 0; i < n; i++) {
+		uint32_t number = (uint32_t)first + (uint32_t)i;
+
+		if (s->trials[number].state == PZ_T_PRUNED &&
+		    pz_core_hist_set(s, number, PZ_TRIAL_PRUNED,
+		                     s->trials[number].loss,
+		                     pz_pruning_last_step(s, number)) != 0) {
+			rc = pz_core_write_failed(
+			        core, pz_error_set(err, PZ_ENOMEM, "out of memory"),
+			        err);
+			goto out;
+		}
+	}
 	*out = s;
 out:
 	free(values);

@@ -288,12 +288,18 @@ void pz_core_release_study(struct pz_core *core, struct pz_study *s);
 /*
  * The history, for the suggester and the trial life cycle: changes are
  * applied at once, or kept while s->busy and applied by pz_core_unbusy().
+ * A PRUNED trial carries its last reported step (-1: none) and its loss
+ * (history.h); `step` is ignored for the other states, and a trial added
+ * PRUNED has step -1 until a pz_core_hist_set gives it one.
  */
 int pz_core_hist_add(struct pz_study *s, uint32_t number,
                      const double *values, enum pz_trial_state state,
                      double loss);
 int pz_core_hist_set(struct pz_study *s, uint32_t number,
-                     enum pz_trial_state state, double loss);
+                     enum pz_trial_state state, double loss, int64_t step);
+
+/* The history's state for a trial state (PZ_T_*). */
+enum pz_trial_state pz_core_hist_state(int tstate);
 void pz_core_busy(struct pz_study *s);
 int pz_core_unbusy(struct pz_core *core, struct pz_study *s);
 

@@ -256,12 +256,12 @@ static void parse_chunk(struct load_job *j)
 		}
 		j->trials[j->n + i] = w->t;
 		w->t.worker = NULL; /* moved */
-		j->hstates[j->n + i] =
-		        w->t.state == PZ_T_OK ? PZ_TRIAL_OK
-		        : w->t.state == PZ_T_FAIL || w->t.state == PZ_T_PRUNED
-		                ? PZ_TRIAL_FAIL
-		                : PZ_TRIAL_PENDING;
-		j->losses[j->n + i] = w->t.state == PZ_T_OK ? w->t.loss : NAN;
+		j->hstates[j->n + i] = (unsigned char)pz_core_hist_state(
+		        w->t.state);
+		j->losses[j->n + i] =
+		        w->t.state == PZ_T_OK || w->t.state == PZ_T_PRUNED
+		                ? w->t.loss
+		                : NAN;
 	}
 	j->n += j->now.n;
 	chunk_clear(&j->now);
@@ -372,6 +372,24 @@ static void build(struct load_job *j)
 		j->rc = pz_error_set(&j->err, rc, "building the history: %s",
 		                     pz_strerror(rc));
 		return;
+	}
+	/* Pruned trials rank by their last reported step (history.h), as
+	 * they did before the restart (trial.c, pz_core_hist_set). */
+	for (size_t i = 0; i < j->n; i++) {
+		const struct pz_report_trial *t =
+		        j->reports != NULL ? pz_reports_trial(j->reports, i)
+		                           : NULL;
+
+		if (j->trials[i].state != PZ_T_PRUNED)
+			continue;
+		rc = pz_history_set_pruned(
+		        j->hist, i, t != NULL ? pz_reports_last_step(t) : -1,
+		        j->trials[i].loss);
+		if (rc != 0) {
+			j->rc = pz_error_set(&j->err, rc, "building the "
+			                     "history: %s", pz_strerror(rc));
+			return;
+		}
 	}
 	/* The reports' states and decisions, and the pruner. */
 	rc = pz_pruning_load_finish(&j->reports, j->trials, j->n,

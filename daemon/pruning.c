@@ -107,6 +107,13 @@ double pz_pruning_last_value(const struct pz_study *s, uint32_t number)
 	return t != NULL && t->n > 0 ? t->values[t->n - 1] : NAN;
 }
 
+int64_t pz_pruning_last_step(const struct pz_study *s, uint32_t number)
+{
+	const struct pz_report_trial *t = rtrial(s, number);
+
+	return t != NULL ? pz_reports_last_step(t) : -1;
+}
+
 static int oom(struct pz_core *core, struct pz_error *err)
 {
 	return pz_core_write_failed(core, pz_error_set(err, PZ_ENOMEM,

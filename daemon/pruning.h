@@ -80,6 +80,10 @@ int pz_pruning_has_reports(const struct pz_study *s, uint32_t number);
 /* The value at trial `number`'s last (highest) step, or NAN. */
 double pz_pruning_last_value(const struct pz_study *s, uint32_t number);
 
+/* The last step trial `number` reported, -1 if none (the step a pruned
+ * trial ranks by in the history, history.h). */
+int64_t pz_pruning_last_step(const struct pz_study *s, uint32_t number);
+
 /*
  * The trials of an import (study.import), numbered first, first + 1, ...
  * in `s`, were appended: store their "intermediate" in the open batch,

@@ -72,13 +72,6 @@ static int final_state(int state)
 	return state == PZ_T_OK || state == PZ_T_FAIL || state == PZ_T_PRUNED;
 }
 
-static enum pz_trial_state hist_state(int state)
-{
-	return state == PZ_T_OK                               ? PZ_TRIAL_OK
-	       : state == PZ_T_FAIL || state == PZ_T_PRUNED ? PZ_TRIAL_FAIL
-	                                                      : PZ_TRIAL_PENDING;
-}
-
 static enum pz_event_kind event_kind(enum pz_trial_event event)
 {
 	switch (event) {
@@ -170,8 +163,10 @@ static int apply(struct pz_core *core, struct pz_study *s, uint32_t number,
 	     pz_core_running_add(s, number) != 0))
 		return oom(core, err);
 	if (final_state(to)) {
-		if (pz_core_hist_set(s, number, hist_state(to),
-		                     to == PZ_T_OK ? cur->loss : NAN) != 0 ||
+		if (pz_core_hist_set(s, number, pz_core_hist_state(to),
+		                     to == PZ_T_OK || to == PZ_T_PRUNED ? cur->loss
+		                                                        : NAN,
+		                     pz_pruning_last_step(s, number)) != 0 ||
 		    pz_pruning_ended(s, number, to) != 0)
 			return oom(core, err);
 		pz_core_update_best(s, number);

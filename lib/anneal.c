@@ -3,9 +3,9 @@
  * shrinks as a label gets more observations (see anneal.h for the rules).
  *
  * Per label the work is one pass over the history's rows to collect the
- * trials where the label is active, and a sort of the ok ones by loss
- * when a new centre must be picked: O(n log n) per label, scratch memory
- * allocated per call and freed before returning.
+ * trials where the label is active, and a sort of the ok and pruned ones
+ * (history.h's order) when a new centre must be picked: O(n log n) per
+ * label, scratch memory allocated per call and freed before returning.
  */
 #include <parzen/anneal.h>
 
@@ -79,24 +79,25 @@ cJSON *pz_anneal_config_to_json(const struct pz_anneal_config *cfg)
 	return o;
 }
 
-/* An ok trial where the label is active, for ranking by loss. */
+/* An ok or pruned trial where the label is active, for ranking in the
+ * history's order (pz_history_ranks_before; qsort has no context). */
 struct ranked {
-	double loss;
+	const struct pz_history *h;
 	uint32_t number;
 };
 
-static int by_loss(const void *a, const void *b)
+static int by_rank(const void *a, const void *b)
 {
 	const struct ranked *x = a, *y = b;
 
-	if (x->loss != y->loss)
-		return x->loss < y->loss ? -1 : 1;
-	return x->number < y->number ? -1 : x->number > y->number;
+	if (pz_history_ranks_before(x->h, x->number, y->number))
+		return -1;
+	return pz_history_ranks_before(x->h, y->number, x->number);
 }
 
 struct scratch {
-	struct ranked *ok;   /* active ok trials */
-	uint32_t *other;     /* active trials without a loss, by number */
+	struct ranked *ok;   /* active ok and pruned trials */
+	uint32_t *other;     /* active failed and pending trials, by number */
 	uint32_t *centres;   /* trials picked for this suggestion, in order */
 	size_t n_centres;
 };
@@ -134,8 +135,8 @@ static uint32_t centre(const struct pz_space *space,
 		if (h->state[n] == PZ_TRIAL_NONE ||
 		    isnan(h->values[n * np + (size_t)i]))
 			continue;
-		if (h->state[n] == PZ_TRIAL_OK) {
-			s->ok[n_ok].loss = h->loss[n];
+		if (pz_history_ranked(h, n)) {
+			s->ok[n_ok].h = h;
 			s->ok[n_ok++].number = (uint32_t)n;
 		} else {
 			s->other[n_other++] = (uint32_t)n;
@@ -149,7 +150,7 @@ static uint32_t centre(const struct pz_space *space,
 			return s->centres[k];
 	rank = geometric_rank(cfg, *t, rng);
 	if (rank < n_ok)
-		qsort(s->ok, n_ok, sizeof(*s->ok), by_loss);
+		qsort(s->ok, n_ok, sizeof(*s->ok), by_rank);
 	s->centres[s->n_centres] = rank < n_ok ? s->ok[rank].number
 	                                       : s->other[rank - n_ok];
 	return s->centres[s->n_centres++];

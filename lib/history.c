@@ -39,6 +39,7 @@ void pz_history_destroy(struct pz_history *h)
 	free(h->cap_sorted);
 	free(h->values);
 	free(h->loss);
+	free(h->step);
 	free(h->state);
 	free(h);
 }
@@ -47,6 +48,7 @@ static int grow_slots(struct pz_history *h, size_t need)
 {
 	size_t np = (size_t)h->space->n_params, cap = h->cap ? h->cap : 64;
 	double *v, *l;
+	int64_t *st;
 	unsigned char *s;
 
 	if (need <= h->cap)
@@ -61,6 +63,10 @@ static int grow_slots(struct pz_history *h, size_t need)
 	if (l == NULL)
 		return PZ_ENOMEM;
 	h->loss = l;
+	st = realloc(h->step, cap * sizeof(int64_t));
+	if (st == NULL)
+		return PZ_ENOMEM;
+	h->step = st;
 	s = realloc(h->state, cap);
 	if (s == NULL)
 		return PZ_ENOMEM;
@@ -98,6 +104,20 @@ static void count_state(struct pz_history *h, unsigned char state, int delta)
 		h->n_fail += delta;
 	else if (state == PZ_TRIAL_PENDING)
 		h->n_pending += delta;
+	else if (state == PZ_TRIAL_PRUNED)
+		h->n_pruned += delta;
+}
+
+static int known_state(int state)
+{
+	return state == PZ_TRIAL_OK || state == PZ_TRIAL_FAIL ||
+	       state == PZ_TRIAL_PENDING || state == PZ_TRIAL_PRUNED;
+}
+
+/* The loss a slot keeps: ok and pruned trials keep theirs. */
+static double kept_loss(int state, double loss)
+{
+	return state == PZ_TRIAL_OK || state == PZ_TRIAL_PRUNED ? loss : NAN;
 }
 
 int pz_history_add(struct pz_history *h, uint64_t number,
@@ -111,8 +131,7 @@ int pz_history_add(struct pz_history *h, uint64_t number,
 		return PZ_ERANGE;
 	if (state == PZ_TRIAL_OK && !isfinite(loss))
 		return PZ_EINVAL;
-	if (state != PZ_TRIAL_OK && state != PZ_TRIAL_FAIL &&
-	    state != PZ_TRIAL_PENDING)
+	if (!known_state(state))
 		return PZ_EINVAL;
 	if ((rc = grow_slots(h, (size_t)number + 1)) != 0)
 		return rc;
@@ -131,7 +150,8 @@ int pz_history_add(struct pz_history *h, uint64_t number,
 		h->cap_sorted[p] = cap;
 	}
 	memcpy(h->values + (size_t)number * np, values, (size_t)np * sizeof(double));
-	h->loss[number] = state == PZ_TRIAL_OK ? loss : NAN;
+	h->loss[number] = kept_loss(state, loss);
+	h->step[number] = -1;
 	h->state[number] = (unsigned char)state;
 	if (number >= h->n_slots) {
 		for (size_t t = h->n_slots; t < number; t++)
@@ -160,13 +180,26 @@ int pz_history_set(struct pz_history *h, uint64_t number,
 		return PZ_ENOENT;
 	if (state == PZ_TRIAL_OK && !isfinite(loss))
 		return PZ_EINVAL;
-	if (state != PZ_TRIAL_OK && state != PZ_TRIAL_FAIL &&
-	    state != PZ_TRIAL_PENDING)
+	if (!known_state(state))
 		return PZ_EINVAL;
 	count_state(h, h->state[number], -1);
 	h->state[number] = (unsigned char)state;
-	h->loss[number] = state == PZ_TRIAL_OK ? loss : NAN;
+	h->loss[number] = kept_loss(state, loss);
+	h->step[number] = -1;
 	count_state(h, state, +1);
+	return 0;
+}
+
+int pz_history_set_pruned(struct pz_history *h, uint64_t number,
+                          int64_t step, double value)
+{
+	int rc;
+
+	if (step < -1)
+		return PZ_EINVAL;
+	if ((rc = pz_history_set(h, number, PZ_TRIAL_PRUNED, value)) != 0)
+		return rc;
+	h->step[number] = step;
 	return 0;
 }
 
@@ -261,8 +294,7 @@ int pz_history_fill(struct pz_history *h, size_t n, const double *values,
 	if (n >= UINT32_MAX)
 		return PZ_ERANGE;
 	for (size_t t = 0; t < n; t++)
-		if ((states[t] != PZ_TRIAL_OK && states[t] != PZ_TRIAL_FAIL &&
-		     states[t] != PZ_TRIAL_PENDING) ||
+		if (!known_state(states[t]) ||
 		    (states[t] == PZ_TRIAL_OK && !isfinite(losses[t])))
 			return PZ_EINVAL;
 	if (n == 0)
@@ -296,7 +328,8 @@ int pz_history_fill(struct pz_history *h, size_t n, const double *values,
 	free(keys);
 	for (size_t t = 0; t < n; t++) {
 		h->state[t] = states[t];
-		h->loss[t] = states[t] == PZ_TRIAL_OK ? losses[t] : NAN;
+		h->loss[t] = kept_loss(states[t], losses[t]);
+		h->step[t] = -1;
 		count_state(h, states[t], +1);
 	}
 	h->n_slots = n;

@@ -47,6 +47,7 @@ void pz_tpe_config_default(struct pz_tpe_config *cfg)
 	cfg->local_split = 1;
 	cfg->unbounded_width = 2;
 	cfg->int_categorical = 0;
+	cfg->pruned_in_n = 0;
 	cfg->pending = PZ_PENDING_LIAR;
 	cfg->failed = PZ_FAILED_ABOVE;
 }
@@ -67,6 +68,7 @@ void pz_tpe_config_hyperopt(struct pz_tpe_config *cfg)
 	cfg->local_split = 0;
 	cfg->unbounded_width = 1;
 	cfg->int_categorical = 1;
+	cfg->pruned_in_n = 0;
 	cfg->pending = PZ_PENDING_LIAR;
 	cfg->failed = PZ_FAILED_ABOVE;
 }
@@ -167,6 +169,8 @@ int pz_tpe_config_from_json(struct pz_tpe_config *cfg, const cJSON *json,
 			cfg->unbounded_width = x;
 		} else if (strcmp(k, "int_categorical") == 0) {
 			rc = cfg_bool(c, k, &cfg->int_categorical, err);
+		} else if (strcmp(k, "pruned_in_n") == 0) {
+			rc = cfg_bool(c, k, &cfg->pruned_in_n, err);
 		} else if (strcmp(k, "pending") == 0) {
 			if (cJSON_IsString(c) && strcmp(c->valuestring, "liar") == 0)
 				cfg->pending = PZ_PENDING_LIAR;
@@ -190,7 +194,7 @@ int pz_tpe_config_from_json(struct pz_tpe_config *cfg, const cJSON *json,
 		} else {
 			rc = pz_error_set_key(
 				err, PZ_EINVAL, "config", k,
-				"unknown setting (known: preset, gamma, gamma_sqrt, gamma_cap, n_startup, n_ei_candidates, prior_weight, linear_forgetting, forget_below, multivariate, bandwidth, categorical_gamma, local_split, unbounded_width, int_categorical, pending, failed)");
+				"unknown setting (known: preset, gamma, gamma_sqrt, gamma_cap, n_startup, n_ei_candidates, prior_weight, linear_forgetting, forget_below, multivariate, bandwidth, categorical_gamma, local_split, unbounded_width, int_categorical, pruned_in_n, pending, failed)");
 		}
 		if (rc != 0)
 			return rc;
@@ -222,6 +226,7 @@ cJSON *pz_tpe_config_to_json(const struct pz_tpe_config *cfg)
 	    !cJSON_AddNumberToObject(o, "unbounded_width",
 	                             cfg->unbounded_width) ||
 	    !cJSON_AddBoolToObject(o, "int_categorical", cfg->int_categorical) ||
+	    !cJSON_AddBoolToObject(o, "pruned_in_n", cfg->pruned_in_n) ||
 	    !cJSON_AddStringToObject(o, "pending",
 	                             cfg->pending == PZ_PENDING_LIAR ? "liar"
 	                                                             : "ignore") ||
@@ -299,10 +304,46 @@ static int cls_forgets(const struct ctx *c, int cls)
 }
 
 /*
+ * The n that the good set's size is taken of, among the trials where
+ * param p is active (all trials for p < 0): the trials finished ok, or
+ * while there is none, the pruned ones; with pruned_in_n, both (Optuna's
+ * n). Not Optuna's by default: gamma was chosen for finished trials, and
+ * counting pruned ones grows the good set with the trials the pruner
+ * judged bad, which the pruning benchmark measured as worse
+ * (docs/space.md, "Pruned trials").
+ */
+static size_t good_base(const struct pz_history *h,
+                        const struct pz_tpe_config *cfg, int p)
+{
+	int np = h->space->n_params;
+	size_t n_ok = 0, n_pruned = 0;
+
+	if (p < 0) {
+		n_ok = h->n_ok;
+		n_pruned = h->n_pruned;
+	} else {
+		for (size_t t = 0; t < h->n_slots; t++) {
+			/* The state first: an empty slot's row is unset. */
+			if (!pz_history_ranked(h, t) ||
+			    isnan(h->values[t * np + p]))
+				continue;
+			n_ok += h->state[t] == PZ_TRIAL_OK;
+			n_pruned += h->state[t] == PZ_TRIAL_PRUNED;
+		}
+	}
+	if (cfg->pruned_in_n)
+		return n_ok + n_pruned;
+	return n_ok > 0 ? n_ok : n_pruned;
+}
+
+/*
  * Classify the trials where param `p` is active (all trials for p < 0)
- * into cls[]: the n_below best ok trials among them (by loss, then
- * number) are CLS_BELOW, the other ok ones CLS_ABOVE; failed and pending
- * trials follow the config; inactive slots are CLS_NONE. With
+ * into cls[]: the n_below first of the ok and pruned trials among them,
+ * in the order of pz_history_ranks_before() (ok by loss, then pruned by
+ * later step, then lower value; ties by number), are CLS_BELOW, the
+ * other ok and pruned ones CLS_ABOVE; n_below is taken of good_base().
+ * Failed and pending trials follow the config; inactive slots are
+ * CLS_NONE. With
  * sqrt_gamma > 0 the good set is the ceil(sqrt_gamma sqrt(n)) best, at
  * most gamma_cap. The first global split keeps its good set (best first)
  * in c->gbest, so that a smaller global good set is taken as its prefix.
@@ -311,12 +352,12 @@ static int split(struct ctx *c, int p, double sqrt_gamma, unsigned char *cls)
 {
 	const struct pz_history *h = c->h;
 	int np = c->space->n_params, nb, k = 0;
-	size_t n_ok = 0;
+	size_t n_rank = 0;
 	uint32_t *best;
 
 	/* A smaller good set of all trials is a prefix of the global one. */
 	if (p < 0 && sqrt_gamma > 0 && c->gbest != NULL) {
-		nb = (int)ceil(sqrt_gamma * sqrt((double)h->n_ok));
+		nb = (int)ceil(sqrt_gamma * sqrt((double)good_base(h, c->cfg, -1)));
 		nb = nb < c->cfg->gamma_cap ? nb : c->cfg->gamma_cap;
 		if (nb <= c->n_gbest) {
 			memcpy(cls, c->cls, h->n_slots);
@@ -326,18 +367,12 @@ static int split(struct ctx *c, int p, double sqrt_gamma, unsigned char *cls)
 		}
 	}
 
-	if (p < 0) {
-		n_ok = h->n_ok;
-	} else {
-		for (size_t t = 0; t < h->n_slots; t++)
-			n_ok += h->state[t] == PZ_TRIAL_OK &&
-			        !isnan(h->values[t * np + p]);
-	}
-	nb = pz_tpe_n_below(c->cfg, (int)n_ok);
+	n_rank = good_base(h, c->cfg, p);
+	nb = pz_tpe_n_below(c->cfg, (int)n_rank);
 	if (sqrt_gamma > 0) {
-		nb = (int)ceil(sqrt_gamma * sqrt((double)n_ok));
+		nb = (int)ceil(sqrt_gamma * sqrt((double)n_rank));
 		nb = nb < c->cfg->gamma_cap ? nb : c->cfg->gamma_cap;
-		nb = nb < (int)n_ok ? nb : (int)n_ok;
+		nb = nb < (int)n_rank ? nb : (int)n_rank;
 	}
 	best = malloc((size_t)(nb > 0 ? nb : 1) * sizeof(uint32_t));
 	if (best == NULL)
@@ -350,6 +385,7 @@ static int split(struct ctx *c, int p, double sqrt_gamma, unsigned char *cls)
 		}
 		switch (h->state[t]) {
 		case PZ_TRIAL_OK:
+		case PZ_TRIAL_PRUNED:
 			cls[t] = CLS_ABOVE;
 			break;
 		case PZ_TRIAL_FAIL:
@@ -366,12 +402,11 @@ static int split(struct ctx *c, int p, double sqrt_gamma, unsigned char *cls)
 		}
 		if (nb == 0)
 			continue;
-		/* Bounded insertion into best[0..k), ascending (loss, number). */
-		double l = h->loss[t];
-		if (k == nb && !(l < h->loss[best[k - 1]]))
+		/* Bounded insertion into best[0..k), in rank order. */
+		if (k == nb && !pz_history_ranks_before(h, t, best[k - 1]))
 			continue;
 		int i = k < nb ? k++ : nb - 1;
-		while (i > 0 && l < h->loss[best[i - 1]]) {
+		while (i > 0 && pz_history_ranks_before(h, t, best[i - 1])) {
 			best[i] = best[i - 1];
 			i--;
 		}
@@ -807,7 +842,8 @@ int pz_tpe_suggest(const struct pz_space *space,
 
 	memset(&c, 0, sizeof(c));
 	pz_rng_init(&c.rng, seed, number);
-	if (history->n_trials < (size_t)cfg->n_startup || history->n_ok == 0) {
+	if (history->n_trials < (size_t)cfg->n_startup ||
+	    pz_history_n_ranked(history) == 0) {
 		pz_sample_prior(space, &c.rng, out);
 		return 0;
 	}

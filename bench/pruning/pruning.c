@@ -11,9 +11,12 @@
  * validation loss at step = epochs done (1..E) to the reports store, and
  * asks pz_prune_decide() whether to go on. A trial that runs all E epochs
  * finishes OK with its last value as its loss; a pruned trial is told to
- * the suggester as failed (--pruned-as fail) or as OK with its last
- * reported value (--pruned-as last), since the TPE does not yet learn
- * from pruned trials as such (issue 12, item 3). Every epoch run counts
+ * the suggester as parzend tells it (--pruned-as pruned, the default):
+ * pruned at its last reported step with its last value, which the TPE
+ * ranks below every ok trial and every trial pruned later (history.h).
+ * For comparison it may instead be told as failed (--pruned-as fail, what
+ * parzend did before the TPE learnt from pruned trials) or as OK with its
+ * last reported value (--pruned-as last). Every epoch run counts
  * against the budget, pruned or not; the search stops when the budget is
  * spent, and a trial cut off by the budget finishes nothing.
  *
@@ -63,7 +66,7 @@ struct options {
 	const char *pruner_text;
 	struct pz_pruner *pruner;
 	struct pz_tpe_config cfg;
-	int pruned_as_last;
+	enum { AS_PRUNED, AS_FAIL, AS_LAST } pruned_as;
 	int seeds;
 	long budget; /* epochs; 0: 100 full trials */
 };
@@ -335,10 +338,12 @@ static int run_seed(const struct table *t, const struct pz_space *space,
 		if (pruned) {
 			res->pruned++;
 			pz_reports_set_state(r, k, PZ_REPORT_PRUNED);
-			if (o->pruned_as_last)
+			if (o->pruned_as == AS_LAST)
 				pz_history_set(h, k, PZ_TRIAL_OK, last);
-			else
+			else if (o->pruned_as == AS_FAIL)
 				pz_history_set(h, k, PZ_TRIAL_FAIL, 0);
+			else /* as parzend: its last step and value */
+				pz_history_set_pruned(h, k, e, last);
 		} else if (e > t->epochs) {
 			res->finished++;
 			pz_reports_set_state(r, k, PZ_REPORT_OK);
@@ -370,7 +375,9 @@ static int report(const struct table *t, const struct options *o,
 	cJSON_AddNumberToObject(line, "epochs_per_trial", t->epochs);
 	cJSON_AddItemToObject(line, "pruner", pz_prune_to_json(o->pruner));
 	cJSON_AddStringToObject(line, "pruned_as",
-	                        o->pruned_as_last ? "last" : "fail");
+	                        o->pruned_as == AS_LAST   ? "last"
+	                        : o->pruned_as == AS_FAIL ? "fail"
+	                                                  : "pruned");
 	cJSON_AddItemToObject(line, "tpe", pz_tpe_config_to_json(&o->cfg));
 	cJSON_AddNumberToObject(line, "budget", (double)o->budget);
 	cJSON_AddNumberToObject(line, "seeds", o->seeds);
@@ -421,7 +428,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 	        "usage: pruning --curves FILE [--pruner JSON] "
-	        "[--pruned-as fail|last]\n"
+	        "[--pruned-as pruned|fail|last]\n"
 	        "               [--config JSON] [--seeds N] "
 	        "[--budget EPOCHS]\n"
 	        "\n"
@@ -473,13 +480,17 @@ static int parse_args(int argc, char **argv, struct options *o)
 			o->pruner_text = optarg;
 			break;
 		case 'a':
-			if (strcmp(optarg, "fail") != 0 &&
-			    strcmp(optarg, "last") != 0) {
-				fprintf(stderr,
-				        "pruning: --pruned-as: fail or last\n");
+			if (strcmp(optarg, "pruned") == 0) {
+				o->pruned_as = AS_PRUNED;
+			} else if (strcmp(optarg, "fail") == 0) {
+				o->pruned_as = AS_FAIL;
+			} else if (strcmp(optarg, "last") == 0) {
+				o->pruned_as = AS_LAST;
+			} else {
+				fprintf(stderr, "pruning: --pruned-as: pruned, "
+				                "fail or last\n");
 				return -1;
 			}
-			o->pruned_as_last = strcmp(optarg, "last") == 0;
 			break;
 		case 'c':
 			config = optarg;

@@ -11,8 +11,13 @@ sequential TPE searches at an equal total budget of epochs (default 100
 full trials' worth, 2,700 epochs for 27-epoch curves), seeds 0..19:
 
   parzen   BUILD_DIR/bench/pruning/pruning with pruner none, median,
-           asha and hyperband; each pruner twice, with pruned trials
-           told to the TPE as failed and as OK with their last value
+           asha and hyperband; each pruner four times: with pruned
+           trials told to the TPE as parzend tells them (pruned at their
+           last step with their last value, which the TPE ranks as
+           Optuna's does), the same with the TPE's pruned_in_n (the good
+           set's size taken of ok + pruned trials, Optuna's n), and, for
+           comparison, as failed (what parzend did before) and as OK with
+           their last value
   Optuna   bench/pruning/optuna_pruning.py: TPESampler with NopPruner,
            MedianPruner, SuccessiveHalvingPruner, HyperbandPruner
 
@@ -76,6 +81,29 @@ def table_epochs(path):
         return json.loads(f.readline())["epochs"]
 
 
+# How a pruned trial is told to the TPE: --pruned-as of
+# bench/pruning/pruning, and a TPE config. "pruned" is parzend's own
+# behaviour; "optn" the same with pruned_in_n (Optuna's n); the others
+# are comparisons.
+AS_TITLES = {"pruned": None, "optn": "pruned_in_n: Optuna's n",
+             "fail": "pruned as failed", "last": "pruned as last value"}
+AS_ARGS = {"pruned": ["--pruned-as", "pruned"],
+           "optn": ["--pruned-as", "pruned", "--config",
+                    '{"pruned_in_n":true}'],
+           "fail": ["--pruned-as", "fail"],
+           "last": ["--pruned-as", "last"]}
+AS_SHORT = {"pruned": "pruned: parzend", "optn": "pruned, Optuna's n",
+            "fail": "failed", "last": "last value"}
+
+
+def method_title(name, as_):
+    if name == "none":
+        return "parzen, no pruning"
+    if AS_TITLES[as_] is None:
+        return "parzen %s" % name
+    return "parzen %s (%s)" % (name, AS_TITLES[as_])
+
+
 def methods(build, task, curves, args):
     """(key, title, command) of every method on one task."""
     epochs = table_epochs(curves)
@@ -86,14 +114,13 @@ def methods(build, task, curves, args):
     out = []
     for name, cfg in parzen_pruners(epochs):
         text = json.dumps(cfg, separators=(",", ":"))
-        for as_ in (["fail"] if name == "none" else ["fail", "last"]):
+        for as_ in (["pruned"] if name == "none"
+                    else ["pruned", "optn", "fail", "last"]):
             key = "parzen-%s" % name if name == "none" else \
                 "parzen-%s-%s" % (name, as_)
-            title = "parzen, no pruning" if name == "none" else \
-                "parzen %s (pruned as %s)" % (
-                    name, "failed" if as_ == "fail" else "last value")
-            out.append((key, title, [driver, "--pruner", text,
-                                     "--pruned-as", as_] + common))
+            out.append((key, method_title(name, as_),
+                        [driver, "--pruner", text] + AS_ARGS[as_]
+                        + common))
     if not args.no_optuna:
         script = os.path.join(HERE, "optuna_pruning.py")
         for name in ("none", "median", "sha", "hyperband"):
@@ -168,7 +195,69 @@ def summarize(result, budget, target):
     s["reached"] = sum(e is not None for e in reach)
     s["trials"] = statistics.median(r["trials"] for r in runs)
     s["finished"] = statistics.median(r["finished"] for r in runs)
+    s["bests"] = [best_at(r, budget) for r in runs]
+    s["bests"] = [float("inf") if v is None else v for v in s["bests"]]
     return s
+
+
+def versus_section(versus):
+    """Learning from pruned trials against telling them as failed, per
+    task and pruner: best at half and full budget (lower is better),
+    epochs to the target (fewer is better)."""
+    w = ["### Learning from pruned trials, against pruned as failed", ""]
+    w.append("The same searches with pruned trials as parzend now tells "
+             "them to the TPE (parzen's default, and with pruned_in_n, "
+             "Optuna's n), against told as failed (parzend's behaviour "
+             "before); medians over seeds, and per seed (paired: the same "
+             "seed, the same start-up draws). \"better\" counts the three "
+             "measures where learning from pruned trials is ahead (best "
+             "at 50 %, best at 100 %, epochs to target; 4 significant "
+             "digits), \"worse\" those where it is behind.")
+    w.append("")
+    w.append("| task | pruner | TPE | best at 50 % (learning vs failed) "
+             "| best at 100 % | epochs to target | seeds reaching it | "
+             "seeds ending better / worse | better / worse |")
+    w.append("|---|---|---|---|---|---|---|---|---|")
+    tot = {}
+    for task, name, as_, a, b in versus:
+        better = worse = 0
+        for k in (0.5, 1.0):
+            x, y = sig(a[k]), sig(b[k])
+            if x is not None and (y is None or x < y):
+                better += 1
+            elif y is not None and (x is None or x > y):
+                worse += 1
+        x, y = a["to_target"], b["to_target"]
+        if x is not None and (y is None or x < y):
+            better += 1
+        elif y is not None and (x is None or x > y):
+            worse += 1
+        t = tot.setdefault(as_, [0, 0, 0, 0, 0])
+        t[0] += better
+        t[1] += worse
+        t[2] += 3
+        sb = sum(p < q for p, q in zip(a["bests"], b["bests"]))
+        sw = sum(p > q for p, q in zip(a["bests"], b["bests"]))
+        t[3] += sb
+        t[4] += sw
+        w.append("| %s | %s | %s | %s vs %s | %s vs %s | %s vs %s | %d vs "
+                 "%d | %d / %d | %d / %d |" % (
+                     task, name, "default" if as_ == "pruned"
+                     else "pruned_in_n", fmt(a[0.5]), fmt(b[0.5]),
+                     fmt(a[1.0]), fmt(b[1.0]),
+                     "—" if x is None else "%d" % x,
+                     "—" if y is None else "%d" % y, a["reached"],
+                     b["reached"], sb, sw, better, worse))
+    w.append("")
+    for as_, t in tot.items():
+        w.append("- %s, against pruned trials told as failed: ahead on %d "
+                 "measures and behind on %d of %d; %d seeds ended better "
+                 "and %d worse." % (
+                     "parzen's default" if as_ == "pruned"
+                     else "With pruned_in_n (Optuna's n)",
+                     t[0], t[1], t[2], t[3], t[4]))
+    w.append("")
+    return w
 
 
 def section(args, tasks, ran, results, started, no_optuna):
@@ -188,10 +277,22 @@ def section(args, tasks, ran, results, started, no_optuna):
         "each), so the seeds vary the searches, not the training. "
         "\"best\" is the lowest last-epoch loss of a trial that ran every "
         "epoch; the target is parzen's no-pruning median best at the "
-        "full budget. Until the TPE learns from pruned trials (issue 12 "
-        "item 3), parzen tells a pruned trial to the TPE either as failed "
-        "or as OK with its last reported value: both are shown. Optuna "
-        "3.1's TPE uses pruned trials' intermediate values itself."
+        "full budget. parzen's rows without a note are parzend's own "
+        "behaviour: a pruned trial is told to the TPE as pruned at its "
+        "last reported step with its last value, and the TPE ranks it as "
+        "Optuna 3.1's does, below every ok trial and every trial pruned "
+        "at a later step, by its value among those pruned at the same "
+        "step (docs/space.md, \"Pruned trials\"); its good set's size is "
+        "taken of the trials finished ok (of the pruned ones while none "
+        "has), or with the TPE setting pruned_in_n of ok plus pruned "
+        "trials, as Optuna's is (rows \"pruned_in_n\"). For comparison, "
+        "the rows \"pruned as failed\" (what parzend did before) and "
+        "\"pruned as last value\" (told as OK) replay the same searches "
+        "with pruned trials told otherwise. In these searches a trial had "
+        "always finished ok before the TPE's first suggestion, so the "
+        "default's good set is that of \"pruned as failed\" and the two "
+        "searches are the same, seed for seed; the default differs only "
+        "while every trial so far was pruned."
         % (args.budget_trials, args.seeds, args.seeds - 1))
     w.append("")
     w.append("- Command: `%s`" % " ".join(
@@ -211,7 +312,7 @@ def section(args, tasks, ran, results, started, no_optuna):
              "max_resource=27, reduction_factor=3)`; both samplers at "
              "their defaults.")
     w.append("")
-    verdicts = []
+    verdicts, versus = [], []
     for task, curves in tasks:
         res = results[task]
         any_key = next(iter(res))
@@ -255,7 +356,12 @@ def section(args, tasks, ran, results, started, no_optuna):
         w.append("")
         # The issue's two targets.
         for name in ("median", "asha", "hyperband"):
-            for as_ in ("fail", "last"):
+            b = sums.get("parzen-%s-fail" % name)
+            for as_ in ("pruned", "optn"):
+                a = sums.get("parzen-%s-%s" % (name, as_))
+                if a is not None and b is not None:
+                    versus.append((task, name, as_, a, b))
+            for as_ in ("pruned", "optn", "fail", "last"):
                 key = "parzen-%s-%s" % (name, as_)
                 if key not in sums:
                     continue
@@ -282,19 +388,21 @@ def section(args, tasks, ran, results, started, no_optuna):
              "median best at or below Optuna's matching pruner (4 "
              "significant digits, the table's precision).")
     w.append("")
-    w.append("| task | parzen pruner (pruned as) | target 1: epochs to "
-             "target | target 2: median best vs Optuna's | Optuna's "
-             "pruner |")
+    w.append("| task | parzen pruner (pruned trials told as) | target 1: "
+             "epochs to target | target 2: median best vs Optuna's | "
+             "Optuna's pruner |")
     w.append("|---|---|---|---|---|")
     for task, name, as_, half, to, budget, cmp_, otitle in verdicts:
         w.append("| %s | %s (%s) | %s %s | %s | %s |" % (
-            task, name, "failed" if as_ == "fail" else "last value",
+            task, name, AS_SHORT[as_],
             "✓" if half else "✗",
             "never" if to is None else "%d of %d (%.0f %%)" % (
                 to, budget, 100.0 * to / budget),
             ("✓ " if "at or better" in cmp_ else
              "✗ " if "worse" in cmp_ else "") + cmp_, otitle))
     w.append("")
+    if versus:
+        w.extend(versus_section(versus))
     lat = results.get("latency")
     if lat is not None:
         w.append("### Cost of a decision at scale")

@@ -25,7 +25,7 @@ _HYPEROPT_NAMES = {
 _PARZEN_KNOBS = ("preset", "gamma", "gamma_sqrt", "gamma_cap", "n_startup",
                  "n_ei_candidates", "prior_weight", "linear_forgetting",
                  "forget_below", "multivariate", "bandwidth",
-                 "int_categorical", "pending", "failed")
+                 "int_categorical", "pruned_in_n", "pending", "failed")
 
 
 class Suggest:

@@ -5,7 +5,10 @@
  * history unchanged, gaps in trial numbers, and the per-param sorted
  * index, checked against a brute-force sort by (value, number) through
  * thousands of random inserts, state changes and removals, with ties,
- * signed zeros and inactive (NAN) values.
+ * signed zeros and inactive (NAN) values; pruned trials keep their step
+ * and value, and the rank order of finished trials (ok by loss, then
+ * pruned by later step and lower value, ties by number) on a hand-built
+ * history.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -380,6 +383,136 @@ static void fill_equals_adds(void **state)
 	pz_history_destroy(one);
 }
 
+/* A pruned trial keeps its step and value through add, set and fill. */
+static void pruned_bookkeeping(void **state)
+{
+	struct fixture *f = *state;
+	struct pz_history *h = f->h, *g;
+	double v[NP] = { 3, -0.5, 0, 1.5 }, values[3 * NP], losses[3];
+	unsigned char states[3] = { PZ_TRIAL_OK, PZ_TRIAL_PRUNED,
+	                            PZ_TRIAL_PRUNED };
+
+	assert_int_equal(pz_history_add(h, 0, v, PZ_TRIAL_PENDING, 0), 0);
+	assert_int_equal(pz_history_add(h, 1, v, PZ_TRIAL_PRUNED, 0.25), 0);
+	assert_int_equal(h->n_pruned, 1);
+	assert_true(h->loss[1] == 0.25);
+	assert_int_equal(h->step[1], -1);
+	assert_int_equal(h->step[0], -1);
+	assert_int_equal(pz_history_set_pruned(h, 0, 7, 1.5), 0);
+	assert_int_equal(h->state[0], PZ_TRIAL_PRUNED);
+	assert_int_equal(h->step[0], 7);
+	assert_true(h->loss[0] == 1.5);
+	assert_int_equal(h->n_pruned, 2);
+	assert_int_equal(h->n_pending, 0);
+	assert_int_equal(pz_history_n_ranked(h), 2);
+	/* A value may be missing (no report, no told loss). */
+	assert_int_equal(pz_history_set_pruned(h, 1, -1, NAN), 0);
+	assert_true(isnan(h->loss[1]));
+	assert_int_equal(pz_history_set_pruned(h, 1, -2, 0), PZ_EINVAL);
+	assert_int_equal(pz_history_set_pruned(h, 5, 1, 0), PZ_ENOENT);
+	assert_int_equal(h->step[1], -1);
+	/* Back to another state: the step is gone. */
+	assert_int_equal(pz_history_set(h, 0, PZ_TRIAL_FAIL, 0), 0);
+	assert_int_equal(h->step[0], -1);
+	assert_true(isnan(h->loss[0]));
+	assert_int_equal(h->n_pruned, 1);
+	assert_int_equal(h->n_fail, 1);
+
+	/* fill keeps a pruned trial's value; its step comes after. */
+	for (int t = 0; t < 3; t++)
+		memcpy(values + t * NP, v, sizeof(v));
+	losses[0] = 1;
+	losses[1] = 2;
+	losses[2] = NAN;
+	assert_int_equal(pz_history_create(f->space, &g), 0);
+	assert_int_equal(pz_history_fill(g, 3, values, states, losses), 0);
+	assert_int_equal(g->n_ok, 1);
+	assert_int_equal(g->n_pruned, 2);
+	assert_true(g->loss[1] == 2 && isnan(g->loss[2]));
+	assert_int_equal(g->step[1], -1);
+	assert_int_equal(pz_history_set_pruned(g, 1, 4, 2), 0);
+	assert_int_equal(g->step[1], 4);
+	pz_history_destroy(g);
+}
+
+/*
+ * The rank order on a hand-built history: sorting the finished trials
+ * with pz_history_ranks_before gives ok by loss, then pruned by later
+ * step, then lower value (NAN last), ties by number; failed and pending
+ * trials are not ranked. Were pruned trials failed, they would not be
+ * ranked at all; were they ok with their value, trials 5 and 8 (values
+ * below every ok loss) would come first.
+ */
+static void rank_order(void **state)
+{
+	struct fixture *f = *state;
+	struct pz_history *h = f->h;
+	double v[NP] = { 1, 0, 1, NAN };
+	static const struct {
+		int state;
+		int64_t step;
+		double loss;
+	} trials[] = {
+		{ PZ_TRIAL_PRUNED, 3, 0.9 },  /* 0 */
+		{ PZ_TRIAL_OK, -1, 0.5 },     /* 1 */
+		{ PZ_TRIAL_FAIL, -1, 0 },     /* 2 */
+		{ PZ_TRIAL_PRUNED, 9, 2.0 },  /* 3 */
+		{ PZ_TRIAL_OK, -1, 0.5 },     /* 4: ties 1, after it */
+		{ PZ_TRIAL_PRUNED, 1, 0.01 }, /* 5 */
+		{ PZ_TRIAL_PENDING, -1, 0 },  /* 6 */
+		{ PZ_TRIAL_PRUNED, 3, 0.4 },  /* 7 */
+		{ PZ_TRIAL_PRUNED, -1, 0.0 }, /* 8: reported nothing */
+		{ PZ_TRIAL_OK, -1, 0.2 },     /* 9 */
+		{ PZ_TRIAL_PRUNED, 3, NAN },  /* 10 */
+		{ PZ_TRIAL_PRUNED, 3, 0.4 },  /* 11: ties 7, after it */
+	};
+	static const uint32_t want[] = { 9, 1, 4, 3, 7, 11, 0, 10, 5, 8 };
+	enum { N = sizeof(trials) / sizeof(trials[0]) };
+	uint32_t order[N];
+	size_t n = 0;
+
+	for (size_t t = 0; t < N; t++) {
+		int st = trials[t].state;
+
+		assert_int_equal(pz_history_add(h, t, v,
+		                                st == PZ_TRIAL_PRUNED
+		                                        ? PZ_TRIAL_PENDING
+		                                        : st,
+		                                trials[t].loss),
+		                 0);
+		if (st == PZ_TRIAL_PRUNED)
+			assert_int_equal(pz_history_set_pruned(h, t,
+			                                       trials[t].step,
+			                                       trials[t].loss),
+			                 0);
+	}
+	assert_int_equal(pz_history_n_ranked(h), 10);
+	/* Insertion sort by the order, from the slots in number order. */
+	for (size_t t = 0; t < N; t++) {
+		size_t i;
+
+		if (!pz_history_ranked(h, t))
+			continue;
+		for (i = n; i > 0 && pz_history_ranks_before(h, t, order[i - 1]);
+		     i--)
+			order[i] = order[i - 1];
+		order[i] = (uint32_t)t;
+		n++;
+	}
+	assert_int_equal(n, sizeof(want) / sizeof(want[0]));
+	assert_memory_equal(order, want, sizeof(want));
+	/* Strict: no trial before itself; each pair one way only. */
+	for (size_t a = 0; a < n; a++) {
+		assert_false(pz_history_ranks_before(h, order[a], order[a]));
+		for (size_t b = a + 1; b < n; b++) {
+			assert_true(pz_history_ranks_before(h, order[a],
+			                                    order[b]));
+			assert_false(pz_history_ranks_before(h, order[b],
+			                                     order[a]));
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -389,6 +522,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(sorted_index, setup, teardown),
 		cmocka_unit_test_setup_teardown(fill_equals_adds, setup,
 		                                teardown),
+		cmocka_unit_test_setup_teardown(pruned_bookkeeping, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(rank_order, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -660,6 +660,7 @@ static void assert_cfg_equal(const struct pz_tpe_config *a,
 	assert_int_equal(a->local_split, b->local_split);
 	assert_true(a->unbounded_width == b->unbounded_width);
 	assert_int_equal(a->int_categorical, b->int_categorical);
+	assert_int_equal(a->pruned_in_n, b->pruned_in_n);
 	assert_int_equal(a->pending, b->pending);
 	assert_int_equal(a->failed, b->failed);
 }
@@ -770,6 +771,7 @@ static void config_knobs(void **state)
 	KNOB("{\"unbounded_width\": 1}", unbounded_width, 1);
 	KNOB("{\"unbounded_width\": 3.5}", unbounded_width, 3.5);
 	KNOB("{\"int_categorical\": true}", int_categorical, 1);
+	KNOB("{\"pruned_in_n\": true}", pruned_in_n, 1);
 	KNOB("{\"pending\": \"ignore\"}", pending, PZ_PENDING_IGNORE);
 	KNOB("{\"pending\": \"liar\"}", pending, PZ_PENDING_LIAR);
 	KNOB("{\"failed\": \"ignore\"}", failed, PZ_FAILED_IGNORE);
@@ -872,6 +874,7 @@ static void config_round_trip(void **state)
 		                         .local_split = 0,
 		                         .unbounded_width = 3,
 		                         .int_categorical = 1,
+		                         .pruned_in_n = 1,
 		                         .pending = PZ_PENDING_IGNORE,
 		                         .failed = PZ_FAILED_IGNORE };
 	for (int i = 0; i < 3; i++) {

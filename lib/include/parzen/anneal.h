@@ -7,8 +7,10 @@
  * trial is picked as the centre: first the trials already picked for
  * this suggestion (so the labels of one suggestion stay together where
  * they can), else a new pick: the trials where the label is active are
- * ranked by loss (ok trials by loss, then queued, running and failed
- * ones, which count as an infinite loss, by number) and the rank is a
+ * ranked (ok trials by loss, then pruned ones by the step they reached,
+ * later first, and their value there, as pz_history_ranks_before() says;
+ * then queued, running and failed ones, which count as an infinite loss,
+ * by number) and the rank is a
  * geometric draw with mean avg_best_idx, clipped to the last. The value is
  * then drawn near the centre's value, in a neighbourhood that shrinks
  * with T, the number of trials where the label is active:

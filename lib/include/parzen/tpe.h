@@ -5,8 +5,8 @@
  * number): the same inputs give bit-identical params in any process. Trial
  * `number` draws from stream(seed, number) only.
  *
- * TPE (Bergstra et al., NIPS 2011) splits the finished trials by loss into
- * a good set (the n_below best) and the rest, fits a Parzen estimator l(x)
+ * TPE (Bergstra et al., NIPS 2011) splits the finished trials into a good
+ * set (the n_below best) and the rest, fits a Parzen estimator l(x)
  * to the good and g(x) to the rest, draws n_ei_candidates points from l
  * and keeps the one maximizing l(x) / g(x). Labels are processed by
  * activation group, in document order, so a choice is decided before the
@@ -29,6 +29,15 @@
  * unbounded_width scales the kernels of the unbounded kinds (normal, ...),
  * whose prior sigma is a far narrower measure of their range than high -
  * low is of a bounded kind's.
+ *
+ * "Best" is the order of pz_history_ranks_before() (history.h), as in
+ * Optuna's TPE: ok trials by loss, then pruned trials by the step they
+ * reached (later first) and their value there (lower first), so a pruned
+ * trial ranks below every ok trial and every trial pruned later. n, the
+ * count n_below is taken of, is the number of trials finished ok, or
+ * while there is none the number of pruned ones; with pruned_in_n, ok
+ * plus pruned ones as in Optuna (docs/space.md, "Pruned trials", says
+ * why that is not the default).
  *
  * Pending trials (asked, not told) enter g(x) as if they had the worst
  * loss when pending = PZ_PENDING_LIAR, so parallel workers asking at once
@@ -68,6 +77,9 @@ struct pz_tpe_config {
 	double unbounded_width; /* multivariate: bandwidth scale of the
 	                           unbounded kinds, in prior sigmas */
 	int int_categorical;   /* randint as a categorical (hyperopt) */
+	int pruned_in_n;       /* n of n_below counts ok + pruned trials
+	                          (Optuna's); else ok ones (pruned ones while
+	                          none is ok) */
 	enum pz_pending_policy pending;
 	enum pz_failed_policy failed;
 };
@@ -87,13 +99,14 @@ int pz_tpe_config_from_json(struct pz_tpe_config *cfg, const cJSON *json,
 /* The effective config as JSON (every knob), NULL on allocation failure. */
 cJSON *pz_tpe_config_to_json(const struct pz_tpe_config *cfg);
 
-/* Size of the good set for n finished ok trials. */
+/* Size of the good set for n trials (ok ones, or pruned ones while no
+ * trial finished ok). */
 int pz_tpe_n_below(const struct pz_tpe_config *cfg, int n_ok);
 
 /*
  * Suggest params for trial `number` into `out` (n_params doubles): a prior
  * draw from stream(seed, number) until cfg->n_startup trials exist and one
- * of them is ok, the TPE's choice after that.
+ * of them is ok or pruned, the TPE's choice after that.
  */
 int pz_tpe_suggest(const struct pz_space *space,
                    const struct pz_history *history,
