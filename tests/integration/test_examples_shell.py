@@ -71,15 +71,16 @@ def test_slurm_array_example(daemon, tmp_path):
 
 
 def test_slurm_array_heartbeats_keep_long_trials(daemon, tmp_path):
-    """With a heartbeat timeout shorter than a trial, the task's
-    heartbeats keep its trial: nothing is reclaimed."""
+    """With a heartbeat timeout shorter than a trial (3 s against 7 s),
+    the task's heartbeats (every 0.3 s, so ten may be late before one
+    counts) keep its trial: nothing is reclaimed."""
     r = run(daemon, "create", "hb", "--space",
             os.path.join(EXAMPLES, "shell_worker", "space.json"),
-            "--max-trials", "2", "--heartbeat-timeout", "1.0")
+            "--max-trials", "2", "--heartbeat-timeout", "3.0")
     assert r.returncode == OK
     r = subprocess.run(["sbatch", "--array=0-1",
-                        "--export=ALL,STUDY=hb,HEARTBEAT_EVERY=0.1,"
-                        "TRAIN_SECONDS=2.5,TRAIN=" + TRAIN,
+                        "--export=ALL,STUDY=hb,HEARTBEAT_EVERY=0.3,"
+                        "TRAIN_SECONDS=7,TRAIN=" + TRAIN,
                         os.path.join(SLURM, "search.sbatch")],
                        cwd=str(tmp_path), env=env_for(daemon),
                        capture_output=True, text=True, timeout=300)
