@@ -67,6 +67,8 @@ class Dashboard:
     """`parzen dashboard` on a free port; url is what it printed."""
 
     def __init__(self, socket, *args):
+        if "--listen" not in args:
+            args = ("--listen", "127.0.0.1:0") + args
         self.proc = subprocess.Popen(
             [CLI, "--socket", socket, "dashboard", "--poll", "0.25"]
             + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
