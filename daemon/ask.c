@@ -212,6 +212,15 @@ static void work(struct pz_job *job)
 	cJSON_Delete(point);
 }
 
+/* Is a study with the id of `s` (dropped, or not) in the registry? */
+static int registered(const struct pz_core *core, const struct pz_study *s)
+{
+	for (const struct pz_study *t = core->studies; t != NULL; t = t->next)
+		if (t->id == s->id)
+			return 1;
+	return 0;
+}
+
 static void done(struct pz_job *job)
 {
 	struct suggest_job *j = (struct suggest_job *)job;
@@ -225,14 +234,23 @@ static void done(struct pz_job *job)
 	}
 	if (s->dead || core->txn_failed) {
 		/* Deleted, or its batch failed: memory goes back to what the
-		 * database holds; the asker may simply ask again. */
-		if (s->dead)
+		 * database holds; the asker may simply ask again. A study
+		 * dropped by a failed batch is in the registry again (read
+		 * back from the database): that is a storage failure to
+		 * retry, not a study that is gone. */
+		int deleted = s->dead && !registered(core, s);
+
+		if (deleted)
 			pz_error_set(&err, PZ_ENOENT,
 			             "study '%s' was deleted while this ask "
 			             "waited", s->name);
+		else if (s->dead)
+			pz_error_set(&err, PZ_EIO, "storage failure: a batch "
+			             "failed while this ask waited, nothing of "
+			             "it was recorded; retry");
 		else
 			pz_error_set(&err, PZ_EIO, "%s", core->failure);
-		fail_all(s, s->dead ? PZ_ENOENT : PZ_EIO, &err);
+		fail_all(s, deleted ? PZ_ENOENT : PZ_EIO, &err);
 	} else {
 		serve(core, j->exec, s, j);
 	}

@@ -2496,6 +2496,128 @@ static void load_many_reports(void **state)
 	assert_true(prune_of(report(f, id, 1, 0, 20000)));
 }
 
+/* --- requests whose answer is computed off the loop ----------------------- */
+
+/* An executor that keeps jobs until the test runs them, as the server's
+ * thread pool would finish them on a later loop iteration. */
+struct deferred {
+	struct pz_job *jobs[16];
+	int n;
+};
+
+static int deferred_submit(void *ctx, struct pz_job *job)
+{
+	struct deferred *d = ctx;
+
+	assert_true(d->n < 16);
+	d->jobs[d->n++] = job;
+	return 0;
+}
+
+static void deferred_run(struct deferred *d)
+{
+	while (d->n > 0) {
+		struct pz_job *job = d->jobs[0];
+
+		memmove(d->jobs, d->jobs + 1, (size_t)--d->n * sizeof(*job));
+		job->work(job);
+		job->done(job);
+	}
+}
+
+/* A call the test owns, as a connection owns its calls. */
+struct held {
+	cJSON *reply;
+	int done;
+};
+
+static void held_ready(struct pz_call *call)
+{
+	struct held *h = call->owner;
+
+	h->reply = call->text != NULL
+	                   ? cJSON_ParseWithLength(call->text, call->len)
+	                   : NULL;
+	h->done = 1;
+	pz_call_destroy(call);
+}
+
+/* Dispatch a single-quoted line for `h` (no commit); it may finish later. */
+static void post_held(struct fx *f, struct held *h, const char *squoted)
+{
+	struct pz_call *call = pz_call_create(h, held_ready);
+	char *line = strdup(squoted);
+
+	assert_non_null(call);
+	assert_non_null(line);
+	for (char *p = line; *p != '\0'; p++)
+		if (*p == '\'')
+			*p = '"';
+	memset(h, 0, sizeof(*h));
+	pz_rpc_dispatch(&f->rpc, line, strlen(line), call);
+	free(line);
+}
+
+/*
+ * A study a suggestion cannot be computed for inline: 100,000 EI
+ * candidates against one finished trial (the start-up trials are random,
+ * so the suggestion itself is quick).
+ */
+static void create_slow(struct fx *f, const char *name)
+{
+	ok(f, "study.create", "{'name': '%s', 'space': %s, 'seed': 3, "
+	   "'config': {'n_ei_candidates': 100000, 'n_startup': 1000}}", name,
+	   SPACE_X);
+	tell(f, ask(f, name, NULL), 0.5);
+}
+
+/*
+ * An ask whose suggestion is under way when the batch of another request
+ * fails: the studies are dropped from memory and read again, the study
+ * still exists, so the ask gets the retryable storage error, not "no such
+ * study" (which a worker takes as the end of its study). A study deleted
+ * meanwhile is "not found".
+ */
+static void ask_during_failed_batch(void **state)
+{
+	struct fx *f = *state;
+	struct deferred d = {0};
+	struct pz_exec exec = {deferred_submit, &d};
+	struct pz_error err = {0};
+	struct held h;
+
+	create_slow(f, "slow");
+	f->rpc.exec = &exec;
+	post_held(f, &h, "{'jsonrpc': '2.0', 'id': 9, 'method': 'trial.ask', "
+	                 "'params': {'study': 'slow'}}");
+	assert_false(h.done);
+	assert_int_equal(d.n, 1);
+	/* Another request's write fails: the batch is rolled back. */
+	pz_error_set(&err, PZ_EIO, "database: disk I/O error");
+	pz_core_write_failed(&f->core, PZ_EIO, &err);
+	assert_int_equal(pz_core_commit(&f->core, &err), PZ_EIO);
+	deferred_run(&d);
+	assert_true(h.done);
+	check_error(h.reply, PZ_RPC_STORAGE, "9", NULL);
+	cJSON_Delete(h.reply);
+	f->rpc.exec = NULL;
+	assert_true(num(ok(f, "study.get", "{'study': 'slow'}"),
+	                "study.counts.total") == 1);
+
+	/* Deleted while its suggestion ran: not found. */
+	tell(f, ask(f, "slow", NULL), 0.25);
+	f->rpc.exec = &exec;
+	post_held(f, &h, "{'jsonrpc': '2.0', 'id': 10, 'method': 'trial.ask', "
+	                 "'params': {'study': 'slow'}}");
+	assert_int_equal(d.n, 1);
+	ok(f, "study.delete", "{'study': 'slow'}");
+	deferred_run(&d);
+	assert_true(h.done);
+	check_error(h.reply, PZ_RPC_NOT_FOUND, "10", NULL);
+	cJSON_Delete(h.reply);
+	f->rpc.exec = NULL;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2528,6 +2650,7 @@ int main(void)
 		T(trial_report_resume),
 		T(import_intermediate),
 		T(load_many_reports),
+		T(ask_during_failed_batch),
 #undef T
 	};
 
