@@ -172,6 +172,39 @@ static void use(struct pz_core *core, struct pz_study *s,
 	}
 }
 
+/* Is a study with the id of `s` (dropped, or not) in the registry? */
+static int registered(const struct pz_core *core, const struct pz_study *s)
+{
+	for (const struct pz_study *t = core->studies; t != NULL; t = t->next)
+		if (t->id == s->id)
+			return 1;
+	return 0;
+}
+
+/*
+ * `s` was deleted, or its batch failed (memory goes back to what the
+ * database holds): answer every waiting ask; the askers may simply ask
+ * again. A study dropped by a failed batch is in the registry again
+ * (read back from the database): that is a storage failure to retry, not
+ * a study that is gone.
+ */
+static void fail_dropped(struct pz_core *core, struct pz_study *s)
+{
+	struct pz_error err = {0};
+	int deleted = s->dead && !registered(core, s);
+
+	if (deleted)
+		pz_error_set(&err, PZ_ENOENT, "study '%s' was deleted while "
+		             "this ask waited", s->name);
+	else if (s->dead)
+		pz_error_set(&err, PZ_EIO, "storage failure: a batch failed "
+		             "while this ask waited, nothing of it was "
+		             "recorded; retry");
+	else
+		pz_error_set(&err, PZ_EIO, "%s", core->failure);
+	fail_all(s, deleted ? PZ_ENOENT : PZ_EIO, &err);
+}
+
 /* Serve waiting asks in order; `j` (may be NULL) is a fresh suggestion. */
 static void serve(struct pz_core *core, const struct pz_exec *exec,
                   struct pz_study *s, struct suggest_job *j)
@@ -180,6 +213,12 @@ static void serve(struct pz_core *core, const struct pz_exec *exec,
 		struct pz_ask *a = first(s);
 		struct answer r;
 
+		/* A reply lets its connection take its next line at once,
+		 * which may delete the study (or fail its batch). */
+		if (s->dead) {
+			fail_dropped(core, s);
+			return;
+		}
 		if (a->worker == NULL && a->gone != NULL && a->gone(a)) {
 			pop(s);
 			a->done(a, PZ_ESTATE, -1, NULL, NULL);
@@ -212,15 +251,6 @@ static void work(struct pz_job *job)
 	cJSON_Delete(point);
 }
 
-/* Is a study with the id of `s` (dropped, or not) in the registry? */
-static int registered(const struct pz_core *core, const struct pz_study *s)
-{
-	for (const struct pz_study *t = core->studies; t != NULL; t = t->next)
-		if (t->id == s->id)
-			return 1;
-	return 0;
-}
-
 static void done(struct pz_job *job)
 {
 	struct suggest_job *j = (struct suggest_job *)job;
@@ -233,24 +263,7 @@ static void done(struct pz_job *job)
 		pz_core_write_failed(core, PZ_ENOMEM, &err);
 	}
 	if (s->dead || core->txn_failed) {
-		/* Deleted, or its batch failed: memory goes back to what the
-		 * database holds; the asker may simply ask again. A study
-		 * dropped by a failed batch is in the registry again (read
-		 * back from the database): that is a storage failure to
-		 * retry, not a study that is gone. */
-		int deleted = s->dead && !registered(core, s);
-
-		if (deleted)
-			pz_error_set(&err, PZ_ENOENT,
-			             "study '%s' was deleted while this ask "
-			             "waited", s->name);
-		else if (s->dead)
-			pz_error_set(&err, PZ_EIO, "storage failure: a batch "
-			             "failed while this ask waited, nothing of "
-			             "it was recorded; retry");
-		else
-			pz_error_set(&err, PZ_EIO, "%s", core->failure);
-		fail_all(s, deleted ? PZ_ENOENT : PZ_EIO, &err);
+		fail_dropped(core, s);
 	} else {
 		serve(core, j->exec, s, j);
 	}

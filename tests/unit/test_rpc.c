@@ -2529,7 +2529,14 @@ static void deferred_run(struct deferred *d)
 struct held {
 	cJSON *reply;
 	int done;
+	/* The connection's next line, taken as soon as this reply is
+	 * ready (as conn.c does), for `then`. */
+	struct fx *f;
+	const char *next;
+	struct held *then;
 };
+
+static void post_held(struct fx *f, struct held *h, const char *squoted);
 
 static void held_ready(struct pz_call *call)
 {
@@ -2540,6 +2547,8 @@ static void held_ready(struct pz_call *call)
 	                   : NULL;
 	h->done = 1;
 	pz_call_destroy(call);
+	if (h->next != NULL)
+		post_held(h->f, h->then, h->next);
 }
 
 /* Dispatch a single-quoted line for `h` (no commit); it may finish later. */
@@ -2553,7 +2562,8 @@ static void post_held(struct fx *f, struct held *h, const char *squoted)
 	for (char *p = line; *p != '\0'; p++)
 		if (*p == '\'')
 			*p = '"';
-	memset(h, 0, sizeof(*h));
+	h->reply = NULL;
+	h->done = 0;
 	pz_rpc_dispatch(&f->rpc, line, strlen(line), call);
 	free(line);
 }
@@ -2584,7 +2594,7 @@ static void ask_during_failed_batch(void **state)
 	struct deferred d = {0};
 	struct pz_exec exec = {deferred_submit, &d};
 	struct pz_error err = {0};
-	struct held h;
+	struct held h = {0};
 
 	create_slow(f, "slow");
 	f->rpc.exec = &exec;
@@ -2616,6 +2626,47 @@ static void ask_during_failed_batch(void **state)
 	check_error(h.reply, PZ_RPC_NOT_FOUND, "10", NULL);
 	cJSON_Delete(h.reply);
 	f->rpc.exec = NULL;
+}
+
+/*
+ * Two asks wait for a suggestion; two trials are enqueued meanwhile. The
+ * first ask's reply lets its connection take its next line at once, a
+ * study.delete: the second ask must not be handed a trial of the deleted
+ * study (its tell would find no trial), but "not found".
+ */
+static void ask_then_delete_pipelined(void **state)
+{
+	struct fx *f = *state;
+	struct deferred d = {0};
+	struct pz_exec exec = {deferred_submit, &d};
+	struct held a = {0}, del = {0}, b = {0};
+
+	create_slow(f, "slow");
+	f->rpc.exec = &exec;
+	a.f = f;
+	a.next = "{'jsonrpc': '2.0', 'id': 3, 'method': 'study.delete', "
+	         "'params': {'study': 'slow'}}";
+	a.then = &del;
+	post_held(f, &a, "{'jsonrpc': '2.0', 'id': 1, 'method': 'trial.ask', "
+	                 "'params': {'study': 'slow', 'worker': 'a'}}");
+	post_held(f, &b, "{'jsonrpc': '2.0', 'id': 2, 'method': 'trial.ask', "
+	                 "'params': {'study': 'slow', 'worker': 'b'}}");
+	assert_false(a.done);
+	assert_false(b.done);
+	assert_int_equal(d.n, 1);
+	ok(f, "trial.enqueue", "{'study': 'slow', 'params': {'x': 0.25}}");
+	ok(f, "trial.enqueue", "{'study': 'slow', 'params': {'x': 0.75}}");
+	deferred_run(&d);
+	assert_true(a.done && del.done && b.done);
+	assert_true(num(a.reply, "result.trial.number") == 1);
+	assert_true(num(del.reply, "result.trials") == 3);
+	check_error(b.reply, PZ_RPC_NOT_FOUND, "2", NULL);
+	cJSON_Delete(a.reply);
+	cJSON_Delete(del.reply);
+	cJSON_Delete(b.reply);
+	f->rpc.exec = NULL;
+	commit_ok(f);
+	bad(f, PZ_RPC_NOT_FOUND, NULL, "study.get", "{'study': 'slow'}");
 }
 
 int main(void)
@@ -2651,6 +2702,7 @@ int main(void)
 		T(import_intermediate),
 		T(load_many_reports),
 		T(ask_during_failed_batch),
+		T(ask_then_delete_pipelined),
 #undef T
 	};
 
