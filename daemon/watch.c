@@ -274,7 +274,14 @@ void pz_watch_durable(struct pz_watch *w, uint64_t batch)
 	size_t n = 0;
 
 	while (n < w->n_changes && w->changes[n].batch <= batch) {
-		tell(w, &w->changes[n]);
+		/*
+		 * A copy: sending lets a watcher's connection take its next
+		 * line at once, and a change that request makes may move
+		 * the array (its strings stay until shift()).
+		 */
+		struct change c = w->changes[n];
+
+		tell(w, &c);
 		n++;
 	}
 	if (n > 0)

@@ -43,6 +43,7 @@
 #include <parzen/sample.h>
 #include "admin.h"
 #include "store.h"
+#include "watch.h"
 
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -2669,6 +2670,68 @@ static void ask_then_delete_pipelined(void **state)
 	bad(f, PZ_RPC_NOT_FOUND, NULL, "study.get", "{'study': 'slow'}");
 }
 
+/* --- study.watch: telling changes ------------------------------------------ */
+
+/*
+ * A watcher whose notification lets its connection take its next line at
+ * once (conn.c), a request that changes the study: new changes are
+ * recorded (the array of changes grows) and watchers added, while the
+ * registry is telling the durable ones.
+ */
+struct nested_watcher {
+	struct pz_watch *w;
+	struct pz_core *core;
+	struct pz_study *s;
+	int lines;
+	int nest;            /* record a change (and watch) on each line */
+	char last[512];
+};
+
+static void nested_send(void *watcher, char *line, size_t len)
+{
+	struct nested_watcher *n = watcher;
+
+	n->lines++;
+	snprintf(n->last, sizeof(n->last), "%.*s", (int)len, line);
+	free(line);
+	if (n->nest) {
+		pz_watch_event(n->w, 7, n->core, n->s, PZ_EV_STUDY_CHANGED, -1);
+		assert_int_equal(pz_watch_add(n->w, n, n->s->name), 0);
+	}
+}
+
+static void watch_reentrant(void **state)
+{
+	struct fx *f = *state;
+	struct nested_watcher a = {0}, b = {0};
+	struct pz_watch *w = NULL;
+	struct pz_study *s;
+
+	create_x(f, "ws");
+	s = study_of(&f->core, "ws");
+	assert_int_equal(pz_watch_create(nested_send, &w), 0);
+	a = (struct nested_watcher){w, &f->core, s, 0, 1, ""};
+	b = (struct nested_watcher){w, &f->core, s, 0, 0, ""};
+	assert_int_equal(pz_watch_add(w, &a, NULL), 0);
+	assert_int_equal(pz_watch_add(w, &b, "ws"), 0);
+	/* Exactly as many changes as the array holds: the first nested one
+	 * makes it grow. */
+	for (int i = 0; i < 64; i++)
+		pz_watch_event(w, 6, &f->core, s, PZ_EV_STUDY_CHANGED, -1);
+	pz_watch_durable(w, 6);
+	assert_int_equal(a.lines, 64);
+	assert_int_equal(b.lines, 64);
+	assert_non_null(strstr(b.last, "\"seq\":64"));
+	assert_non_null(strstr(b.last, "\"study\":\"ws\""));
+	/* The changes made while telling are told with their batch. */
+	a.nest = 0;
+	pz_watch_durable(w, 7);
+	assert_int_equal(a.lines, 128);
+	assert_int_equal(b.lines, 128);
+	assert_non_null(strstr(b.last, "\"seq\":128"));
+	pz_watch_destroy(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2703,6 +2766,7 @@ int main(void)
 		T(load_many_reports),
 		T(ask_during_failed_batch),
 		T(ask_then_delete_pipelined),
+		T(watch_reentrant),
 #undef T
 	};
 
