@@ -44,6 +44,7 @@ struct pz_server_conn {
 };
 
 static void maybe_finish(struct pz_server *srv);
+static void stop_tasks(struct pz_server *srv);
 
 /* --- the executor: suggestions on libuv's thread pool ----------------------- */
 
@@ -410,18 +411,31 @@ static void on_signal(uv_signal_t *h, int signum)
 static void on_task_idle(uv_idle_t *h)
 {
 	struct pz_server *srv = h->data;
-	struct pz_task **p = &srv->tasks;
+	struct pz_task *list = srv->tasks, *keep = NULL, **tail = &keep;
 
-	if (pz_core_dirty(&srv->core))
-		return;
-	while (*p != NULL) {
-		struct pz_task *t = *p, *next = t->next;
+	/*
+	 * A task that finishes answers its request, and that connection
+	 * takes its next line right then: a request that adds a task (on
+	 * srv->tasks, meanwhile), opens a batch or stops the server. So the
+	 * tasks of the list as it was are run from a list of their own, and
+	 * none while a batch is open.
+	 */
+	srv->tasks = NULL;
+	while (list != NULL) {
+		struct pz_task *t = list;
 
-		if (t->run(t, 0) == 0)
-			*p = next; /* t may be freed */
-		else
-			p = &t->next;
+		list = t->next;
+		t->next = NULL;
+		if (srv->stopping || pz_core_dirty(&srv->core) ||
+		    t->run(t, 0) != 0) {
+			*tail = t; /* else t may be freed */
+			tail = &t->next;
+		}
 	}
+	*tail = srv->tasks;
+	srv->tasks = keep;
+	if (srv->stopping)
+		stop_tasks(srv);
 	if (srv->tasks == NULL)
 		uv_idle_stop(&srv->task_idle);
 	maybe_finish(srv);
