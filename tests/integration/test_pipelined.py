@@ -3,7 +3,14 @@ deferred (a backup, a suggestion): parzend takes the next line the moment
 the reply is ready, from inside the code that finished it; every request
 must still be answered, in order."""
 import json
+import os
+import select
 import sqlite3
+import time
+
+import pytest
+
+from daemon import Daemon
 
 SPACE = {"x": {"$hp": "uniform", "label": "x", "low": 0, "high": 1}}
 
@@ -45,3 +52,72 @@ def test_backups_then_stop_pipelined(daemon, tmp_path):
     assert all("result" in r for r in replies), replies
     assert replies[2]["result"]["stopping"] is True
     assert daemon.proc.wait(timeout=20) == 0, daemon.read_log()
+
+
+# --- durability: what is told while a commit waits for its fsync ----------
+
+SHIM = os.environ.get("PARZEN_SYNC_SHIM", "")
+
+
+@pytest.fixture
+def held_daemon(tmp_path, monkeypatch):
+    """parzend (--durability full) whose WAL syncs can be held or failed
+    (sync_shim.c)."""
+    if not SHIM or not os.path.exists(SHIM):
+        pytest.skip("sync_shim not built")
+    files = {k: str(tmp_path / k) for k in ("hold", "held", "fail")}
+    monkeypatch.setenv("LD_PRELOAD", SHIM)
+    monkeypatch.setenv("ASAN_OPTIONS",
+                       "verify_asan_link_order=0:detect_leaks=0")
+    monkeypatch.setenv("PZ_SHIM_SYNC_HOLD", files["hold"])
+    monkeypatch.setenv("PZ_SHIM_SYNC_HELD", files["held"])
+    monkeypatch.setenv("PZ_SHIM_SYNC_FAIL", files["fail"])
+    (tmp_path / "d").mkdir()
+    d = Daemon(tmp_path / "d", durability="full").start()
+    d.files = files
+    yield d
+    for f in files.values():
+        if os.path.exists(f):
+            os.unlink(f)
+    if d.proc.poll() is None:
+        d.kill9()
+
+
+def touch(path):
+    open(path, "w").close()
+
+
+def wait_for(path):
+    """The shim's signal (no timing: it exists once a sync waits)."""
+    deadline = time.monotonic() + 30
+    while not os.path.exists(path):
+        assert time.monotonic() < deadline, "no sync was held"
+        time.sleep(0.01)
+
+
+def nothing_to_read(conn, seconds=1.0):
+    r, _, _ = select.select([conn.sock], [], [], seconds)
+    return not r and b"\n" not in conn.buf
+
+
+def test_retried_ask_waits_for_the_fsync_of_its_trial(held_daemon):
+    """A worker's ask creates its trial; the commit is waiting for its
+    fsync when the worker (its reply lost) asks again on a new
+    connection. The second reply confirms the same trial, so it may not
+    leave before the first one's fsync either: a crash then would leave
+    the worker holding a trial that never was."""
+    d = held_daemon
+    c = d.connect(timeout=20)
+    c.call("study.create", name="s", space=SPACE, seed=1)
+    touch(d.files["hold"])
+    first = c.request("trial.ask", study="s", worker="w1")
+    wait_for(d.files["held"])
+    retry = d.connect(timeout=20)
+    again = retry.request("trial.ask", study="s", worker="w1")
+    assert nothing_to_read(retry), "confirmed before its fsync"
+    assert nothing_to_read(c, 0.1)
+    os.unlink(d.files["hold"])
+    r1, r2 = c.read_line(), retry.read_line()
+    assert r1["id"] == first and r2["id"] == again
+    assert r1["result"]["trial"]["id"] == r2["result"]["trial"]["id"]
+    assert d.stop() == 0, d.read_log()
