@@ -121,3 +121,45 @@ def test_retried_ask_waits_for_the_fsync_of_its_trial(held_daemon):
     assert r1["id"] == first and r2["id"] == again
     assert r1["result"]["trial"]["id"] == r2["result"]["trial"]["id"]
     assert d.stop() == 0, d.read_log()
+
+
+def wal_size(d):
+    return os.path.getsize(d.db + "-wal")
+
+
+def test_nothing_is_confirmed_after_a_failed_fsync(held_daemon):
+    """The fsync of batch N fails while batch N+1 committed behind it:
+    both are unconfirmed (-32005 at once, not left waiting), no watcher
+    hears of them, and parzend exits with status 1."""
+    d = held_daemon
+    c, c2, w = (d.connect(timeout=20) for _ in range(3))
+    c.call("study.create", name="s", space=SPACE, seed=1)
+    t0 = c.call("trial.ask", study="s", worker="w0")["trial"]
+    t1 = c2.call("trial.ask", study="s", worker="w1")["trial"]
+    w.call("study.watch", study="s")
+    touch(d.files["hold"])
+    touch(d.files["fail"])
+    c.request("trial.tell", trial=t0["id"], status="ok", loss=0.5)
+    wait_for(d.files["held"])
+    size = wal_size(d)
+    c2.request("trial.tell", trial=t1["id"], status="ok", loss=0.25)
+    # The database is parzend's alone (exclusive lock); its commit of
+    # batch N+1 shows as the frames it appends to the WAL.
+    deadline = time.monotonic() + 30
+    while wal_size(d) <= size:
+        assert time.monotonic() < deadline, "batch N+1 never committed"
+        time.sleep(0.01)
+    os.unlink(d.files["hold"])
+    for conn in (c, c2):
+        r = conn.read_line()
+        assert r.get("error", {}).get("code") == -32005, r
+        assert "could not be made durable" in r["error"]["message"]
+    events = []
+    try:
+        while True:
+            events.append(w.read_line())
+    except ConnectionError:
+        pass
+    assert not [e for e in events if e.get("method") == "study.event"], \
+        events
+    assert d.proc.wait(timeout=30) == 1, d.read_log()
