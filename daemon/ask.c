@@ -347,6 +347,12 @@ void pz_ask_submit(struct pz_core *core, const struct pz_exec *exec,
 
 	a->study = s;
 	a->unevaluable = 0;
+	/* An anonymous asker gone while its request waited (for the study
+	 * to load) is skipped, as in serve(): nobody would run its trial. */
+	if (a->worker == NULL && a->gone != NULL && a->gone(a)) {
+		a->done(a, PZ_ESTATE, -1, NULL, NULL);
+		return;
+	}
 	if (own >= 0) {
 		a->done(a, 0, own, NULL, NULL);
 		return;

@@ -2732,6 +2732,44 @@ static void watch_reentrant(void **state)
 	pz_watch_destroy(w);
 }
 
+/*
+ * An anonymous ask waits for its study to load, and its connection closes
+ * meanwhile: nobody can run the trial it would get, so a queued trial
+ * stays queued for the next worker (rather than running for nobody until
+ * its heartbeat timeout), as a gone anonymous asker waiting for a
+ * suggestion is skipped.
+ */
+static void ask_gone_while_loading(void **state)
+{
+	struct fx *f = *state;
+	struct deferred d = {0};
+	struct pz_exec exec = {deferred_submit, &d};
+	struct pz_call *call;
+	struct held h = {0};
+	const char *line = "{\"jsonrpc\": \"2.0\", \"id\": 4, "
+	                   "\"method\": \"trial.ask\", \"params\": "
+	                   "{\"study\": \"q\"}}";
+
+	ok(f, "study.create", "{'name': 'q', 'space': %s, 'seed': 1, "
+	   "'heartbeat_timeout': 1e6}", SPACE_X);
+	ok(f, "trial.enqueue", "{'study': 'q', 'params': {'x': 0.5}}");
+	db_close(f);
+	db_open(f, 0);
+	f->rpc.exec = &exec;
+	call = pz_call_create(&h, held_ready);
+	assert_non_null(call);
+	pz_rpc_dispatch(&f->rpc, line, strlen(line), call);
+	assert_true(call->pending);
+	assert_true(d.n > 0);
+	pz_call_detach(call); /* the connection closed */
+	deferred_run(&d);
+	assert_false(h.done);
+	f->rpc.exec = NULL;
+	commit_ok(f);
+	assert_true(num(ok(f, "study.get", "{'study': 'q'}"),
+	                "study.counts.queued") == 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2767,6 +2805,7 @@ int main(void)
 		T(ask_during_failed_batch),
 		T(ask_then_delete_pipelined),
 		T(watch_reentrant),
+		T(ask_gone_while_loading),
 #undef T
 	};
 
