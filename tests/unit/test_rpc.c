@@ -2770,6 +2770,40 @@ static void ask_gone_while_loading(void **state)
 	                "study.counts.queued") == 1);
 }
 
+/*
+ * The files beside the database are the database too: a backup written
+ * over its WAL (force replaces files) would cut every change not yet
+ * checkpointed out of it.
+ */
+static void server_backup_sidecars(void **state)
+{
+	struct fx *f = *state;
+	static const char *const suffix[] = {"-wal", "-shm", "-journal",
+	                                     "-reserve"};
+	struct test_admin a;
+	struct stat before, after;
+	char path[160];
+
+	create_x(f, "s");
+	tell(f, ask(f, "s", NULL), 0.5);
+	install_admin(f, &a, (unsigned)geteuid());
+	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", f->db, suffix[i]);
+		memset(&before, 0, sizeof(before));
+		stat(path, &before);
+		bad(f, PZ_RPC_BAD_PARAMS, "params.path", "server.backup",
+		    "{'path': '%s', 'force': true}", path);
+		memset(&after, 0, sizeof(after));
+		stat(path, &after);
+		assert_true(before.st_ino == after.st_ino);
+	}
+	f->rpc.admin = NULL;
+	db_close(f);
+	db_open(f, 0);
+	assert_true(num(ok(f, "study.get", "{'study': 's'}"),
+	                "study.counts.ok") == 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2806,6 +2840,7 @@ int main(void)
 		T(ask_then_delete_pipelined),
 		T(watch_reentrant),
 		T(ask_gone_while_loading),
+		T(server_backup_sidecars),
 #undef T
 	};
 
