@@ -622,7 +622,8 @@ static int study_watch(struct pz_hctx *h, cJSON **result)
 		if (s == NULL || t == s)
 			cJSON_AddItemToArray(names, cJSON_CreateString(t->name));
 	cJSON_AddNumberToObject(*result, "seq",
-	                        (double)pz_watch_seq(h->rpc->watch));
+	                        (double)pz_watch_seq(h->rpc->watch,
+	                                             h->call->owner));
 	return 0;
 }
 

@@ -16,6 +16,7 @@
 struct sub {
 	void *watcher;
 	char *study;          /* NULL: every study */
+	uint64_t seq;         /* told to its watcher; the same in all its subs */
 };
 
 /* A change, as it was when it happened. */
@@ -37,7 +38,6 @@ struct pz_watch {
 	size_t n_subs, cap_subs;
 	struct change *changes;   /* by batch, oldest first */
 	size_t n_changes, cap_changes;
-	uint64_t seq;
 };
 
 static const char *const kind_names[] = {
@@ -85,8 +85,25 @@ static int same_study(const char *a, const char *b)
 	return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
 }
 
+/* The notifications told to `watcher` so far (0: none, or not one). */
+static uint64_t seq_of(const struct pz_watch *w, const void *watcher)
+{
+	for (size_t i = 0; i < w->n_subs; i++)
+		if (w->subs[i].watcher == watcher)
+			return w->subs[i].seq;
+	return 0;
+}
+
+static void set_seq(struct pz_watch *w, const void *watcher, uint64_t seq)
+{
+	for (size_t i = 0; i < w->n_subs; i++)
+		if (w->subs[i].watcher == watcher)
+			w->subs[i].seq = seq;
+}
+
 int pz_watch_add(struct pz_watch *w, void *watcher, const char *study)
 {
+	uint64_t seq = seq_of(w, watcher);
 	struct sub *s;
 
 	for (size_t i = 0; i < w->n_subs; i++)
@@ -104,6 +121,7 @@ int pz_watch_add(struct pz_watch *w, void *watcher, const char *study)
 	}
 	s = &w->subs[w->n_subs];
 	s->watcher = watcher;
+	s->seq = seq;
 	s->study = study != NULL ? strdup(study) : NULL;
 	if (study != NULL && s->study == NULL)
 		return PZ_ENOMEM;
@@ -130,9 +148,9 @@ int pz_watch_remove(struct pz_watch *w, void *watcher, const char *study)
 	return found || study == NULL ? 0 : PZ_ENOENT;
 }
 
-uint64_t pz_watch_seq(const struct pz_watch *w)
+uint64_t pz_watch_seq(const struct pz_watch *w, const void *watcher)
 {
-	return w->seq;
+	return seq_of(w, watcher);
 }
 
 static int wanted(const struct pz_watch *w, const char *study)
@@ -228,12 +246,12 @@ static char *notification(const struct change *c, uint64_t seq, size_t *len)
 
 static void tell(struct pz_watch *w, const struct change *c)
 {
-	char *line = NULL;
-	size_t len = 0;
-
 	for (size_t i = 0; i < w->n_subs; i++) {
 		const struct sub *s = &w->subs[i];
-		char *copy;
+		void *watcher = s->watcher;
+		uint64_t seq;
+		size_t len = 0;
+		char *line;
 		int dup = 0;
 
 		if (s->study != NULL && strcmp(s->study, c->study) != 0)
@@ -245,18 +263,15 @@ static void tell(struct pz_watch *w, const struct change *c)
 			       strcmp(w->subs[k].study, c->study) == 0);
 		if (dup)
 			continue;
-		if (line == NULL &&
-		    (line = notification(c, w->seq + 1, &len)) == NULL)
-			return;
-		copy = malloc(len + 1);
-		if (copy != NULL) {
-			memcpy(copy, line, len + 1);
-			w->send(s->watcher, copy, len);
-		}
+		/* Counted per watcher, so that a gap means a notification it
+		 * lost (memory), never one told to another connection; counted
+		 * before sending, which may take the watcher's next request. */
+		seq = seq_of(w, watcher) + 1;
+		set_seq(w, watcher, seq);
+		line = notification(c, seq, &len);
+		if (line != NULL)
+			w->send(watcher, line, len);
 	}
-	if (line != NULL)
-		w->seq++;
-	free(line);
 }
 
 /* Drop the first `n` changes. */

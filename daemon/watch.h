@@ -7,8 +7,8 @@
  * durable (pz_watch_durable), never when the batch failed
  * (pz_watch_failed), so a watcher never sees a state that did not
  * happen. Each notification carries `seq`, counting the notifications
- * told in this daemon's run from 1, so a watcher can tell whether it
- * missed one. Nothing is recorded while nobody watches.
+ * told to its watcher from 1, so a watcher can tell whether it missed
+ * one. Nothing is recorded while nobody watches.
  *
  * A watcher is an opaque pointer (the server's connection) and a send
  * function; the registry does no I/O of its own.
@@ -36,8 +36,9 @@ int pz_watch_add(struct pz_watch *w, void *watcher, const char *study);
 /* Stop: one study, or everything (`study` NULL). 0, or PZ_ENOENT when it
  * was not watching that. */
 int pz_watch_remove(struct pz_watch *w, void *watcher, const char *study);
-/* The notifications told so far (the next one has seq + 1). */
-uint64_t pz_watch_seq(const struct pz_watch *w);
+/* The notifications told to `watcher` so far (its next one has seq + 1;
+ * 0 once it watches nothing). */
+uint64_t pz_watch_seq(const struct pz_watch *w, const void *watcher);
 
 /* A change in batch `batch` (core hook). */
 void pz_watch_event(struct pz_watch *w, uint64_t batch,
