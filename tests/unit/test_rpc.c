@@ -2504,12 +2504,17 @@ static void load_many_reports(void **state)
 struct deferred {
 	struct pz_job *jobs[16];
 	int n;
+	int refuse;          /* refuse the next submit (no thread) */
 };
 
 static int deferred_submit(void *ctx, struct pz_job *job)
 {
 	struct deferred *d = ctx;
 
+	if (d->refuse) {
+		d->refuse = 0;
+		return PZ_ENOMEM;
+	}
 	assert_true(d->n < 16);
 	d->jobs[d->n++] = job;
 	return 0;
@@ -2804,6 +2809,44 @@ static void server_backup_sidecars(void **state)
 	                "study.counts.ok") == 1);
 }
 
+/*
+ * A load that cannot start answers the requests that waited for it; the
+ * first one's reply lets its connection take its next line at once, a
+ * request on the same study, which starts a new load: that request waits
+ * for the new load, and is not answered with the old one's failure.
+ */
+static void load_failure_then_retry_pipelined(void **state)
+{
+	struct fx *f = *state;
+	struct deferred d = {0};
+	struct pz_exec exec = {deferred_submit, &d};
+	struct held first = {0}, then = {0};
+
+	create_x(f, "l");
+	tell(f, ask(f, "l", NULL), 0.5);
+	db_close(f);
+	db_open(f, 0);
+	f->rpc.exec = &exec;
+	d.refuse = 1;
+	first.f = f;
+	first.next = "{'jsonrpc': '2.0', 'id': 6, 'method': 'study.get', "
+	             "'params': {'study': 'l'}}";
+	first.then = &then;
+	post_held(f, &first, "{'jsonrpc': '2.0', 'id': 5, "
+	                     "'method': 'study.get', 'params': {'study': 'l'}}");
+	assert_true(first.done);
+	check_error(first.reply, PZ_RPC_INTERNAL, "5", NULL);
+	assert_false(then.done);
+	deferred_run(&d);
+	assert_true(then.done);
+	if (cJSON_GetObjectItemCaseSensitive(then.reply, "result") == NULL)
+		fail_reply(then.reply, "study.get after a failed load");
+	assert_true(num(then.reply, "result.study.counts.ok") == 1);
+	cJSON_Delete(first.reply);
+	cJSON_Delete(then.reply);
+	f->rpc.exec = NULL;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2841,6 +2884,7 @@ int main(void)
 		T(watch_reentrant),
 		T(ask_gone_while_loading),
 		T(server_backup_sidecars),
+		T(load_failure_then_retry_pipelined),
 #undef T
 	};
 
