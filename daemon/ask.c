@@ -111,12 +111,21 @@ static void reply(struct pz_ask *a, const struct answer *r)
 	a->done(a, r->rc, r->number, r->reason, &r->err);
 }
 
+/*
+ * Answer every ask waiting now with an error. A reply lets its connection
+ * take its next line at once: an ask it sends then waits on s->askers
+ * anew (for a suggestion it starts), and is not failed with these.
+ */
 static void fail_all(struct pz_study *s, int rc, const struct pz_error *err)
 {
-	while (s->askers != NULL) {
-		struct pz_ask *a = first(s);
+	struct pz_wait *waiting = s->askers;
 
-		pop(s);
+	s->askers = NULL;
+	s->askers_tail = &s->askers;
+	while (waiting != NULL) {
+		struct pz_ask *a = (struct pz_ask *)waiting;
+
+		waiting = waiting->next;
 		a->done(a, rc, -1, NULL, err);
 	}
 }

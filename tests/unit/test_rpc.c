@@ -2847,6 +2847,39 @@ static void load_failure_then_retry_pipelined(void **state)
 	f->rpc.exec = NULL;
 }
 
+/*
+ * The same for a suggestion that cannot start: the first ask's error
+ * reply lets its connection send the next ask, whose suggestion starts;
+ * it waits for that one instead of getting the first one's error.
+ */
+static void suggestion_failure_then_ask_pipelined(void **state)
+{
+	struct fx *f = *state;
+	struct deferred d = {0};
+	struct pz_exec exec = {deferred_submit, &d};
+	struct held first = {0}, then = {0};
+
+	create_slow(f, "slow");
+	f->rpc.exec = &exec;
+	d.refuse = 1;
+	first.f = f;
+	first.next = "{'jsonrpc': '2.0', 'id': 8, 'method': 'trial.ask', "
+	             "'params': {'study': 'slow'}}";
+	first.then = &then;
+	post_held(f, &first, "{'jsonrpc': '2.0', 'id': 7, "
+	                     "'method': 'trial.ask', "
+	                     "'params': {'study': 'slow'}}");
+	assert_true(first.done);
+	check_error(first.reply, PZ_RPC_INTERNAL, "7", NULL);
+	assert_false(then.done);
+	deferred_run(&d);
+	assert_true(then.done);
+	assert_true(num(then.reply, "result.trial.number") == 1);
+	cJSON_Delete(first.reply);
+	cJSON_Delete(then.reply);
+	f->rpc.exec = NULL;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2885,6 +2918,7 @@ int main(void)
 		T(ask_gone_while_loading),
 		T(server_backup_sidecars),
 		T(load_failure_then_retry_pipelined),
+		T(suggestion_failure_then_ask_pipelined),
 #undef T
 	};
 
