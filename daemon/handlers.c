@@ -179,6 +179,14 @@ static int study_create(struct pz_hctx *h, cJSON **result)
 	char *space_text, *config_text, *pruner_text;
 	int existed, rc;
 
+	/* An existing study is answered as it is (counts, best, state):
+	 * load it first. */
+	if (h->req.exist_ok &&
+	    pz_core_find(h->rpc->core, h->req.name, &s, NULL) == 0 &&
+	    s->load == PZ_LOAD_NO) {
+		h->study = s;
+		return PZ_HANDLER_LOAD;
+	}
 	if (build_def(h, &def, &space_text, &config_text, &pruner_text) != 0)
 		return -1;
 	rc = pz_core_create(h->rpc->core, &def, h->req.exist_ok, &s, &existed,

@@ -2880,6 +2880,31 @@ static void suggestion_failure_then_ask_pipelined(void **state)
 	f->rpc.exec = NULL;
 }
 
+/*
+ * study.create with exist_ok answers the existing study: after a restart
+ * (the study not read back yet) with its real counts, best trial and
+ * state, not those of an empty study (a client resuming a search counts
+ * what is left from them).
+ */
+static void create_exist_ok_after_restart(void **state)
+{
+	struct fx *f = *state;
+	const cJSON *r;
+
+	ok(f, "study.create", "{'name': 'e', 'space': %s, 'seed': 7, "
+	   "'max_trials': 2}", SPACE_X);
+	tell(f, ask(f, "e", NULL), 0.5);
+	tell(f, ask(f, "e", NULL), 0.25);
+	db_close(f);
+	db_open(f, 0);
+	r = ok(f, "study.create", "{'name': 'e', 'space': %s, "
+	       "'max_trials': 2, 'exist_ok': true}", SPACE_X);
+	assert_true(num(r, "study.counts.total") == 2);
+	assert_true(num(r, "study.counts.ok") == 2);
+	assert_true(num(r, "study.best.loss") == 0.25);
+	assert_string_equal(str(r, "study.state"), "done");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2919,6 +2944,7 @@ int main(void)
 		T(server_backup_sidecars),
 		T(load_failure_then_retry_pipelined),
 		T(suggestion_failure_then_ask_pipelined),
+		T(create_exist_ok_after_restart),
 #undef T
 	};
 
