@@ -4,6 +4,7 @@
 #include "watch.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -206,9 +207,15 @@ void pz_watch_event(struct pz_watch *w, uint64_t batch,
 	w->changes[w->n_changes++] = c;
 }
 
-static char *notification(const struct change *c, uint64_t seq, size_t *len)
+/* What comes before a notification's seq, which is the first of its
+ * params (each watcher's own, spliced in by tell()). */
+static const char seq_at[] = "\"params\":{\"seq\":";
+
+/* The notification of `c` with seq 0; *at is where the 0 is. */
+static char *notification(const struct change *c, size_t *len, size_t *at)
 {
 	cJSON *n = cJSON_CreateObject(), *p, *t;
+	const char *z;
 	char *line;
 
 	if (n == NULL)
@@ -217,8 +224,8 @@ static char *notification(const struct change *c, uint64_t seq, size_t *len)
 	cJSON_AddStringToObject(n, "method", "study.event");
 	p = cJSON_AddObjectToObject(n, "params");
 	if (p != NULL) {
+		cJSON_AddNumberToObject(p, "seq", 0);
 		cJSON_AddStringToObject(p, "study", c->study);
-		cJSON_AddNumberToObject(p, "seq", (double)seq);
 		cJSON_AddStringToObject(p, "event", kind_names[c->kind]);
 		if (c->has_trial && (t = cJSON_AddObjectToObject(p, "trial"))) {
 			cJSON_AddNumberToObject(t, "id", (double)c->id);
@@ -241,18 +248,26 @@ static char *notification(const struct change *c, uint64_t seq, size_t *len)
 	}
 	line = pz_json_print_line(n, len);
 	cJSON_Delete(n);
+	z = line != NULL ? strstr(line, seq_at) : NULL;
+	if (z == NULL || z[sizeof(seq_at) - 1] != '0') {
+		free(line);
+		return NULL;
+	}
+	*at = (size_t)(z - line) + sizeof(seq_at) - 1;
 	return line;
 }
 
 static void tell(struct pz_watch *w, const struct change *c)
 {
+	char *line = NULL;
+	size_t len = 0, at = 0;
+
 	for (size_t i = 0; i < w->n_subs; i++) {
 		const struct sub *s = &w->subs[i];
 		void *watcher = s->watcher;
+		char num[24], *copy;
 		uint64_t seq;
-		size_t len = 0;
-		char *line;
-		int dup = 0;
+		int dup = 0, k;
 
 		if (s->study != NULL && strcmp(s->study, c->study) != 0)
 			continue;
@@ -268,10 +283,18 @@ static void tell(struct pz_watch *w, const struct change *c)
 		 * before sending, which may take the watcher's next request. */
 		seq = seq_of(w, watcher) + 1;
 		set_seq(w, watcher, seq);
-		line = notification(c, seq, &len);
-		if (line != NULL)
-			w->send(watcher, line, len);
+		if (line == NULL && (line = notification(c, &len, &at)) == NULL)
+			continue;
+		k = snprintf(num, sizeof(num), "%llu", (unsigned long long)seq);
+		copy = malloc(len + (size_t)k);
+		if (copy == NULL)
+			continue;
+		memcpy(copy, line, at);
+		memcpy(copy + at, num, (size_t)k);
+		memcpy(copy + at + k, line + at + 1, len - at); /* with '\0' */
+		w->send(watcher, copy, len - 1 + (size_t)k);
 	}
+	free(line);
 }
 
 /* Drop the first `n` changes. */
