@@ -105,12 +105,18 @@ static void set_seq(struct pz_watch *w, const void *watcher, uint64_t seq)
 int pz_watch_add(struct pz_watch *w, void *watcher, const char *study)
 {
 	uint64_t seq = seq_of(w, watcher);
+	size_t mine = 0;
 	struct sub *s;
 
-	for (size_t i = 0; i < w->n_subs; i++)
-		if (w->subs[i].watcher == watcher &&
-		    same_study(w->subs[i].study, study))
+	for (size_t i = 0; i < w->n_subs; i++) {
+		if (w->subs[i].watcher != watcher)
+			continue;
+		if (same_study(w->subs[i].study, study))
 			return 0;
+		mine++;
+	}
+	if (mine >= PZ_WATCH_MAX)
+		return PZ_EBUSY;
 	if (w->n_subs == w->cap_subs) {
 		size_t cap = w->cap_subs ? 2 * w->cap_subs : 8;
 

@@ -31,7 +31,15 @@ typedef void (*pz_watch_send_fn)(void *watcher, char *line, size_t len);
 int pz_watch_create(pz_watch_send_fn send, struct pz_watch **out);
 void pz_watch_destroy(struct pz_watch *w);
 
-/* `watcher` hears about study `study` (NULL: every study). */
+/*
+ * Subscriptions of one watcher at most: every change is matched against
+ * all of them, and names of deleted studies stay subscribed (a study
+ * created again under the name is heard of).
+ */
+#define PZ_WATCH_MAX 1024
+
+/* `watcher` hears about study `study` (NULL: every study); PZ_EBUSY when
+ * it has PZ_WATCH_MAX subscriptions already. */
 int pz_watch_add(struct pz_watch *w, void *watcher, const char *study);
 /* Stop: one study, or everything (`study` NULL). 0, or PZ_ENOENT when it
  * was not watching that. */

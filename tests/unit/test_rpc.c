@@ -2905,6 +2905,35 @@ static void create_exist_ok_after_restart(void **state)
 	assert_string_equal(str(r, "study.state"), "done");
 }
 
+static void ignore_send(void *watcher, char *line, size_t len)
+{
+	(void)watcher;
+	(void)len;
+	free(line);
+}
+
+/* Subscriptions are bounded per connection (each change is matched
+ * against all of them); names need not exist any more. */
+static void watch_bounded(void **state)
+{
+	struct pz_watch *w = NULL;
+	int a, b;
+	char name[32];
+
+	(void)state;
+	assert_int_equal(pz_watch_create(ignore_send, &w), 0);
+	for (int i = 0; i < PZ_WATCH_MAX; i++) {
+		snprintf(name, sizeof(name), "s%d", i);
+		assert_int_equal(pz_watch_add(w, &a, name), 0);
+	}
+	assert_int_equal(pz_watch_add(w, &a, "one more"), PZ_EBUSY);
+	assert_int_equal(pz_watch_add(w, &a, "s7"), 0);   /* has it */
+	assert_int_equal(pz_watch_add(w, &b, "one more"), 0);
+	assert_int_equal(pz_watch_remove(w, &a, "s7"), 0);
+	assert_int_equal(pz_watch_add(w, &a, "one more"), 0);
+	pz_watch_destroy(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2945,6 +2974,7 @@ int main(void)
 		T(load_failure_then_retry_pipelined),
 		T(suggestion_failure_then_ask_pipelined),
 		T(create_exist_ok_after_restart),
+		T(watch_bounded),
 #undef T
 	};
 
