@@ -111,12 +111,21 @@ static void reply(struct pz_ask *a, const struct answer *r)
 	a->done(a, r->rc, r->number, r->reason, &r->err);
 }
 
+/*
+ * Answer every ask waiting now with an error. A reply lets its connection
+ * take its next line at once: an ask it sends then waits on s->askers
+ * anew (for a suggestion it starts), and is not failed with these.
+ */
 static void fail_all(struct pz_study *s, int rc, const struct pz_error *err)
 {
-	while (s->askers != NULL) {
-		struct pz_ask *a = first(s);
+	struct pz_wait *waiting = s->askers;
 
-		pop(s);
+	s->askers = NULL;
+	s->askers_tail = &s->askers;
+	while (waiting != NULL) {
+		struct pz_ask *a = (struct pz_ask *)waiting;
+
+		waiting = waiting->next;
 		a->done(a, rc, -1, NULL, err);
 	}
 }
@@ -172,6 +181,39 @@ static void use(struct pz_core *core, struct pz_study *s,
 	}
 }
 
+/* Is a study with the id of `s` (dropped, or not) in the registry? */
+static int registered(const struct pz_core *core, const struct pz_study *s)
+{
+	for (const struct pz_study *t = core->studies; t != NULL; t = t->next)
+		if (t->id == s->id)
+			return 1;
+	return 0;
+}
+
+/*
+ * `s` was deleted, or its batch failed (memory goes back to what the
+ * database holds): answer every waiting ask; the askers may simply ask
+ * again. A study dropped by a failed batch is in the registry again
+ * (read back from the database): that is a storage failure to retry, not
+ * a study that is gone.
+ */
+static void fail_dropped(struct pz_core *core, struct pz_study *s)
+{
+	struct pz_error err = {0};
+	int deleted = s->dead && !registered(core, s);
+
+	if (deleted)
+		pz_error_set(&err, PZ_ENOENT, "study '%s' was deleted while "
+		             "this ask waited", s->name);
+	else if (s->dead)
+		pz_error_set(&err, PZ_EIO, "storage failure: a batch failed "
+		             "while this ask waited, nothing of it was "
+		             "recorded; retry");
+	else
+		pz_error_set(&err, PZ_EIO, "%s", core->failure);
+	fail_all(s, deleted ? PZ_ENOENT : PZ_EIO, &err);
+}
+
 /* Serve waiting asks in order; `j` (may be NULL) is a fresh suggestion. */
 static void serve(struct pz_core *core, const struct pz_exec *exec,
                   struct pz_study *s, struct suggest_job *j)
@@ -180,6 +222,12 @@ static void serve(struct pz_core *core, const struct pz_exec *exec,
 		struct pz_ask *a = first(s);
 		struct answer r;
 
+		/* A reply lets its connection take its next line at once,
+		 * which may delete the study (or fail its batch). */
+		if (s->dead) {
+			fail_dropped(core, s);
+			return;
+		}
 		if (a->worker == NULL && a->gone != NULL && a->gone(a)) {
 			pop(s);
 			a->done(a, PZ_ESTATE, -1, NULL, NULL);
@@ -224,15 +272,7 @@ static void done(struct pz_job *job)
 		pz_core_write_failed(core, PZ_ENOMEM, &err);
 	}
 	if (s->dead || core->txn_failed) {
-		/* Deleted, or its batch failed: memory goes back to what the
-		 * database holds; the asker may simply ask again. */
-		if (s->dead)
-			pz_error_set(&err, PZ_ENOENT,
-			             "study '%s' was deleted while this ask "
-			             "waited", s->name);
-		else
-			pz_error_set(&err, PZ_EIO, "%s", core->failure);
-		fail_all(s, s->dead ? PZ_ENOENT : PZ_EIO, &err);
+		fail_dropped(core, s);
 	} else {
 		serve(core, j->exec, s, j);
 	}
@@ -316,6 +356,12 @@ void pz_ask_submit(struct pz_core *core, const struct pz_exec *exec,
 
 	a->study = s;
 	a->unevaluable = 0;
+	/* An anonymous asker gone while its request waited (for the study
+	 * to load) is skipped, as in serve(): nobody would run its trial. */
+	if (a->worker == NULL && a->gone != NULL && a->gone(a)) {
+		a->done(a, PZ_ESTATE, -1, NULL, NULL);
+		return;
+	}
 	if (own >= 0) {
 		a->done(a, 0, own, NULL, NULL);
 		return;

@@ -98,6 +98,18 @@ int pz_backup_start(struct pz_core *core, const char *db_path,
 	if (db_path != NULL && same_file(path, db_path))
 		return pz_error_set_at(err, PZ_EINVAL, "params.path",
 		                       "%s is parzend's own database", path);
+	/* So are the files beside it: a copy moved over the WAL would cut
+	 * every change not yet checkpointed out of the database. */
+	for (size_t i = 0; db_path != NULL && i < 4; i++) {
+		static const char *const own[] = {"-wal", "-shm", "-journal",
+		                                  "-reserve"};
+
+		with(side, sizeof(side), db_path, own[i]);
+		if (strcmp(path, side) == 0 || same_file(path, side))
+			return pz_error_set_at(err, PZ_EINVAL, "params.path",
+			                       "%s is a file of parzend's own "
+			                       "database", path);
+	}
 	if (exists(path) && !force)
 		return pz_error_set_at(err, PZ_EEXIST, "params.path",
 		                       "%s exists; pass force to replace it",

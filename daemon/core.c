@@ -575,7 +575,7 @@ int pz_core_dirty(const struct pz_core *core)
 
 uint64_t pz_core_reply_batch(const struct pz_core *core)
 {
-	return pz_core_dirty(core) ? core->batch : 0;
+	return pz_core_dirty(core) ? core->batch : core->committed;
 }
 
 /* After a failed batch: forget memory, read the study list again. */
@@ -605,6 +605,7 @@ int pz_core_commit(struct pz_core *core, struct pz_error *err)
 	} else if ((rc = pz_store_commit(core->store, err)) != 0) {
 		reset(core);
 	} else {
+		core->committed = core->batch;
 		core->n_commits++;
 	}
 	core->batch++;

@@ -155,6 +155,7 @@ struct pz_core {
 	int txn_failed;
 	char failure[PZ_ERROR_MSG_MAX]; /* the first failed write's message */
 	uint64_t batch;                /* generation of the open batch */
+	uint64_t committed;            /* the last batch that committed */
 	uint64_t n_commits;
 	/* The step and value of the PZ_EV_TRIAL_REPORTED event being
 	 * emitted, for the hooks. */
@@ -178,7 +179,12 @@ double pz_core_now(const struct pz_core *core);
 int pz_core_commit(struct pz_core *core, struct pz_error *err);
 /* Is a batch open (a change waits for its commit)? */
 int pz_core_dirty(const struct pz_core *core);
-/* The batch a reply depends on: the open one, or 0 when none is open. */
+/*
+ * The batch a reply depends on: the open one, else the last one that
+ * committed (a reply shows what the last commits made, and with the
+ * server's --durability full they may not be durable yet: a retried
+ * request answered from memory confirms a change of an earlier batch).
+ */
 uint64_t pz_core_reply_batch(const struct pz_core *core);
 
 /*

@@ -179,6 +179,14 @@ static int study_create(struct pz_hctx *h, cJSON **result)
 	char *space_text, *config_text, *pruner_text;
 	int existed, rc;
 
+	/* An existing study is answered as it is (counts, best, state):
+	 * load it first. */
+	if (h->req.exist_ok &&
+	    pz_core_find(h->rpc->core, h->req.name, &s, NULL) == 0 &&
+	    s->load == PZ_LOAD_NO) {
+		h->study = s;
+		return PZ_HANDLER_LOAD;
+	}
 	if (build_def(h, &def, &space_text, &config_text, &pruner_text) != 0)
 		return -1;
 	rc = pz_core_create(h->rpc->core, &def, h->req.exist_ok, &s, &existed,
@@ -603,6 +611,7 @@ static int study_watch(struct pz_hctx *h, cJSON **result)
 	struct pz_core *core = h->rpc->core;
 	struct pz_study *s = NULL;
 	cJSON *names;
+	int rc;
 
 	if (h->rpc->watch == NULL)
 		return pz_error_set(&h->err, PZ_ESTATE,
@@ -611,7 +620,15 @@ static int study_watch(struct pz_hctx *h, cJSON **result)
 	if (h->req.study != NULL &&
 	    pz_core_find(core, h->req.study, &s, &h->err) != 0)
 		return fail(h, 0);
-	if (pz_watch_add(h->rpc->watch, h->call->owner, h->req.study) != 0)
+	rc = pz_watch_add(h->rpc->watch, h->call->owner, h->req.study);
+	if (rc == PZ_EBUSY)
+		return pz_error_set_at(&h->err, PZ_EBUSY, "params.study",
+		                       "this connection watches %d studies "
+		                       "already, the most it may; unwatch some "
+		                       "or watch every study (no \"study\")",
+		                       PZ_WATCH_MAX),
+		       fail(h, PZ_RPC_BUSY);
+	if (rc != 0)
 		return pz_error_set(&h->err, PZ_ENOMEM, "out of memory"),
 		       fail(h, PZ_RPC_INTERNAL);
 	*result = cJSON_CreateObject();
@@ -622,7 +639,8 @@ static int study_watch(struct pz_hctx *h, cJSON **result)
 		if (s == NULL || t == s)
 			cJSON_AddItemToArray(names, cJSON_CreateString(t->name));
 	cJSON_AddNumberToObject(*result, "seq",
-	                        (double)pz_watch_seq(h->rpc->watch));
+	                        (double)pz_watch_seq(h->rpc->watch,
+	                                             h->call->owner));
 	return 0;
 }
 

@@ -425,6 +425,7 @@ static void work(struct pz_job *job)
 static void finish(struct load_job *j)
 {
 	struct pz_study *s = j->s;
+	struct pz_wait *waiting;
 	struct pz_error err = {0};
 	int rc = j->rc;
 
@@ -458,11 +459,19 @@ static void finish(struct load_job *j)
 			rc = err.code;
 		}
 	}
+	/*
+	 * The requests that waited for this load. A reply lets its
+	 * connection take its next line at once: a request that then waits
+	 * for a new load of the study (after a failure) waits on
+	 * s->loaders anew, for that load, not for this one's outcome.
+	 */
 	s->loading = 0;
-	while (s->loaders != NULL) {
-		struct pz_wait *w = s->loaders;
+	waiting = s->loaders;
+	s->loaders = NULL;
+	while (waiting != NULL) {
+		struct pz_wait *w = waiting;
 
-		s->loaders = w->next;
+		waiting = w->next;
 		w->resume(w, rc, &err);
 	}
 	pz_core_release_study(j->core, s);

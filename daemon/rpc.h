@@ -92,7 +92,8 @@ cJSON *pz_rpc_handle(struct pz_rpc *rpc, const char *line, size_t len);
 
 /*
  * Finish `call` with a result (taken over; NULL means out of memory) or
- * with an error. The reply waits for the open batch, if any.
+ * with an error. The reply waits for the open batch, if any, else for
+ * the last committed one to be durable (pz_core_reply_batch).
  */
 void pz_rpc_finish(struct pz_rpc *rpc, struct pz_call *call, cJSON *result);
 void pz_rpc_finish_error(struct pz_rpc *rpc, struct pz_call *call, int code,

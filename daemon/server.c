@@ -44,6 +44,7 @@ struct pz_server_conn {
 };
 
 static void maybe_finish(struct pz_server *srv);
+static void stop_tasks(struct pz_server *srv);
 
 /* --- the executor: suggestions on libuv's thread pool ----------------------- */
 
@@ -148,30 +149,45 @@ static void sync_work(uv_work_t *req)
 	j->rc = pz_store_sync(j->fd, &j->err);
 }
 
+/*
+ * A commit could not be made durable: its changes are in the WAL but
+ * maybe not on the disk, and a WAL that lost pages loses every commit
+ * after them too. No reply or notification that waits for durability
+ * may go out any more (a later fsync may well succeed: Linux reports a
+ * write-back error once), and a store that cannot sync must not go on as
+ * if it could: parzend stops.
+ */
+static void sync_failed(struct pz_server *srv, const char *why)
+{
+	char msg[PZ_ERROR_MSG_MAX + 128];
+
+	snprintf(msg, sizeof(msg), "storage failure: the commit could "
+	         "not be made durable (%s); parzend stops", why);
+	pz_log(PZ_LOG_ERROR, "%s", msg);
+	srv->sync_failed = 1;
+	for (uint64_t b = srv->durable_batch + 1; b <= srv->committed_batch;
+	     b++) {
+		struct failed_batch f = {b, msg};
+
+		pz_watch_failed(srv->watch, b);
+		for_each_conn(srv, fail_one, &f);
+	}
+	srv->exit_code = 1;
+	pz_server_stop(srv);
+}
+
 static void sync_after(uv_work_t *req, int status)
 {
 	struct sync_job *j = req->data;
 	struct pz_server *srv = j->srv;
-	char msg[PZ_ERROR_MSG_MAX + 128];
 
 	(void)status;
 	srv->syncing = 0;
 	srv->n_jobs--;
 	if (j->rc != 0) {
-		/* The changes are in the WAL but maybe not on the disk: they
-		 * cannot be acknowledged, and a store that cannot sync must not
-		 * go on as if it could. */
-		snprintf(msg, sizeof(msg), "storage failure: the commit could "
-		         "not be made durable (%s); parzend stops", j->err.msg);
-		pz_log(PZ_LOG_ERROR, "%s", msg);
-		for (uint64_t b = srv->durable_batch + 1; b <= j->batch; b++) {
-			struct failed_batch f = {b, msg};
-
-			for_each_conn(srv, fail_one, &f);
-		}
-		srv->exit_code = 1;
+		sync_failed(srv, j->err.msg);
 		free(j);
-		pz_server_stop(srv);
+		maybe_finish(srv);
 		return;
 	}
 	advance(srv, j->batch);
@@ -179,6 +195,17 @@ static void sync_after(uv_work_t *req, int status)
 	if (srv->committed_batch > srv->durable_batch)
 		start_sync(srv);
 	maybe_finish(srv);
+}
+
+/* Sync on the loop (no thread to do it): durable, or failed. */
+static void sync_here(struct pz_server *srv, int fd)
+{
+	struct pz_error err = {0};
+
+	if (pz_store_sync(fd, &err) == 0)
+		advance(srv, srv->committed_batch);
+	else
+		sync_failed(srv, err.msg);
 }
 
 static void start_sync(struct pz_server *srv)
@@ -189,16 +216,20 @@ static void start_sync(struct pz_server *srv)
 
 	if (srv->syncing)
 		return; /* sync_after starts the next one */
+	if (srv->sync_failed) {
+		sync_failed(srv, "an earlier sync failed");
+		return;
+	}
 	fd = pz_store_sync_fd(srv->store, &err);
 	if (fd < -1) {
-		pz_log(PZ_LOG_ERROR, "%s", err.msg);
-		fd = -1;
+		/* No file to sync is no sync: nothing may be confirmed. */
+		sync_failed(srv, err.msg);
+		return;
 	}
 	j = calloc(1, sizeof(*j));
 	if (j == NULL) {
 		/* Sync here rather than acknowledge an unsynced commit. */
-		if (pz_store_sync(fd, &err) == 0)
-			advance(srv, srv->committed_batch);
+		sync_here(srv, fd);
 		return;
 	}
 	j->srv = srv;
@@ -207,8 +238,7 @@ static void start_sync(struct pz_server *srv)
 	j->req.data = j;
 	if (uv_queue_work(srv->loop, &j->req, sync_work, sync_after) != 0) {
 		free(j);
-		if (pz_store_sync(fd, &err) == 0)
-			advance(srv, srv->committed_batch);
+		sync_here(srv, fd);
 		return;
 	}
 	srv->syncing = 1;
@@ -410,18 +440,31 @@ static void on_signal(uv_signal_t *h, int signum)
 static void on_task_idle(uv_idle_t *h)
 {
 	struct pz_server *srv = h->data;
-	struct pz_task **p = &srv->tasks;
+	struct pz_task *list = srv->tasks, *keep = NULL, **tail = &keep;
 
-	if (pz_core_dirty(&srv->core))
-		return;
-	while (*p != NULL) {
-		struct pz_task *t = *p, *next = t->next;
+	/*
+	 * A task that finishes answers its request, and that connection
+	 * takes its next line right then: a request that adds a task (on
+	 * srv->tasks, meanwhile), opens a batch or stops the server. So the
+	 * tasks of the list as it was are run from a list of their own, and
+	 * none while a batch is open.
+	 */
+	srv->tasks = NULL;
+	while (list != NULL) {
+		struct pz_task *t = list;
 
-		if (t->run(t, 0) == 0)
-			*p = next; /* t may be freed */
-		else
-			p = &t->next;
+		list = t->next;
+		t->next = NULL;
+		if (srv->stopping || pz_core_dirty(&srv->core) ||
+		    t->run(t, 0) != 0) {
+			*tail = t; /* else t may be freed */
+			tail = &t->next;
+		}
 	}
+	*tail = srv->tasks;
+	srv->tasks = keep;
+	if (srv->stopping)
+		stop_tasks(srv);
 	if (srv->tasks == NULL)
 		uv_idle_stop(&srv->task_idle);
 	maybe_finish(srv);

@@ -57,6 +57,7 @@ struct pz_server {
 	uint64_t durable_batch;   /* replies up to this batch may go out */
 	uint64_t committed_batch; /* committed, maybe not synced yet */
 	int syncing;              /* an fsync is running */
+	int sync_failed;          /* one did not: nothing is durable now */
 	int wal_fd;
 	size_t n_jobs;            /* suggestions and syncs under way */
 	/* Liveness: the clock of deadlines skips time the loop was stuck. */

@@ -4,6 +4,7 @@
 #include "watch.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +17,7 @@
 struct sub {
 	void *watcher;
 	char *study;          /* NULL: every study */
+	uint64_t seq;         /* told to its watcher; the same in all its subs */
 };
 
 /* A change, as it was when it happened. */
@@ -37,7 +39,6 @@ struct pz_watch {
 	size_t n_subs, cap_subs;
 	struct change *changes;   /* by batch, oldest first */
 	size_t n_changes, cap_changes;
-	uint64_t seq;
 };
 
 static const char *const kind_names[] = {
@@ -85,14 +86,37 @@ static int same_study(const char *a, const char *b)
 	return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
 }
 
+/* The notifications told to `watcher` so far (0: none, or not one). */
+static uint64_t seq_of(const struct pz_watch *w, const void *watcher)
+{
+	for (size_t i = 0; i < w->n_subs; i++)
+		if (w->subs[i].watcher == watcher)
+			return w->subs[i].seq;
+	return 0;
+}
+
+static void set_seq(struct pz_watch *w, const void *watcher, uint64_t seq)
+{
+	for (size_t i = 0; i < w->n_subs; i++)
+		if (w->subs[i].watcher == watcher)
+			w->subs[i].seq = seq;
+}
+
 int pz_watch_add(struct pz_watch *w, void *watcher, const char *study)
 {
+	uint64_t seq = seq_of(w, watcher);
+	size_t mine = 0;
 	struct sub *s;
 
-	for (size_t i = 0; i < w->n_subs; i++)
-		if (w->subs[i].watcher == watcher &&
-		    same_study(w->subs[i].study, study))
+	for (size_t i = 0; i < w->n_subs; i++) {
+		if (w->subs[i].watcher != watcher)
+			continue;
+		if (same_study(w->subs[i].study, study))
 			return 0;
+		mine++;
+	}
+	if (mine >= PZ_WATCH_MAX)
+		return PZ_EBUSY;
 	if (w->n_subs == w->cap_subs) {
 		size_t cap = w->cap_subs ? 2 * w->cap_subs : 8;
 
@@ -104,6 +128,7 @@ int pz_watch_add(struct pz_watch *w, void *watcher, const char *study)
 	}
 	s = &w->subs[w->n_subs];
 	s->watcher = watcher;
+	s->seq = seq;
 	s->study = study != NULL ? strdup(study) : NULL;
 	if (study != NULL && s->study == NULL)
 		return PZ_ENOMEM;
@@ -130,9 +155,9 @@ int pz_watch_remove(struct pz_watch *w, void *watcher, const char *study)
 	return found || study == NULL ? 0 : PZ_ENOENT;
 }
 
-uint64_t pz_watch_seq(const struct pz_watch *w)
+uint64_t pz_watch_seq(const struct pz_watch *w, const void *watcher)
 {
-	return w->seq;
+	return seq_of(w, watcher);
 }
 
 static int wanted(const struct pz_watch *w, const char *study)
@@ -188,9 +213,15 @@ void pz_watch_event(struct pz_watch *w, uint64_t batch,
 	w->changes[w->n_changes++] = c;
 }
 
-static char *notification(const struct change *c, uint64_t seq, size_t *len)
+/* What comes before a notification's seq, which is the first of its
+ * params (each watcher's own, spliced in by tell()). */
+static const char seq_at[] = "\"params\":{\"seq\":";
+
+/* The notification of `c` with seq 0; *at is where the 0 is. */
+static char *notification(const struct change *c, size_t *len, size_t *at)
 {
 	cJSON *n = cJSON_CreateObject(), *p, *t;
+	const char *z;
 	char *line;
 
 	if (n == NULL)
@@ -199,8 +230,8 @@ static char *notification(const struct change *c, uint64_t seq, size_t *len)
 	cJSON_AddStringToObject(n, "method", "study.event");
 	p = cJSON_AddObjectToObject(n, "params");
 	if (p != NULL) {
+		cJSON_AddNumberToObject(p, "seq", 0);
 		cJSON_AddStringToObject(p, "study", c->study);
-		cJSON_AddNumberToObject(p, "seq", (double)seq);
 		cJSON_AddStringToObject(p, "event", kind_names[c->kind]);
 		if (c->has_trial && (t = cJSON_AddObjectToObject(p, "trial"))) {
 			cJSON_AddNumberToObject(t, "id", (double)c->id);
@@ -223,18 +254,26 @@ static char *notification(const struct change *c, uint64_t seq, size_t *len)
 	}
 	line = pz_json_print_line(n, len);
 	cJSON_Delete(n);
+	z = line != NULL ? strstr(line, seq_at) : NULL;
+	if (z == NULL || z[sizeof(seq_at) - 1] != '0') {
+		free(line);
+		return NULL;
+	}
+	*at = (size_t)(z - line) + sizeof(seq_at) - 1;
 	return line;
 }
 
 static void tell(struct pz_watch *w, const struct change *c)
 {
 	char *line = NULL;
-	size_t len = 0;
+	size_t len = 0, at = 0;
 
 	for (size_t i = 0; i < w->n_subs; i++) {
 		const struct sub *s = &w->subs[i];
-		char *copy;
-		int dup = 0;
+		void *watcher = s->watcher;
+		char num[24], *copy;
+		uint64_t seq;
+		int dup = 0, k;
 
 		if (s->study != NULL && strcmp(s->study, c->study) != 0)
 			continue;
@@ -245,17 +284,22 @@ static void tell(struct pz_watch *w, const struct change *c)
 			       strcmp(w->subs[k].study, c->study) == 0);
 		if (dup)
 			continue;
-		if (line == NULL &&
-		    (line = notification(c, w->seq + 1, &len)) == NULL)
-			return;
-		copy = malloc(len + 1);
-		if (copy != NULL) {
-			memcpy(copy, line, len + 1);
-			w->send(s->watcher, copy, len);
-		}
+		/* Counted per watcher, so that a gap means a notification it
+		 * lost (memory), never one told to another connection; counted
+		 * before sending, which may take the watcher's next request. */
+		seq = seq_of(w, watcher) + 1;
+		set_seq(w, watcher, seq);
+		if (line == NULL && (line = notification(c, &len, &at)) == NULL)
+			continue;
+		k = snprintf(num, sizeof(num), "%llu", (unsigned long long)seq);
+		copy = malloc(len + (size_t)k);
+		if (copy == NULL)
+			continue;
+		memcpy(copy, line, at);
+		memcpy(copy + at, num, (size_t)k);
+		memcpy(copy + at + k, line + at + 1, len - at); /* with '\0' */
+		w->send(watcher, copy, len - 1 + (size_t)k);
 	}
-	if (line != NULL)
-		w->seq++;
 	free(line);
 }
 
@@ -274,7 +318,14 @@ void pz_watch_durable(struct pz_watch *w, uint64_t batch)
 	size_t n = 0;
 
 	while (n < w->n_changes && w->changes[n].batch <= batch) {
-		tell(w, &w->changes[n]);
+		/*
+		 * A copy: sending lets a watcher's connection take its next
+		 * line at once, and a change that request makes may move
+		 * the array (its strings stay until shift()).
+		 */
+		struct change c = w->changes[n];
+
+		tell(w, &c);
 		n++;
 	}
 	if (n > 0)

@@ -52,6 +52,29 @@ def test_watcher_sees_trials_start_and_end(daemon):
     assert w.call("server.info")["name"] == "parzend"
 
 
+def test_seq_has_no_gap_for_a_watcher_of_one_study(daemon):
+    """A gap in seq means a notification was lost: it may not open for a
+    watcher of one study because another connection was told about
+    another study (parzen dashboard --study reloads everything on a
+    gap)."""
+    c = daemon.connect()
+    wa, wb = daemon.connect(), daemon.connect()
+    c.call("study.create", name="a", space=SPACE, seed=1, algo="random")
+    c.call("study.create", name="b", space=SPACE, seed=1, algo="random")
+    assert wa.call("study.watch", study="a")["seq"] == 0
+    assert wb.call("study.watch", study="b")["seq"] == 0
+    for name in ("a", "b", "a", "b", "a"):
+        c.call("trial.enqueue", study=name, params={"x": 0.5})
+    assert [e["seq"] for e in notifications(wa, 3)] == [1, 2, 3]
+    assert [e["seq"] for e in notifications(wb, 2)] == [1, 2]
+    # Watching more goes on counting for this connection.
+    r = wb.call("study.watch", study="a")
+    assert r["seq"] == 2
+    c.call("trial.enqueue", study="a", params={"x": 0.5})
+    assert [e["seq"] for e in notifications(wa, 1)] == [4]
+    assert [e["seq"] for e in notifications(wb, 1)] == [3]
+
+
 def test_watch_everything_and_deletion(daemon):
     c = daemon.connect()
     w = daemon.connect()

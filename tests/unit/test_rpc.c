@@ -43,6 +43,7 @@
 #include <parzen/sample.h>
 #include "admin.h"
 #include "store.h"
+#include "watch.h"
 
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -2496,6 +2497,443 @@ static void load_many_reports(void **state)
 	assert_true(prune_of(report(f, id, 1, 0, 20000)));
 }
 
+/* --- requests whose answer is computed off the loop ----------------------- */
+
+/* An executor that keeps jobs until the test runs them, as the server's
+ * thread pool would finish them on a later loop iteration. */
+struct deferred {
+	struct pz_job *jobs[16];
+	int n;
+	int refuse;          /* refuse the next submit (no thread) */
+};
+
+static int deferred_submit(void *ctx, struct pz_job *job)
+{
+	struct deferred *d = ctx;
+
+	if (d->refuse) {
+		d->refuse = 0;
+		return PZ_ENOMEM;
+	}
+	assert_true(d->n < 16);
+	d->jobs[d->n++] = job;
+	return 0;
+}
+
+static void deferred_run(struct deferred *d)
+{
+	while (d->n > 0) {
+		struct pz_job *job = d->jobs[0];
+
+		memmove(d->jobs, d->jobs + 1, (size_t)--d->n * sizeof(*job));
+		job->work(job);
+		job->done(job);
+	}
+}
+
+/* A call the test owns, as a connection owns its calls. */
+struct held {
+	cJSON *reply;
+	int done;
+	/* The connection's next line, taken as soon as this reply is
+	 * ready (as conn.c does), for `then`. */
+	struct fx *f;
+	const char *next;
+	struct held *then;
+};
+
+static void post_held(struct fx *f, struct held *h, const char *squoted);
+
+static void held_ready(struct pz_call *call)
+{
+	struct held *h = call->owner;
+
+	h->reply = call->text != NULL
+	                   ? cJSON_ParseWithLength(call->text, call->len)
+	                   : NULL;
+	h->done = 1;
+	pz_call_destroy(call);
+	if (h->next != NULL)
+		post_held(h->f, h->then, h->next);
+}
+
+/* Dispatch a single-quoted line for `h` (no commit); it may finish later. */
+static void post_held(struct fx *f, struct held *h, const char *squoted)
+{
+	struct pz_call *call = pz_call_create(h, held_ready);
+	char *line = strdup(squoted);
+
+	assert_non_null(call);
+	assert_non_null(line);
+	for (char *p = line; *p != '\0'; p++)
+		if (*p == '\'')
+			*p = '"';
+	h->reply = NULL;
+	h->done = 0;
+	pz_rpc_dispatch(&f->rpc, line, strlen(line), call);
+	free(line);
+}
+
+/*
+ * A study a suggestion cannot be computed for inline: 100,000 EI
+ * candidates against one finished trial (the start-up trials are random,
+ * so the suggestion itself is quick).
+ */
+static void create_slow(struct fx *f, const char *name)
+{
+	ok(f, "study.create", "{'name': '%s', 'space': %s, 'seed': 3, "
+	   "'config': {'n_ei_candidates': 100000, 'n_startup': 1000}}", name,
+	   SPACE_X);
+	tell(f, ask(f, name, NULL), 0.5);
+}
+
+/*
+ * An ask whose suggestion is under way when the batch of another request
+ * fails: the studies are dropped from memory and read again, the study
+ * still exists, so the ask gets the retryable storage error, not "no such
+ * study" (which a worker takes as the end of its study). A study deleted
+ * meanwhile is "not found".
+ */
+static void ask_during_failed_batch(void **state)
+{
+	struct fx *f = *state;
+	struct deferred d = {0};
+	struct pz_exec exec = {deferred_submit, &d};
+	struct pz_error err = {0};
+	struct held h = {0};
+
+	create_slow(f, "slow");
+	f->rpc.exec = &exec;
+	post_held(f, &h, "{'jsonrpc': '2.0', 'id': 9, 'method': 'trial.ask', "
+	                 "'params': {'study': 'slow'}}");
+	assert_false(h.done);
+	assert_int_equal(d.n, 1);
+	/* Another request's write fails: the batch is rolled back. */
+	pz_error_set(&err, PZ_EIO, "database: disk I/O error");
+	pz_core_write_failed(&f->core, PZ_EIO, &err);
+	assert_int_equal(pz_core_commit(&f->core, &err), PZ_EIO);
+	deferred_run(&d);
+	assert_true(h.done);
+	check_error(h.reply, PZ_RPC_STORAGE, "9", NULL);
+	cJSON_Delete(h.reply);
+	f->rpc.exec = NULL;
+	assert_true(num(ok(f, "study.get", "{'study': 'slow'}"),
+	                "study.counts.total") == 1);
+
+	/* Deleted while its suggestion ran: not found. */
+	tell(f, ask(f, "slow", NULL), 0.25);
+	f->rpc.exec = &exec;
+	post_held(f, &h, "{'jsonrpc': '2.0', 'id': 10, 'method': 'trial.ask', "
+	                 "'params': {'study': 'slow'}}");
+	assert_int_equal(d.n, 1);
+	ok(f, "study.delete", "{'study': 'slow'}");
+	deferred_run(&d);
+	assert_true(h.done);
+	check_error(h.reply, PZ_RPC_NOT_FOUND, "10", NULL);
+	cJSON_Delete(h.reply);
+	f->rpc.exec = NULL;
+}
+
+/*
+ * Two asks wait for a suggestion; two trials are enqueued meanwhile. The
+ * first ask's reply lets its connection take its next line at once, a
+ * study.delete: the second ask must not be handed a trial of the deleted
+ * study (its tell would find no trial), but "not found".
+ */
+static void ask_then_delete_pipelined(void **state)
+{
+	struct fx *f = *state;
+	struct deferred d = {0};
+	struct pz_exec exec = {deferred_submit, &d};
+	struct held a = {0}, del = {0}, b = {0};
+
+	create_slow(f, "slow");
+	f->rpc.exec = &exec;
+	a.f = f;
+	a.next = "{'jsonrpc': '2.0', 'id': 3, 'method': 'study.delete', "
+	         "'params': {'study': 'slow'}}";
+	a.then = &del;
+	post_held(f, &a, "{'jsonrpc': '2.0', 'id': 1, 'method': 'trial.ask', "
+	                 "'params': {'study': 'slow', 'worker': 'a'}}");
+	post_held(f, &b, "{'jsonrpc': '2.0', 'id': 2, 'method': 'trial.ask', "
+	                 "'params': {'study': 'slow', 'worker': 'b'}}");
+	assert_false(a.done);
+	assert_false(b.done);
+	assert_int_equal(d.n, 1);
+	ok(f, "trial.enqueue", "{'study': 'slow', 'params': {'x': 0.25}}");
+	ok(f, "trial.enqueue", "{'study': 'slow', 'params': {'x': 0.75}}");
+	deferred_run(&d);
+	assert_true(a.done && del.done && b.done);
+	assert_true(num(a.reply, "result.trial.number") == 1);
+	assert_true(num(del.reply, "result.trials") == 3);
+	check_error(b.reply, PZ_RPC_NOT_FOUND, "2", NULL);
+	cJSON_Delete(a.reply);
+	cJSON_Delete(del.reply);
+	cJSON_Delete(b.reply);
+	f->rpc.exec = NULL;
+	commit_ok(f);
+	bad(f, PZ_RPC_NOT_FOUND, NULL, "study.get", "{'study': 'slow'}");
+}
+
+/* --- study.watch: telling changes ------------------------------------------ */
+
+/*
+ * A watcher whose notification lets its connection take its next line at
+ * once (conn.c), a request that changes the study: new changes are
+ * recorded (the array of changes grows) and watchers added, while the
+ * registry is telling the durable ones.
+ */
+struct nested_watcher {
+	struct pz_watch *w;
+	struct pz_core *core;
+	struct pz_study *s;
+	int lines;
+	int nest;            /* record a change (and watch) on each line */
+	char last[512];
+};
+
+static void nested_send(void *watcher, char *line, size_t len)
+{
+	struct nested_watcher *n = watcher;
+
+	n->lines++;
+	snprintf(n->last, sizeof(n->last), "%.*s", (int)len, line);
+	free(line);
+	if (n->nest) {
+		pz_watch_event(n->w, 7, n->core, n->s, PZ_EV_STUDY_CHANGED, -1);
+		assert_int_equal(pz_watch_add(n->w, n, n->s->name), 0);
+	}
+}
+
+static void watch_reentrant(void **state)
+{
+	struct fx *f = *state;
+	struct nested_watcher a = {0}, b = {0};
+	struct pz_watch *w = NULL;
+	struct pz_study *s;
+
+	create_x(f, "ws");
+	s = study_of(&f->core, "ws");
+	assert_int_equal(pz_watch_create(nested_send, &w), 0);
+	a = (struct nested_watcher){w, &f->core, s, 0, 1, ""};
+	b = (struct nested_watcher){w, &f->core, s, 0, 0, ""};
+	assert_int_equal(pz_watch_add(w, &a, NULL), 0);
+	assert_int_equal(pz_watch_add(w, &b, "ws"), 0);
+	/* Exactly as many changes as the array holds: the first nested one
+	 * makes it grow. */
+	for (int i = 0; i < 64; i++)
+		pz_watch_event(w, 6, &f->core, s, PZ_EV_STUDY_CHANGED, -1);
+	pz_watch_durable(w, 6);
+	assert_int_equal(a.lines, 64);
+	assert_int_equal(b.lines, 64);
+	assert_non_null(strstr(b.last, "\"seq\":64"));
+	assert_non_null(strstr(b.last, "\"study\":\"ws\""));
+	/* The changes made while telling are told with their batch. */
+	a.nest = 0;
+	pz_watch_durable(w, 7);
+	assert_int_equal(a.lines, 128);
+	assert_int_equal(b.lines, 128);
+	assert_non_null(strstr(b.last, "\"seq\":128"));
+	pz_watch_destroy(w);
+}
+
+/*
+ * An anonymous ask waits for its study to load, and its connection closes
+ * meanwhile: nobody can run the trial it would get, so a queued trial
+ * stays queued for the next worker (rather than running for nobody until
+ * its heartbeat timeout), as a gone anonymous asker waiting for a
+ * suggestion is skipped.
+ */
+static void ask_gone_while_loading(void **state)
+{
+	struct fx *f = *state;
+	struct deferred d = {0};
+	struct pz_exec exec = {deferred_submit, &d};
+	struct pz_call *call;
+	struct held h = {0};
+	const char *line = "{\"jsonrpc\": \"2.0\", \"id\": 4, "
+	                   "\"method\": \"trial.ask\", \"params\": "
+	                   "{\"study\": \"q\"}}";
+
+	ok(f, "study.create", "{'name': 'q', 'space': %s, 'seed': 1, "
+	   "'heartbeat_timeout': 1e6}", SPACE_X);
+	ok(f, "trial.enqueue", "{'study': 'q', 'params': {'x': 0.5}}");
+	db_close(f);
+	db_open(f, 0);
+	f->rpc.exec = &exec;
+	call = pz_call_create(&h, held_ready);
+	assert_non_null(call);
+	pz_rpc_dispatch(&f->rpc, line, strlen(line), call);
+	assert_true(call->pending);
+	assert_true(d.n > 0);
+	pz_call_detach(call); /* the connection closed */
+	deferred_run(&d);
+	assert_false(h.done);
+	f->rpc.exec = NULL;
+	commit_ok(f);
+	assert_true(num(ok(f, "study.get", "{'study': 'q'}"),
+	                "study.counts.queued") == 1);
+}
+
+/*
+ * The files beside the database are the database too: a backup written
+ * over its WAL (force replaces files) would cut every change not yet
+ * checkpointed out of it.
+ */
+static void server_backup_sidecars(void **state)
+{
+	struct fx *f = *state;
+	static const char *const suffix[] = {"-wal", "-shm", "-journal",
+	                                     "-reserve"};
+	struct test_admin a;
+	struct stat before, after;
+	char path[160];
+
+	create_x(f, "s");
+	tell(f, ask(f, "s", NULL), 0.5);
+	install_admin(f, &a, (unsigned)geteuid());
+	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", f->db, suffix[i]);
+		memset(&before, 0, sizeof(before));
+		stat(path, &before);
+		bad(f, PZ_RPC_BAD_PARAMS, "params.path", "server.backup",
+		    "{'path': '%s', 'force': true}", path);
+		memset(&after, 0, sizeof(after));
+		stat(path, &after);
+		assert_true(before.st_ino == after.st_ino);
+	}
+	f->rpc.admin = NULL;
+	db_close(f);
+	db_open(f, 0);
+	assert_true(num(ok(f, "study.get", "{'study': 's'}"),
+	                "study.counts.ok") == 1);
+}
+
+/*
+ * A load that cannot start answers the requests that waited for it; the
+ * first one's reply lets its connection take its next line at once, a
+ * request on the same study, which starts a new load: that request waits
+ * for the new load, and is not answered with the old one's failure.
+ */
+static void load_failure_then_retry_pipelined(void **state)
+{
+	struct fx *f = *state;
+	struct deferred d = {0};
+	struct pz_exec exec = {deferred_submit, &d};
+	struct held first = {0}, then = {0};
+
+	create_x(f, "l");
+	tell(f, ask(f, "l", NULL), 0.5);
+	db_close(f);
+	db_open(f, 0);
+	f->rpc.exec = &exec;
+	d.refuse = 1;
+	first.f = f;
+	first.next = "{'jsonrpc': '2.0', 'id': 6, 'method': 'study.get', "
+	             "'params': {'study': 'l'}}";
+	first.then = &then;
+	post_held(f, &first, "{'jsonrpc': '2.0', 'id': 5, "
+	                     "'method': 'study.get', 'params': {'study': 'l'}}");
+	assert_true(first.done);
+	check_error(first.reply, PZ_RPC_INTERNAL, "5", NULL);
+	assert_false(then.done);
+	deferred_run(&d);
+	assert_true(then.done);
+	if (cJSON_GetObjectItemCaseSensitive(then.reply, "result") == NULL)
+		fail_reply(then.reply, "study.get after a failed load");
+	assert_true(num(then.reply, "result.study.counts.ok") == 1);
+	cJSON_Delete(first.reply);
+	cJSON_Delete(then.reply);
+	f->rpc.exec = NULL;
+}
+
+/*
+ * The same for a suggestion that cannot start: the first ask's error
+ * reply lets its connection send the next ask, whose suggestion starts;
+ * it waits for that one instead of getting the first one's error.
+ */
+static void suggestion_failure_then_ask_pipelined(void **state)
+{
+	struct fx *f = *state;
+	struct deferred d = {0};
+	struct pz_exec exec = {deferred_submit, &d};
+	struct held first = {0}, then = {0};
+
+	create_slow(f, "slow");
+	f->rpc.exec = &exec;
+	d.refuse = 1;
+	first.f = f;
+	first.next = "{'jsonrpc': '2.0', 'id': 8, 'method': 'trial.ask', "
+	             "'params': {'study': 'slow'}}";
+	first.then = &then;
+	post_held(f, &first, "{'jsonrpc': '2.0', 'id': 7, "
+	                     "'method': 'trial.ask', "
+	                     "'params': {'study': 'slow'}}");
+	assert_true(first.done);
+	check_error(first.reply, PZ_RPC_INTERNAL, "7", NULL);
+	assert_false(then.done);
+	deferred_run(&d);
+	assert_true(then.done);
+	assert_true(num(then.reply, "result.trial.number") == 1);
+	cJSON_Delete(first.reply);
+	cJSON_Delete(then.reply);
+	f->rpc.exec = NULL;
+}
+
+/*
+ * study.create with exist_ok answers the existing study: after a restart
+ * (the study not read back yet) with its real counts, best trial and
+ * state, not those of an empty study (a client resuming a search counts
+ * what is left from them).
+ */
+static void create_exist_ok_after_restart(void **state)
+{
+	struct fx *f = *state;
+	const cJSON *r;
+
+	ok(f, "study.create", "{'name': 'e', 'space': %s, 'seed': 7, "
+	   "'max_trials': 2}", SPACE_X);
+	tell(f, ask(f, "e", NULL), 0.5);
+	tell(f, ask(f, "e", NULL), 0.25);
+	db_close(f);
+	db_open(f, 0);
+	r = ok(f, "study.create", "{'name': 'e', 'space': %s, "
+	       "'max_trials': 2, 'exist_ok': true}", SPACE_X);
+	assert_true(num(r, "study.counts.total") == 2);
+	assert_true(num(r, "study.counts.ok") == 2);
+	assert_true(num(r, "study.best.loss") == 0.25);
+	assert_string_equal(str(r, "study.state"), "done");
+}
+
+static void ignore_send(void *watcher, char *line, size_t len)
+{
+	(void)watcher;
+	(void)len;
+	free(line);
+}
+
+/* Subscriptions are bounded per connection (each change is matched
+ * against all of them); names need not exist any more. */
+static void watch_bounded(void **state)
+{
+	struct pz_watch *w = NULL;
+	int a, b;
+	char name[32];
+
+	(void)state;
+	assert_int_equal(pz_watch_create(ignore_send, &w), 0);
+	for (int i = 0; i < PZ_WATCH_MAX; i++) {
+		snprintf(name, sizeof(name), "s%d", i);
+		assert_int_equal(pz_watch_add(w, &a, name), 0);
+	}
+	assert_int_equal(pz_watch_add(w, &a, "one more"), PZ_EBUSY);
+	assert_int_equal(pz_watch_add(w, &a, "s7"), 0);   /* has it */
+	assert_int_equal(pz_watch_add(w, &b, "one more"), 0);
+	assert_int_equal(pz_watch_remove(w, &a, "s7"), 0);
+	assert_int_equal(pz_watch_add(w, &a, "one more"), 0);
+	pz_watch_destroy(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2528,6 +2966,15 @@ int main(void)
 		T(trial_report_resume),
 		T(import_intermediate),
 		T(load_many_reports),
+		T(ask_during_failed_batch),
+		T(ask_then_delete_pipelined),
+		T(watch_reentrant),
+		T(ask_gone_while_loading),
+		T(server_backup_sidecars),
+		T(load_failure_then_retry_pipelined),
+		T(suggestion_failure_then_ask_pipelined),
+		T(create_exist_ok_after_restart),
+		T(watch_bounded),
 #undef T
 	};
 
