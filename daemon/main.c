@@ -6,12 +6,14 @@
  * directory systemd gives the service.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <grp.h>
+#include <limits.h>
 #include <sys/resource.h>
 #include <unistd.h>
 #include <uv.h>
@@ -65,6 +67,10 @@ static void usage(FILE *f)
 	        "                       read their last replies (default 10)\n"
 	        "  --log-file PATH      log there instead of stderr (SIGHUP\n"
 	        "                       reopens it)\n"
+	        "  --parent-fd FD       stop as on SIGTERM once FD (3 or more,\n"
+	        "                       the read end of a pipe whose write end\n"
+	        "                       the starting process keeps) reads end\n"
+	        "                       of file: that process has ended\n"
 	        "  --log-level LEVEL    error, warn, info (default) or debug\n"
 	        "  -h, --help           this text\n"
 	        "  -V, --version        the version\n"
@@ -161,6 +167,7 @@ int main(int argc, char **argv)
 		{"max-connections", required_argument, NULL, 'C'},
 		{"max-memory", required_argument, NULL, 'X'},
 		{"shutdown-timeout", required_argument, NULL, 'T'},
+		{"parent-fd", required_argument, NULL, 'P'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -273,6 +280,20 @@ int main(int argc, char **argv)
 				return done(2, socket_path, db_path);
 			}
 			break;
+		case 'P': {
+			long fd;
+
+			errno = 0;
+			fd = strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || end == optarg || fd < 3 ||
+			    fd > INT_MAX || fcntl((int)fd, F_GETFD) < 0) {
+				fprintf(stderr, "parzend: --parent-fd must be an open "
+				                "file descriptor, 3 or more\n");
+				return done(2, socket_path, db_path);
+			}
+			opt.parent_fd = (int)fd;
+			break;
+		}
 		case 'l':
 			level = pz_log_parse_level(optarg);
 			if (level < 0) {

@@ -429,6 +429,53 @@ static void on_signal(uv_signal_t *h, int signum)
 	}
 }
 
+/* --- the parent's pipe (--parent-fd) ----------------------------------------------- */
+
+/*
+ * A process that starts parzend for itself alone (Python's private
+ * Trials()) holds the write end of a pipe whose read end is parent_fd.
+ * The kernel closes it when that process ends, however it ends, and
+ * parzend stops as on SIGTERM instead of serving nobody forever.
+ */
+static void parent_alloc(uv_handle_t *h, size_t size, uv_buf_t *buf)
+{
+	static char sink[64];
+
+	(void)h;
+	(void)size;
+	*buf = uv_buf_init(sink, sizeof(sink));
+}
+
+static void parent_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+	struct pz_server *srv = s->data;
+
+	(void)buf;
+	if (n >= 0)
+		return; /* bytes mean nothing; only the end does */
+	uv_read_stop(s);
+	pz_log(PZ_LOG_INFO, "--parent-fd %d: %s, shutting down",
+	       srv->opt.parent_fd,
+	       n == UV_EOF ? "the parent is gone" : uv_strerror((int)n));
+	pz_server_stop(srv);
+}
+
+static int watch_parent(struct pz_server *srv, struct pz_error *err)
+{
+	int rc;
+
+	uv_pipe_init(srv->loop, &srv->parent, 0);
+	srv->parent.data = srv;
+	rc = uv_pipe_open(&srv->parent, srv->opt.parent_fd);
+	if (rc == 0)
+		rc = uv_read_start((uv_stream_t *)&srv->parent, parent_alloc,
+		                   parent_read);
+	if (rc != 0)
+		return pz_error_set(err, PZ_EINVAL, "--parent-fd %d: %s",
+		                    srv->opt.parent_fd, uv_strerror(rc));
+	return 0;
+}
+
 /* --- administrative methods (admin.h) ---------------------------------------------- */
 
 /*
@@ -650,7 +697,8 @@ int pz_server_start(struct pz_server *srv, uv_loop_t *loop,
 	uv_signal_start(&srv->sig_usr1, on_signal, SIGUSR1);
 	uv_signal_start(&srv->sig_usr2, on_signal, SIGUSR2);
 
-	if ((rc = listen_socket(srv, err)) != 0) {
+	if ((srv->opt.parent_fd > 2 && (rc = watch_parent(srv, err)) != 0) ||
+	    (rc = listen_socket(srv, err)) != 0) {
 		srv->exit_code = 1;
 		pz_server_stop(srv);
 		return rc;
@@ -690,6 +738,8 @@ static void maybe_finish(struct pz_server *srv)
 	close_handle((uv_handle_t *)&srv->sig_hup);
 	close_handle((uv_handle_t *)&srv->sig_usr1);
 	close_handle((uv_handle_t *)&srv->sig_usr2);
+	if (srv->opt.parent_fd > 2)
+		close_handle((uv_handle_t *)&srv->parent);
 }
 
 static void close_conn(struct pz_conn *c, void *arg)

@@ -32,6 +32,7 @@ struct pz_server_options {
 	size_t max_memory;        /* queued replies of all clients, bytes */
 	double shutdown_timeout;  /* seconds */
 	const char *log_path;     /* NULL: stderr only */
+	int parent_fd;            /* > 2: stop once it reads end of file */
 };
 
 struct pz_server_conn;
@@ -44,6 +45,7 @@ struct pz_server {
 	uv_timer_t tick;          /* reclaim, stall detection */
 	uv_timer_t deadline;      /* shutdown */
 	uv_signal_t sig_term, sig_int, sig_hup, sig_usr1, sig_usr2;
+	uv_pipe_t parent;         /* --parent-fd, if given */
 	struct pz_store *store;
 	struct pz_core core;
 	struct pz_rpc rpc;

@@ -88,6 +88,7 @@ class Daemon:
         self.db = db
         self.log = log
         self.workdir = workdir
+        self.parent_w = None  # our end of --parent-fd's pipe, if any
 
     def alive(self):
         return self.proc.poll() is None
@@ -105,6 +106,9 @@ class Daemon:
                 rc = self.proc.wait()
             except OSError:
                 rc = self.proc.poll()
+        if self.parent_w is not None:
+            os.close(self.parent_w)
+            self.parent_w = None
         if self.workdir is not None:
             shutil.rmtree(self.workdir, ignore_errors=True)
             self.workdir = None
@@ -138,10 +142,11 @@ def start(socket, db, log, durability="full", detach=False, args=(),
           timeout=30.0, workdir=None, die_with_parent=False):
     """Run parzend on `socket` and `db`, appending its output to `log`, and
     wait until it is ready. `detach`: in its own session, to outlive this
-    process. `die_with_parent`: SIGTERM it when this process dies (Linux;
-    only when called from the main thread, since the kernel watches the
-    thread that started it). Raises Error (code None) with the log's tail
-    on failure."""
+    process. `die_with_parent`: it stops when this process ends, however
+    it ends (it is given the read end of a pipe whose write end only this
+    process holds, `--parent-fd`; and, from the main thread on Linux, a
+    parent-death SIGTERM too). Raises Error (code None) with the log's
+    tail on failure."""
     binary = find_parzend()
     deathsig = (die_with_parent and _prctl is not None and
                 threading.current_thread() is threading.main_thread())
@@ -158,13 +163,27 @@ def start(socket, db, log, durability="full", detach=False, args=(),
             env.pop(k, None)
         cmd = [binary, "--socket", socket, "--db", db,
                "--durability", durability] + list(args)
-        with open(log, "ab") as out:
-            proc = subprocess.Popen(
-                cmd, env=env, stdin=subprocess.DEVNULL, stdout=out,
-                stderr=subprocess.STDOUT, close_fds=True,
-                start_new_session=detach,
-                preexec_fn=_pdeathsig if deathsig else None)
+        pipe_r = pipe_w = None
+        if die_with_parent:
+            pipe_r, pipe_w = os.pipe()  # both close-on-exec
+            cmd += ["--parent-fd", str(pipe_r)]
+        try:
+            with open(log, "ab") as out:
+                proc = subprocess.Popen(
+                    cmd, env=env, stdin=subprocess.DEVNULL, stdout=out,
+                    stderr=subprocess.STDOUT, close_fds=True,
+                    pass_fds=(pipe_r,) if pipe_r is not None else (),
+                    start_new_session=detach,
+                    preexec_fn=_pdeathsig if deathsig else None)
+        except BaseException:
+            if pipe_w is not None:
+                os.close(pipe_w)
+            raise
+        finally:
+            if pipe_r is not None:
+                os.close(pipe_r)
         d = Daemon(proc, socket, db, log, workdir)
+        d.parent_w = pipe_w
         deadline = time.monotonic() + timeout
         while True:
             notify.settimeout(max(0.05, min(0.5, deadline - time.monotonic())))
@@ -178,6 +197,9 @@ def start(socket, db, log, durability="full", detach=False, args=(),
                 if proc.poll() is None:
                     proc.kill()
                     proc.wait()
+                if d.parent_w is not None:
+                    os.close(d.parent_w)
+                    d.parent_w = None
                 tail = d.read_log()[-2000:]
                 raise Error(None, "parzend (%s) did not start:\n%s"
                             % (binary, tail))

@@ -2,6 +2,8 @@
 import functools
 import math
 import os
+import shutil
+import signal
 import time
 
 import pytest
@@ -218,6 +220,36 @@ print("RESULT " + json.dumps({"dir": d.workdir, "pid": d.pid}))
         for _ in range(100):  # the daemon exits (reaped by init)
             os.kill(r["pid"], 0)
             time.sleep(0.05)
+
+
+def test_private_daemon_stops_when_its_process_is_killed():
+    """A process killed by SIGKILL runs no atexit; its private daemon,
+    started here from a thread (which a parent-death signal does not
+    cover: the kernel would watch that thread), must still stop rather
+    than serve nobody forever: it reads end of file on --parent-fd."""
+    p = run_script(r'''
+import json, os, signal, sys, threading
+from parzen import fmin, hp, rand, Trials, daemon
+out = {}
+def search():
+    t = Trials()
+    fmin(lambda x: x, hp.uniform('x', 0, 1), algo=rand.suggest,
+         max_evals=3, trials=t, show_progressbar=False)
+    d = daemon.private()
+    out.update(dir=d.workdir, pid=d.pid)
+th = threading.Thread(target=search)
+th.start()
+th.join()
+print("RESULT " + json.dumps(out), flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+''', check=False)
+    assert p.returncode == -signal.SIGKILL, p.stderr
+    r = result_line(p.stdout)
+    with pytest.raises(ProcessLookupError):
+        for _ in range(600):  # it stops (and init reaps it)
+            os.kill(r["pid"], 0)
+            time.sleep(0.05)
+    shutil.rmtree(r["dir"], ignore_errors=True)
 
 
 class FakeTty:
