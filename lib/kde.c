@@ -31,6 +31,20 @@ static double width(const struct pz_gmm_dim *d, double unbounded_width)
 	return d->bounded ? d->prior_sigma : unbounded_width * d->prior_sigma;
 }
 
+/* The kernel width of numeric dim dd for n observations. */
+static double dim_sigma(const struct pz_gmm_dim *dd,
+                        const struct pz_kde_opts *o, int n, double scott)
+{
+	double wd = width(dd, o->unbounded_width);
+	double s = scott * wd;
+	double minsigma = wd / fmin(100.0, n + 1.0);
+
+	s = fmin(fmax(s, minsigma), wd);
+	if (dd->q > 0 && !dd->log)
+		s = fmax(s, fmin(dd->q, wd));
+	return s;
+}
+
 /*
  * Per-option log probabilities of the smoothed categorical kernel: mass
  * 1 - lambda on the observed option, lambda spread by the prior.
@@ -236,13 +250,8 @@ int pz_kde_fit(struct pz_kde *k, const struct pz_gmm_dim *dims,
 			/* The prior component's kernel is the prior itself. */
 			continue;
 		}
-		double wd = width(dd, o->unbounded_width);
-		double s = scott * wd;
-		double minsigma = wd / fmin(100.0, n + 1.0);
+		double s = dim_sigma(dd, o, n, scott);
 
-		s = fmin(fmax(s, minsigma), wd);
-		if (dd->q > 0 && !dd->log)
-			s = fmax(s, fmin(dd->q, wd));
 		k->sigma[d] = s;
 		log_sigma_sum += log(s) + LOG_SQRT_2PI;
 		for (int i = 0; i < n; i++) {
@@ -262,6 +271,41 @@ int pz_kde_fit(struct pz_kde *k, const struct pz_gmm_dim *dims,
 	/* One log per component: its weight over its truncated mass. */
 	for (int i = 0; !k->linear && i < n; i++)
 		k->base[i] = log(k->w[i] / k->scratch[i]) - log_sigma_sum;
+	return 0;
+}
+
+int pz_kde_fit_shape(struct pz_kde *k, const struct pz_gmm_dim *dims,
+                     int n_dims, int n, double wsum,
+                     const struct pz_kde_opts *o)
+{
+	int D = n_dims, nn = n > 0 ? n : 1, rc;
+	double scott;
+
+	memset(k, 0, sizeof(*k));
+	k->n_dims = D;
+	k->dims = dims;
+	for (int d = 0; d < D; d++)
+		if (dims[d].categorical && dims[d].n_options > k->max_options)
+			k->max_options = dims[d].n_options;
+	k->prior_w = o->prior_weight / wsum;
+	k->prior_base = log(k->prior_w);
+	if ((rc = alloc_arrays(k, 0)) != 0) {
+		pz_kde_finish(k);
+		return rc;
+	}
+	scott = o->bandwidth * pow((double)nn, -1.0 / (D + 4.0));
+	for (int d = 0; d < D; d++) {
+		const struct pz_gmm_dim *dd = &dims[d];
+
+		if (dd->categorical) {
+			cat_tables(k, d, n, o);
+			continue;
+		}
+		k->sigma[d] = dim_sigma(dd, o, n, scott);
+		k->prior_base -= log(dd->prior_sigma) + LOG_SQRT_2PI;
+		if (dd->bounded)
+			k->prior_base -= pz_gmm_log_normal_mass(-0.5, 0.5);
+	}
 	return 0;
 }
 

@@ -22,6 +22,21 @@
 #include <parzen/rng.h>
 #include <parzen/sample.h>
 
+#include "kdtree.h"
+
+/*
+ * The approximate g(x) (docs/space.md): a group's "above" estimator with
+ * at least this many kernels is scored through spatial indexes over the
+ * history's slots, skipping kernels more than APPROX_CUTOFF + log(n)
+ * below the largest term (relative error of g below exp(-APPROX_CUTOFF)).
+ * The first index covers slots [0, a) with a on the grid 1024 (17/16)^k,
+ * the second [a, b) with b - a a multiple of 256, the rest is scanned.
+ */
+#define APPROX_MIN 2048
+#define APPROX_CUTOFF 30.0
+#define APPROX_FIRST 1024
+#define APPROX_STEP 256
+
 enum { CLS_NONE = 0, CLS_BELOW = 1, CLS_ABOVE = 2 };
 
 void pz_tpe_config_default(struct pz_tpe_config *cfg)
@@ -247,6 +262,45 @@ int pz_tpe_n_below(const struct pz_tpe_config *cfg, int n_ok)
 
 /* --- the suggestion -------------------------------------------------------- */
 
+/* The indexes of one group, built for given slot ranges. */
+struct gtrees {
+	int have[2];
+	struct pz_kdtree tree[2];
+};
+
+struct pz_tpe_cache {
+	const struct pz_space *space; /* the space the trees were built on */
+	int int_categorical;
+	int n_groups;
+	struct gtrees *g; /* per group */
+};
+
+int pz_tpe_cache_create(struct pz_tpe_cache **out)
+{
+	*out = calloc(1, sizeof(**out));
+	return *out != NULL ? 0 : PZ_ENOMEM;
+}
+
+static void cache_clear(struct pz_tpe_cache *cache)
+{
+	for (int gi = 0; gi < cache->n_groups; gi++)
+		for (int i = 0; i < 2; i++)
+			if (cache->g[gi].have[i])
+				pz_kdtree_finish(&cache->g[gi].tree[i]);
+	free(cache->g);
+	cache->g = NULL;
+	cache->n_groups = 0;
+	cache->space = NULL;
+}
+
+void pz_tpe_cache_destroy(struct pz_tpe_cache *cache)
+{
+	if (cache == NULL)
+		return;
+	cache_clear(cache);
+	free(cache);
+}
+
 /* A group's pair of joint estimators, fitted on first use. */
 struct gfit {
 	int fitted, cat_fitted;
@@ -257,6 +311,14 @@ struct gfit {
 	struct pz_gmm_dim *cat_dims; /* of the categorical members */
 	struct pz_kde below, above;  /* all members, the good set of gamma */
 	struct pz_kde cbelow, cabove; /* categorical members, of cat_gamma */
+	/* The approximate g(x): `above` is a shape only (pz_kde_fit_shape),
+	 * its kernels are scored through the trees. */
+	int approx, n_trees;
+	struct pz_kdtree *trees[2];
+	struct gtrees own;       /* the trees when there is no cache */
+	double *wslot;           /* per slot: the above kernel's weight */
+	double *tail_memo;
+	struct pz_kdtree_query q;
 };
 
 struct ctx {
@@ -274,6 +336,7 @@ struct ctx {
 	const double **rows;   /* scratch, n_slots */
 	struct pz_gmm_dim *dims; /* per param */
 	struct gfit *gf;       /* per group (multivariate) */
+	struct pz_tpe_cache *cache; /* NULL: none */
 	double *out;
 };
 
@@ -560,10 +623,126 @@ static int group_active(const struct pz_group *g, const double *values)
  * (for a conditional group) the n_below best of the trials where the group
  * is active.
  */
+/* Where slot ranges of the indexes end for n slots: *a, *b. */
+static void approx_ranges(size_t n, size_t *a, size_t *b)
+{
+	size_t x = APPROX_FIRST;
+
+	if (n < x) {
+		*a = 0;
+	} else {
+		while (x + x / 16 <= n)
+			x += x / 16;
+		*a = x;
+	}
+	*b = *a + (n - *a) / APPROX_STEP * APPROX_STEP;
+}
+
+/*
+ * The indexes of group gi over [0, a) and [a, b): the cache's when they
+ * cover those ranges and are still valid (else rebuilt there), or the
+ * group's own. The trees are pure functions of the slots they cover, so
+ * where they come from changes no bit of the suggestion.
+ */
+static int approx_trees(struct ctx *c, int gi, const struct pz_gmm_dim *dims,
+                        size_t a, size_t b)
+{
+	const struct pz_group *g = &c->space->groups[gi];
+	struct gfit *f = &c->gf[gi];
+	struct gtrees *gt = &f->own;
+	size_t lo[2] = {0, a}, hi[2] = {a, b};
+	int rc;
+
+	if (c->cache != NULL) {
+		struct pz_tpe_cache *k = c->cache;
+
+		if (k->space != c->space ||
+		    k->int_categorical != c->cfg->int_categorical) {
+			cache_clear(k);
+			k->g = calloc((size_t)(c->space->n_groups ? c->space->n_groups
+			                                          : 1),
+			              sizeof(*k->g));
+			if (k->g == NULL)
+				return PZ_ENOMEM;
+			k->space = c->space;
+			k->n_groups = c->space->n_groups;
+			k->int_categorical = c->cfg->int_categorical;
+		}
+		gt = &k->g[gi];
+	}
+	f->n_trees = 0;
+	for (int i = 0; i < 2; i++) {
+		struct pz_kdtree *t = &gt->tree[i];
+
+		if (hi[i] <= lo[i])
+			continue;
+		if (gt->have[i] && (t->first != lo[i] || t->end != hi[i] ||
+		                    !pz_kdtree_valid(t, c->h))) {
+			pz_kdtree_finish(t);
+			gt->have[i] = 0;
+		}
+		if (!gt->have[i]) {
+			rc = pz_kdtree_build(t, c->h, dims, g->members,
+			                     g->n_members, lo[i], hi[i]);
+			if (rc != 0)
+				return rc;
+			gt->have[i] = 1;
+		}
+		pz_kdtree_begin(t);
+		f->trees[f->n_trees++] = t;
+	}
+	return 0;
+}
+
+/* log g(x) of group gi's full estimator. */
+static double above_logpdf(const struct gfit *f, const double *x)
+{
+	if (f->approx)
+		return pz_kdtree_logpdf(f->trees, f->n_trees, &f->q, x);
+	return pz_kde_logpdf(&f->above, x);
+}
+
+/* The approximate above estimator of group g: its shape and indexes. */
+static int fit_approx(struct ctx *c, const struct pz_group *g,
+                      const struct pz_gmm_dim *dims, int D, struct gfit *f,
+                      int n_above, const struct pz_kde_opts *o)
+{
+	const struct pz_history *h = c->h;
+	double wsum = o->prior_weight, wmax = 0;
+	size_t a, b;
+	int rc;
+
+	for (size_t t = 0; t < h->n_slots; t++) {
+		wsum += f->wslot[t];
+		wmax = f->wslot[t] > wmax ? f->wslot[t] : wmax;
+	}
+	approx_ranges(h->n_slots, &a, &b);
+	f->tail_memo = malloc((h->n_slots - b + 1) * sizeof(double));
+	if (f->tail_memo == NULL)
+		return PZ_ENOMEM;
+	for (size_t i = 0; i < h->n_slots - b; i++)
+		f->tail_memo[i] = NAN;
+	if ((rc = approx_trees(c, (int)(g - c->space->groups), dims, a, b)) != 0)
+		return rc;
+	if ((rc = pz_kde_fit_shape(&f->above, dims, D, n_above, wsum, o)) != 0)
+		return rc;
+	f->q.shape = &f->above;
+	f->q.members = g->members;
+	f->q.h = h;
+	f->q.wslot = f->wslot;
+	f->q.n_slots = h->n_slots;
+	f->q.wsum = wsum;
+	f->q.wmax = wmax;
+	f->q.cutoff = APPROX_CUTOFF + log((double)n_above);
+	f->q.tail_first = b;
+	f->q.tail_memo = f->tail_memo;
+	return 0;
+}
+
 static int fit_pair(struct ctx *c, const struct pz_group *g,
                     const struct pz_gmm_dim *dims, const int *members, int D,
                     double sqrt_gamma, struct pz_kde *below,
-                    struct pz_kde *above)
+                    struct pz_kde *above, struct gfit *af)
 {
 	const struct pz_history *h = c->h;
 	const unsigned char *cls = c->cls;
@@ -583,6 +762,19 @@ static int fit_pair(struct ctx *c, const struct pz_group *g,
 		cls = c->gcls;
 	}
 	rank_ages(c, cls, first, n_cls);
+	if (af != NULL && n_cls[CLS_ABOVE] >= APPROX_MIN) {
+		int n_num = 0;
+
+		for (int d = 0; d < D; d++)
+			n_num += !dims[d].categorical;
+		if (n_num > 0) {
+			af->approx = 1;
+			af->wslot = calloc(h->n_slots ? h->n_slots : 1,
+			                   sizeof(double));
+			if (af->wslot == NULL)
+				return PZ_ENOMEM;
+		}
+	}
 	/* rows: below from the front of the scratch, above from the back. */
 	for (size_t t = 0; t < h->n_slots; t++) {
 		int k = cls[t];
@@ -596,13 +788,19 @@ static int fit_pair(struct ctx *c, const struct pz_group *g,
 		                   ? forgetting_weight(c->cfg->linear_forgetting,
 		                                       n_cls[k], c->age[t])
 		                   : 1.0;
+		if (k == CLS_ABOVE && af != NULL && af->approx)
+			af->wslot[t] = c->wts[slot];
 		n[k]++;
 	}
 	rc = pz_kde_fit(below, dims, members, D, c->rows, c->wts, n[1], &o);
 	if (rc != 0)
 		return rc;
-	rc = pz_kde_fit(above, dims, members, D, c->rows + cap - (size_t)n[2],
-	                c->wts + cap - (size_t)n[2], n[2], &o);
+	if (af != NULL && af->approx)
+		rc = fit_approx(c, g, dims, D, af, n[2], &o);
+	else
+		rc = pz_kde_fit(above, dims, members, D,
+		                c->rows + cap - (size_t)n[2],
+		                c->wts + cap - (size_t)n[2], n[2], &o);
 	if (rc != 0)
 		pz_kde_finish(below);
 	return rc;
@@ -644,7 +842,7 @@ static int fit_group(struct ctx *c, int gi)
 	if (rc != 0)
 		return rc;
 	rc = fit_pair(c, g, f->dims, g->members, g->n_members, 0, &f->below,
-	              &f->above);
+	              &f->above, f);
 	f->fitted = rc == 0;
 	return rc;
 }
@@ -658,7 +856,7 @@ static int fit_group_cat(struct ctx *c, int gi)
 	if (rc != 0)
 		return rc;
 	rc = fit_pair(c, g, f->cat_dims, f->cat_members, f->n_cat,
-	              c->cfg->categorical_gamma, &f->cbelow, &f->cabove);
+	              c->cfg->categorical_gamma, &f->cbelow, &f->cabove, NULL);
 	f->cat_fitted = rc == 0;
 	return rc;
 }
@@ -724,7 +922,7 @@ static int greedy_group(struct ctx *c, int gi, double *xg)
 			pz_kde_sample_given(&f->below, &c->rng, f->is_cat, c->wts,
 			                    y);
 			sc = ei_score(pz_kde_logpdf(&f->below, y),
-			              pz_kde_logpdf(&f->above, y));
+			              above_logpdf(f, y));
 			if (j == 0 || sc > best) {
 				best = sc;
 				win = j;
@@ -738,7 +936,7 @@ static int greedy_group(struct ctx *c, int gi, double *xg)
 
 			pz_kde_sample(&f->below, &c->rng, y);
 			sc = ei_score(pz_kde_logpdf(&f->below, y),
-			              pz_kde_logpdf(&f->above, y));
+			              above_logpdf(f, y));
 			if (j == 0 || sc > best) {
 				best = sc;
 				win = j;
@@ -801,6 +999,16 @@ int pz_tpe_suggest(const struct pz_space *space,
                    const struct pz_tpe_config *cfg, uint64_t seed,
                    uint64_t number, double *out, struct pz_error *err)
 {
+	return pz_tpe_suggest_cached(space, history, cfg, NULL, seed, number,
+	                             out, err);
+}
+
+int pz_tpe_suggest_cached(const struct pz_space *space,
+                          const struct pz_history *history,
+                          const struct pz_tpe_config *cfg,
+                          struct pz_tpe_cache *cache, uint64_t seed,
+                          uint64_t number, double *out, struct pz_error *err)
+{
 	struct ctx c;
 	size_t n;
 	int rc;
@@ -814,6 +1022,7 @@ int pz_tpe_suggest(const struct pz_space *space,
 	c.space = space;
 	c.h = history;
 	c.cfg = cfg;
+	c.cache = cache;
 	c.out = out;
 	n = history->n_slots;
 	c.cls = malloc(n);
@@ -853,6 +1062,11 @@ out:
 			pz_kde_finish(&f->cbelow);
 			pz_kde_finish(&f->cabove);
 		}
+		for (int i = 0; i < 2; i++)
+			if (f->own.have[i])
+				pz_kdtree_finish(&f->own.tree[i]);
+		free(f->wslot);
+		free(f->tail_memo);
 		free(f->dims);
 		free(f->cat_dims);
 		free(f->cat_members);

@@ -65,6 +65,16 @@ int pz_kde_fit(struct pz_kde *k, const struct pz_gmm_dim *dims,
                const int *members, int n_dims, const double *const *rows,
                const double *weights, int n, const struct pz_kde_opts *o);
 void pz_kde_finish(struct pz_kde *k);
+/*
+ * The same estimator's shape without its components: the bandwidths and
+ * categorical tables of n observations whose weights sum (with the
+ * prior's) to wsum, and the prior component; k->n is 0. The approximate
+ * g(x) of TPE at large n scores the components from a spatial index
+ * (lib/kdtree.h) with this shape.
+ */
+int pz_kde_fit_shape(struct pz_kde *k, const struct pz_gmm_dim *dims,
+                     int n_dims, int n, double wsum,
+                     const struct pz_kde_opts *o);
 
 /* Draw one joint value: out[k] for dims[k], in value space. */
 void pz_kde_sample(const struct pz_kde *k, struct pz_rng *rng, double *out);
