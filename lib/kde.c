@@ -275,10 +275,10 @@ int pz_kde_fit(struct pz_kde *k, const struct pz_gmm_dim *dims,
 }
 
 int pz_kde_fit_shape(struct pz_kde *k, const struct pz_gmm_dim *dims,
-                     int n_dims, int n, double wsum,
+                     int n_dims, int n, int n_scott, double wsum,
                      const struct pz_kde_opts *o)
 {
-	int D = n_dims, nn = n > 0 ? n : 1, rc;
+	int D = n_dims, rc;
 	double scott;
 
 	memset(k, 0, sizeof(*k));
@@ -293,7 +293,8 @@ int pz_kde_fit_shape(struct pz_kde *k, const struct pz_gmm_dim *dims,
 		pz_kde_finish(k);
 		return rc;
 	}
-	scott = o->bandwidth * pow((double)nn, -1.0 / (D + 4.0));
+	scott = o->bandwidth *
+	        pow((double)(n_scott > 0 ? n_scott : 1), -1.0 / (D + 4.0));
 	for (int d = 0; d < D; d++) {
 		const struct pz_gmm_dim *dd = &dims[d];
 
@@ -464,6 +465,7 @@ logpdf(const struct pz_kde *k, const double *x)
 {
 	double *acc = k->scratch, best = -INFINITY, sum = 0, prior;
 	int n = k->n;
+	size_t stride = k->stride > 0 ? k->stride : (size_t)n;
 
 	if (k->linear)
 		return logpdf_categorical(k, x);
@@ -471,7 +473,7 @@ logpdf(const struct pz_kde *k, const double *x)
 	prior = k->prior_base;
 	for (int d = 0; d < k->n_dims; d++) {
 		const struct pz_gmm_dim *dd = &k->dims[d];
-		const double *col = k->center + (size_t)d * n;
+		const double *col = k->center + (size_t)d * stride;
 
 		if (dd->categorical) {
 			const double *hit = k->cat_hit + (size_t)d * (k->max_options + 1);

@@ -22,20 +22,19 @@
 #include <parzen/rng.h>
 #include <parzen/sample.h>
 
-#include "kdtree.h"
+#include "kde_cache.h"
 
 /*
  * The approximate g(x) (docs/space.md): a group's "above" estimator with
- * at least this many kernels is scored through spatial indexes over the
- * history's slots, skipping kernels more than APPROX_CUTOFF + log(n)
- * below the largest term (relative error of g below exp(-APPROX_CUTOFF)).
- * The first index covers slots [0, a) with a on the grid 1024 (17/16)^k,
- * the second [a, b) with b - a a multiple of 256, the rest is scanned.
+ * at least APPROX_MIN kernels takes its bandwidths from n rounded down to
+ * the grid APPROX_MIN (1 + 1/APPROX_GRID)^k instead of n, so that its
+ * kernels' truncation masses stay the same between suggestions and are
+ * kept, with the kernels' centres, in the study's cache (kde_cache.h).
  */
 #define APPROX_MIN 2048
-#define APPROX_CUTOFF 30.0
-#define APPROX_FIRST 1024
-#define APPROX_STEP 256
+#define APPROX_GRID 256
+
+#define LOG_SQRT_2PI 0.918938533204672742
 
 enum { CLS_NONE = 0, CLS_BELOW = 1, CLS_ABOVE = 2 };
 
@@ -262,17 +261,57 @@ int pz_tpe_n_below(const struct pz_tpe_config *cfg, int n_ok)
 
 /* --- the suggestion -------------------------------------------------------- */
 
-/* The indexes of one group, built for given slot ranges. */
-struct gtrees {
-	int have[2];
-	struct pz_kdtree tree[2];
+/* Per-slot work space of one suggestion. */
+struct work {
+	unsigned char *cls, *gcls;
+	uint32_t *age;
+	double *mus, *wts;
+	const double **rows;
+	size_t cap;
 };
 
+static void work_finish(struct work *w)
+{
+	free(w->cls);
+	free(w->gcls);
+	free(w->age);
+	free(w->mus);
+	free(w->wts);
+	free(w->rows);
+	memset(w, 0, sizeof(*w));
+}
+
+/* Room for n slots (every array is written before it is read). */
+static int work_reserve(struct work *w, size_t n)
+{
+	size_t cap = w->cap > 0 ? w->cap : 1024;
+
+	if (n + 1 <= w->cap)
+		return 0;
+	while (cap < n + 1)
+		cap *= 2;
+	work_finish(w);
+	w->cls = malloc(cap);
+	w->gcls = malloc(cap);
+	w->age = malloc(cap * sizeof(uint32_t));
+	w->mus = malloc(cap * sizeof(double));
+	w->wts = malloc(cap * sizeof(double));
+	w->rows = malloc(cap * sizeof(*w->rows));
+	if (w->cls == NULL || w->gcls == NULL || w->age == NULL ||
+	    w->mus == NULL || w->wts == NULL || w->rows == NULL) {
+		work_finish(w);
+		return PZ_ENOMEM;
+	}
+	w->cap = cap;
+	return 0;
+}
+
 struct pz_tpe_cache {
-	const struct pz_space *space; /* the space the trees were built on */
+	struct work work;             /* reused by every suggestion */
+	const struct pz_space *space; /* the space the entries describe */
 	int int_categorical;
 	int n_groups;
-	struct gtrees *g; /* per group */
+	struct pz_kde_cache *g; /* per group */
 };
 
 int pz_tpe_cache_create(struct pz_tpe_cache **out)
@@ -284,9 +323,7 @@ int pz_tpe_cache_create(struct pz_tpe_cache **out)
 static void cache_clear(struct pz_tpe_cache *cache)
 {
 	for (int gi = 0; gi < cache->n_groups; gi++)
-		for (int i = 0; i < 2; i++)
-			if (cache->g[gi].have[i])
-				pz_kdtree_finish(&cache->g[gi].tree[i]);
+		pz_kde_cache_finish(&cache->g[gi]);
 	free(cache->g);
 	cache->g = NULL;
 	cache->n_groups = 0;
@@ -298,6 +335,7 @@ void pz_tpe_cache_destroy(struct pz_tpe_cache *cache)
 	if (cache == NULL)
 		return;
 	cache_clear(cache);
+	work_finish(&cache->work);
 	free(cache);
 }
 
@@ -311,14 +349,13 @@ struct gfit {
 	struct pz_gmm_dim *cat_dims; /* of the categorical members */
 	struct pz_kde below, above;  /* all members, the good set of gamma */
 	struct pz_kde cbelow, cabove; /* categorical members, of cat_gamma */
-	/* The approximate g(x): `above` is a shape only (pz_kde_fit_shape),
-	 * its kernels are scored through the trees. */
-	int approx, n_trees;
-	struct pz_kdtree *trees[2];
-	struct gtrees own;       /* the trees when there is no cache */
+	/* The approximate g(x): `above` is a shape (pz_kde_fit_shape) whose
+	 * kernels are the cache's, one per slot (weight 0 where a slot is
+	 * not in the above set). */
+	int approx;
+	struct pz_kde_cache own; /* the entries when there is no cache */
+	struct pz_kde_cache *e;  /* the entries used: own or the cache's */
 	double *wslot;           /* per slot: the above kernel's weight */
-	double *tail_memo;
-	struct pz_kdtree_query q;
 };
 
 struct ctx {
@@ -623,120 +660,84 @@ static int group_active(const struct pz_group *g, const double *values)
  * (for a conditional group) the n_below best of the trials where the group
  * is active.
  */
-/* Where slot ranges of the indexes end for n slots: *a, *b. */
-static void approx_ranges(size_t n, size_t *a, size_t *b)
+/* n rounded down to the grid APPROX_MIN (1 + 1/APPROX_GRID)^k. */
+static int approx_n(int n)
 {
-	size_t x = APPROX_FIRST;
+	int x = APPROX_MIN;
 
-	if (n < x) {
-		*a = 0;
-	} else {
-		while (x + x / 16 <= n)
-			x += x / 16;
-		*a = x;
-	}
-	*b = *a + (n - *a) / APPROX_STEP * APPROX_STEP;
+	while (x + x / APPROX_GRID <= n)
+		x += x / APPROX_GRID;
+	return x;
 }
 
-/*
- * The indexes of group gi over [0, a) and [a, b): the cache's when they
- * cover those ranges and are still valid (else rebuilt there), or the
- * group's own. The trees are pure functions of the slots they cover, so
- * where they come from changes no bit of the suggestion.
- */
-static int approx_trees(struct ctx *c, int gi, const struct pz_gmm_dim *dims,
-                        size_t a, size_t b)
+/* Group gi's cache entry: the study's, or the group's own. */
+static int cache_entry(struct ctx *c, int gi, struct pz_kde_cache **out)
 {
-	const struct pz_group *g = &c->space->groups[gi];
-	struct gfit *f = &c->gf[gi];
-	struct gtrees *gt = &f->own;
-	size_t lo[2] = {0, a}, hi[2] = {a, b};
-	int rc;
+	struct pz_tpe_cache *k = c->cache;
 
-	if (c->cache != NULL) {
-		struct pz_tpe_cache *k = c->cache;
-
-		if (k->space != c->space ||
-		    k->int_categorical != c->cfg->int_categorical) {
-			cache_clear(k);
-			k->g = calloc((size_t)(c->space->n_groups ? c->space->n_groups
-			                                          : 1),
-			              sizeof(*k->g));
-			if (k->g == NULL)
-				return PZ_ENOMEM;
-			k->space = c->space;
-			k->n_groups = c->space->n_groups;
-			k->int_categorical = c->cfg->int_categorical;
-		}
-		gt = &k->g[gi];
+	*out = &c->gf[gi].own;
+	if (k == NULL)
+		return 0;
+	if (k->space != c->space || k->int_categorical != c->cfg->int_categorical) {
+		cache_clear(k);
+		k->g = calloc((size_t)(c->space->n_groups ? c->space->n_groups : 1),
+		              sizeof(*k->g));
+		if (k->g == NULL)
+			return PZ_ENOMEM;
+		k->space = c->space;
+		k->n_groups = c->space->n_groups;
+		k->int_categorical = c->cfg->int_categorical;
 	}
-	f->n_trees = 0;
-	for (int i = 0; i < 2; i++) {
-		struct pz_kdtree *t = &gt->tree[i];
-
-		if (hi[i] <= lo[i])
-			continue;
-		if (gt->have[i] && (t->first != lo[i] || t->end != hi[i] ||
-		                    !pz_kdtree_valid(t, c->h))) {
-			pz_kdtree_finish(t);
-			gt->have[i] = 0;
-		}
-		if (!gt->have[i]) {
-			rc = pz_kdtree_build(t, c->h, dims, g->members,
-			                     g->n_members, lo[i], hi[i]);
-			if (rc != 0)
-				return rc;
-			gt->have[i] = 1;
-		}
-		pz_kdtree_begin(t);
-		f->trees[f->n_trees++] = t;
-	}
+	*out = &k->g[gi];
 	return 0;
 }
 
-/* log g(x) of group gi's full estimator. */
-static double above_logpdf(const struct gfit *f, const double *x)
-{
-	if (f->approx)
-		return pz_kdtree_logpdf(f->trees, f->n_trees, &f->q, x);
-	return pz_kde_logpdf(&f->above, x);
-}
-
-/* The approximate above estimator of group g: its shape and indexes. */
+/*
+ * The approximate above estimator of group g: the shape of n_above
+ * kernels with the bandwidths of approx_n(n_above), its kernels the
+ * cache's, one per slot, with weights f->wslot (0: not a kernel).
+ */
 static int fit_approx(struct ctx *c, const struct pz_group *g,
                       const struct pz_gmm_dim *dims, int D, struct gfit *f,
                       int n_above, const struct pz_kde_opts *o)
 {
 	const struct pz_history *h = c->h;
-	double wsum = o->prior_weight, wmax = 0;
-	size_t a, b;
+	struct pz_kde *k = &f->above;
+	struct pz_kde_cache *e;
+	double wsum = o->prior_weight, lss = 0;
+	size_t n = h->n_slots;
 	int rc;
 
-	for (size_t t = 0; t < h->n_slots; t++) {
+	for (size_t t = 0; t < n; t++)
 		wsum += f->wslot[t];
-		wmax = f->wslot[t] > wmax ? f->wslot[t] : wmax;
-	}
-	approx_ranges(h->n_slots, &a, &b);
-	f->tail_memo = malloc((h->n_slots - b + 1) * sizeof(double));
-	if (f->tail_memo == NULL)
-		return PZ_ENOMEM;
-	for (size_t i = 0; i < h->n_slots - b; i++)
-		f->tail_memo[i] = NAN;
-	if ((rc = approx_trees(c, (int)(g - c->space->groups), dims, a, b)) != 0)
+	rc = pz_kde_fit_shape(k, dims, D, n_above, approx_n(n_above), wsum, o);
+	if (rc != 0)
 		return rc;
-	if ((rc = pz_kde_fit_shape(&f->above, dims, D, n_above, wsum, o)) != 0)
-		return rc;
-	f->q.shape = &f->above;
-	f->q.members = g->members;
-	f->q.h = h;
-	f->q.wslot = f->wslot;
-	f->q.n_slots = h->n_slots;
-	f->q.wsum = wsum;
-	f->q.wmax = wmax;
-	f->q.cutoff = APPROX_CUTOFF + log((double)n_above);
-	f->q.tail_first = b;
-	f->q.tail_memo = f->tail_memo;
+	e = f->e;
+	if ((rc = pz_kde_cache_update(e, h, dims, g->members, D, k->sigma)) != 0)
+		goto fail;
+	free(k->center);
+	free(k->base);
+	free(k->scratch);
+	/* Borrowed from the entry: back to NULL before pz_kde_finish(). */
+	k->center = e->center;
+	k->stride = e->cap;
+	k->n = (int)n;
+	k->base = e->base;
+	k->scratch = e->scratch;
+	for (int d = 0; d < D; d++)
+		if (!dims[d].categorical)
+			lss += log(k->sigma[d]) + LOG_SQRT_2PI;
+	/* One log per kernel, as pz_kde_fit's: weight over truncated mass. */
+	for (size_t t = 0; t < n; t++)
+		k->base[t] = f->wslot[t] > 0
+		                     ? log(f->wslot[t] / wsum / e->mass[t]) - lss
+		                     : -INFINITY;
 	return 0;
+fail:
+	k->center = k->base = k->scratch = NULL;
+	pz_kde_finish(k);
+	return rc;
 }
 
 static int fit_pair(struct ctx *c, const struct pz_group *g,
@@ -769,10 +770,13 @@ static int fit_pair(struct ctx *c, const struct pz_group *g,
 			n_num += !dims[d].categorical;
 		if (n_num > 0) {
 			af->approx = 1;
-			af->wslot = calloc(h->n_slots ? h->n_slots : 1,
-			                   sizeof(double));
-			if (af->wslot == NULL)
-				return PZ_ENOMEM;
+			rc = cache_entry(c, (int)(g - c->space->groups), &af->e);
+			if (rc == 0)
+				rc = pz_kde_cache_reserve(af->e, h->n_slots);
+			if (rc != 0)
+				return rc;
+			af->wslot = af->e->wslot;
+			memset(af->wslot, 0, h->n_slots * sizeof(double));
 		}
 	}
 	/* rows: below from the front of the scratch, above from the back. */
@@ -922,7 +926,7 @@ static int greedy_group(struct ctx *c, int gi, double *xg)
 			pz_kde_sample_given(&f->below, &c->rng, f->is_cat, c->wts,
 			                    y);
 			sc = ei_score(pz_kde_logpdf(&f->below, y),
-			              above_logpdf(f, y));
+			              pz_kde_logpdf(&f->above, y));
 			if (j == 0 || sc > best) {
 				best = sc;
 				win = j;
@@ -936,7 +940,7 @@ static int greedy_group(struct ctx *c, int gi, double *xg)
 
 			pz_kde_sample(&f->below, &c->rng, y);
 			sc = ei_score(pz_kde_logpdf(&f->below, y),
-			              above_logpdf(f, y));
+			              pz_kde_logpdf(&f->above, y));
 			if (j == 0 || sc > best) {
 				best = sc;
 				win = j;
@@ -1010,10 +1014,12 @@ int pz_tpe_suggest_cached(const struct pz_space *space,
                           uint64_t number, double *out, struct pz_error *err)
 {
 	struct ctx c;
+	struct work own_work, *wk;
 	size_t n;
 	int rc;
 
 	memset(&c, 0, sizeof(c));
+	memset(&own_work, 0, sizeof(own_work));
 	pz_rng_init(&c.rng, seed, number);
 	if (history->n_trials < (size_t)cfg->n_startup || history->n_ok == 0) {
 		pz_sample_prior(space, &c.rng, out);
@@ -1025,20 +1031,20 @@ int pz_tpe_suggest_cached(const struct pz_space *space,
 	c.cache = cache;
 	c.out = out;
 	n = history->n_slots;
-	c.cls = malloc(n);
-	c.gcls = malloc(n);
-	c.age = malloc(n * sizeof(uint32_t));
-	c.mus = cfg->multivariate ? NULL : malloc(n * sizeof(double));
-	c.wts = malloc((n + 1) * sizeof(double));
-	c.rows = malloc(n * sizeof(*c.rows));
+	wk = cache != NULL ? &cache->work : &own_work;
+	if ((rc = work_reserve(wk, n)) != 0)
+		goto out;
+	c.cls = wk->cls;
+	c.gcls = wk->gcls;
+	c.age = wk->age;
+	c.mus = wk->mus;
+	c.wts = wk->wts;
+	c.rows = wk->rows;
 	c.dims = malloc((size_t)(space->n_params ? space->n_params : 1) *
 	                sizeof(*c.dims));
 	c.gf = calloc((size_t)(space->n_groups ? space->n_groups : 1),
 	              sizeof(*c.gf));
-	if (c.cls == NULL || c.gcls == NULL || c.age == NULL ||
-	    (c.mus == NULL && !cfg->multivariate) || c.wts == NULL ||
-	    c.rows == NULL ||
-	    c.dims == NULL || c.gf == NULL) {
+	if (c.dims == NULL || c.gf == NULL) {
 		rc = PZ_ENOMEM;
 		goto out;
 	}
@@ -1054,6 +1060,8 @@ out:
 	for (int gi = 0; c.gf != NULL && gi < space->n_groups; gi++) {
 		struct gfit *f = &c.gf[gi];
 
+		if (f->approx) /* the entry's */
+			f->above.center = f->above.base = f->above.scratch = NULL;
 		if (f->fitted) {
 			pz_kde_finish(&f->below);
 			pz_kde_finish(&f->above);
@@ -1062,11 +1070,7 @@ out:
 			pz_kde_finish(&f->cbelow);
 			pz_kde_finish(&f->cabove);
 		}
-		for (int i = 0; i < 2; i++)
-			if (f->own.have[i])
-				pz_kdtree_finish(&f->own.tree[i]);
-		free(f->wslot);
-		free(f->tail_memo);
+		pz_kde_cache_finish(&f->own);
 		free(f->dims);
 		free(f->cat_dims);
 		free(f->cat_members);
@@ -1075,12 +1079,7 @@ out:
 	free(c.gf);
 	free(c.gbest);
 	free(c.dims);
-	free(c.cls);
-	free(c.gcls);
-	free(c.age);
-	free(c.mus);
-	free(c.wts);
-	free(c.rows);
+	work_finish(&own_work);
 	if (rc != 0)
 		return pz_error_set(err, rc, "suggestion failed: %s",
 		                    pz_strerror(rc));

@@ -47,6 +47,7 @@ struct pz_kde {
 	double prior_w; /* normalized weight of the prior component */
 	double prior_base;
 	double *scratch; /* n doubles */
+	size_t stride;   /* of center's columns; 0: n */
 };
 
 struct pz_kde_opts {
@@ -66,14 +67,16 @@ int pz_kde_fit(struct pz_kde *k, const struct pz_gmm_dim *dims,
                const double *weights, int n, const struct pz_kde_opts *o);
 void pz_kde_finish(struct pz_kde *k);
 /*
- * The same estimator's shape without its components: the bandwidths and
- * categorical tables of n observations whose weights sum (with the
- * prior's) to wsum, and the prior component; k->n is 0. The approximate
- * g(x) of TPE at large n scores the components from a spatial index
- * (lib/kdtree.h) with this shape.
+ * The same estimator's shape without its components: the categorical
+ * tables of n observations whose weights sum (with the prior's) to wsum,
+ * the bandwidths of n_scott observations, and the prior component;
+ * k->n is 0. TPE's approximate g(x) at large n (docs/space.md) gives it
+ * components kept between suggestions (kde_cache.h): it sets n, center
+ * and stride, base, and a scratch of n doubles, and frees them itself
+ * before pz_kde_finish().
  */
 int pz_kde_fit_shape(struct pz_kde *k, const struct pz_gmm_dim *dims,
-                     int n_dims, int n, double wsum,
+                     int n_dims, int n, int n_scott, double wsum,
                      const struct pz_kde_opts *o);
 
 /* Draw one joint value: out[k] for dims[k], in value space. */
