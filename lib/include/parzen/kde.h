@@ -71,9 +71,9 @@ void pz_kde_finish(struct pz_kde *k);
  * tables of n observations whose weights sum (with the prior's) to wsum,
  * the bandwidths of n_scott observations, and the prior component;
  * k->n is 0. TPE's approximate g(x) at large n (docs/space.md) gives it
- * components kept between suggestions (kde_cache.h): it sets n, center
- * and stride, base, and a scratch of n doubles, and frees them itself
- * before pz_kde_finish().
+ * components kept between suggestions (lib/kde_cache.h): it sets n and
+ * stride and replaces center, base and scratch by arrays of its own,
+ * which it sets back to NULL before pz_kde_finish().
  */
 int pz_kde_fit_shape(struct pz_kde *k, const struct pz_gmm_dim *dims,
                      int n_dims, int n, int n_scott, double wsum,
