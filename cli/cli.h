@@ -154,10 +154,13 @@ char *cli_fmt_time(char *buf, size_t len, double unix_seconds);
 char *cli_fmt_duration(char *buf, size_t len, double seconds);
 
 /*
- * Flat params as "label=value label=value" (values as cli_fmt_value). A
- * malloc'd string (free()), NULL when out of memory.
+ * Flat params in the value form as "label=value label=value": a choice's
+ * value as pz_params_value_text() gives it (the report and the dashboard
+ * name its option so), other values as cli_fmt_value. `space` may be
+ * NULL (then every value as cli_fmt_value). A malloc'd string (free()),
+ * NULL when out of memory.
  */
-char *cli_fmt_params(const cJSON *params);
+char *cli_fmt_params(const struct pz_space *space, const cJSON *params);
 
 /*
  * Values, not indices (lib/params.h, "the value form"): what people read

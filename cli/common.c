@@ -367,7 +367,7 @@ char *cli_fmt_value(char *buf, size_t len, const cJSON *v)
 	return buf;
 }
 
-char *cli_fmt_params(const cJSON *params)
+char *cli_fmt_params(const struct pz_space *space, const cJSON *params)
 {
 	const cJSON *item;
 	char *out = NULL;
@@ -378,12 +378,20 @@ char *cli_fmt_params(const cJSON *params)
 	if (f == NULL)
 		return NULL;
 	cJSON_ArrayForEach(item, params) {
-		char value[512];
+		int l = space != NULL ? pz_space_find(space, item->string) : -1;
+		char value[512], *text = NULL;
 
-		cli_fmt_value(value, sizeof(value), item);
+		if (l >= 0 && pz_space_kind_is_categorical(space->params[l].kind)) {
+			text = pz_params_value_text(item);
+			if (text == NULL)
+				ok = false;
+		} else {
+			cli_fmt_value(value, sizeof(value), item);
+		}
 		if (fprintf(f, "%s%s=%s", item == params->child ? "" : " ",
-		            item->string, value) < 0)
+		            item->string, text != NULL ? text : value) < 0)
 			ok = false;
+		free(text);
 	}
 	if (fclose(f) != 0 || !ok) {
 		free(out);

@@ -207,9 +207,17 @@
       headers: { 'Content-Type': 'application/json', 'X-Parzen-Token': token },
       body: JSON.stringify(payload || {})
     }).then(function (r) {
-      return r.json().catch(function () { return { ok: false, error: r.statusText }; });
+      // parzend's refusals come as JSON (their message starts with the
+      // path of the bad value); the dashboard's own as a line of text.
+      return r.text().then(function (t) {
+        try { return JSON.parse(t); } catch (e) {
+          return { ok: false, error: t.trim() || r.statusText };
+        }
+      });
     }).then(function (o) {
       msg.textContent = o.ok ? 'done: ' + what : o.error;
+      if (!o.ok && o.path) msg.setAttribute('data-path', o.path);
+      else msg.removeAttribute('data-path');
       msg.className = o.ok ? 'ok' : 'err';
       msg.setAttribute('data-n', String(++acts));
       refresh.kick();
@@ -228,15 +236,17 @@
     });
     q('#enqueue').addEventListener('submit', function (e) {
       e.preventDefault();
-      var params;
+      // The point in the value form (a choice as the pages name its
+      // option); parzend checks it.
+      var values;
       try {
-        params = JSON.parse(q('#enqueue textarea').value);
+        values = JSON.parse(q('#enqueue textarea').value);
       } catch (err) {
         q('#amsg').textContent = 'not JSON: ' + err.message;
         q('#amsg').className = 'err';
         return;
       }
-      act('enqueue', { params: params });
+      act('enqueue', { values: values });
     });
   }
 

@@ -659,39 +659,6 @@ static enum MHD_Result serve_get(struct dash_http *s, struct MHD_Connection *c,
 
 /* --- POST: actions ------------------------------------------------------ */
 
-/*
- * The params of an enqueue with a choice given by its value (an option's
- * name, as the pages show it) turned into the option's index, which every
- * parzend takes; values that are numbers, and names the snapshot does not
- * know, go as they are (a parzend that takes values decides).
- */
-static void params_to_indices(const struct pz_report_data *d, cJSON *params)
-{
-	cJSON *p, *next;
-
-	for (p = params->child; p != NULL; p = next) {
-		char text[256];
-		int n;
-
-		next = p->next;
-		if (p->string == NULL || cJSON_IsNumber(p))
-			continue;
-		if (cJSON_IsString(p))
-			snprintf(text, sizeof(text), "%s", p->valuestring);
-		else if (cJSON_IsBool(p))
-			snprintf(text, sizeof(text), "%s",
-			         cJSON_IsTrue(p) ? "true" : "false");
-		else if (cJSON_IsNull(p))
-			snprintf(text, sizeof(text), "null");
-		else
-			continue;
-		n = pz_report_option_index(d, p->string, text);
-		if (n >= 0)
-			cJSON_ReplaceItemInObjectCaseSensitive(
-				params, p->string, cJSON_CreateNumber(n));
-	}
-}
-
 static enum MHD_Result serve_action(struct dash_http *s,
                                     struct MHD_Connection *c,
                                     struct request *req)
@@ -731,23 +698,22 @@ static enum MHD_Result serve_action(struct dash_http *s,
 		}
 		cJSON_AddNumberToObject(p, "max_trials", m->valuedouble);
 	} else if (strcmp(what, "enqueue") == 0) {
-		cJSON *params = cJSON_DetachItemFromObjectCaseSensitive(
-			body, "params");
-		struct dash_snap *snap = dash_hub_snapshot(s->hub, study);
+		/* The point as the pages show it, in the value form
+		 * (docs/space.md): parzend resolves every choice's value to
+		 * its option, and its refusals name the label. */
+		cJSON *values = cJSON_DetachItemFromObjectCaseSensitive(
+			body, "values");
 
 		method = "trial.enqueue";
-		if (!cJSON_IsObject(params)) {
-			cJSON_Delete(params);
-			dash_hub_release(s->hub, snap);
+		if (!cJSON_IsObject(values)) {
+			cJSON_Delete(values);
 			cJSON_Delete(p);
 			cJSON_Delete(body);
 			return respond_text(c, MHD_HTTP_BAD_REQUEST,
-			                    "params must be an object\n");
+			                    "values must be an object "
+			                    "{label: value}\n");
 		}
-		if (snap != NULL)
-			params_to_indices(snap->d, params);
-		dash_hub_release(s->hub, snap);
-		cJSON_AddItemToObject(p, "params", params);
+		cJSON_AddItemToObject(p, "values", values);
 	} else {
 		cJSON_Delete(p);
 		cJSON_Delete(body);
@@ -760,8 +726,11 @@ static enum MHD_Result serve_action(struct dash_http *s,
 	else
 		cJSON_Delete(p);
 	code = pc ? pz_client_last_rpc_code(pc) : 0;
-	pz_client_destroy(pc);
 	out = cJSON_CreateObject();
+	if (rc != 0 && pc != NULL && pz_client_last_error_path(pc) != NULL)
+		cJSON_AddStringToObject(out, "path",
+		                        pz_client_last_error_path(pc));
+	pz_client_destroy(pc);
 	cJSON_AddBoolToObject(out, "ok", rc == 0);
 	if (rc == 0) {
 		cJSON_AddItemToObject(out, "result", res);
@@ -781,7 +750,9 @@ static enum MHD_Result serve_action(struct dash_http *s,
 	                    code == -32601   ? MHD_HTTP_NOT_IMPLEMENTED
 	                    : rc == PZ_EIO   ? MHD_HTTP_BAD_GATEWAY
 	                    : rc == PZ_ENOENT ? MHD_HTTP_NOT_FOUND
-	                                      : MHD_HTTP_CONFLICT,
+	                    : code == -32602 || code == -32004
+	                            ? MHD_HTTP_UNPROCESSABLE_CONTENT
+	                            : MHD_HTTP_CONFLICT,
 	                    out);
 }
 

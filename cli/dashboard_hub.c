@@ -509,15 +509,11 @@ static int list_studies(struct dash_hub *h, cJSON **names,
 	return 0;
 }
 
-/* Load every study (after connecting): new ones added, gone ones removed. */
-static int load_all(struct dash_hub *h, struct pz_error *err)
+/* Remove the studies that `names` (of list_studies) does not list. */
+static void drop_unlisted(struct dash_hub *h, const cJSON *names)
 {
-	cJSON *names = NULL;
 	const cJSON *n;
-	int rc = list_studies(h, &names, err);
 
-	if (rc != 0)
-		return rc;
 	pthread_mutex_lock(&h->lock);
 	for (size_t i = h->n_studies; i-- > 0;) {
 		bool listed = false;
@@ -530,6 +526,18 @@ static int load_all(struct dash_hub *h, struct pz_error *err)
 			remove_study(h, i);
 	}
 	pthread_mutex_unlock(&h->lock);
+}
+
+/* Load every study (after connecting): new ones added, gone ones removed. */
+static int load_all(struct dash_hub *h, struct pz_error *err)
+{
+	cJSON *names = NULL;
+	const cJSON *n;
+	int rc = list_studies(h, &names, err);
+
+	if (rc != 0)
+		return rc;
+	drop_unlisted(h, names);
 	cJSON_ArrayForEach(n, names) {
 		rc = load_study(h, n->valuestring, err);
 		if (rc != 0)
@@ -629,19 +637,8 @@ static int poll_changes(struct dash_hub *h, struct pz_error *err)
 		pthread_mutex_unlock(&h->lock);
 		cJSON_Delete(study);
 	}
-	/* Studies that are no longer listed. */
-	pthread_mutex_lock(&h->lock);
-	for (size_t i = h->n_studies; rc == 0 && i-- > 0;) {
-		bool listed = false;
-
-		cJSON_ArrayForEach(n, names) {
-			listed |= strcmp(n->valuestring, h->studies[i]->name) ==
-			          0;
-		}
-		if (!listed)
-			remove_study(h, i);
-	}
-	pthread_mutex_unlock(&h->lock);
+	if (rc == 0)
+		drop_unlisted(h, names);
 	cJSON_Delete(names);
 	return rc;
 }

@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <parzen/params.h>
+
 /* --- helpers ------------------------------------------------------------ */
 
 /* `s` percent-encoded for a query string. */
@@ -499,24 +501,6 @@ static void kv_row(struct pz_buf *b, const char *key)
 	pz_buf_puts(b, "</th><td>");
 }
 
-static void put_json(struct pz_buf *b, const cJSON *v)
-{
-	struct pz_buf t;
-
-	pz_buf_init(&t);
-	if (v == NULL || cJSON_IsNull(v))
-		pz_buf_puts(&t, "(none)");
-	else
-		pz_buf_json(&t, v);
-	pz_buf_puts(b, "<pre>");
-	if (t.failed)
-		b->failed = 1;
-	else if (t.data != NULL)
-		pz_buf_text(b, t.data);
-	pz_buf_puts(b, "</pre>");
-	pz_buf_finish(&t);
-}
-
 static void trial_body(struct pz_buf *b, const cJSON *t,
                        const struct pz_report_data *d)
 {
@@ -577,7 +561,7 @@ static void trial_body(struct pz_buf *b, const cJSON *t,
 		} else if (cJSON_IsNumber(v)) {
 			pz_buf_exact(b, v->valuedouble);
 		} else {
-			char *text = cJSON_PrintUnformatted(v);
+			char *text = pz_params_value_text(v);
 
 			pz_buf_text(b, text ? text : "?");
 			free(text);
@@ -586,9 +570,10 @@ static void trial_body(struct pz_buf *b, const cJSON *t,
 	}
 	pz_buf_puts(b, "</tbody></table></div><div><h3>Point</h3><p "
 	               "class=\"note\">What the objective received.</p>");
-	put_json(b, cli_get(t, "point"));
+	pz_buf_json_pre(b, cli_get(t, "point"));
 	pz_buf_puts(b, "<h3>Result object</h3>");
-	put_json(b, cli_get(t, "result"));
+	v = cli_get(t, "result");
+	pz_buf_json_pre(b, cJSON_IsNull(v) ? NULL : v);
 	pz_buf_puts(b, "</div></div>");
 	inter = cli_get(t, "intermediate");
 	pz_buf_printf(b, "<h3>Reports</h3><p class=\"note\">%d values "

@@ -1,8 +1,8 @@
 /*
- * `parzen set NAME --max-trials N [--heartbeat-timeout S]`: change the
- * settings of a study that its suggestions do not depend on
- * (study.update). The space, the algorithm, its config and the seed
- * cannot change: every suggestion so far came from them, and a study
+ * `parzen set NAME [--max-trials N] [--heartbeat-timeout S] [--pruner
+ * JSON]`: change the settings of a study that its suggestions do not
+ * depend on (study.update). The space, the algorithm, its config and the
+ * seed cannot change: every suggestion so far came from them, and a study
  * resumes exactly only with what made them (docs/cli.md, "set").
  */
 #include "cli.h"
@@ -16,11 +16,7 @@ static int set_exec(struct cli *cli, int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "max-trials", required_argument, NULL, 'm' },
 		{ "heartbeat-timeout", required_argument, NULL, 't' },
-		/*
-		 * PRUNER: `--pruner JSON` joins here once study.create takes
-		 * a pruner (the pruning work): parse it as --config is in
-		 * `create` and send it as "pruner" with the rest.
-		 */
+		{ "pruner", required_argument, NULL, 'p' },
 		{ "json", no_argument, NULL, 'j' },
 		CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
@@ -29,7 +25,8 @@ static int set_exec(struct cli *cli, int argc, char **argv)
 	double heartbeat = 0;
 	bool json = false;
 	const cJSON *study;
-	cJSON *params, *res;
+	cJSON *params, *res, *pruner = NULL;
+	const char *end;
 	char num[64];
 	int opt, rc;
 
@@ -49,20 +46,37 @@ static int set_exec(struct cli *cli, int argc, char **argv)
 				                     "must be a number of "
 				                     "seconds > 0");
 			break;
+		case 'p':
+			/* The daemon checks the pruner; here only that it is
+			 * a JSON object. */
+			cJSON_Delete(pruner);
+			pruner = cJSON_ParseWithOpts(optarg, &end, 1);
+			if (!cJSON_IsObject(pruner)) {
+				cJSON_Delete(pruner);
+				return cli_usage_err(cli, "--pruner must be a "
+				                     "JSON object, {\"kind\": "
+				                     "\"median\", ...}");
+			}
+			break;
 		case 'j':
 			json = true;
 			break;
 		default:
 			rc = cli_common_opt(cli, opt, optarg);
-			if (rc >= 0)
+			if (rc >= 0) {
+				cJSON_Delete(pruner);
 				return rc;
+			}
 		}
 	}
-	if (argc - optind != 1)
-		return cli_usage_err(cli, "expected one study NAME");
-	if (max_trials == 0 && heartbeat == 0)
-		return cli_usage_err(cli, "nothing to set: give --max-trials "
-		                     "or --heartbeat-timeout");
+	if (argc - optind != 1 ||
+	    (max_trials == 0 && heartbeat == 0 && pruner == NULL)) {
+		cJSON_Delete(pruner);
+		if (argc - optind != 1)
+			return cli_usage_err(cli, "expected one study NAME");
+		return cli_usage_err(cli, "nothing to set: give --max-trials, "
+		                     "--heartbeat-timeout or --pruner");
+	}
 	params = cli_study_params(argv[optind]);
 	if (params == NULL ||
 	    (max_trials > 0 &&
@@ -70,8 +84,11 @@ static int set_exec(struct cli *cli, int argc, char **argv)
 	                             (double)max_trials) == NULL) ||
 	    (heartbeat > 0 &&
 	     cJSON_AddNumberToObject(params, "heartbeat_timeout",
-	                             heartbeat) == NULL)) {
+	                             heartbeat) == NULL) ||
+	    (pruner != NULL &&
+	     !cJSON_AddItemToObject(params, "pruner", pruner))) {
 		cJSON_Delete(params);
+		cJSON_Delete(pruner);
 		return CLI_EXIT_FAIL;
 	}
 	rc = cli_rpc(cli, "study.update", params, &res);
@@ -88,11 +105,13 @@ static int set_exec(struct cli *cli, int argc, char **argv)
 			snprintf(max, sizeof(max), "%.0f", m->valuedouble);
 		else
 			snprintf(max, sizeof(max), "unlimited");
-		printf("study %s: max_trials %s, heartbeat_timeout %s s, %.0f "
-		       "trials, %s\n", cli_get_str(study, "name", "?"), max,
+		printf("study %s: max_trials %s, heartbeat_timeout %s s, "
+		       "pruner %s, %.0f trials, %s\n",
+		       cli_get_str(study, "name", "?"), max,
 		       cli_fmt_num(num, sizeof(num),
 		                   cli_get_num(study, "heartbeat_timeout",
 		                               NAN)),
+		       cli_get_str(cli_get(study, "pruner"), "kind", "none"),
 		       cli_get_num(cli_get(study, "counts"), "total", 0),
 		       cli_get_str(study, "state", "?"));
 	}
@@ -102,8 +121,9 @@ static int set_exec(struct cli *cli, int argc, char **argv)
 
 const struct cli_command cli_cmd_set = {
 	.name = "set",
-	.args = "NAME [--max-trials N] [--heartbeat-timeout SECONDS]",
-	.summary = "change a study's budget or heartbeat timeout",
+	.args = "NAME [--max-trials N] [--heartbeat-timeout SECONDS] "
+	        "[--pruner JSON]",
+	.summary = "change a study's budget, heartbeat timeout or pruner",
 	.help =
 	"Change the settings that suggestions do not depend on. A raised\n"
 	"--max-trials lets workers and asks go on where the study stopped\n"
@@ -118,6 +138,11 @@ const struct cli_command cli_cmd_set = {
 	"                               (from each trial's next heartbeat;\n"
 	"                               `parzen worker` reads it when it\n"
 	"                               starts)\n"
+	"  --pruner JSON                a new pruner, {\"kind\": \"median\",\n"
+	"                               ...} as `create --pruner` takes it\n"
+	"                               ({\"kind\": \"none\"} for none); it\n"
+	"                               judges the reports made from now on,\n"
+	"                               and trials pruned so far stay pruned\n"
 	"  --json                       print the daemon's reply\n",
 	.exec = set_exec,
 };

@@ -440,7 +440,7 @@ static char *best_values(const struct cli *cli, const char *name,
 	space = cli_study_space(study);
 	values = cli_values(space, cli_get(cli_get(res, "trial"), "params"));
 	if (values != NULL)
-		text = cli_fmt_params(values);
+		text = cli_fmt_params(space, values);
 	cJSON_Delete(values);
 	pz_space_destroy(space);
 	cJSON_Delete(res);
@@ -480,15 +480,15 @@ const struct cli_command cli_cmd_show = {
 	.exec = show_exec,
 };
 
-static int print_trial(const cJSON *t)
+static int print_trial(const struct pz_space *space, const cJSON *t)
 {
 	const cJSON *result = cli_get(t, "result");
 	char num[64], when[64], *params, *point, *res = NULL;
 	int rc = CLI_EXIT_FAIL;
 
-	params = cli_fmt_params(cli_get(t, "values") != NULL
-	                                ? cli_get(t, "values")
-	                                : cli_get(t, "params"));
+	params = cli_get(t, "values") != NULL
+	                 ? cli_fmt_params(space, cli_get(t, "values"))
+	                 : cli_fmt_params(NULL, cli_get(t, "params"));
 	point = cli_json_compact(cli_get(t, "point"));
 	if (params == NULL || point == NULL)
 		goto out;
@@ -520,6 +520,7 @@ out:
 static int best_exec(struct cli *cli, int argc, char **argv)
 {
 	struct simple_args a;
+	struct pz_space *space = NULL;
 	const cJSON *trial;
 	cJSON *res;
 	int rc;
@@ -532,15 +533,13 @@ static int best_exec(struct cli *cli, int argc, char **argv)
 		return rc;
 	trial = cli_get(res, "trial");
 	if (cJSON_IsObject(trial)) {
-		struct pz_space *space = NULL;
-
 		rc = cli_get_space(cli, a.name, &space);
 		if (rc == 0 &&
 		    cli_add_values(space, cJSON_GetObjectItemCaseSensitive(
 		                                  res, "trial")) != 0)
 			rc = CLI_EXIT_FAIL;
-		pz_space_destroy(space);
 		if (rc != 0) {
+			pz_space_destroy(space);
 			cJSON_Delete(res);
 			return rc;
 		}
@@ -548,12 +547,13 @@ static int best_exec(struct cli *cli, int argc, char **argv)
 	if (a.json)
 		rc = cli_print_json(res);
 	else if (cJSON_IsObject(trial))
-		rc = print_trial(trial);
+		rc = print_trial(space, trial);
 	if (rc == 0 && !cJSON_IsObject(trial)) {
 		cli_err(cli, "study %s has no trial that finished ok yet",
 		        a.name);
 		rc = CLI_EXIT_NOTFOUND;
 	}
+	pz_space_destroy(space);
 	cJSON_Delete(res);
 	return rc;
 }

@@ -206,7 +206,8 @@ static int print_table(const struct pz_space *space, const cJSON *trials)
 	cJSON_ArrayForEach(tr, trials) {
 		char number[32], loss[64], step[32];
 		cJSON *values = cli_values(space, cli_get(tr, "params"));
-		char *params = values != NULL ? cli_fmt_params(values) : NULL;
+		char *params = values != NULL ? cli_fmt_params(space, values)
+		                              : NULL;
 		const char *row[] = { number, cli_get_str(tr, "state", "?"),
 		                      loss, fmt_last_step(step, sizeof(step), tr),
 		                      params };

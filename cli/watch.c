@@ -6,9 +6,9 @@
  * an older parzend is polled with study.get every --interval seconds. On
  * a terminal one line is redrawn in place; otherwise a line is printed
  * whenever the counts, the best loss or the state change, so that a log
- * stays short. The rate is measured over the last few minutes of updates
- * (finished trials per minute), and the ETA divides what is left of
- * max_trials by it.
+ * stays short. Finished trials are ok, failed and pruned ones. The rate
+ * is measured over the last few minutes of updates (finished trials per
+ * minute), and the ETA divides what is left of max_trials by it.
  *
  * It ends by itself when the study has max_trials trials and none is
  * running or queued; across a daemon restart it keeps trying to
@@ -24,6 +24,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+
+#include <parzen/utf8.h>
 
 /* Rate window: polls kept, and how far back they count. */
 #define RING 512
@@ -72,11 +74,14 @@ static bool describe(const cJSON *study, double per_sec, char *line,
 	const cJSON *maxv = cli_get(study, "max_trials");
 	double ok = cli_get_num(counts, "ok", 0);
 	double fail = cli_get_num(counts, "fail", 0);
+	double pruned = cli_get_num(counts, "pruned", 0);
 	double running = cli_get_num(counts, "running", 0);
 	double queued = cli_get_num(counts, "queued", 0);
-	double total = cli_get_num(counts, "total", 0), done = ok + fail;
+	double total = cli_get_num(counts, "total", 0);
+	double done = ok + fail + pruned;
 	bool paused = strcmp(cli_get_str(study, "state", ""), "paused") == 0;
 	char progress[64], bestbuf[96], rate[32], eta[32], num[64];
+	char pruning[48] = "";
 
 	if (cJSON_IsNumber(maxv))
 		snprintf(progress, sizeof(progress), "%.0f/%.0f done", done,
@@ -90,9 +95,11 @@ static bool describe(const cJSON *study, double per_sec, char *line,
 		         cli_get_num(best, "number", NAN));
 	else
 		snprintf(bestbuf, sizeof(bestbuf), "best -");
+	if (pruned > 0)
+		snprintf(pruning, sizeof(pruning), "%.0f pruned, ", pruned);
 	snprintf(key, klen, "%s: %s, %.0f running, %.0f queued, %.0f failed, "
-	         "%s%s", cli_get_str(study, "name", "?"), progress, running,
-	         queued, fail, bestbuf, paused ? ", paused" : "");
+	         "%s%s%s", cli_get_str(study, "name", "?"), progress, running,
+	         queued, fail, pruning, bestbuf, paused ? ", paused" : "");
 	if (isnan(per_sec))
 		snprintf(rate, sizeof(rate), "-");
 	else
@@ -108,20 +115,21 @@ static bool describe(const cJSON *study, double per_sec, char *line,
 }
 
 /*
- * Show `line`: redrawn on a terminal (cut to its width, since a wrapped
- * line could not be redrawn in place), else printed when `key` changed.
+ * Show `line`: redrawn on a terminal (cut to its width in characters,
+ * never inside one, since a wrapped line could not be redrawn in place),
+ * else printed when `key` changed.
  */
 static void show(bool tty, const char *line, const char *key, char *last,
                  size_t llen)
 {
 	struct winsize ws;
-	int width = INT32_MAX;
+	size_t bytes = strlen(line);
 
 	if (tty) {
 		if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 &&
 		    ws.ws_col > 1)
-			width = ws.ws_col - 1;
-		printf("\r\033[K%.*s", width, line);
+			bytes = pz_utf8_prefix(line, (size_t)ws.ws_col - 1);
+		printf("\r\033[K%.*s", (int)bytes, line);
 	} else if (strcmp(key, last) != 0) {
 		printf("%s\n", line);
 		snprintf(last, llen, "%s", key);
@@ -259,7 +267,8 @@ static int poll_once(struct watch *w)
 	counts = cli_get(study, "counts");
 	per_sec = rate_update(&w->rate, cli_monotonic(),
 	                      cli_get_num(counts, "ok", 0) +
-	                      cli_get_num(counts, "fail", 0));
+	                      cli_get_num(counts, "fail", 0) +
+	                      cli_get_num(counts, "pruned", 0));
 	complete = describe(study, per_sec, w->line, sizeof(w->line), w->key,
 	                    sizeof(w->key));
 	cJSON_Delete(res);
@@ -337,7 +346,8 @@ const struct cli_command cli_cmd_watch = {
 	.args = "NAME [--interval SECONDS]",
 	.summary = "follow a study's progress",
 	.help =
-	"Finished/max trials, running, queued, failed, best loss, rate\n"
+	"Finished/max trials (ok, failed, pruned), running, queued,\n"
+	"failed, pruned, best loss, rate\n"
 	"(finished trials per minute over the last 5 minutes) and ETA,\n"
 	"updated as parzend reports changes (study.watch), or polled on a\n"
 	"parzend without it. On a\n"

@@ -106,7 +106,7 @@ _parzen()
 	show | best) opts="--json" ;;
 	trials) opts="--state --csv --json --limit --offset" ;;
 	enqueue) opts="--index --json" ;;
-	set) opts="--max-trials --heartbeat-timeout --json" ;;
+	set) opts="--max-trials --heartbeat-timeout --pruner --json" ;;
 	ask) opts="--json --worker --wait" ;;
 	tell) opts="--status --result --attempt --json" ;;
 	heartbeat) opts="--attempt --json" ;;

@@ -684,6 +684,12 @@ int pz_core_trial(struct pz_core *core, int64_t id, struct pz_study **study,
 
 /* --- studies ---------------------------------------------------------------- */
 
+/* Equal texts, or both NULL. */
+static int same_text(const char *a, const char *b)
+{
+	return a == NULL || b == NULL ? a == b : strcmp(a, b) == 0;
+}
+
 static const char *definition_difference(const struct pz_study *s,
                                          const struct pz_study_def *d)
 {
@@ -699,10 +705,7 @@ static const char *definition_difference(const struct pz_study *s,
 		return "config";
 	if (s->heartbeat_timeout != d->heartbeat_timeout)
 		return "heartbeat_timeout";
-	if (d->has_pruner &&
-	    ((s->pruner_text == NULL) != (d->pruner_text == NULL) ||
-	     (s->pruner_text != NULL &&
-	      strcmp(s->pruner_text, d->pruner_text) != 0)))
+	if (d->has_pruner && !same_text(s->pruner_text, d->pruner_text))
 		return "pruner";
 	return NULL;
 }
@@ -1020,22 +1023,46 @@ out:
 /* --- settings ------------------------------------------------------------------ */
 
 int pz_core_update(struct pz_core *core, struct pz_study *s,
-                   int64_t max_trials, double heartbeat_timeout,
-                   struct pz_error *err)
+                   const struct pz_core_settings *set, struct pz_error *err)
 {
+	const char *pruner_text = set->set_pruner ? set->pruner_text
+	                                          : s->pruner_text;
+	struct pz_pruner *pruner = NULL;
+	char *text = NULL;
 	int rc;
 
-	if (s->max_trials == max_trials &&
-	    s->heartbeat_timeout == heartbeat_timeout)
+	if (s->max_trials == set->max_trials &&
+	    s->heartbeat_timeout == set->heartbeat_timeout &&
+	    same_text(s->pruner_text, pruner_text))
 		return 0;
+	if (set->set_pruner) {
+		if ((rc = pz_pruning_parse(pruner_text, &pruner, err)) != 0)
+			return rc;
+		if (pruner_text != NULL && (text = strdup(pruner_text)) == NULL) {
+			pz_prune_destroy(pruner);
+			return pz_error_set(err, PZ_ENOMEM, "out of memory");
+		}
+	}
 	if ((rc = pz_core_begin(core, err)) != 0)
-		return rc;
-	rc = pz_store_study_update(core->store, s->id, max_trials,
-	                           heartbeat_timeout, err);
-	if (rc != 0)
-		return pz_core_write_failed(core, rc, err);
-	s->max_trials = max_trials;
-	s->heartbeat_timeout = heartbeat_timeout;
+		goto fail;
+	rc = pz_store_study_update(core->store, s->id, set->max_trials,
+	                           set->heartbeat_timeout, pruner_text, err);
+	if (rc != 0) {
+		rc = pz_core_write_failed(core, rc, err);
+		goto fail;
+	}
+	s->max_trials = set->max_trials;
+	s->heartbeat_timeout = set->heartbeat_timeout;
+	if (set->set_pruner) {
+		free(s->pruner_text);
+		s->pruner_text = text;
+		pz_prune_destroy(s->pruner);
+		s->pruner = pruner;
+	}
 	pz_core_event(core, s, PZ_EV_STUDY_CHANGED, -1);
 	return 0;
+fail:
+	free(text);
+	pz_prune_destroy(pruner);
+	return rc;
 }

@@ -325,15 +325,24 @@ int pz_core_trial_rows(struct pz_core *core, const struct pz_study *s,
                        int state, int64_t offset, int64_t limit,
                        pz_store_trial_cb cb, void *ctx, struct pz_error *err);
 
+/* The settings of a study that suggestions do not depend on. */
+struct pz_core_settings {
+	int64_t max_trials;       /* 0: unlimited */
+	double heartbeat_timeout; /* seconds > 0 */
+	int set_pruner;           /* 0: keep the pruner */
+	const char *pruner_text;  /* the effective pruner's JSON; NULL: none */
+};
+
 /*
- * Change the settings of `s` that suggestions do not depend on:
- * max_trials (0: unlimited) and heartbeat_timeout (seconds > 0), in the
+ * Change the settings of `s` that suggestions do not depend on, in the
  * open batch. Running trials keep their deadline until their next
- * heartbeat. The caller checks the values (study.update).
+ * heartbeat; a new pruner judges the reports made from now on, and the
+ * decisions already made stay (they are stored with their trials). The
+ * caller checks the values (study.update); a pruner text that does not
+ * parse is PZ_EINVAL, and nothing changes.
  */
 int pz_core_update(struct pz_core *core, struct pz_study *s,
-                   int64_t max_trials, double heartbeat_timeout,
-                   struct pz_error *err);
+                   const struct pz_core_settings *set, struct pz_error *err);
 
 const char *pz_tstate_name(int state);
 /* -1 for an unknown name. */

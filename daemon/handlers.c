@@ -712,8 +712,8 @@ const struct pz_method pz_methods[] = {
 	{"study.unwatch", study_unwatch, PZ_TARGET_NONE, PZ_M_WHILE_STOPPING,
 	 FS(STUDY), 0},
 	{"study.update", pz_handle_study_update, PZ_TARGET_STUDY, 0,
-	 FS(STUDY) | FS(MAX_TRIALS) | FS(HEARTBEAT_TIMEOUT) | FS(SPACE) |
-	         FS(ALGO) | FS(CONFIG) | FS(SEED),
+	 FS(STUDY) | FS(MAX_TRIALS) | FS(HEARTBEAT_TIMEOUT) | FS(PRUNER) |
+	         FS(SPACE) | FS(ALGO) | FS(CONFIG) | FS(SEED),
 	 FS(STUDY)},
 	{"study.watch", study_watch, PZ_TARGET_NONE, 0, FS(STUDY), 0},
 	{"trial.ask", trial_ask, PZ_TARGET_STUDY, 0,

@@ -17,6 +17,7 @@
 #include "admin.h"
 #include "backup.h"
 #include "clock.h"
+#include "handlers_prune.h"
 
 static int fail(struct pz_hctx *h, int code)
 {
@@ -64,8 +65,12 @@ int pz_handle_study_update(struct pz_hctx *h, cJSON **result)
 {
 	const struct pz_req *q = &h->req;
 	struct pz_study *s = h->study;
-	int64_t max_trials = s->max_trials;
-	double timeout = s->heartbeat_timeout;
+	struct pz_core_settings set = {
+		.max_trials = s->max_trials,
+		.heartbeat_timeout = s->heartbeat_timeout,
+	};
+	char *pruner_text = NULL;
+	int rc;
 
 	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
 		if (pz_req_has(q, fixed[i].field))
@@ -77,17 +82,12 @@ int pz_handle_study_update(struct pz_hctx *h, cJSON **result)
 			               "name with the new %s instead",
 			               fixed[i].why, fixed[i].key),
 			       fail(h, PZ_RPC_BAD_PARAMS);
-	/*
-	 * PRUNER: once study.create takes a pruner, study.update takes one
-	 * too (a pruner decides from committed reports only, so it may
-	 * change): add FS(PRUNER) to the study.update row of handlers.c,
-	 * check it as study.create does and pass it to pz_core_update.
-	 */
 	if (!pz_req_has(q, PZ_F_MAX_TRIALS) &&
-	    !pz_req_has(q, PZ_F_HEARTBEAT_TIMEOUT))
+	    !pz_req_has(q, PZ_F_HEARTBEAT_TIMEOUT) &&
+	    !pz_req_has(q, PZ_F_PRUNER))
 		return pz_error_set_at(&h->err, PZ_EINVAL, "params",
-		                       "nothing to update: give max_trials "
-		                       "or heartbeat_timeout"),
+		                       "nothing to update: give max_trials, "
+		                       "heartbeat_timeout or pruner"),
 		       fail(h, PZ_RPC_BAD_PARAMS);
 	if (pz_req_has(q, PZ_F_MAX_TRIALS)) {
 		if (q->max_trials < (int64_t)s->n_trials)
@@ -98,11 +98,25 @@ int pz_handle_study_update(struct pz_hctx *h, cJSON **result)
 			                       "least that", s->name,
 			                       s->n_trials),
 			       fail(h, PZ_RPC_BAD_PARAMS);
-		max_trials = q->max_trials;
+		set.max_trials = q->max_trials;
 	}
 	if (pz_req_has(q, PZ_F_HEARTBEAT_TIMEOUT))
-		timeout = q->heartbeat_timeout;
-	if (pz_core_update(h->rpc->core, s, max_trials, timeout, &h->err) != 0)
+		set.heartbeat_timeout = q->heartbeat_timeout;
+	/*
+	 * A pruner decides from committed reports alone, at each new report,
+	 * and its decisions are kept with the trials; so it may change: the
+	 * new one judges the reports made after the change, and what the old
+	 * one decided stays final. Checked as study.create checks it.
+	 */
+	if (pz_req_has(q, PZ_F_PRUNER)) {
+		if (pz_hprune_pruner_text(h, &pruner_text) != 0)
+			return -1;
+		set.set_pruner = 1;
+		set.pruner_text = pruner_text;
+	}
+	rc = pz_core_update(h->rpc->core, s, &set, &h->err);
+	free(pruner_text);
+	if (rc != 0)
 		return fail(h, 0);
 	*result = wrap("study", pz_codec_study(s));
 	return 0;

@@ -79,7 +79,7 @@ static const char *const sql_text[N_STMTS] = {
 	                        " FROM trial WHERE study_id = ? AND state = ? "
 	                        "ORDER BY number LIMIT ? OFFSET ?",
 	[ST_STUDY_UPDATE] = "UPDATE study SET max_trials = ?, "
-	                    "heartbeat_timeout = ? WHERE id = ?",
+	                    "heartbeat_timeout = ?, pruner = ? WHERE id = ?",
 	[ST_REPORT_INSERT] =
 	    "INSERT INTO report (trial_id, step, value) VALUES (?, ?, ?)",
 	[ST_REPORT_CLEAR] = "DELETE FROM report WHERE trial_id = ?",
@@ -791,7 +791,8 @@ int pz_store_trial_update(struct pz_store *s, const struct pz_trial_row *r,
 /* --- settings and online backups ------------------------------------------- */
 
 int pz_store_study_update(struct pz_store *s, int64_t id, int64_t max_trials,
-                          double heartbeat_timeout, struct pz_error *err)
+                          double heartbeat_timeout, const char *pruner,
+                          struct pz_error *err)
 {
 	sqlite3_stmt *st = s->st[ST_STUDY_UPDATE];
 	int rc;
@@ -801,7 +802,8 @@ int pz_store_study_update(struct pz_store *s, int64_t id, int64_t max_trials,
 	else
 		sqlite3_bind_null(st, 1);
 	sqlite3_bind_double(st, 2, heartbeat_timeout);
-	sqlite3_bind_int64(st, 3, id);
+	bind_text_or_null(st, 3, pruner);
+	sqlite3_bind_int64(st, 4, id);
 	rc = sqlite3_step(st);
 	done(st);
 	return rc == SQLITE_DONE ? 0 : db_error(s, err, "updating a study");

@@ -127,9 +127,11 @@ int pz_store_trial_list(struct pz_store *s, int64_t study_id,
                         pz_store_trial_cb cb, void *ctx,
                         struct pz_error *err);
 
-/* Set a study's max_trials (0: unlimited) and heartbeat_timeout. */
+/* Set a study's max_trials (0: unlimited), heartbeat_timeout and pruner
+ * (JSON text; NULL: none). */
 int pz_store_study_update(struct pz_store *s, int64_t id, int64_t max_trials,
-                          double heartbeat_timeout, struct pz_error *err);
+                          double heartbeat_timeout, const char *pruner,
+                          struct pz_error *err);
 
 /*
  * Online backup (SQLite's backup API) of the store into a new database

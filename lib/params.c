@@ -433,6 +433,23 @@ cJSON *pz_params_option_value(const struct pz_space *space, int param,
 	return option_value(space, n->children[option], option);
 }
 
+char *pz_params_value_text(const cJSON *v)
+{
+	if (cJSON_IsString(v))
+		return strdup(v->valuestring);
+	return pz_json_print(v, NULL);
+}
+
+char *pz_params_option_text(const struct pz_space *space, int param,
+                            int option)
+{
+	cJSON *v = pz_params_option_value(space, param, option);
+	char *text = v != NULL ? pz_params_value_text(v) : NULL;
+
+	cJSON_Delete(v);
+	return text;
+}
+
 /* The value form of label i's value v (index form); NULL: out of memory. */
 static cJSON *value_of(const struct pz_space *space, int i, double v)
 {
@@ -584,6 +601,18 @@ static int option_of(const struct pz_space *space, int i, const cJSON *v,
 		                        used >= sizeof(list) ? "..." : "");
 	*out = found;
 	return 0;
+}
+
+int pz_params_option_index(const struct pz_space *space, int param,
+                           const cJSON *v)
+{
+	double k;
+
+	if (param < 0 || param >= space->n_params ||
+	    !pz_space_kind_is_categorical(space->params[param].kind) ||
+	    option_of(space, param, v, "values", &k, NULL) != 0)
+		return -1;
+	return (int)k;
 }
 
 int pz_params_from_values(const struct pz_space *space, const cJSON *obj,

@@ -262,6 +262,24 @@ void pz_buf_json(struct pz_buf *b, const cJSON *v)
 	pretty(b, v, 0);
 }
 
+void pz_buf_json_pre(struct pz_buf *b, const cJSON *v)
+{
+	struct pz_buf t;
+
+	pz_buf_init(&t);
+	if (v == NULL)
+		pz_buf_puts(&t, "(none)");
+	else
+		pz_buf_json(&t, v);
+	pz_buf_puts(b, "<pre>");
+	if (t.failed)
+		b->failed = 1;
+	else if (t.data != NULL)
+		pz_buf_text(b, t.data);
+	pz_buf_puts(b, "</pre>");
+	pz_buf_finish(&t);
+}
+
 int pz_buf_take(struct pz_buf *b, char **out, size_t *len)
 {
 	*out = NULL;

@@ -62,6 +62,9 @@ void pz_buf_exact(struct pz_buf *b, double x);
  */
 void pz_buf_json(struct pz_buf *b, const cJSON *v);
 
+/* pz_buf_json of `v` escaped in a <pre>; "(none)" when v is NULL. */
+void pz_buf_json_pre(struct pz_buf *b, const cJSON *v);
+
 /*
  * Hand the text over: on success *out is the NUL-terminated text (owned by
  * the caller), *len its length, and the buffer is empty again; returns

@@ -668,6 +668,22 @@ static void open_shade(struct pz_buf *b, const struct pz_layer *l, int lev)
 	pz_buf_printf(b, "<path class=\"bin\" fill=\"%s\" d=\"", col);
 }
 
+void pz_chart_cells_run(struct pz_buf *b, double x, double y, double w,
+                        double h)
+{
+	pz_buf_puts(b, "M");
+	pz_buf_coord(b, x);
+	pz_buf_puts(b, " ");
+	pz_buf_coord(b, y);
+	pz_buf_puts(b, "h");
+	pz_buf_coord(b, w);
+	pz_buf_puts(b, "v");
+	pz_buf_coord(b, h);
+	pz_buf_puts(b, "h");
+	pz_buf_coord(b, -w);
+	pz_buf_puts(b, "z");
+}
+
 static void put_bins(struct pz_buf *b, const struct pz_layer *l,
                      const struct pz_point *pts, size_t n)
 {
@@ -733,17 +749,9 @@ static void put_bins(struct pz_buf *b, const struct pz_layer *l,
 					open_shade(b, l, lev);
 					opened = 1;
 				}
-				pz_buf_puts(b, "M");
-				pz_buf_coord(b, l->x0 + cx * c);
-				pz_buf_puts(b, " ");
-				pz_buf_coord(b, l->y0 + cy * c);
-				pz_buf_puts(b, "h");
-				pz_buf_coord(b, (end - cx) * c);
-				pz_buf_puts(b, "v");
-				pz_buf_coord(b, c);
-				pz_buf_puts(b, "h");
-				pz_buf_coord(b, -(end - cx) * c);
-				pz_buf_puts(b, "z");
+				pz_chart_cells_run(b, l->x0 + cx * c,
+				                   l->y0 + cy * c, (end - cx) * c,
+				                   c);
 				cx = end;
 			}
 		}

@@ -112,6 +112,13 @@ struct pz_layer {
 };
 
 /*
+ * Append to a path's d="" the closed rectangle from (x, y), w x h, as
+ * "Mx yhwvhh-wz": a run of cells of a binned layer or of a contour.
+ */
+void pz_chart_cells_run(struct pz_buf *b, double x, double y, double w,
+                        double h);
+
+/*
  * Draw `n` points (maybe reordered) as a <g class="pts CLS"
  * data-n="N" data-drawn="D" data-mode="points|bins">. With at most
  * direct_max points each becomes an element with data-trial (and

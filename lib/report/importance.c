@@ -156,49 +156,26 @@ static size_t rank_subset(const struct pair *by_loss, size_t n, const double *x,
 	return m;
 }
 
-int pz_importance_1d(const double *x, const double *loss, size_t n,
-                     int categorical, double *score_out)
+/*
+ * Score `n_labels` labels of the rows of `values` (row i's label l at
+ * values[i * stride + l]) against `loss` (NAN: the row is left out),
+ * into scores[0..n_labels). A label is categorical when `space` says so,
+ * or, without a space, when `categorical` is set.
+ */
+static int score_labels(const struct pz_space *space, int categorical,
+                        const double *values, size_t stride,
+                        size_t n_labels, const double *loss, size_t n,
+                        double *scores)
 {
 	struct pair *by_loss = malloc((n ? n : 1) * sizeof(*by_loss));
 	struct pair *p = malloc((n ? n : 1) * sizeof(*p));
 	struct pair *tmp = malloc((n ? n : 1) * sizeof(*tmp));
 	double *sample = malloc(SAMPLE_MAX * sizeof(*sample));
-	size_t m = 0;
+	size_t n_ok = 0;
 	int rc = 0;
 
-	*score_out = NAN;
-	if (by_loss == NULL || p == NULL || tmp == NULL || sample == NULL) {
-		rc = PZ_ENOMEM;
-		goto out;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (isnan(loss[i]))
-			continue;
-		by_loss[m].key = loss[i];
-		by_loss[m++].val = (double)i;
-	}
-	sort_pairs(by_loss, tmp, m);
-	m = rank_subset(by_loss, m, x, 1, p);
-	if (m >= PZ_IMPORTANCE_MIN_TRIALS)
-		*score_out = score(p, m, categorical, sample);
-out:
-	free(by_loss);
-	free(p);
-	free(tmp);
-	free(sample);
-	return rc;
-}
-
-int pz_importance(const struct pz_space *space, const double *values,
-                  const double *loss, size_t n, double *scores)
-{
-	size_t np = (size_t)space->n_params, n_ok = 0;
-	struct pair *by_loss = malloc((n ? n : 1) * sizeof(*by_loss));
-	struct pair *p = malloc((n ? n : 1) * sizeof(*p));
-	struct pair *tmp = malloc((n ? n : 1) * sizeof(*tmp));
-	double *sample = malloc(SAMPLE_MAX * sizeof(*sample));
-	int rc = 0;
-
+	for (size_t l = 0; l < n_labels; l++)
+		scores[l] = NAN;
 	if (by_loss == NULL || p == NULL || tmp == NULL || sample == NULL) {
 		rc = PZ_ENOMEM;
 		goto out;
@@ -212,11 +189,12 @@ int pz_importance(const struct pz_space *space, const double *values,
 		by_loss[n_ok++].val = (double)i;
 	}
 	sort_pairs(by_loss, tmp, n_ok);
-	for (size_t l = 0; l < np; l++) {
-		size_t m = rank_subset(by_loss, n_ok, values + l, np, p);
-		int cat = pz_space_kind_is_categorical(space->params[l].kind);
+	for (size_t l = 0; l < n_labels; l++) {
+		size_t m = rank_subset(by_loss, n_ok, values + l, stride, p);
+		int cat = space != NULL ? pz_space_kind_is_categorical(
+		                                  space->params[l].kind)
+		                        : categorical;
 
-		scores[l] = NAN;
 		if (m >= PZ_IMPORTANCE_MIN_TRIALS)
 			scores[l] = score(p, m, cat, sample);
 	}
@@ -226,4 +204,17 @@ out:
 	free(tmp);
 	free(sample);
 	return rc;
+}
+
+int pz_importance_1d(const double *x, const double *loss, size_t n,
+                     int categorical, double *score_out)
+{
+	return score_labels(NULL, categorical, x, 1, 1, loss, n, score_out);
+}
+
+int pz_importance(const struct pz_space *space, const double *values,
+                  const double *loss, size_t n, double *scores)
+{
+	return score_labels(space, 0, values, (size_t)space->n_params,
+	                    (size_t)space->n_params, loss, n, scores);
 }

@@ -191,6 +191,46 @@ void pz_plot_prior_text(struct pz_buf *b, const struct pz_param *p)
 	}
 }
 
+void pz_plot_text(struct pz_buf *b, const char *cls, const char *anchor,
+                  double x, double y, const char *text)
+{
+	pz_buf_printf(b, "<text class=\"%s\" text-anchor=\"%s\" x=\"", cls,
+	              anchor);
+	pz_buf_coord(b, x);
+	pz_buf_puts(b, "\" y=\"");
+	pz_buf_coord(b, y);
+	pz_buf_puts(b, "\">");
+	pz_buf_text(b, text);
+	pz_buf_puts(b, "</text>");
+}
+
+void pz_plot_rect(struct pz_buf *b, const char *cls, double x, double y,
+                  double w, double h)
+{
+	pz_buf_printf(b, "<rect class=\"%s\" x=\"", cls);
+	pz_buf_coord(b, x);
+	pz_buf_puts(b, "\" y=\"");
+	pz_buf_coord(b, y);
+	pz_buf_puts(b, "\" width=\"");
+	pz_buf_coord(b, w);
+	pz_buf_puts(b, "\" height=\"");
+	pz_buf_coord(b, h);
+	pz_buf_puts(b, "\"/>");
+}
+
+void pz_plot_axes(struct pz_buf *b, struct pz_axis x, struct pz_axis y,
+                  double x0, double y0, double x1, double y1)
+{
+	x.dir = 'x';
+	x.at = y1;
+	x.grid = y1 - y0;
+	pz_chart_axis(b, &x);
+	y.dir = 'y';
+	y.at = x0;
+	y.grid = x1 - x0;
+	pz_chart_axis(b, &y);
+}
+
 double pz_plot_legend_item(struct pz_buf *b, double x, double y,
                            const char *marker, const char *text)
 {
@@ -380,7 +420,6 @@ void pz_plot_history(struct pz_buf *b, const struct pz_report_data *d, int log,
 	};
 	struct pz_chart_scale xs, ys;
 	struct pz_point *pts;
-	struct pz_axis ax = { 0 };
 
 	if (ran == 0) {
 		pz_plot_empty(b, "history", "No trial has run yet.",
@@ -400,34 +439,16 @@ void pz_plot_history(struct pz_buf *b, const struct pz_report_data *d, int log,
 
 	pz_plot_open(b, "history", PZ_PLOT_WIDTH, h, standalone);
 	pz_buf_printf(b, "<g data-variant=\"%s\">", log ? "log" : "linear");
-	pz_buf_puts(b, "<rect class=\"band\" x=\"");
-	pz_buf_coord(b, x0);
-	pz_buf_puts(b, "\" y=\"");
-	pz_buf_coord(b, yb0);
-	pz_buf_puts(b, "\" width=\"");
-	pz_buf_coord(b, x1 - x0);
-	pz_buf_puts(b, "\" height=\"");
-	pz_buf_coord(b, yb1 - yb0);
-	pz_buf_puts(b, "\"/><text class=\"note\" text-anchor=\"end\" x=\"");
-	pz_buf_coord(b, x0 - 5);
-	pz_buf_puts(b, "\" y=\"");
-	pz_buf_coord(b, yb1 - 4);
-	pz_buf_puts(b, "\">no loss</text>");
-
-	ax.scale = &xs;
-	ax.dir = 'x';
-	ax.at = y1;
-	ax.grid = y1 - y0;
-	ax.title = "trial number";
-	ax.max_ticks = 12;
-	pz_chart_axis(b, &ax);
-	ax.scale = &ys;
-	ax.dir = 'y';
-	ax.at = x0;
-	ax.grid = x1 - x0;
-	ax.title = log ? "loss (log scale)" : "loss";
-	ax.max_ticks = 7;
-	pz_chart_axis(b, &ax);
+	pz_plot_rect(b, "band", x0, yb0, x1 - x0, yb1 - yb0);
+	pz_plot_text(b, "note", "end", x0 - 5, yb1 - 4, "no loss");
+	pz_plot_axes(b,
+	             (struct pz_axis){ .scale = &xs, .title = "trial number",
+	                               .max_ticks = 12 },
+	             (struct pz_axis){ .scale = &ys,
+	                               .title = log ? "loss (log scale)"
+	                                            : "loss",
+	                               .max_ticks = 7 },
+	             x0, y0, x1, y1);
 
 	binned = pz_chart_points(b, &l, pts, n[0]);
 	l.y0 = yb0;
@@ -562,13 +583,6 @@ void pz_plot_importance(struct pz_buf *b, const struct pz_report_data *d,
 
 /* --- empirical distribution --------------------------------------------- */
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 /*
  * The share of ok trials with a loss at most x, as a step line. Steps in
  * one pixel column are merged into one vertical move, so the path has at
@@ -581,7 +595,6 @@ void pz_plot_edf(struct pz_buf *b, const struct pz_report_data *d, int log,
 	const double h = 336;
 	size_t n = d->counts[PZ_RS_OK], k = 0, beyond = 0, vertices = 0;
 	struct pz_chart_scale xs, ys;
-	struct pz_axis ax = { 0 };
 	double *loss, col = -1;
 
 	if (n == 0) {
@@ -597,27 +610,22 @@ void pz_plot_edf(struct pz_buf *b, const struct pz_report_data *d, int log,
 	for (size_t i = 0; i < d->n; i++)
 		if (d->trials[i].state == PZ_RS_OK)
 			loss[k++] = d->trials[i].loss;
-	qsort(loss, n, sizeof(*loss), cmp_double);
+	qsort(loss, n, sizeof(*loss), pz_report_cmp_double);
 	pz_plot_loss_scale(d, log, x0, x1, &xs);
 	pz_chart_scale_init(&ys, PZ_SCALE_LINEAR, 0, 1, y1, y0);
 
 	pz_plot_open(b, "edf", PZ_PLOT_WIDTH, h, standalone);
 	pz_buf_printf(b, "<g data-variant=\"%s\" data-n=\"%zu\">",
 	              log ? "log" : "linear", n);
-	ax.scale = &xs;
-	ax.dir = 'x';
-	ax.at = y1;
-	ax.grid = y1 - y0;
-	ax.title = log ? "loss (log scale)" : "loss";
-	ax.max_ticks = 12;
-	pz_chart_axis(b, &ax);
-	ax.scale = &ys;
-	ax.dir = 'y';
-	ax.at = x0;
-	ax.grid = x1 - x0;
-	ax.title = "share of ok trials";
-	ax.max_ticks = 5;
-	pz_chart_axis(b, &ax);
+	pz_plot_axes(b,
+	             (struct pz_axis){ .scale = &xs,
+	                               .title = log ? "loss (log scale)"
+	                                            : "loss",
+	                               .max_ticks = 12 },
+	             (struct pz_axis){ .scale = &ys,
+	                               .title = "share of ok trials",
+	                               .max_ticks = 5 },
+	             x0, y0, x1, y1);
 
 	pz_buf_puts(b, "<path class=\"edf\" d=\"M");
 	pz_buf_coord(b, x0);

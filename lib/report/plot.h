@@ -107,6 +107,23 @@ double pz_plot_label_pos(const struct pz_report_data *d, int l,
 /* The label's prior written as "loguniform(-9.21, -2.3): 0.0001 to 0.1". */
 void pz_plot_prior_text(struct pz_buf *b, const struct pz_param *p);
 
+/* <text class="CLS" text-anchor="ANCHOR"> of `text` (escaped) at (x, y). */
+void pz_plot_text(struct pz_buf *b, const char *cls, const char *anchor,
+                  double x, double y, const char *text);
+
+/* <rect class="CLS"/> from (x, y), w x h: a plot's frame or band. */
+void pz_plot_rect(struct pz_buf *b, const char *cls, double x, double y,
+                  double w, double h);
+
+/*
+ * The x axis along the bottom (y1) and the y axis along the left (x0) of
+ * the plot area [x0, x1] x [y0, y1], with grid lines across it. `x` and
+ * `y` give each axis its scale, title, ticks and step; their dir, at and
+ * grid are set here.
+ */
+void pz_plot_axes(struct pz_buf *b, struct pz_axis x, struct pz_axis y,
+                  double x0, double y0, double x1, double y1);
+
 /*
  * A legend entry at (x, y): `marker` (SVG drawn around the origin) and
  * `text`; returns the width it takes.

@@ -38,20 +38,6 @@ int pz_plot_learning_log_offered(const struct pz_report_data *d)
 	return d->n_points > 0 && hi >= 10 * lo;
 }
 
-struct pick {
-	double key; /* sort key: final value of finished trials */
-	size_t i;
-};
-
-static int cmp_pick(const void *pa, const void *pb)
-{
-	const struct pick *a = pa, *b = pb;
-
-	if (a->key != b->key)
-		return (a->key > b->key) - (a->key < b->key);
-	return (a->i > b->i) - (a->i < b->i);
-}
-
 static double last_value(const struct pz_report_data *d,
                          const struct pz_rtrial *t)
 {
@@ -67,7 +53,7 @@ static double last_value(const struct pz_report_data *d,
 static size_t choose(const struct pz_report_data *d, unsigned char *keep,
                      size_t *n_running)
 {
-	struct pick *p;
+	struct pz_rrank *p;
 	size_t m = 0, kept = 0, rest, every;
 
 	*n_running = 0;
@@ -101,7 +87,7 @@ static size_t choose(const struct pz_report_data *d, unsigned char *keep,
 		                   : INFINITY;
 		p[m++].i = i;
 	}
-	qsort(p, m, sizeof(*p), cmp_pick);
+	qsort(p, m, sizeof(*p), pz_report_rank_cmp);
 	for (size_t j = 0; j < m && j < CURVES_BEST; j++) {
 		keep[p[j].i] = 1;
 		kept++;
@@ -174,31 +160,21 @@ static void curve(struct pz_buf *b, const struct pz_report_data *d, size_t i,
 	}
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 /*
- * The value axis's top on a linear scale: as the loss axis does
- * (report_data.c, loss_top), the lowest value plus four times the spread
- * of the lowest 90%, so a few diverged epochs do not flatten the rest.
+ * The value axis's top on a linear scale, as the loss axis's
+ * (report_data.c, loss_top), so a few diverged epochs do not flatten the
+ * rest.
  */
 static double value_top(const struct pz_report_data *d, double lo, double hi)
 {
 	size_t n = d->n_points;
-	double *v, q, top = hi;
+	double *v, top;
 
 	if (n < 20 || (v = malloc(n * sizeof(*v))) == NULL)
 		return hi;
 	for (size_t i = 0; i < n; i++)
 		v[i] = d->curves[i].value;
-	qsort(v, n, sizeof(*v), cmp_double);
-	q = v[(size_t)((double)(n - 1) * 0.9)];
-	if (q > lo && lo + 4 * (q - lo) < hi)
-		top = lo + 4 * (q - lo);
+	top = pz_report_axis_top(v, n, lo, hi);
 	free(v);
 	return top;
 }
@@ -213,7 +189,6 @@ void pz_plot_learning(struct pz_buf *b, const struct pz_report_data *d,
 	size_t kept, running, clipped = 0;
 	unsigned char *keep;
 	struct pz_chart_scale xs, ys;
-	struct pz_axis ax = { 0 };
 	char text[200];
 
 	if (d->n_curves == 0) {
@@ -260,22 +235,15 @@ void pz_plot_learning(struct pz_buf *b, const struct pz_report_data *d,
 
 	pz_plot_open(b, "learning", PZ_PLOT_WIDTH, h, standalone);
 	pz_buf_printf(b, "<g data-variant=\"%s\">", log ? "log" : "linear");
-	ax.scale = &xs;
-	ax.dir = 'x';
-	ax.at = y1;
-	ax.grid = y1 - y0;
-	ax.title = "step";
-	ax.max_ticks = 12;
-	ax.step = 1;
-	pz_chart_axis(b, &ax);
-	ax.scale = &ys;
-	ax.dir = 'y';
-	ax.at = x0;
-	ax.grid = x1 - x0;
-	ax.title = log ? "reported value (log scale)" : "reported value";
-	ax.max_ticks = 7;
-	ax.step = 0;
-	pz_chart_axis(b, &ax);
+	pz_plot_axes(b,
+	             (struct pz_axis){ .scale = &xs, .title = "step",
+	                               .max_ticks = 12, .step = 1 },
+	             (struct pz_axis){ .scale = &ys,
+	                               .title = log ? "reported value (log "
+	                                              "scale)"
+	                                            : "reported value",
+	                               .max_ticks = 7 },
+	             x0, y0, x1, y1);
 
 	pz_buf_printf(b,
 	              "<g class=\"curves\" data-n=\"%zu\" data-drawn=\"%zu\">",

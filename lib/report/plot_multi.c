@@ -27,63 +27,6 @@
 #define SIGMA 2.5
 #define LEVELS 16
 
-struct ranked {
-	double loss;
-	size_t i;
-};
-
-static int cmp_ranked(const void *pa, const void *pb)
-{
-	const struct ranked *a = pa, *b = pb;
-
-	if (a->loss != b->loss)
-		return (a->loss > b->loss) - (a->loss < b->loss);
-	return (a->i > b->i) - (a->i < b->i);
-}
-
-/*
- * The ok trials (with every label in `need` active; need NULL: any) in
- * order of loss, best first, into *out; returns how many, or -1 when out
- * of memory.
- */
-static long rank_ok(const struct pz_report_data *d, const int *need, int k,
-                    struct ranked **out)
-{
-	struct ranked *r = malloc((d->n ? d->n : 1) * sizeof(*r));
-	size_t m = 0;
-
-	*out = r;
-	if (r == NULL)
-		return -1;
-	for (size_t i = 0; i < d->n; i++) {
-		int active = 1;
-
-		if (d->trials[i].state != PZ_RS_OK)
-			continue;
-		for (int j = 0; j < k && active; j++)
-			active = !isnan(pz_report_data_value(d, i, need[j]));
-		if (!active)
-			continue;
-		r[m].loss = d->trials[i].loss;
-		r[m++].i = i;
-	}
-	qsort(r, m, sizeof(*r), cmp_ranked);
-	return (long)m;
-}
-
-static void text_at(struct pz_buf *b, const char *cls, const char *anchor,
-                    double x, double y, const char *text)
-{
-	pz_buf_printf(b, "<text class=\"%s\" text-anchor=\"%s\" x=\"", cls,
-	              anchor);
-	pz_buf_coord(b, x);
-	pz_buf_puts(b, "\" y=\"");
-	pz_buf_coord(b, y);
-	pz_buf_puts(b, "\">");
-	pz_buf_text(b, text);
-	pz_buf_puts(b, "</text>");
-}
-
 /* --- parallel coordinates ----------------------------------------------- */
 
 static void pc_line(struct pz_buf *b, const struct pz_report_data *d,
@@ -132,14 +75,14 @@ void pz_plot_parallel(struct pz_buf *b, const struct pz_report_data *d,
 	struct pz_chart_scale scales[PC_LABELS], ls;
 	double ax_x[PC_LABELS + 1], gap;
 	int labels[PC_LABELS], k = 0;
-	struct ranked *r = NULL;
+	struct pz_rrank *r = NULL;
 	unsigned char *keep = NULL;
 	size_t drawn = 0, every = 1;
 	long m;
 
 	for (int j = 0; j < d->n_params && k < PC_LABELS; j++)
 		labels[k++] = d->order[j];
-	m = rank_ok(d, NULL, 0, &r);
+	m = pz_report_rank_ok(d, NULL, 0, &r);
 	if (m < 0 || (keep = calloc((size_t)m + 1, 1)) == NULL) {
 		b->failed = 1;
 		goto out;
@@ -209,7 +152,7 @@ void pz_plot_parallel(struct pz_buf *b, const struct pz_report_data *d,
 		pz_buf_text(b, title);
 		pz_buf_puts(b, "\">");
 		pz_chart_axis(b, &ax);
-		text_at(b, "atitle", "middle", ax_x[j],
+		pz_plot_text(b, "atitle", "middle", ax_x[j],
 		        crowd && j % 2 ? y0 - 30 : y0 - 14, title);
 		pz_buf_puts(b, "</g>");
 	}
@@ -221,7 +164,7 @@ void pz_plot_parallel(struct pz_buf *b, const struct pz_report_data *d,
 		         "sample by rank",
 		         drawn, m, PC_BEST);
 		pz_buf_puts(b, "<g data-sampled=\"1\">");
-		text_at(b, "note", "start", x0 - 40, 16, text);
+		pz_plot_text(b, "note", "start", x0 - 40, 16, text);
 		pz_buf_puts(b, "</g>");
 	}
 	pz_buf_puts(b, "</g></svg>");
@@ -363,17 +306,9 @@ static size_t draw_cells(struct pz_buf *b, const struct grid *g,
 					opened = 1;
 				}
 				filled += (size_t)(e - x);
-				pz_buf_puts(b, "M");
-				pz_buf_coord(b, x0 + x * CELL);
-				pz_buf_puts(b, " ");
-				pz_buf_coord(b, y0 + y * CELL);
-				pz_buf_puts(b, "h");
-				pz_buf_coord(b, (e - x) * CELL);
-				pz_buf_puts(b, "v");
-				pz_buf_coord(b, CELL);
-				pz_buf_puts(b, "h");
-				pz_buf_coord(b, -(e - x) * CELL);
-				pz_buf_puts(b, "z");
+				pz_chart_cells_run(b, x0 + x * CELL,
+				                   y0 + y * CELL, (e - x) * CELL,
+				                   CELL);
 				x = e;
 			}
 		}
@@ -391,7 +326,7 @@ void pz_plot_contour(struct pz_buf *b, const struct pz_report_data *d, int lx,
 	struct pz_chart_scale xs, ys;
 	struct pz_axis ax = { 0 };
 	struct grid g = { 0 };
-	struct ranked *r = NULL;
+	struct pz_rrank *r = NULL;
 	struct pz_point *pts = NULL;
 	signed char *level = NULL;
 	int need[2] = { lx, ly }, cat_x, cat_y;
@@ -405,7 +340,7 @@ void pz_plot_contour(struct pz_buf *b, const struct pz_report_data *d, int lx,
 		              standalone);
 		return;
 	}
-	m = rank_ok(d, need, 2, &r);
+	m = pz_report_rank_ok(d, need, 2, &r);
 	if (m < 0) {
 		b->failed = 1;
 		return;
@@ -470,15 +405,7 @@ void pz_plot_contour(struct pz_buf *b, const struct pz_report_data *d, int lx,
 	pz_buf_puts(b, "\" data-y=\"");
 	pz_buf_text(b, d->space->params[ly].label);
 	pz_buf_printf(b, "\" data-n=\"%ld\">", m);
-	pz_buf_puts(b, "<rect class=\"frame\" x=\"");
-	pz_buf_coord(b, x0);
-	pz_buf_puts(b, "\" y=\"");
-	pz_buf_coord(b, y0);
-	pz_buf_puts(b, "\" width=\"");
-	pz_buf_coord(b, w);
-	pz_buf_puts(b, "\" height=\"");
-	pz_buf_coord(b, hh);
-	pz_buf_puts(b, "\"/>");
+	pz_plot_rect(b, "frame", x0, y0, w, hh);
 	{
 		struct pz_buf cells;
 
@@ -547,20 +474,20 @@ void pz_plot_contour(struct pz_buf *b, const struct pz_report_data *d, int lx,
 					t->number + 1),
 				t->number, t->loss);
 		}
-		snprintf(l0, sizeof(l0), "%.4g (best)", r[0].loss);
-		snprintf(l1, sizeof(l1), "%.4g (median)", r[(m - 1) / 2].loss);
-		snprintf(l2, sizeof(l2), "%.4g (worst)", r[m - 1].loss);
-		text_at(b, "atitle", "start", x1 + 40, y0 + 10,
+		snprintf(l0, sizeof(l0), "%.4g (best)", r[0].key);
+		snprintf(l1, sizeof(l1), "%.4g (median)", r[(m - 1) / 2].key);
+		snprintf(l2, sizeof(l2), "%.4g (worst)", r[m - 1].key);
+		pz_plot_text(b, "atitle", "start", x1 + 40, y0 + 10,
 		        "loss, by rank");
 		pz_chart_colourbar(b, x1 + 40, y0 + 22, 16, 260, lab, 3);
-		text_at(b, "note", "start", x1 + 40, y0 + 310,
+		pz_plot_text(b, "note", "start", x1 + 40, y0 + 310,
 		        "Colour: the kernel-weighted mean rank");
-		text_at(b, "note", "start", x1 + 40, y0 + 326,
+		pz_plot_text(b, "note", "start", x1 + 40, y0 + 326,
 		        "of the ok trials near a cell. Blank:");
-		text_at(b, "note", "start", x1 + 40, y0 + 342,
+		pz_plot_text(b, "note", "start", x1 + 40, y0 + 342,
 		        "no trial close enough to say.");
 		if (binned)
-			text_at(b, "note", "start", x1 + 40, y0 + 366,
+			pz_plot_text(b, "note", "start", x1 + 40, y0 + 366,
 			        "Dots binned by pixel; the 25 best stay.");
 	}
 	pz_buf_puts(b, "</g></svg>");

@@ -87,19 +87,6 @@ static void panel_title(struct pz_buf *b, const struct pz_report_data *d, int l,
 	pz_buf_puts(b, "</tspan></text>");
 }
 
-static void note(struct pz_buf *b, double x, double y, const char *anchor,
-                 const char *text)
-{
-	pz_buf_printf(b, "<text class=\"note\" text-anchor=\"%s\" x=\"",
-	              anchor);
-	pz_buf_coord(b, x);
-	pz_buf_puts(b, "\" y=\"");
-	pz_buf_coord(b, y);
-	pz_buf_puts(b, "\">");
-	pz_buf_text(b, text);
-	pz_buf_puts(b, "</text>");
-}
-
 /* --- effects ------------------------------------------------------------ */
 
 #define EFF_H 292.0
@@ -170,16 +157,8 @@ static void effects_panel(struct pz_buf *b, const struct pz_report_data *d,
 	              "data-inactive=\"%zu\">",
 	              n_ok, n_fail, inactive);
 	panel_title(b, d, l, 8, 16, 0);
-	pz_buf_puts(b, "<rect class=\"band\" x=\"");
-	pz_buf_coord(b, x0);
-	pz_buf_puts(b, "\" y=\"");
-	pz_buf_coord(b, yb0);
-	pz_buf_puts(b, "\" width=\"");
-	pz_buf_coord(b, x1 - x0);
-	pz_buf_puts(b, "\" height=\"");
-	pz_buf_coord(b, yb1 - yb0);
-	pz_buf_puts(b, "\"/>");
-	note(b, x0 - 5, yb1 - 2, "end", "failed");
+	pz_plot_rect(b, "band", x0, yb0, x1 - x0, yb1 - yb0);
+	pz_plot_text(b, "note", "end", x0 - 5, yb1 - 2, "failed");
 
 	ax.scale = &xs;
 	ax.dir = 'x';
@@ -230,13 +209,13 @@ static void effects_panel(struct pz_buf *b, const struct pz_report_data *d,
 	if (binned)
 		snprintf(text + strlen(text), sizeof(text) - strlen(text),
 		         "; binned, the 25 best as points");
-	note(b, x0, EFF_H - 30, "start", text);
+	pz_plot_text(b, "note", "start", x0, EFF_H - 30, text);
 	if (above > 0) {
 		snprintf(text, sizeof(text),
 		         "%zu losses above the axis, on "
 		         "its top line",
 		         above);
-		note(b, x0, EFF_H - 16, "start", text);
+		pz_plot_text(b, "note", "start", x0, EFF_H - 16, text);
 	}
 	pz_buf_puts(b, "</g></g>");
 }
@@ -617,7 +596,7 @@ static void prior_panel(struct pz_buf *b, const struct pz_report_data *d, int l,
 	if (m == 0 && rl->log)
 		snprintf(text + strlen(text), sizeof(text) - strlen(text),
 		         "; density per decade");
-	note(b, x0, PRI_H - 24, "start", text);
+	pz_plot_text(b, "note", "start", x0, PRI_H - 24, text);
 	pz_buf_puts(b, "</g></g>");
 }
 
@@ -668,20 +647,6 @@ void pz_plot_priors(struct pz_buf *b, const struct pz_report_data *d,
 }
 
 /* --- pairs -------------------------------------------------------------- */
-
-struct ranked {
-	double loss;
-	size_t i;
-};
-
-static int cmp_ranked(const void *pa, const void *pb)
-{
-	const struct ranked *a = pa, *b = pb;
-
-	if (a->loss != b->loss)
-		return (a->loss > b->loss) - (a->loss < b->loss);
-	return (a->i > b->i) - (a->i < b->i);
-}
 
 /* One histogram of label `l` over the ok trials, on the diagonal. */
 static void pairs_diag(struct pz_buf *b, const struct pz_report_data *d, int l,
@@ -758,15 +723,7 @@ static int pairs_cell(struct pz_buf *b, const struct pz_report_data *d, int lx,
 	pz_buf_puts(b, "\" data-y=\"");
 	pz_buf_text(b, d->space->params[ly].label);
 	pz_buf_puts(b, "\">");
-	pz_buf_puts(b, "<rect class=\"frame\" x=\"");
-	pz_buf_coord(b, x0);
-	pz_buf_puts(b, "\" y=\"");
-	pz_buf_coord(b, y0);
-	pz_buf_puts(b, "\" width=\"");
-	pz_buf_coord(b, x1 - x0);
-	pz_buf_puts(b, "\" height=\"");
-	pz_buf_coord(b, y1 - y0);
-	pz_buf_puts(b, "\"/>");
+	pz_plot_rect(b, "frame", x0, y0, x1 - x0, y1 - y0);
 	ax.scale = &xs;
 	ax.dir = 'x';
 	ax.at = y1;
@@ -834,8 +791,8 @@ void pz_plot_pairs(struct pz_buf *b, const struct pz_report_data *d,
                    int standalone)
 {
 	int labels[PAIRS_MAX], k = 0;
-	size_t n_ok = d->counts[PZ_RS_OK], r = 0;
-	struct ranked *rk;
+	size_t n_ok = d->counts[PZ_RS_OK];
+	struct pz_rrank *rk = NULL;
 	struct pz_point *pts;
 	float *shade;
 	double cs, size;
@@ -851,22 +808,16 @@ void pz_plot_pairs(struct pz_buf *b, const struct pz_report_data *d,
 		              standalone);
 		return;
 	}
-	rk = malloc(n_ok * sizeof(*rk));
 	shade = malloc(d->n * sizeof(*shade));
 	pts = malloc(d->n * sizeof(*pts));
-	if (rk == NULL || shade == NULL || pts == NULL) {
+	if (pz_report_rank_ok(d, NULL, 0, &rk) < 0 || shade == NULL ||
+	    pts == NULL) {
 		b->failed = 1;
 		goto out;
 	}
 	/* Colour by rank: a few huge losses cannot wash the colours out. */
-	for (size_t i = 0; i < d->n; i++) {
+	for (size_t i = 0; i < d->n; i++)
 		shade[i] = 1;
-		if (d->trials[i].state == PZ_RS_OK) {
-			rk[r].loss = d->trials[i].loss;
-			rk[r++].i = i;
-		}
-	}
-	qsort(rk, n_ok, sizeof(*rk), cmp_ranked);
 	for (size_t j = 0; j < n_ok; j++)
 		shade[rk[j].i] = (float)((double)j / (double)(n_ok - 1));
 
@@ -886,10 +837,10 @@ void pz_plot_pairs(struct pz_buf *b, const struct pz_report_data *d,
 		const char *lab[3] = { l0, l1, l2 };
 		double x = 16 + k * cs + 30;
 
-		snprintf(l0, sizeof(l0), "%.4g (best)", rk[0].loss);
+		snprintf(l0, sizeof(l0), "%.4g (best)", rk[0].key);
 		snprintf(l1, sizeof(l1), "%.4g (median)",
-		         rk[(n_ok - 1) / 2].loss);
-		snprintf(l2, sizeof(l2), "%.4g (worst)", rk[n_ok - 1].loss);
+		         rk[(n_ok - 1) / 2].key);
+		snprintf(l2, sizeof(l2), "%.4g (worst)", rk[n_ok - 1].key);
 		pz_buf_puts(b, "<text class=\"atitle\" x=\"");
 		pz_buf_coord(b, x);
 		pz_buf_puts(b, "\" y=\"30\">loss, coloured by rank</text>");

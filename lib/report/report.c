@@ -132,25 +132,6 @@ static const cJSON *get(const cJSON *o, const char *key)
 	return cJSON_GetObjectItemCaseSensitive(o, key);
 }
 
-/* A JSON value pretty-printed in a <pre>. */
-static void put_json(struct pz_buf *b, const cJSON *v)
-{
-	struct pz_buf t;
-
-	pz_buf_init(&t);
-	if (v == NULL)
-		pz_buf_puts(&t, "(none)");
-	else
-		pz_buf_json(&t, v);
-	pz_buf_puts(b, "<pre>");
-	if (t.failed)
-		b->failed = 1;
-	else if (t.data != NULL)
-		pz_buf_text(b, t.data);
-	pz_buf_puts(b, "</pre>");
-	pz_buf_finish(&t);
-}
-
 static void put_time(struct pz_buf *b, double t)
 {
 	time_t s = (time_t)t;
@@ -180,8 +161,8 @@ static void put_seconds(struct pz_buf *b, double s)
 
 /*
  * The best trial's params as a person reads them: one row per label, a
- * choice by its option's name (report_store.c says how options are
- * named), numbers in full.
+ * choice by its option's value (pz_params_option_text, as the CLI and
+ * the dashboard name it), numbers in full.
  */
 static void params_table(struct pz_buf *b, const struct pz_report_data *d,
                          size_t i)
@@ -301,11 +282,11 @@ static void header(struct pz_buf *b, const struct pz_report_data *d,
 		pz_buf_puts(b, "</div><div><b>point</b> (what the objective "
 		               "received)");
 		js = trial_json(trials, t->number);
-		put_json(b, get(js, "point"));
+		pz_buf_json_pre(b, get(js, "point"));
 		v = get(js, "result");
 		if (v != NULL && !cJSON_IsNull(v)) {
 			pz_buf_puts(b, "<b>result</b>");
-			put_json(b, v);
+			pz_buf_json_pre(b, v);
 		}
 		pz_buf_puts(b, "</div></div>");
 	} else {
@@ -313,28 +294,14 @@ static void header(struct pz_buf *b, const struct pz_report_data *d,
 		               "yet.</h3>");
 	}
 	pz_buf_puts(b, "<details><summary>Search space</summary>");
-	put_json(b, get(s, "space"));
+	pz_buf_json_pre(b, get(s, "space"));
 	pz_buf_puts(b, "</details><details><summary>Suggester "
 	               "configuration</summary>");
-	put_json(b, get(s, "config"));
+	pz_buf_json_pre(b, get(s, "config"));
 	pz_buf_puts(b, "</details></header>");
 }
 
 /* --- table -------------------------------------------------------------- */
-
-struct by_loss {
-	double loss;
-	size_t i;
-};
-
-static int cmp_by_loss(const void *pa, const void *pb)
-{
-	const struct by_loss *a = pa, *b = pb;
-
-	if (a->loss != b->loss)
-		return (a->loss > b->loss) - (a->loss < b->loss);
-	return (a->i > b->i) - (a->i < b->i);
-}
 
 /*
  * Which trials the table lists: all of them, or for a large study the
@@ -343,9 +310,9 @@ static int cmp_by_loss(const void *pa, const void *pb)
  */
 static size_t table_rows(const struct pz_report_data *d, unsigned char *keep)
 {
-	size_t half = PZ_REPORT_TABLE_MAX / 2, n_ok = d->counts[PZ_RS_OK];
-	struct by_loss *ok;
-	size_t k = 0, rows = 0;
+	size_t half = PZ_REPORT_TABLE_MAX / 2, rows = 0;
+	struct pz_rrank *ok;
+	long n_ok;
 
 	if (d->n <= PZ_REPORT_TABLE_MAX) {
 		memset(keep, 1, d->n);
@@ -355,17 +322,8 @@ static size_t table_rows(const struct pz_report_data *d, unsigned char *keep)
 	for (size_t i = d->n - half; i < d->n; i++)
 		keep[i] = 1;
 	rows = half;
-	ok = malloc((n_ok ? n_ok : 1) * sizeof(*ok));
-	if (ok == NULL)
-		return rows;
-	for (size_t i = 0; i < d->n; i++) {
-		if (d->trials[i].state != PZ_RS_OK)
-			continue;
-		ok[k].loss = d->trials[i].loss;
-		ok[k++].i = i;
-	}
-	qsort(ok, n_ok, sizeof(*ok), cmp_by_loss);
-	for (size_t j = 0; j < n_ok && j < half; j++) {
+	n_ok = pz_report_rank_ok(d, NULL, 0, &ok);
+	for (size_t j = 0; n_ok > 0 && j < (size_t)n_ok && j < half; j++) {
 		rows += !keep[ok[j].i];
 		keep[ok[j].i] = 1;
 	}

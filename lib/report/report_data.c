@@ -43,6 +43,40 @@ const char *pz_report_data_option(const struct pz_report_data *d, int l,
 	return names[(int)v];
 }
 
+int pz_report_rank_cmp(const void *pa, const void *pb)
+{
+	const struct pz_rrank *a = pa, *b = pb;
+
+	if (a->key != b->key)
+		return (a->key > b->key) - (a->key < b->key);
+	return (a->i > b->i) - (a->i < b->i);
+}
+
+long pz_report_rank_ok(const struct pz_report_data *d, const int *need, int k,
+                       struct pz_rrank **out)
+{
+	struct pz_rrank *r = malloc((d->n ? d->n : 1) * sizeof(*r));
+	size_t m = 0;
+
+	*out = r;
+	if (r == NULL)
+		return -1;
+	for (size_t i = 0; i < d->n; i++) {
+		int active = 1;
+
+		if (d->trials[i].state != PZ_RS_OK)
+			continue;
+		for (int j = 0; j < k && active; j++)
+			active = !isnan(pz_report_data_value(d, i, need[j]));
+		if (!active)
+			continue;
+		r[m].key = d->trials[i].loss;
+		r[m++].i = i;
+	}
+	qsort(r, m, sizeof(*r), pz_report_rank_cmp);
+	return (long)m;
+}
+
 /* --- summaries ---------------------------------------------------------- */
 
 /* Axis domain of label `l`: the prior's range widened to the values. */
@@ -134,11 +168,24 @@ out:
 	return rc;
 }
 
-static int cmp_double(const void *a, const void *b)
+int pz_report_cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 
 	return (x > y) - (x < y);
+}
+
+double pz_report_axis_top(double *v, size_t n, double lo, double hi)
+{
+	double q;
+
+	if (n < 20)
+		return hi;
+	qsort(v, n, sizeof(*v), pz_report_cmp_double);
+	q = v[(size_t)((double)(n - 1) * 0.9)];
+	if (q > lo && lo + 4 * (q - lo) < hi)
+		return lo + 4 * (q - lo);
+	return hi;
 }
 
 /*
@@ -152,7 +199,7 @@ static int cmp_double(const void *a, const void *b)
 static int loss_top(struct pz_report_data *d)
 {
 	size_t n = d->counts[PZ_RS_OK], k = 0;
-	double *l, q;
+	double *l;
 
 	d->loss_top = d->loss_hi;
 	if (n < 20)
@@ -163,10 +210,7 @@ static int loss_top(struct pz_report_data *d)
 	for (size_t i = 0; i < d->n; i++)
 		if (d->trials[i].state == PZ_RS_OK)
 			l[k++] = d->trials[i].loss;
-	qsort(l, n, sizeof(*l), cmp_double);
-	q = l[(size_t)((double)(n - 1) * 0.9)];
-	if (q > d->loss_lo && d->loss_lo + 4 * (q - d->loss_lo) < d->loss_hi)
-		d->loss_top = d->loss_lo + 4 * (q - d->loss_lo);
+	d->loss_top = pz_report_axis_top(l, n, d->loss_lo, d->loss_hi);
 	free(l);
 	return 0;
 }

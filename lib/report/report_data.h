@@ -105,6 +105,34 @@ static inline double pz_report_data_value(const struct pz_report_data *d,
 	return d->values[i * (size_t)d->n_params + (size_t)l];
 }
 
+/* A trial (index i into d->trials) with a key to order by. */
+struct pz_rrank {
+	double key;
+	size_t i;
+};
+
+/* qsort order of struct pz_rrank: by key, ties by index (trial number). */
+int pz_report_rank_cmp(const void *a, const void *b);
+
+/*
+ * The ok trials with every label of need[0..k) active (k 0: all of
+ * them), best first: keyed by loss, ordered by pz_report_rank_cmp. *out
+ * is malloc'ed (free it, also when none); returns how many, or -1 when
+ * out of memory.
+ */
+long pz_report_rank_ok(const struct pz_report_data *d, const int *need, int k,
+                       struct pz_rrank **out);
+
+/* qsort order of doubles, ascending. */
+int pz_report_cmp_double(const void *a, const void *b);
+
+/*
+ * The top of a linear value axis over v[0..n), whose values span [lo,
+ * hi]: hi, or, when a few values lie far above the rest, the lowest plus
+ * four times the spread of the lowest 90% (from 20 values on). Sorts v.
+ */
+double pz_report_axis_top(double *v, size_t n, double lo, double hi);
+
 /* "queued", "running", "ok", "fail", "pruned". */
 const char *pz_report_data_state_name(enum pz_rstate s);
 

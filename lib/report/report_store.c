@@ -19,7 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
+#include <parzen/params.h>
+
 #include "report_data.h"
 
 struct row {
@@ -41,114 +42,12 @@ struct pz_report_store {
 /* --- option names ------------------------------------------------------- */
 
 /*
- * What an option of a choice is called where a person reads it (issue 13:
- * values, not indices). A literal option is its own value: "adam", 0.99,
- * true, null. An object is its "name" member when that is a literal, else
- * its literal members as "key=value" (", "-separated); an option that is
- * a hyperparameter is that label; a function of hyperparameters (int of
- * a quniform) is the label inside; an array is its items' names in
- * brackets, "[units_1_of_2, units_2_of_2]", so a choice of layer lists
- * says how many layers each option has. Anything else is "option N".
+ * What an option of a choice is called where a person reads it is
+ * lib/params' value form, as text (pz_params_option_text: "adam", 0.999,
+ * true, the name of a {"name": ...} option, the first label of a nested
+ * sub-space), the same text the CLI and the dashboard show. Fill the
+ * names of every choice's options at or below `n`.
  */
-static void describe(struct pz_buf *b, const struct pz_space *space,
-                     const struct pz_node *n, int depth)
-{
-	const cJSON *lit = n->type == PZ_NODE_LITERAL ? n->literal : NULL;
-	int any = 0;
-
-	if (depth > 3) {
-		pz_buf_puts(b, "\xe2\x80\xa6");
-		return;
-	}
-	if (lit != NULL) {
-		if (cJSON_IsString(lit))
-			pz_buf_puts(b, lit->valuestring);
-		else if (cJSON_IsNumber(lit))
-			pz_buf_num(b, lit->valuedouble, 15);
-		else if (cJSON_IsBool(lit))
-			pz_buf_puts(b, cJSON_IsTrue(lit) ? "true" : "false");
-		else if (cJSON_IsNull(lit))
-			pz_buf_puts(b, "null");
-		else
-			pz_buf_puts(b, cJSON_IsArray(lit) ? "[\xe2\x80\xa6]"
-			                                  : "{\xe2\x80\xa6}");
-		return;
-	}
-	switch (n->type) {
-	case PZ_NODE_HP:
-		pz_buf_puts(b, space->params[n->param].label);
-		return;
-	case PZ_NODE_FN:
-		for (int i = 0; i < n->n_children && !any; i++) {
-			if (n->children[i]->type == PZ_NODE_LITERAL)
-				continue;
-			describe(b, space, n->children[i], depth + 1);
-			any = 1;
-		}
-		if (!any)
-			pz_buf_puts(b, "f(\xe2\x80\xa6)");
-		return;
-	case PZ_NODE_ARRAY:
-		pz_buf_puts(b, "[");
-		for (int i = 0; i < n->n_children; i++) {
-			if (i > 0)
-				pz_buf_puts(b, ", ");
-			describe(b, space, n->children[i], depth + 1);
-		}
-		pz_buf_puts(b, "]");
-		return;
-	case PZ_NODE_OBJECT:
-		for (int i = 0; i < n->n_children; i++)
-			if (strcmp(n->keys[i], "name") == 0 &&
-			    n->children[i]->type == PZ_NODE_LITERAL &&
-			    !cJSON_IsObject(n->children[i]->literal) &&
-			    !cJSON_IsArray(n->children[i]->literal)) {
-				describe(b, space, n->children[i], depth + 1);
-				return;
-			}
-		for (int i = 0; i < n->n_children; i++) {
-			if (n->children[i]->type != PZ_NODE_LITERAL)
-				continue;
-			pz_buf_puts(b, any ? ", " : "");
-			pz_buf_puts(b, n->keys[i]);
-			pz_buf_puts(b, "=");
-			describe(b, space, n->children[i], depth + 1);
-			any = 1;
-		}
-		if (any)
-			return;
-		/* No literal member: the labels inside. */
-		pz_buf_puts(b, "{");
-		for (int i = 0; i < n->n_children; i++) {
-			if (i > 0)
-				pz_buf_puts(b, ", ");
-			describe(b, space, n->children[i], depth + 1);
-		}
-		pz_buf_puts(b, "}");
-		return;
-	default:
-		pz_buf_puts(b, "?");
-	}
-}
-
-static char *option_name(const struct pz_space *space,
-                         const struct pz_node *opt, int index)
-{
-	struct pz_buf b;
-	char *out;
-
-	pz_buf_init(&b);
-	describe(&b, space, opt, 0);
-	if (b.len == 0 || b.len > 80) {
-		pz_buf_finish(&b);
-		pz_buf_printf(&b, "option %d", index);
-	}
-	if (pz_buf_take(&b, &out, NULL) != 0)
-		return NULL;
-	return out;
-}
-
-/* Fill the option names of every choice at or below `n`. */
 static int name_options(struct pz_report_store *s, const struct pz_node *n)
 {
 	if (n->type == PZ_NODE_HP && n->n_children > 0 &&
@@ -159,7 +58,8 @@ static int name_options(struct pz_report_store *s, const struct pz_node *n)
 			return PZ_ENOMEM;
 		s->names[n->param] = names;
 		for (int i = 0; i < n->n_children; i++) {
-			names[i] = option_name(s->space, n->children[i], i);
+			names[i] = pz_params_option_text(s->space, n->param,
+			                                 i);
 			if (names[i] == NULL)
 				return PZ_ENOMEM;
 		}
@@ -179,36 +79,6 @@ static double opt_number(const cJSON *v)
 {
 	return cJSON_IsNumber(v) && isfinite(v->valuedouble) ? v->valuedouble
 	                                                     : NAN;
-}
-
-/*
- * The option index of a categorical label given as a value (a name or a
- * literal, as a newer daemon or a hand-made trial may give it), or NAN.
- */
-static double option_index(const struct pz_report_store *s, int l,
-                           const cJSON *v)
-{
-	char **names = s->names[l];
-	char *text = NULL;
-	double out = NAN;
-
-	if (names == NULL)
-		return NAN;
-	if (cJSON_IsString(v))
-		text = strdup(v->valuestring);
-	else if (cJSON_IsBool(v))
-		text = strdup(cJSON_IsTrue(v) ? "true" : "false");
-	else if (cJSON_IsNull(v))
-		text = strdup("null");
-	if (text == NULL)
-		return NAN;
-	for (int i = 0; i < s->space->params[l].n_options; i++)
-		if (strcmp(names[i], text) == 0) {
-			out = i;
-			break;
-		}
-	free(text);
-	return out;
 }
 
 /* Params of a trial into `row` (n_params values, NAN: inactive). */
@@ -238,8 +108,8 @@ static void read_params(const struct pz_report_store *s, double *row,
 		}
 		if (cJSON_IsNumber(c) && isfinite(c->valuedouble))
 			row[l] = c->valuedouble;
-		else if (!cJSON_IsNumber(c))
-			row[l] = option_index(s, l, c);
+		else if (!cJSON_IsNumber(c) && s->names[l] != NULL)
+			row[l] = pz_params_option_index(s->space, l, c);
 		/* An option index must name an option. */
 		if (s->names[l] != NULL &&
 		    !(row[l] >= 0 && row[l] < s->space->params[l].n_options &&

@@ -23,13 +23,6 @@
 
 /* --- summary ------------------------------------------------------------ */
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 void pz_report_summarize(const struct pz_report_data *d, double now,
                          struct pz_report_summary *out)
 {
@@ -69,7 +62,7 @@ void pz_report_summarize(const struct pz_report_data *d, double now,
 		    !isnan(t->finished))
 			fin[k++] = t->finished;
 	}
-	qsort(fin, k, sizeof(*fin), cmp_double);
+	qsort(fin, k, sizeof(*fin), pz_report_cmp_double);
 	if (k >= 2) {
 		size_t m = k < 50 ? k : 50;
 		double t0 = fin[k - m], span = now - t0;
@@ -96,19 +89,6 @@ const char *pz_report_option_name(const struct pz_report_data *d,
 	int l = pz_space_find(d->space, label);
 
 	return l < 0 ? NULL : pz_report_data_option(d, l, v);
-}
-
-int pz_report_option_index(const struct pz_report_data *d, const char *label,
-                           const char *name)
-{
-	int l = pz_space_find(d->space, label);
-
-	if (l < 0 || d->labels[l].names == NULL)
-		return -1;
-	for (int i = 0; i < d->space->params[l].n_options; i++)
-		if (strcmp(d->labels[l].names[i], name) == 0)
-			return i;
-	return -1;
 }
 
 long long pz_report_trial_id(const struct pz_report_data *d,

@@ -77,18 +77,11 @@ int pz_report_table(const struct pz_report_data *d,
 
 /*
  * The name a person reads for value `v` of `label`: a choice's option
- * name (report_store.c says how options are named), or NULL when the
+ * name (pz_params_option_text, as the CLI names it), or NULL when the
  * label is not a choice, or unknown, or `v` names no option.
  */
 const char *pz_report_option_name(const struct pz_report_data *d,
                                   const char *label, double v);
-
-/*
- * The index of the option of choice `label` named `name` (as
- * pz_report_option_name gives it), or -1.
- */
-int pz_report_option_index(const struct pz_report_data *d, const char *label,
-                           const char *name);
 
 /* The id of trial `number`, or -1 when `d` has no such trial. */
 long long pz_report_trial_id(const struct pz_report_data *d,

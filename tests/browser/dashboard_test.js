@@ -90,6 +90,20 @@ async function checkLoad(browser, url, study) {
 				points: svg.querySelectorAll('[data-trial]').length,
 			}));
 	}
+	// The learning curves: one path a trial that reported, the pruned
+	// ones marked where they stopped.
+	const curves = kinds.includes('learning')
+		? await s.page.$eval('#fig-learning svg', svg => ({
+			n: +svg.querySelector('g.curves').getAttribute('data-n'),
+			drawn: [...svg.querySelectorAll('g.curves path.curve')]
+				.map(p => ({ trial: +p.getAttribute('data-trial'),
+					state: p.getAttribute('data-state'),
+					steps: +p.getAttribute('data-steps'),
+					best: p.classList.contains('best') })),
+			ends: [...svg.querySelectorAll('g.curves path.cend')]
+				.map(p => +p.getAttribute('data-trial')),
+		}))
+		: null;
 	const table = await s.page.$eval('#table table.trials', t => ({
 		total: +t.getAttribute('data-total'),
 		rows: t.tBodies[0].rows.length,
@@ -126,8 +140,8 @@ async function checkLoad(browser, url, study) {
 		Object.fromEntries(trs.map(tr => [tr.cells[0].textContent,
 			tr.cells[1].textContent])));
 	assert.deepStrictEqual(s.errors.concat(errors), []);
-	console.log(JSON.stringify({ kinds, figures, table, bestRow, tanh,
-		summary, best, params }));
+	console.log(JSON.stringify({ kinds, figures, curves, table, bestRow,
+		tanh, summary, best, params }));
 }
 
 // A tell through the socket shows on the page within 2 s.
@@ -179,11 +193,12 @@ async function checkPause(browser, url, study, socket) {
 		document.getElementById('state').textContent === 'running',
 		{ timeout: 5000 });
 	const resumed = (await rpc(socket, 'study.get', { study: study })).study;
-	// Enqueue by value: a choice given by its option's name.
+	// Enqueue by values (the value form): a choice as the pages name its
+	// option.
 	await s.page.type('#enqueue textarea', JSON.stringify({
-		nb_hidden_layers: '[units_1_of_1]', units_1_of_1: 64,
+		nb_hidden_layers: 'units_1_of_1', units_1_of_1: 64,
 		activation: 'tanh', solver: 'adam', adam_beta_1: 0.9,
-		adam_beta_2: '0.999', learning_rate_init: 0.003, alpha: 0.0001,
+		adam_beta_2: 0.999, learning_rate_init: 0.003, alpha: 0.0001,
 		batch_size: 64,
 	}));
 	const answered = n => s.page.waitForFunction(k =>
@@ -193,14 +208,69 @@ async function checkPause(browser, url, study, socket) {
 	await s.page.click('#enqueue button');
 	await answered(3);
 	const enqueue = await s.page.$eval('#amsg', m => m.textContent);
-	// Raising the budget: what this parzend says.
-	await s.page.$eval('#budget input', i => { i.value = '500'; });
-	await s.page.click('#budget button');
+	// A value that names no option: parzend's refusal, with its path.
+	await s.page.$eval('#enqueue textarea', t => { t.value = ''; });
+	await s.page.type('#enqueue textarea', JSON.stringify({
+		nb_hidden_layers: 'units_1_of_1', units_1_of_1: 64,
+		activation: 'swish', solver: 'adam', adam_beta_1: 0.9,
+		adam_beta_2: 0.999, learning_rate_init: 0.003, alpha: 0.0001,
+		batch_size: 64,
+	}));
+	await s.page.click('#enqueue button');
 	await answered(4);
-	const budget = await s.page.$eval('#amsg', m => m.textContent);
+	const refused = await s.page.$eval('#amsg', m => ({
+		text: m.textContent, cls: m.className,
+		path: m.getAttribute('data-path') }));
 	assert.deepStrictEqual(s.errors, []);
 	console.log(JSON.stringify({ paused: paused.state,
-		resumed: resumed.state, enqueue, budget }));
+		resumed: resumed.state, enqueue, refused }));
+}
+
+// Raising the budget of a done study: the page shows it running again,
+// and the trials asked for after it arrive on the page.
+async function checkBudget(browser, url, study, socket) {
+	const s = await openStudy(browser, url, study);
+	const state = () => s.page.$eval('#state', e => e.textContent);
+	const before = await state();
+	const was = (await rpc(socket, 'study.get', { study: study })).study;
+	const refusedAsk = await rpc(socket, 'trial.ask', { study: study });
+	const more = was.max_trials + 3;
+	await s.page.$eval('#budget input', (i, v) => { i.value = v; }, more);
+	await s.page.click('#budget button');
+	await s.page.waitForFunction(() =>
+		document.getElementById('amsg').getAttribute('data-n') === '1',
+		{ timeout: 5000 });
+	const answer = await s.page.$eval('#amsg', m => m.textContent);
+	await s.page.waitForFunction(() =>
+		document.getElementById('state').textContent === 'running',
+		{ timeout: 5000 });
+	const raised = (await rpc(socket, 'study.get', { study: study })).study;
+	// Three new trials, asked and told through the socket.
+	const told = [];
+	for (let k = 0; k < 3; k++) {
+		const t = (await rpc(socket, 'trial.ask',
+			{ study: study, worker: 'late' })).trial;
+		assert.ok(t, 'a trial after the budget was raised');
+		await rpc(socket, 'trial.tell', { trial: t.id, attempt: t.attempt,
+			status: 'ok', loss: 0.5 + k });
+		told.push(t.number);
+	}
+	await s.page.waitForFunction(n => {
+		const c = document.querySelector(
+			'#summary .chips span[data-state=total]');
+		return c && +c.getAttribute('data-count') === n &&
+			document.getElementById('state').textContent === 'done';
+	}, { timeout: 5000, polling: 50 }, more);
+	const after = await counts(s.page);
+	// The newest trials head the table.
+	await s.page.waitForFunction(n => {
+		const r = document.querySelector('#table tbody tr');
+		return r && +r.getAttribute('data-trial') === n;
+	}, { timeout: 5000 }, told[2]);
+	assert.deepStrictEqual(s.errors, []);
+	console.log(JSON.stringify({ before, refusedAsk, answer,
+		raised: { state: raised.state, max_trials: raised.max_trials },
+		told, after, end: await state() }));
 }
 
 // Bound off loopback: nothing without the token; the printed URL works.
@@ -250,6 +320,8 @@ async function main() {
 			await checkLive(browser, url, study, socket);
 		else if (check === 'pause')
 			await checkPause(browser, url, study, socket);
+		else if (check === 'budget')
+			await checkBudget(browser, url, study, socket);
 		else if (check === 'token')
 			await checkToken(browser, url, study, socket, extra);
 		else

@@ -4,17 +4,19 @@ for the dashboard's browser tests, its screenshots and its benchmark.
 
 usage: fixture.py SOCKET STUDY [--space FILE] [--trials N] [--running K]
                   [--seed S] [--epochs E] [--algo random|tpe]
+                  [--pruner JSON]
 
 Creates STUDY (exist_ok) over the space (default: tests/data/
-cifar_style.json, the space of examples/cifar_style), then asks and tells
-N trials as four named workers: each trial "trains" for a number of
-epochs, reporting a validation loss per epoch with trial.report when the
-daemon has it (a learning curve that falls towards a floor the params
-decide), and ends ok with loss = its last value and a long result (a
-model description, accuracy per epoch), or fails (about 1 in 25). The
-last K trials are left running. Losses, params and times come from the
-daemon and a seeded RNG, so the same arguments give the same study.
-Standard library only.
+cifar_style.json, the space of examples/cifar_style), with a pruner if
+given, then asks and tells N trials as four named workers: each trial
+"trains" for a number of epochs, reporting a validation loss per epoch
+with trial.report when the daemon has it (a learning curve that falls
+towards a floor the params decide); a trial the pruner stops ends
+"pruned" (its loss the last value it reported), the others end ok with
+loss = their last value and a long result (a model description,
+accuracy per epoch), or fail (about 1 in 25). The last K trials are left
+running. Losses, params and times come from the daemon and a seeded RNG,
+so the same arguments give the same study. Standard library only.
 """
 import argparse
 import json
@@ -95,6 +97,7 @@ def run(conn, study, n, running, rng, epochs):
         start = 0.9 + 0.3 * rng.random()
         rate = 0.25 + 0.3 * rng.random()
         curve = []
+        pruned = False
         for e in range(epochs):
             v = floor + (start - floor) * math.exp(-rate * e) \
                 + 0.01 * rng.random()
@@ -105,7 +108,12 @@ def run(conn, study, n, running, rng, epochs):
                 if r is None:
                     report = False
                 elif r.get("prune"):
+                    pruned = True
                     break
+        if pruned:
+            conn.call("trial.tell", trial=t["id"], attempt=t["attempt"],
+                      status="pruned")
+            continue
         if rng.random() < 0.04:
             conn.call("trial.tell", trial=t["id"], attempt=t["attempt"],
                       status="fail",
@@ -140,6 +148,8 @@ def main():
     ap.add_argument("--epochs", type=int, default=12)
     ap.add_argument("--algo", default="tpe")
     ap.add_argument("--max-trials", type=int, default=0)
+    ap.add_argument("--pruner", type=json.loads, default=None,
+                    help='a pruner, e.g. \'{"kind": "median"}\'')
     args = ap.parse_args()
     with open(args.space, encoding="utf-8") as f:
         space = json.load(f)
@@ -148,6 +158,8 @@ def main():
                   seed=args.seed, exist_ok=True)
     if args.max_trials:
         create["max_trials"] = args.max_trials
+    if args.pruner is not None:
+        create["pruner"] = args.pruner
     conn.call("study.create", **create)
     run(conn, args.study, args.trials, args.running,
         random.Random(args.seed), args.epochs)

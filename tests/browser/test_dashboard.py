@@ -1,9 +1,10 @@
 """The dashboard in a real browser (meson suite "browser").
 
 A real parzend on a temporary socket (tests/integration/daemon.py), a
-CIFAR-style study filled through the socket (fixture.py: 40 trials by
-four named workers, two left running), and `parzen dashboard` on a free
-port; each test runs one check of dashboard_test.js, which drives Debian's
+CIFAR-style study with a median pruner filled through the socket
+(fixture.py: 40 trials by four named workers reporting a value per
+epoch, the pruned ones told "pruned", two left running), and `parzen
+dashboard` on a free port; each test runs one check of dashboard_test.js, which drives Debian's
 chromium headless through puppeteer-core. puppeteer-core is installed
 with `npm ci` from package-lock.json into the build directory (the source
 tree keeps no node_modules).
@@ -32,6 +33,7 @@ CLI = os.environ.get("PARZEN_CLI", "parzen")
 NODE = os.environ.get("NODE", "node")
 BUILD = os.environ.get("PARZEN_BUILD", os.path.join(HERE, "build"))
 STUDY = "cifar style"
+PRUNER = {"kind": "median", "n_startup_trials": 5, "n_warmup_steps": 2}
 
 
 @pytest.fixture(scope="session")
@@ -96,7 +98,7 @@ def search(tmp_path):
     with open(fixture.DEFAULT_SPACE, encoding="utf-8") as f:
         space = json.load(f)
     conn.call("study.create", name=STUDY, space=space, algo="tpe", seed=3,
-              max_trials=200)
+              max_trials=200, pruner=PRUNER)
     import random
     fixture.run(conn, STUDY, 40, 2, random.Random(3), 6)
     conn.close()
@@ -111,22 +113,47 @@ def dashboard(search):
     dash.stop()
 
 
+def option_text(v):
+    """A value-form value as people read it (lib/params'
+    pz_params_value_text): a string as it is, else compact JSON."""
+    if isinstance(v, str):
+        return v
+    return json.dumps(v, separators=(",", ":"))
+
+
 def test_pages_figures_and_table(search, dashboard, node_path):
     seen = node(node_path, "load", dashboard.url, STUDY, search.socket)
     c = search.connect()
     study = c.call("study.get", study=STUDY)["study"]
-    trials = c.call("trial.list", study=STUDY, limit=1000)["trials"]
+    trials = c.call("trial.list", study=STUDY, limit=1000,
+                    intermediate=True)["trials"]
     c.close()
-    # Every figure of the report is there (learning curves only when a
-    # trial reported values: this parzend may not have trial.report).
-    for kind in ("history", "importance", "effects", "priors", "pairs",
-                 "parallel", "contour", "edf", "timeline"):
+    # Every figure of the report is there, learning curves included.
+    for kind in ("history", "learning", "importance", "effects", "priors",
+                 "pairs", "parallel", "contour", "edf", "timeline"):
         assert kind in seen["kinds"], kind
         assert not seen["figures"][kind]["empty"], kind
     assert seen["figures"]["history"]["points"] >= study["counts"]["ok"]
     # The counts and the table are the daemon's.
-    for state in ("ok", "fail", "running", "queued"):
+    assert study["counts"]["pruned"] > 0, study["counts"]
+    for state in ("ok", "fail", "running", "queued", "pruned"):
         assert seen["summary"][state] == study["counts"][state]
+    # A learning curve per trial that reported, as long as its reports;
+    # the pruned ones marked where they stopped, the best one on top.
+    reported = {t["number"]: t for t in trials if t["intermediate"]}
+    curves = seen["curves"]
+    assert curves["n"] == len(reported)
+    assert sorted(p["trial"] for p in curves["drawn"]) == sorted(reported)
+    for p in curves["drawn"]:
+        t = reported[p["trial"]]
+        assert p["state"] == t["state"]
+        assert p["steps"] == len(t["intermediate"])
+    pruned = sorted(n for n, t in reported.items()
+                    if t["state"] == "pruned")
+    assert len(pruned) == study["counts"]["pruned"]
+    assert sorted(curves["ends"]) == pruned
+    assert [p["trial"] for p in curves["drawn"] if p["best"]] == \
+        [study["best"]["number"]]
     assert seen["table"]["total"] == len(trials)
     assert seen["table"]["rows"] == min(100, len(trials))
     assert seen["table"]["first"] == str(len(trials) - 1)  # newest first
@@ -135,11 +162,25 @@ def test_pages_figures_and_table(search, dashboard, node_path):
     assert seen["best"] == str(best["number"]) == seen["bestRow"]
     # Filtered by a choice's value: every row shows that value.
     assert seen["tanh"] and set(seen["tanh"]) == {"tanh"}
-    # The trial page shows values, not indices.
+    # The trial page shows values, not indices, named as the CLI names
+    # them (`parzen best`, and its JSON's values).
     act = ["relu", "tanh", "logistic"][best["params"]["activation"]]
     assert seen["params"]["activation"] == act
     assert seen["params"]["solver"] in ("adam", "sgd")
-    assert seen["params"]["nb_hidden_layers"].startswith("[units_1_of_")
+    assert seen["params"]["nb_hidden_layers"].startswith("units_1_of_")
+    r = subprocess.run([CLI, "--socket", search.socket, "best", STUDY,
+                        "--json"], capture_output=True, text=True,
+                       check=True)
+    values = json.loads(r.stdout)["trial"]["values"]
+    r = subprocess.run([CLI, "--socket", search.socket, "best", STUDY],
+                       capture_output=True, text=True, check=True)
+    line = [x for x in r.stdout.splitlines() if x.startswith("params ")][0]
+    printed = dict(kv.split("=", 1) for kv in line.split()[1:])
+    for label in ("nb_hidden_layers", "activation", "solver",
+                  "adam_beta_2", "sgd_nesterov"):
+        if label in values:
+            assert seen["params"][label] == option_text(values[label]) \
+                == printed[label], label
 
 
 def test_a_tell_shows_within_two_seconds(search, dashboard, node_path):
@@ -150,7 +191,7 @@ def test_a_tell_shows_within_two_seconds(search, dashboard, node_path):
           % (seen["counted"], seen["drawn"]))
 
 
-def test_pause_resume_enqueue_budget(search, dashboard, node_path):
+def test_pause_resume_enqueue(search, dashboard, node_path):
     seen = node(node_path, "pause", dashboard.url, STUDY, search.socket)
     assert seen["paused"] == "paused"
     assert seen["resumed"] == "running"
@@ -165,9 +206,37 @@ def test_pause_resume_enqueue_budget(search, dashboard, node_path):
     assert mine[0]["params"]["nb_hidden_layers"] == 0
     assert mine[0]["params"]["activation"] == 1
     assert mine[0]["params"]["adam_beta_2"] == 1
-    # study.update comes with the CLI issue: until then, a clear refusal.
-    assert seen["budget"] == "done: budget" or "study.update" in \
-        seen["budget"]
+    # A value that names no option: parzend's message, path first.
+    assert len(queued) == 1
+    assert seen["refused"]["cls"] == "err"
+    assert seen["refused"]["path"] == "params.values.activation"
+    assert seen["refused"]["text"].startswith(
+        'params.values.activation: "swish" is not the value of any '
+        'option ("relu", "tanh", "logistic")'), seen["refused"]
+
+
+def test_budget_of_a_done_study(search, dashboard, node_path):
+    """study.update from the page: a done study runs again, and the
+    trials asked for after it show up."""
+    c = fixture.Conn(search.socket)
+    with open(fixture.DEFAULT_SPACE, encoding="utf-8") as f:
+        space = json.load(f)
+    c.call("study.create", name="small", space=space, algo="random",
+           seed=5, max_trials=6)
+    import random
+    fixture.run(c, "small", 6, 0, random.Random(5), 3)
+    assert c.call("study.get", study="small")["study"]["state"] == "done"
+    seen = node(node_path, "budget", dashboard.url, "small", search.socket)
+    study = c.call("study.get", study="small")["study"]
+    c.close()
+    assert seen["before"] == "done"
+    assert seen["refusedAsk"] == {"trial": None, "reason": "max_trials"}
+    assert seen["answer"] == "done: budget"
+    assert seen["raised"] == {"state": "running", "max_trials": 9}
+    assert seen["told"] == [6, 7, 8]
+    assert seen["after"]["ok"] + seen["after"].get("fail", 0) == 9
+    assert seen["end"] == "done"
+    assert study["max_trials"] == 9 and study["counts"]["total"] == 9
 
 
 def test_off_loopback_needs_the_token(search, node_path):

@@ -651,6 +651,50 @@ def test_watch_non_terminal(daemon, tmp_path):
     assert run(daemon, "watch", "nope").returncode == NOTFOUND
 
 
+def test_watch_terminal_cuts_by_characters(daemon, tmp_path):
+    """On a terminal the line is cut to its width in characters, never
+    inside a multi-byte one; pruned trials count as done and show."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    name = "\u00e9" * 12 + "\u65e5\u672c" * 6  # 2-byte, then 3-byte ones
+    create(daemon, tmp_path, name, "--max-trials", "2")
+    c = daemon.connect()
+    for k, status in enumerate(("ok", "pruned")):
+        t = c.call("trial.ask", study=name, worker="w%d" % k)["trial"]
+        c.call("trial.tell", trial=t["id"], attempt=t["attempt"],
+               status=status, loss=0.5)
+    c.close()
+    full = run(daemon, "watch", name)
+    assert full.returncode == OK, full.stderr
+    assert full.stdout.startswith(name + ": 2/2 done, 0 running, 0 queued, "
+                                  "0 failed, 1 pruned, best 0.5 (trial 0)")
+    for cols in (20, 25, 31, 200):
+        master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ,
+                    struct.pack("HHHH", 24, cols, 0, 0))
+        p = subprocess.Popen([CLI, "--socket", daemon.socket, "watch", name],
+                             stdout=slave, stderr=subprocess.PIPE)
+        os.close(slave)
+        out = b""
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            out += chunk
+        os.close(master)
+        assert p.wait(30) == OK, p.stderr.read()
+        p.stderr.close()
+        assert out.startswith(b"\r\x1b[K") and out.endswith(b"\r\n"), out
+        shown = out[len(b"\r\x1b[K"):-2].decode("utf-8")  # strict
+        assert shown == full.stdout.rstrip("\n")[:cols - 1], (cols, shown)
+
+
 def test_watch_sigint(daemon, tmp_path):
     create(daemon, tmp_path, "wi")  # unlimited: never completes
     watch = spawn(daemon, "watch", "wi", "--interval", "0.05")

@@ -263,7 +263,7 @@ def test_set_budget(daemon, tmp_path):
     r = run(daemon, "set", "b", "--max-trials", "5")
     assert r.returncode == OK, r.stderr
     assert r.stdout == ("study b: max_trials 5, heartbeat_timeout 60 s, "
-                        "3 trials, running\n")
+                        "pruner none, 3 trials, running\n")
     assert "\nstate              running\n" in run(daemon, "show",
                                                    "b").stdout
     r = run(daemon, "worker", "b", "--", cmd)
@@ -294,6 +294,56 @@ def test_set_budget(daemon, tmp_path):
         c.call("study.update", study="b", seed=4)
     assert e.value.code == -32602 and "exact" in e.value.message
     c.close()
+
+
+def test_set_pruner(daemon, tmp_path):
+    """`parzen set --pruner`: checked by parzend (paths), stored, shown;
+    the new pruner judges the reports made after it, and a trial pruned
+    before stays pruned."""
+    create(daemon, tmp_path, "p", "--pruner",
+           '{"kind": "threshold", "upper": 0.5}', space=SMALL)
+    c = daemon.connect()
+    a = c.call("trial.ask", study="p", worker="w")["trial"]
+    assert c.call("trial.report", trial=a["id"], step=0,
+                  value=0.9)["prune"] is True
+
+    r = run(daemon, "set", "p", "--pruner", '{"kind": "none"}')
+    assert r.returncode == OK, r.stderr
+    assert r.stdout == ("study p: max_trials unlimited, heartbeat_timeout "
+                        "60 s, pruner none, 1 trials, running\n")
+    b = c.call("trial.ask", study="p", worker="w2")["trial"]
+    assert c.call("trial.report", trial=b["id"], step=0,
+                  value=0.9)["prune"] is False
+    # a's decision was made: it stays.
+    assert c.call("trial.report", trial=a["id"], step=0,
+                  value=0.9)["prune"] is True
+
+    r = run(daemon, "set", "p", "--pruner",
+            '{"kind": "median", "n_startup_trials": 2}', "--max-trials",
+            "9", "--json")
+    assert r.returncode == OK, r.stderr
+    s = json.loads(r.stdout)["study"]
+    assert s["pruner"]["kind"] == "median" and s["max_trials"] == 9
+    assert s["pruner"]["n_startup_trials"] == 2
+    assert '"kind":"median"' in run(daemon, "show", "p").stdout
+
+    # Refusals: not a JSON object (usage, 2), a bad pruner (parzend's
+    # path, 1); nothing changed.
+    r = run(daemon, "set", "p", "--pruner", "median")
+    assert r.returncode == USAGE and "--pruner" in r.stderr
+    r = run(daemon, "set", "p", "--pruner", '{"kind": "mean"}')
+    assert r.returncode == FAIL and "params.pruner.kind" in r.stderr
+    r = run(daemon, "set", "p", "--pruner",
+            '{"kind": "percentile", "percentile": 101}')
+    assert r.returncode == FAIL and "params.pruner.percentile" in r.stderr
+    assert c.call("study.get", study="p")["study"]["pruner"]["kind"] == \
+        "median"
+    # Kept across a restart.
+    c.close()
+    assert daemon.stop() == 0
+    daemon.start()
+    assert call(daemon, "study.get", study="p")["study"]["pruner"] == \
+        s["pruner"]
 
 
 # ------------------------------------------------------------ ask, tell

@@ -12,6 +12,11 @@ the data-* attributes the report puts on its SVG elements
 (docs/report.md): counts, which trials each layer draws, where the best
 trial sits on the axes, log axes for the log-scaled prior, option names on
 the choices' strips, importance ranking x first.
+
+A second study is run by two `parzen worker`s whose commands report a
+value per epoch under a median pruner, and drawn by `parzen report` and
+`parzen plot ... learning`: its learning curves are checked against the
+reports parzend holds.
 """
 import math
 import os
@@ -307,3 +312,86 @@ def test_priors_pairs_timeline_table(study):
     act_col = [th.text for th in table.iter(XHTML + "th")].index("act")
     row0 = [r for r in rows if r.get("data-trial") == "0"][0]
     assert row0.findall(XHTML + "td")[act_col].text == "relu"
+
+
+# ------------------------------------------- learning curves, end to end
+
+CLI = os.environ.get("PARZEN_CLI", "parzen")
+
+# A training that reports x + 1/(epoch + 1) for 6 epochs on
+# $PARZEN_REPORT_FD, as `parzen worker` asks, and ends with its last value
+# (unless the pruner stops it first).
+REPORTING_SH = r"""#!/bin/sh
+x=$(echo "$PARZEN_PARAMS" | sed 's/.*"x":\([0-9.e-]*\).*/\1/')
+epoch=0
+while [ $epoch -lt 6 ]; do
+  v=$(awk -v x="$x" -v e="$epoch" 'BEGIN { printf "%.6f", x + 1 / (e + 1) }')
+  echo "$epoch $v" >&"$PARZEN_REPORT_FD"
+  epoch=$((epoch + 1))
+  sleep 0.05
+done
+echo "$v"
+"""
+
+
+def test_parzen_report_draws_learning_curves(daemon, tmp_path):
+    """Two `parzen worker`s run a study whose commands report a value per
+    epoch under a median pruner; `parzen report` and `parzen plot
+    learning` draw a curve per trial that reported, with as many points
+    as parzend holds for it (trial.list "intermediate"), the pruned ones
+    marked where they stopped and the best trial on top."""
+    c = daemon.connect()
+    c.call("study.create", name="curves", algo="random", seed=2,
+           space={"x": {"$hp": "uniform", "label": "x", "low": 0,
+                        "high": 1}},
+           max_trials=8,
+           pruner={"kind": "median", "n_startup_trials": 2,
+                   "n_warmup_steps": 1})
+    # Good trials first, so that the bad ones meet finished ones.
+    for x in (0.1, 0.2, 0.15, 0.05, 0.9, 0.8, 0.12, 0.85):
+        c.call("trial.enqueue", study="curves", params={"x": x})
+    cmd = tmp_path / "train.sh"
+    cmd.write_text(REPORTING_SH)
+    cmd.chmod(0o755)
+    workers = [subprocess.Popen([CLI, "--socket", daemon.socket, "worker",
+                                 "curves", "--", str(cmd)],
+                                stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, text=True)
+               for _ in range(2)]
+    for w in workers:
+        assert w.wait(120) == 0, w.stderr.read()
+    trials = c.call("trial.list", study="curves",
+                    intermediate=True)["trials"]
+    best = c.call("study.best", study="curves")["trial"]
+    c.close()
+    states = [t["state"] for t in trials]
+    pruned = sorted(t["number"] for t in trials if t["state"] == "pruned")
+    assert "ok" in states and pruned, states
+    assert all(t["intermediate"] for t in trials)
+
+    html = tmp_path / "report.html"
+    svg = tmp_path / "learning.svg"
+    for argv in (["report", "curves", "-o", str(html)],
+                 ["plot", "curves", "learning", "-o", str(svg)]):
+        r = subprocess.run([CLI, "--socket", daemon.socket] + argv,
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+    figures = by_plot(parse(str(html)), "learning") + [parse(str(svg))]
+    assert len(figures) == 2
+    for fig in figures:
+        assert fig.get("data-plot") == "learning"
+        group = [g for g in fig.iter(SVG + "g")
+                 if g.get("class") == "curves"][0]
+        curves = [p for p in group.iter(SVG + "path")
+                  if (p.get("class") or "").startswith("curve ")]
+        assert int(group.get("data-n")) == len(trials) == len(curves)
+        by_number = {int(p.get("data-trial")): p for p in curves}
+        for t in trials:
+            p = by_number[t["number"]]
+            assert p.get("data-state") == t["state"]
+            assert int(p.get("data-steps")) == len(t["intermediate"])
+            assert float(p.get("data-last")) == t["intermediate"][-1][0]
+        ends = sorted(int(p.get("data-trial")) for p in group.iter(SVG + "path")
+                      if p.get("class") == "cend")
+        assert ends == pruned
+        assert by_number[best["number"]].get("class") == "curve best"

@@ -56,6 +56,11 @@ static long double phi_l(long double z)
 	return expl(-0.5L * z * z) / sqrtl(2.0L * (long double)M_PI);
 }
 
+static long double log_phi_l(long double z)
+{
+	return -0.5L * z * z - 0.5L * logl(2.0L * (long double)M_PI);
+}
+
 /* Phi(b) - Phi(a), accurate in both tails. */
 static long double mass_l(long double a, long double b)
 {
@@ -330,15 +335,23 @@ static double random_value(struct pz_rng *r, const struct pz_gmm_dim *d)
 	return pz_gmm_dim_from_kernel(d, t);
 }
 
-/* kde.h's density written out and summed directly. */
+/*
+ * kde.h's density written out and summed directly, each kernel's term in
+ * log space and the sum shifted by the largest, so that the reference
+ * does not depend on long double's exponent range (valgrind computes long
+ * double with a double's).
+ */
 static long double kde_ref(const struct pz_gmm_dim *dims, int D,
                            const double *const *rows, const double *wts,
                            int n, const struct pz_kde_opts *o,
                            const double *x)
 {
-	long double wsum = o->prior_weight, total = 0;
+	long double wsum = o->prior_weight, total = 0, top = 0;
+	long double *terms = malloc((size_t)(n + 1) * sizeof(*terms));
 	double sigma[16];
 	int nn = n > 0 ? n : 1;
+
+	assert_non_null(terms);
 
 	for (int i = 0; i < n; i++)
 		wsum += wts[i];
@@ -354,7 +367,7 @@ static long double kde_ref(const struct pz_gmm_dim *dims, int D,
 		sigma[d] = s;
 	}
 	for (int i = 0; i <= n; i++) {
-		long double term = i < n ? wts[i] / wsum : o->prior_weight / wsum;
+		long double term = logl(i < n ? wts[i] / wsum : o->prior_weight / wsum);
 
 		for (int d = 0; d < D; d++) {
 			const struct pz_gmm_dim *dd = &dims[d];
@@ -366,11 +379,11 @@ static long double kde_ref(const struct pz_gmm_dim *dims, int D,
 				long double lam = eps * K / (1 + eps * K);
 
 				if (i == n)
-					term *= p;
+					term += logl(p);
 				else
-					term *= c == pz_gmm_dim_category(dd, rows[i][d])
-					            ? 1 - lam + lam * p
-					            : lam * p;
+					term += logl(c == pz_gmm_dim_category(dd, rows[i][d])
+					                 ? 1 - lam + lam * p
+					                 : lam * p);
 				continue;
 			}
 			long double t = pz_gmm_dim_to_kernel(dd, x[d]);
@@ -378,13 +391,17 @@ static long double kde_ref(const struct pz_gmm_dim *dims, int D,
 			                       : dd->prior_mu;
 			long double s = i < n ? sigma[d] : dd->prior_sigma;
 
-			term *= phi_l((t - mu) / s) / s;
+			term += log_phi_l((t - mu) / s) - logl(s);
 			if (dd->bounded)
-				term /= mass_l((dd->lo - mu) / s, (dd->hi - mu) / s);
+				term -= logl(mass_l((dd->lo - mu) / s, (dd->hi - mu) / s));
 		}
-		total += term;
+		terms[i] = term;
+		top = i == 0 || term > top ? term : top;
 	}
-	return logl(total);
+	for (int i = 0; i <= n; i++)
+		total += expl(terms[i] - top);
+	free(terms);
+	return top + logl(total);
 }
 
 static void kde_logpdf(void **state)

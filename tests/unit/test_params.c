@@ -161,6 +161,71 @@ static void test_option_values_cifar(void **state)
 	pz_space_destroy(s);
 }
 
+/*
+ * The text people read for an option (the report, the dashboard and the
+ * CLI all use it), and the way back from a value to its option.
+ */
+static void test_option_text_and_index(void **state)
+{
+	struct pz_space *s = load(SPACE_CLASSIFIER);
+	struct pz_space *c = load_file("cifar100.json");
+	int kernel = pz_space_find(s, "svm_kernel");
+	int type = pz_space_find(s, "classifier_type");
+	int bn = pz_space_find(c, "use_BN");
+	int layers = pz_space_find(c, "nb_conv_pool_layers");
+	char *t;
+	cJSON *v;
+
+	(void)state;
+	t = pz_params_option_text(s, type, 0);
+	assert_string_equal(t, "naive_bayes"); /* a string: no quotes */
+	free(t);
+	t = pz_params_option_text(s, kernel, 0);
+	assert_string_equal(t, "{\"ktype\":\"linear\"}");
+	free(t);
+	t = pz_params_option_text(c, bn, 1);
+	assert_string_equal(t, "true");
+	free(t);
+	t = pz_params_option_text(c, layers, 1);
+	assert_string_equal(t, "3");
+	free(t);
+	assert_null(pz_params_option_text(c, bn, 2));
+	assert_null(pz_params_option_text(c, pz_space_find(c, "batch_size"),
+	                                  0));
+	/* Every option's value names that option, and its text is the
+	 * text of that value. */
+	for (int l = 0; l < c->n_params; l++)
+		for (int k = 0; k < c->params[l].n_options; k++) {
+			char *a, *b;
+
+			v = pz_params_option_value(c, l, k);
+			assert_int_equal(pz_params_option_index(c, l, v), k);
+			a = pz_params_value_text(v);
+			b = pz_params_option_text(c, l, k);
+			assert_string_equal(a, b);
+			free(a);
+			free(b);
+			cJSON_Delete(v);
+		}
+	/* The whole literal of a named option, and {"$index": N}. */
+	v = json("{'ktype': 'linear'}");
+	assert_int_equal(pz_params_option_index(s, kernel, v), 0);
+	cJSON_Delete(v);
+	v = json("{'$index': 1}");
+	assert_int_equal(pz_params_option_index(s, kernel, v), 1);
+	cJSON_Delete(v);
+	/* Nothing, or not a choice. */
+	v = json("'rmsprop'");
+	assert_int_equal(pz_params_option_index(c, bn, v), -1);
+	assert_int_equal(pz_params_option_index(c, -1, v), -1);
+	assert_int_equal(pz_params_option_index(
+	                         c, pz_space_find(c, "batch_size"), v),
+	                 -1);
+	cJSON_Delete(v);
+	pz_space_destroy(s);
+	pz_space_destroy(c);
+}
+
 static void test_option_values_nested(void **state)
 {
 	struct pz_space *s = load(SPACE_CLASSIFIER);
@@ -381,6 +446,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_option_values_cifar),
 		cmocka_unit_test(test_option_values_nested),
+		cmocka_unit_test(test_option_text_and_index),
 		cmocka_unit_test(test_roundtrip_cifar),
 		cmocka_unit_test(test_roundtrip_nested),
 		cmocka_unit_test(test_to_values),

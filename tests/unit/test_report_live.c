@@ -20,9 +20,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <parzen/params.h>
+
 #include "buf.h"
 #include "chart.h"
 #include "report.h"
+#include "report_data.h"
 #include "report_store.h"
 #include "report_table.h"
 
@@ -247,25 +250,38 @@ static void test_options_named_by_value(void **state)
 	cJSON *t;
 
 	(void)state;
-	assert_string_equal(pz_report_option_name(d, "layers", 0), "[u1]");
-	assert_string_equal(pz_report_option_name(d, "layers", 1),
-	                    "[u21, u22]");
+	/* lib/params' value form, as text: what the CLI prints. */
+	assert_string_equal(pz_report_option_name(d, "layers", 0), "u1");
+	assert_string_equal(pz_report_option_name(d, "layers", 1), "u21");
 	assert_string_equal(pz_report_option_name(d, "act", 0), "relu");
 	assert_string_equal(pz_report_option_name(d, "act", 2), "0.5");
 	assert_string_equal(pz_report_option_name(d, "act", 3), "true");
 	assert_string_equal(pz_report_option_name(d, "act", 4), "null");
 	assert_string_equal(pz_report_option_name(d, "opt", 1), "sgd");
 	assert_string_equal(pz_report_option_name(d, "reg", 1),
-	                    "kind=l2, w=2");
+	                    "{\"kind\":\"l2\",\"w\":2}");
 	assert_null(pz_report_option_name(d, "act", 5));
 	assert_null(pz_report_option_name(d, "lr", 0));
-	assert_int_equal(pz_report_option_index(d, "opt", "sgd"), 1);
-	assert_int_equal(pz_report_option_index(d, "opt", "rmsprop"), -1);
+	{
+		const struct pz_space *sp = d->space;
+
+		for (int l = 0; l < sp->n_params; l++)
+			for (int k = 0; k < sp->params[l].n_options; k++) {
+				char *text = pz_params_option_text(sp, l, k);
+
+				assert_string_equal(
+					pz_report_option_name(
+						d, sp->params[l].label, k),
+					text);
+				free(text);
+			}
+	}
 	pz_report_data_destroy(d);
 	/* A trial whose params give a choice by value reads as its index. */
 	t = parse("{\"number\": 9, \"state\": \"ok\", \"loss\": 1, "
-	          "\"params\": {\"layers\": \"[u1]\", \"u1\": 16, \"act\": "
-	          "true, \"opt\": \"adam\", \"reg\": 7, \"lr\": 0.01}}");
+	          "\"params\": {\"layers\": \"u1\", \"u1\": 16, \"act\": "
+	          "true, \"opt\": \"adam\", \"reg\": {\"$index\": 1}, "
+	          "\"lr\": 0.01}}");
 	assert_int_equal(pz_report_store_put(s, t, 0, &err), 0);
 	cJSON_Delete(t);
 	d = snap(s);
@@ -280,7 +296,10 @@ static void test_options_named_by_value(void **state)
 		                                 &err),
 		                 0);
 		assert_int_equal(matched, 1);
-		assert_non_null(strstr(html, "<td>[u1]</td>"));
+		assert_non_null(strstr(html, "<td>u1</td>"));
+		assert_non_null(strstr(html,
+		                       "<td>{&quot;kind&quot;:&quot;l2&quot;,"
+		                       "&quot;w&quot;:2}</td>"));
 		assert_non_null(strstr(html, "<td>true</td>"));
 		assert_non_null(strstr(html, "<td>adam</td>"));
 		free(html);

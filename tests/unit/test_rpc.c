@@ -2024,6 +2024,85 @@ static void study_pruner(void **state)
 	free(text);
 }
 
+/*
+ * study.update's pruner: checked as study.create checks it, stored, shown;
+ * the new pruner judges the reports made after the change, and what the
+ * old one decided stays final (also after a restart).
+ */
+static void study_update_pruner(void **state)
+{
+	struct fx *f = *state;
+	int64_t a, b, c;
+	const cJSON *r;
+	char *text;
+
+	ok(f, "study.create", "{'name': 'u', 'space': %s, 'seed': 3, "
+	   "'pruner': %s}", SPACE_X, MEDIAN_1);
+	a = ask(f, "u", "wa");
+	b = ask(f, "u", "wb");
+	c = ask(f, "u", "wc");
+	assert_false(prune_of(report(f, a, 0, 0, 1)));
+	tell(f, a, 1);
+	/* The median prunes b at step 0. */
+	assert_true(prune_of(report(f, b, 0, 0, 3)));
+
+	/* No pruner now: c, as bad as b, goes on. */
+	r = ok(f, "study.update", "{'study': 'u', 'pruner': {'kind': 'none'}}");
+	assert_string_equal(str(r, "study.pruner.kind"), "none");
+	assert_false(prune_of(report(f, c, 0, 0, 5)));
+	/* b's decision was made: it stays, for the same report sent again
+	 * too. */
+	assert_true(prune_of(report(f, b, 0, 0, 3)));
+	bad(f, PZ_RPC_WRONG_STATE, NULL, "trial.report",
+	    "{'trial': %lld, 'step': 1, 'value': 0}", (long long)b);
+
+	/* A threshold: it judges c's next report, not the one before. */
+	r = ok(f, "study.update", "{'study': 'u', 'pruner': {'kind': "
+	       "'threshold', 'upper': 4}, 'max_trials': 10}");
+	assert_string_equal(str(r, "study.pruner.kind"), "threshold");
+	assert_true(num(r, "study.max_trials") == 10);
+	assert_string_equal(str(ok(f, "trial.get", "{'trial': %lld}",
+	                           (long long)c),
+	                        "trial.state"),
+	                    "running");
+	assert_true(prune_of(report(f, c, 0, 1, 4.5)));
+
+	/* The same pruner again writes nothing. */
+	post(f, "{'jsonrpc': '2.0', 'id': 1, 'method': 'study.update', "
+	     "'params': {'study': 'u', 'pruner': {'kind': 'threshold', "
+	     "'upper': 4}}}");
+	assert_non_null(at(f->reply, "result"));
+	assert_false(pz_core_dirty(&f->core));
+
+	/* Bad pruners, with their paths; nothing changes. null is as if
+	 * not given: there is nothing to update. */
+	bad(f, PZ_RPC_BAD_PARAMS, "params.pruner.percentile", "study.update",
+	    "{'study': 'u', 'pruner': {'kind': 'percentile', "
+	    "'percentile': 101}}");
+	bad(f, PZ_RPC_BAD_PARAMS, "params.pruner.wrapped.kind",
+	    "study.update", "{'study': 'u', 'pruner': {'kind': 'patient', "
+	    "'patience': 1, 'wrapped': {'kind': 'mean'}}}");
+	bad(f, PZ_RPC_BAD_PARAMS, "params.pruner", "study.update",
+	    "{'study': 'u', 'pruner': 'median'}");
+	bad(f, PZ_RPC_BAD_PARAMS, "params", "study.update",
+	    "{'study': 'u', 'pruner': null}");
+	r = ok(f, "study.get", "{'study': 'u'}");
+	assert_string_equal(str(r, "study.pruner.kind"), "threshold");
+	assert_true(num(r, "study.max_trials") == 10);
+
+	/* Stored: after a restart, the pruner and both decisions. */
+	db_close(f);
+	db_open(f, 0);
+	r = ok(f, "study.get", "{'study': 'u'}");
+	text = cJSON_PrintUnformatted(at(r, "study.pruner"));
+	assert_string_equal(text, "{\"kind\":\"threshold\",\"lower\":null,"
+	                    "\"upper\":4,\"n_warmup_steps\":0,"
+	                    "\"interval_steps\":1}");
+	free(text);
+	assert_true(prune_of(report(f, b, 0, 0, 3)));
+	assert_true(prune_of(report(f, c, 0, 1, 4.5)));
+}
+
 static void trial_report(void **state)
 {
 	struct fx *f = *state;
@@ -2443,6 +2522,7 @@ int main(void)
 		T(server_backup),
 		T(server_info),
 		T(study_pruner),
+		T(study_update_pruner),
 		T(trial_report),
 		T(trial_report_liveness),
 		T(trial_report_resume),

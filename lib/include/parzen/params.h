@@ -80,6 +80,32 @@ cJSON *pz_params_option_value(const struct pz_space *space, int param,
                               int option);
 
 /*
+ * The text a person reads for a value of the value form: a string is
+ * itself, any other JSON value its compact JSON text, numbers in the
+ * shortest form that reads back (0.999, true, null, {"ktype":"linear"}).
+ * The report, the dashboard and the CLI name a choice's option with it,
+ * so that they never name one differently. Returns malloc'ed text, or
+ * NULL when out of memory.
+ */
+char *pz_params_value_text(const cJSON *v);
+
+/*
+ * pz_params_value_text() of option `option` of choice `param`, or NULL
+ * when out of memory or not a choice's option.
+ */
+char *pz_params_option_text(const struct pz_space *space, int param,
+                            int option);
+
+/*
+ * The index of the option of choice `param` that the value-form `v`
+ * names, resolved as pz_params_from_values() does ({"$index": N}
+ * included), or -1 when it names none or several, when `param` is not a
+ * choice, or when out of memory.
+ */
+int pz_params_option_index(const struct pz_space *space, int param,
+                           const cJSON *v);
+
+/*
  * The value form of a params vector: {label: value} over active labels,
  * in space order. NULL on allocation failure; the caller owns the result.
  */
