@@ -873,7 +873,7 @@ static int fit_group_cat(struct ctx *c, int gi)
  * then the numeric members, drawn from the group's l(x) given those
  * categories and scored by the group's l/g.
  */
-static int greedy_group(struct ctx *c, int gi, double *xg)
+static int greedy_group(struct ctx *c, int gi, double *xg, double *lg)
 {
 	const struct pz_group *g = &c->space->groups[gi];
 	struct gfit *f = &c->gf[gi];
@@ -917,7 +917,6 @@ static int greedy_group(struct ctx *c, int gi, double *xg)
 		/* The fits are done: the weights' scratch holds the draws'
 		 * cumulative weights. */
 		pz_kde_condition(&f->below, f->is_cat, xg, c->wts);
-		best = -INFINITY;
 		for (int j = 0; j < nc; j++) {
 			double *y = xg + (size_t)j * D;
 
@@ -925,26 +924,25 @@ static int greedy_group(struct ctx *c, int gi, double *xg)
 				y[k] = c->out[g->members[k]];
 			pz_kde_sample_given(&f->below, &c->rng, f->is_cat, c->wts,
 			                    y);
-			sc = ei_score(pz_kde_logpdf(&f->below, y),
-			              pz_kde_logpdf(&f->above, y));
-			if (j == 0 || sc > best) {
-				best = sc;
-				win = j;
-			}
 		}
 	} else {
 		if (!f->fitted && (rc = fit_group(c, gi)) != 0)
 			return rc;
-		for (int j = 0; j < nc; j++) {
-			double *y = xg + (size_t)j * D;
+		for (int j = 0; j < nc; j++)
+			pz_kde_sample(&f->below, &c->rng, xg + (size_t)j * D);
+	}
+	/* Score the draws: g(x) of all at once when approximated. */
+	if (f->approx)
+		pz_kde_logpdf_many(&f->above, xg, nc, lg);
+	best = -INFINITY;
+	for (int j = 0; j < nc; j++) {
+		const double *y = xg + (size_t)j * D;
 
-			pz_kde_sample(&f->below, &c->rng, y);
-			sc = ei_score(pz_kde_logpdf(&f->below, y),
-			              pz_kde_logpdf(&f->above, y));
-			if (j == 0 || sc > best) {
-				best = sc;
-				win = j;
-			}
+		sc = ei_score(pz_kde_logpdf(&f->below, y),
+		              f->approx ? lg[j] : pz_kde_logpdf(&f->above, y));
+		if (j == 0 || sc > best) {
+			best = sc;
+			win = j;
 		}
 	}
 	for (int k = 0; k < D; k++)
@@ -965,12 +963,12 @@ static int tpe_joint(struct ctx *c)
 	for (int gi = 0; gi < s->n_groups; gi++)
 		if (s->groups[gi].n_members > max_d)
 			max_d = s->groups[gi].n_members;
-	xg = malloc((size_t)max_d * nc * sizeof(double));
+	xg = malloc((size_t)(max_d + 1) * nc * sizeof(double));
 	if (xg == NULL)
 		return PZ_ENOMEM;
 	for (int gi = 0; gi < s->n_groups && rc == 0; gi++)
 		if (group_active(&s->groups[gi], c->out))
-			rc = greedy_group(c, gi, xg);
+			rc = greedy_group(c, gi, xg, xg + (size_t)max_d * nc);
 	free(xg);
 	return rc;
 }

@@ -205,7 +205,8 @@ static void test_approx_error(void **state)
 		struct pz_kde exact, approx, l;
 		struct pz_kde_opts o = {1.0, 0.08, 2.0}, oa = o;
 		struct pz_rng rng;
-		double x[64], sa = 0, sr = 0;
+		double xs[100 * 64], single[100], many[100], sa = 0, sr = 0,
+			sm = 0;
 
 		assert_true(vals && rows && w && D <= 64);
 		for (int i = 0; i < n; i++) {
@@ -226,16 +227,23 @@ static void test_approx_error(void **state)
 		for (int j = 0; j < 100; j++) {
 			double ge, ga, ll;
 
-			pz_kde_sample(&l, &rng, x);
-			ge = pz_kde_logpdf(&exact, x);
-			ga = pz_kde_logpdf(&approx, x);
-			ll = pz_kde_logpdf(&l, x);
+			pz_kde_sample(&l, &rng, xs + (size_t)j * D);
+			ge = pz_kde_logpdf(&exact, xs + (size_t)j * D);
+			ga = pz_kde_logpdf(&approx, xs + (size_t)j * D);
+			ll = pz_kde_logpdf(&l, xs + (size_t)j * D);
+			single[j] = ga;
 			sa = fmax(sa, fabs(ge - ga));
 			sr = fmax(sr, fabs(ge - ga) / fmax(fabs(ll - ge), 1e-300));
 		}
+		/* The batch scorer against the one-point one. */
+		pz_kde_logpdf_many(&approx, xs, 100, many);
+		for (int j = 0; j < 100; j++)
+			sm = fmax(sm, fabs(many[j] - single[j]));
 		printf("# n = %d (grid %d): max |log g - log g~| = %.3g, "
-		       "max relative error of log l/g = %.3g\n",
-		       n, approx_n(n), sa, sr);
+		       "max relative error of log l/g = %.3g; batch vs one "
+		       "by one: max |difference of log g| = %.3g\n",
+		       n, approx_n(n), sa, sr, sm);
+		assert_true(sm < 1e-12);
 		worst_abs = fmax(worst_abs, sa);
 		worst_rel = fmax(worst_rel, sr);
 		pz_kde_finish(&exact);
