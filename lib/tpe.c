@@ -9,7 +9,11 @@
  * per group (multivariate) O(n * D) to fit and score, plus, for a group
  * with categorical labels, an O(n) split and an O(n * C) fit of their own
  * estimators (whose equal components merge, kde.h). Nothing is sorted per
- * suggestion.
+ * suggestion. With a study's cache (pz_tpe_cache), the per-slot work
+ * space is kept between suggestions, and a g(x) of APPROX_MIN kernels or
+ * more keeps its kernels' centres and truncation masses (kde_cache.h), so
+ * that its fit is one log per trial, and scores all candidates in one
+ * pass over the kernels (pz_kde_logpdf_many).
  */
 #include <parzen/tpe.h>
 
@@ -652,14 +656,6 @@ static int group_active(const struct pz_group *g, const double *values)
 	        values[g->cond_param] == (double)g->cond_option);
 }
 
-/*
- * Fit a pair of joint estimators over `D` params `members` (described by
- * dims): l(x) on the good trials, g(x) on the rest, over the trials where
- * the params are active. The good set is the global one, or with
- * sqrt_gamma > 0 the ceil(sqrt_gamma sqrt(n)) best, or with local_split
- * (for a conditional group) the n_below best of the trials where the group
- * is active.
- */
 /* n rounded down to the grid APPROX_MIN (1 + 1/APPROX_GRID)^k. */
 static int approx_n(int n)
 {
@@ -740,6 +736,14 @@ fail:
 	return rc;
 }
 
+/*
+ * Fit a pair of joint estimators over `D` params `members` (described by
+ * dims): l(x) on the good trials, g(x) on the rest, over the trials where
+ * the params are active. The good set is the global one, or with
+ * sqrt_gamma > 0 the ceil(sqrt_gamma sqrt(n)) best, or with local_split
+ * (for a conditional group) the n_below best of the trials where the group
+ * is active.
+ */
 static int fit_pair(struct ctx *c, const struct pz_group *g,
                     const struct pz_gmm_dim *dims, const int *members, int D,
                     double sqrt_gamma, struct pz_kde *below,
