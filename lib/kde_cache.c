@@ -106,10 +106,11 @@ static int grow(struct pz_kde_cache *c, size_t need)
 		free(mass);
 		return PZ_ENOMEM;
 	}
-	for (int d = 0; d < c->n_dims; d++)
+	for (int d = 0; c->n > 0 && d < c->n_dims; d++)
 		memcpy(center + (size_t)d * cap, c->center + (size_t)d * c->cap,
 		       c->n * sizeof(double));
-	memcpy(mass, c->mass, c->n * sizeof(double));
+	if (c->n > 0)
+		memcpy(mass, c->mass, c->n * sizeof(double));
 	free(c->center);
 	free(c->mass);
 	c->center = center;
