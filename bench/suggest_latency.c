@@ -8,8 +8,13 @@
  * one JSON line with the median and 99th percentile in milliseconds. The
  * history is in memory, as the daemon holds it; nothing else is timed.
  *
+ * The suggestions go through one pz_tpe_cache per space, as the daemon's
+ * study holds one. With --grow each suggestion is added to the history
+ * as a finished trial before the next one is timed (the history grows as
+ * in a study, and the cache follows it); with --cold no cache is used.
+ *
  * usage: suggest_latency [--config JSON] [--sizes 100,1000,...]
- *                        [--reps N] SPACE.json...
+ *                        [--reps N] [--grow] [--cold] SPACE.json...
  */
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -86,8 +91,10 @@ static const char *base_name(const char *path)
 }
 
 static int bench_space(const char *path, const struct pz_tpe_config *cfg,
-                       const long *sizes, int n_sizes, int reps)
+                       const long *sizes, int n_sizes, int reps, int grow,
+                       int cold)
 {
+	struct pz_tpe_cache *cache = NULL;
 	struct pz_space *space;
 	struct pz_history *h;
 	struct pz_error err;
@@ -112,7 +119,8 @@ static int bench_space(const char *path, const struct pz_tpe_config *cfg,
 		*strrchr(name, '.') = '\0';
 	v = malloc((size_t)space->n_params * sizeof(double));
 	times = malloc((size_t)reps * sizeof(double));
-	if (v == NULL || times == NULL || pz_history_create(space, &h) != 0) {
+	if (v == NULL || times == NULL || pz_history_create(space, &h) != 0 ||
+	    (!cold && pz_tpe_cache_create(&cache) != 0)) {
 		fprintf(stderr, "suggest_latency: out of memory\n");
 		return 1;
 	}
@@ -125,14 +133,20 @@ static int bench_space(const char *path, const struct pz_tpe_config *cfg,
 			               synthetic_loss(space, v));
 		}
 		for (int r = 0; r < reps; r++) {
+			uint64_t number = (uint64_t)(grow ? have : have + r);
 			double t0 = now_ms();
 
-			if (pz_suggest(space, h, PZ_ALGO_TPE, cfg, 7,
-			               (uint64_t)(have + r), v, &err) != 0) {
+			if (pz_tpe_suggest_cached(space, h, cfg, cache, 7, number,
+			                          v, &err) != 0) {
 				fprintf(stderr, "suggest_latency: %s\n", err.msg);
 				return 1;
 			}
 			times[r] = now_ms() - t0;
+			if (grow) {
+				pz_history_add(h, number, v, PZ_TRIAL_OK,
+				               synthetic_loss(space, v));
+				have++;
+			}
 		}
 		qsort(times, (size_t)reps, sizeof(double), cmp_double);
 		printf("{\"bench\":\"suggest_latency\",\"space\":\"%s\",\"n\":%ld,"
@@ -141,6 +155,7 @@ static int bench_space(const char *path, const struct pz_tpe_config *cfg,
 		       times[(int)(0.99 * (reps - 1) + 0.5)]);
 		fflush(stdout);
 	}
+	pz_tpe_cache_destroy(cache);
 	pz_history_destroy(h);
 	pz_space_destroy(space);
 	free(v);
@@ -153,7 +168,7 @@ int main(int argc, char **argv)
 	struct pz_tpe_config cfg;
 	struct pz_error err;
 	long sizes[16] = {100, 1000, 10000, 100000};
-	int n_sizes = 4, reps = 200, i, rc = 0;
+	int n_sizes = 4, reps = 200, grow = 0, cold = 0, i, rc = 0;
 
 	pz_tpe_config_default(&cfg);
 	for (i = 1; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
@@ -175,18 +190,22 @@ int main(int argc, char **argv)
 			}
 		} else if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc) {
 			reps = atoi(argv[++i]);
+		} else if (strcmp(argv[i], "--grow") == 0) {
+			grow = 1;
+		} else if (strcmp(argv[i], "--cold") == 0) {
+			cold = 1;
 		} else {
 			fprintf(stderr, "usage: suggest_latency [--config JSON] "
-			                "[--sizes N,N,...] [--reps N] SPACE.json...\n");
+			                "[--sizes N,N,...] [--reps N] [--grow] [--cold] SPACE.json...\n");
 			return 2;
 		}
 	}
 	if (i == argc || reps < 1) {
 		fprintf(stderr, "usage: suggest_latency [--config JSON] "
-		                "[--sizes N,N,...] [--reps N] SPACE.json...\n");
+		                "[--sizes N,N,...] [--reps N] [--grow] [--cold] SPACE.json...\n");
 		return 2;
 	}
 	for (; i < argc && rc == 0; i++)
-		rc = bench_space(argv[i], &cfg, sizes, n_sizes, reps);
+		rc = bench_space(argv[i], &cfg, sizes, n_sizes, reps, grow, cold);
 	return rc;
 }

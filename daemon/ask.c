@@ -253,8 +253,12 @@ static void work(struct pz_job *job)
 	struct pz_study *s = j->s;
 	cJSON *point = NULL;
 
-	j->rc = pz_suggest_with(s->space, s->hist, &s->cfg, s->seed,
-	                        j->number, j->values, &j->err);
+	/* Without a cache (out of memory) the suggestion is the same. */
+	if (s->tpe_cache == NULL && pz_tpe_cache_create(&s->tpe_cache) != 0)
+		s->tpe_cache = NULL;
+	j->rc = pz_suggest_with_cache(s->space, s->hist, &s->cfg,
+	                              s->tpe_cache, s->seed, j->number,
+	                              j->values, &j->err);
 	if (j->rc == 0)
 		j->eval_rc = pz_eval(s->space, j->values, &point, &j->eval_err);
 	cJSON_Delete(point);

@@ -299,6 +299,8 @@ static void unload(struct pz_core *core, struct pz_study *s)
 	free(s->fresh_params);
 	backlog_clear(s);
 	pz_history_destroy(s->hist);
+	pz_tpe_cache_destroy(s->tpe_cache);
+	s->tpe_cache = NULL;
 	pz_space_destroy(s->space);
 	pz_reports_destroy(s->reports);
 	pz_prune_destroy(s->pruner);
@@ -402,6 +404,8 @@ int pz_core_install(struct pz_core *core, struct pz_study *s,
 
 	s->space = space;
 	s->cfg = *cfg;
+	pz_tpe_cache_destroy(s->tpe_cache); /* it described another history */
+	s->tpe_cache = NULL;
 	s->hist = hist;
 	s->trials = trials;
 	s->n_trials = s->cap_trials = n;

@@ -96,6 +96,9 @@ struct pz_study {
 	struct pz_space *space;
 	struct pz_algo_config cfg;
 	struct pz_history *hist;
+	/* What TPE keeps between this study's suggestions (tpe.h): made by
+	 * the first suggestion, used by one at a time, freed with hist. */
+	struct pz_tpe_cache *tpe_cache;
 	struct pz_trial *trials;   /* by number */
 	size_t n_trials, cap_trials;
 	size_t counts[PZ_T_NSTATES];

@@ -223,6 +223,7 @@ int pz_history_remove(struct pz_history *h, uint64_t number)
 	count_state(h, h->state[number], -1);
 	h->state[number] = PZ_TRIAL_NONE;
 	h->n_trials--;
+	h->n_removed++;
 	return 0;
 }
 

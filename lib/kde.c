@@ -31,6 +31,20 @@ static double width(const struct pz_gmm_dim *d, double unbounded_width)
 	return d->bounded ? d->prior_sigma : unbounded_width * d->prior_sigma;
 }
 
+/* The kernel width of numeric dim dd for n observations. */
+static double dim_sigma(const struct pz_gmm_dim *dd,
+                        const struct pz_kde_opts *o, int n, double scott)
+{
+	double wd = width(dd, o->unbounded_width);
+	double s = scott * wd;
+	double minsigma = wd / fmin(100.0, n + 1.0);
+
+	s = fmin(fmax(s, minsigma), wd);
+	if (dd->q > 0 && !dd->log)
+		s = fmax(s, fmin(dd->q, wd));
+	return s;
+}
+
 /*
  * Per-option log probabilities of the smoothed categorical kernel: mass
  * 1 - lambda on the observed option, lambda spread by the prior.
@@ -236,13 +250,8 @@ int pz_kde_fit(struct pz_kde *k, const struct pz_gmm_dim *dims,
 			/* The prior component's kernel is the prior itself. */
 			continue;
 		}
-		double wd = width(dd, o->unbounded_width);
-		double s = scott * wd;
-		double minsigma = wd / fmin(100.0, n + 1.0);
+		double s = dim_sigma(dd, o, n, scott);
 
-		s = fmin(fmax(s, minsigma), wd);
-		if (dd->q > 0 && !dd->log)
-			s = fmax(s, fmin(dd->q, wd));
 		k->sigma[d] = s;
 		log_sigma_sum += log(s) + LOG_SQRT_2PI;
 		for (int i = 0; i < n; i++) {
@@ -262,6 +271,42 @@ int pz_kde_fit(struct pz_kde *k, const struct pz_gmm_dim *dims,
 	/* One log per component: its weight over its truncated mass. */
 	for (int i = 0; !k->linear && i < n; i++)
 		k->base[i] = log(k->w[i] / k->scratch[i]) - log_sigma_sum;
+	return 0;
+}
+
+int pz_kde_fit_shape(struct pz_kde *k, const struct pz_gmm_dim *dims,
+                     int n_dims, int n, int n_scott, double wsum,
+                     const struct pz_kde_opts *o)
+{
+	int D = n_dims, rc;
+	double scott;
+
+	memset(k, 0, sizeof(*k));
+	k->n_dims = D;
+	k->dims = dims;
+	for (int d = 0; d < D; d++)
+		if (dims[d].categorical && dims[d].n_options > k->max_options)
+			k->max_options = dims[d].n_options;
+	k->prior_w = o->prior_weight / wsum;
+	k->prior_base = log(k->prior_w);
+	if ((rc = alloc_arrays(k, 0)) != 0) {
+		pz_kde_finish(k);
+		return rc;
+	}
+	scott = o->bandwidth *
+	        pow((double)(n_scott > 0 ? n_scott : 1), -1.0 / (D + 4.0));
+	for (int d = 0; d < D; d++) {
+		const struct pz_gmm_dim *dd = &dims[d];
+
+		if (dd->categorical) {
+			cat_tables(k, d, n, o);
+			continue;
+		}
+		k->sigma[d] = dim_sigma(dd, o, n, scott);
+		k->prior_base -= log(dd->prior_sigma) + LOG_SQRT_2PI;
+		if (dd->bounded)
+			k->prior_base -= pz_gmm_log_normal_mass(-0.5, 0.5);
+	}
 	return 0;
 }
 
@@ -420,6 +465,7 @@ logpdf(const struct pz_kde *k, const double *x)
 {
 	double *acc = k->scratch, best = -INFINITY, sum = 0, prior;
 	int n = k->n;
+	size_t stride = k->stride > 0 ? k->stride : (size_t)n;
 
 	if (k->linear)
 		return logpdf_categorical(k, x);
@@ -427,7 +473,7 @@ logpdf(const struct pz_kde *k, const double *x)
 	prior = k->prior_base;
 	for (int d = 0; d < k->n_dims; d++) {
 		const struct pz_gmm_dim *dd = &k->dims[d];
-		const double *col = k->center + (size_t)d * n;
+		const double *col = k->center + (size_t)d * stride;
 
 		if (dd->categorical) {
 			const double *hit = k->cat_hit + (size_t)d * (k->max_options + 1);
@@ -464,6 +510,109 @@ logpdf(const struct pz_kde *k, const double *x)
 	return best + log(sum);
 }
 
+/*
+ * Many points at once (pz_kde_logpdf_many): tiles of PZ_KDE_TILE
+ * components are scored for every point while they sit in the cache, so
+ * the centres are read once per call instead of once per point. Each
+ * point keeps a running largest term m and sum s of exp(term - m) over
+ * the terms within PZ_KDE_CUTOFF of the running m; a tile whose largest
+ * term is not within reach is skipped whole.
+ */
+#define PZ_KDE_TILE 256
+
+static inline __attribute__((always_inline)) void
+logpdf_many(const struct pz_kde *k, const double *xs, int m, double *out)
+{
+	int n = k->n, D = k->n_dims;
+	size_t stride = k->stride > 0 ? k->stride : (size_t)n;
+	double pt[(size_t)m * D + 1], ph[(size_t)m * D + 1],
+		pm[(size_t)m * D + 1], mx[m + 1], sm[m + 1];
+	double acc[PZ_KDE_TILE];
+
+	for (int j = 0; j < m; j++) {
+		const double *x = xs + (size_t)j * D;
+		double prior = k->prior_base;
+
+		for (int d = 0; d < D; d++) {
+			const struct pz_gmm_dim *dd = &k->dims[d];
+			size_t q = (size_t)j * D + d;
+
+			if (dd->categorical) {
+				size_t off = (size_t)d * (k->max_options + 1);
+				int c = pz_gmm_dim_category(dd, x[d]);
+
+				pt[q] = (double)c;
+				ph[q] = k->cat_hit[off + c];
+				pm[q] = k->cat_miss[off + c];
+				prior += log(dd->p0 != NULL ? dd->p0[c]
+				                            : 1.0 / dd->n_options);
+				continue;
+			}
+			double t = pz_gmm_dim_to_kernel(dd, x[d]);
+			double inv = 1.0 / k->sigma[d];
+			double zp = (t - dd->prior_mu) / dd->prior_sigma;
+
+			pt[q] = t;
+			ph[q] = 0.5 * inv * inv;
+			prior -= 0.5 * zp * zp;
+		}
+		mx[j] = prior;
+		sm[j] = 1.0;
+	}
+	for (int i0 = 0; i0 < n; i0 += PZ_KDE_TILE) {
+		int len = n - i0 < PZ_KDE_TILE ? n - i0 : PZ_KDE_TILE;
+
+		for (int j = 0; j < m; j++) {
+			const double *t = pt + (size_t)j * D;
+			const double *h = ph + (size_t)j * D;
+			const double *mi = pm + (size_t)j * D;
+			double top = -INFINITY;
+
+			memcpy(acc, k->base + i0, (size_t)len * sizeof(double));
+			for (int d = 0; d < D; d++) {
+				const double *col = k->center + (size_t)d * stride + i0;
+
+				if (k->dims[d].categorical) {
+					double c = t[d], hh = h[d], mm = mi[d];
+
+					for (int i = 0; i < len; i++)
+						acc[i] += col[i] == c ? hh : mm;
+					continue;
+				}
+				double tt = t[d], hz = h[d];
+
+				for (int i = 0; i < len; i++) {
+					double diff = tt - col[i];
+
+					acc[i] -= hz * diff * diff;
+				}
+			}
+			for (int i = 0; i < len; i++)
+				top = acc[i] > top ? acc[i] : top;
+			if (!(top > mx[j] - PZ_KDE_CUTOFF))
+				continue;
+			for (int i = 0; i < len; i++) {
+				double a = acc[i];
+
+				if (a > mx[j]) {
+					sm[j] = sm[j] * exp(mx[j] - a) + 1.0;
+					mx[j] = a;
+				} else if (a > mx[j] - PZ_KDE_CUTOFF) {
+					sm[j] += exp(a - mx[j]);
+				}
+			}
+		}
+	}
+	for (int j = 0; j < m; j++)
+		out[j] = mx[j] == -INFINITY ? -INFINITY : mx[j] + log(sm[j]);
+}
+
+static void logpdf_many_portable(const struct pz_kde *k, const double *xs,
+                                 int m, double *out)
+{
+	logpdf_many(k, xs, m, out);
+}
+
 static double logpdf_portable(const struct pz_kde *k, const double *x)
 {
 	return logpdf(k, x);
@@ -475,6 +624,13 @@ __attribute__((target("avx2"))) static double
 logpdf_avx2(const struct pz_kde *k, const double *x)
 {
 	return logpdf(k, x);
+}
+
+__attribute__((target("avx2"))) static void
+logpdf_many_avx2(const struct pz_kde *k, const double *xs, int m,
+                 double *out)
+{
+	logpdf_many(k, xs, m, out);
 }
 #endif
 
@@ -502,4 +658,21 @@ double pz_kde_logpdf_isa(const struct pz_kde *k, const double *x,
 double pz_kde_logpdf(const struct pz_kde *k, const double *x)
 {
 	return pz_kde_logpdf_isa(k, x, PZ_KDE_ISA_AUTO);
+}
+
+void pz_kde_logpdf_many(const struct pz_kde *k, const double *xs, int m,
+                        double *out)
+{
+	if (k->linear) {
+		for (int j = 0; j < m; j++)
+			out[j] = pz_kde_logpdf(k, xs + (size_t)j * k->n_dims);
+		return;
+	}
+#ifdef PZ_KDE_HAVE_AVX2
+	if (pz_kde_have_avx2()) {
+		logpdf_many_avx2(k, xs, m, out);
+		return;
+	}
+#endif
+	logpdf_many_portable(k, xs, m, out);
 }

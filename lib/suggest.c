@@ -248,13 +248,36 @@ int pz_suggest_with(const struct pz_space *space,
                     const struct pz_algo_config *cfg, uint64_t seed,
                     uint64_t number, double *out, struct pz_error *err)
 {
+	return pz_suggest_with_cache(space, history, cfg, NULL, seed, number,
+	                             out, err);
+}
+
+/* pz_suggest() through the cache for TPE. */
+static int suggest_cached(const struct pz_space *space,
+                          const struct pz_history *history, enum pz_algo algo,
+                          const struct pz_tpe_config *cfg,
+                          struct pz_tpe_cache *cache, uint64_t seed,
+                          uint64_t number, double *out, struct pz_error *err)
+{
+	if (algo == PZ_ALGO_TPE && history != NULL && cfg != NULL)
+		return pz_tpe_suggest_cached(space, history, cfg, cache, seed,
+		                             number, out, err);
+	return pz_suggest(space, history, algo, cfg, seed, number, out, err);
+}
+
+int pz_suggest_with_cache(const struct pz_space *space,
+                          const struct pz_history *history,
+                          const struct pz_algo_config *cfg,
+                          struct pz_tpe_cache *cache, uint64_t seed,
+                          uint64_t number, double *out, struct pz_error *err)
+{
 	const struct pz_mix_part *part;
 
 	switch (cfg->algo) {
 	case PZ_ALGO_RANDOM:
 	case PZ_ALGO_TPE:
-		return pz_suggest(space, history, cfg->algo, &cfg->tpe, seed,
-		                  number, out, err);
+		return suggest_cached(space, history, cfg->algo, &cfg->tpe,
+		                      cache, seed, number, out, err);
 	case PZ_ALGO_ANNEAL:
 		return pz_anneal_suggest(space, history, &cfg->anneal, seed,
 		                         number, out, err);
@@ -267,6 +290,6 @@ int pz_suggest_with(const struct pz_space *space,
 	if (part->algo == PZ_ALGO_ANNEAL)
 		return pz_anneal_suggest(space, history, &part->anneal, seed,
 		                         number, out, err);
-	return pz_suggest(space, history, part->algo, &part->tpe, seed, number,
-	                  out, err);
+	return suggest_cached(space, history, part->algo, &part->tpe, cache,
+	                      seed, number, out, err);
 }

@@ -9,7 +9,11 @@
  * per group (multivariate) O(n * D) to fit and score, plus, for a group
  * with categorical labels, an O(n) split and an O(n * C) fit of their own
  * estimators (whose equal components merge, kde.h). Nothing is sorted per
- * suggestion.
+ * suggestion. With a study's cache (pz_tpe_cache), the per-slot work
+ * space is kept between suggestions, and a g(x) of APPROX_MIN kernels or
+ * more keeps its kernels' centres and truncation masses (kde_cache.h), so
+ * that its fit is one log per trial, and scores all candidates in one
+ * pass over the kernels (pz_kde_logpdf_many).
  */
 #include <parzen/tpe.h>
 
@@ -21,6 +25,20 @@
 #include <parzen/gmm.h>
 #include <parzen/rng.h>
 #include <parzen/sample.h>
+
+#include "kde_cache.h"
+
+/*
+ * The approximate g(x) (docs/space.md): a group's "above" estimator with
+ * at least APPROX_MIN kernels takes its bandwidths from n rounded down to
+ * the grid APPROX_MIN (1 + 1/APPROX_GRID)^k instead of n, so that its
+ * kernels' truncation masses stay the same between suggestions and are
+ * kept, with the kernels' centres, in the study's cache (kde_cache.h).
+ */
+#define APPROX_MIN 2048
+#define APPROX_GRID 256
+
+#define LOG_SQRT_2PI 0.918938533204672742
 
 enum { CLS_NONE = 0, CLS_BELOW = 1, CLS_ABOVE = 2 };
 
@@ -252,6 +270,84 @@ int pz_tpe_n_below(const struct pz_tpe_config *cfg, int n_ok)
 
 /* --- the suggestion -------------------------------------------------------- */
 
+/* Per-slot work space of one suggestion. */
+struct work {
+	unsigned char *cls, *gcls;
+	uint32_t *age;
+	double *mus, *wts;
+	const double **rows;
+	size_t cap;
+};
+
+static void work_finish(struct work *w)
+{
+	free(w->cls);
+	free(w->gcls);
+	free(w->age);
+	free(w->mus);
+	free(w->wts);
+	free(w->rows);
+	memset(w, 0, sizeof(*w));
+}
+
+/* Room for n slots (every array is written before it is read). */
+static int work_reserve(struct work *w, size_t n)
+{
+	size_t cap = w->cap > 0 ? w->cap : 1024;
+
+	if (n + 1 <= w->cap)
+		return 0;
+	while (cap < n + 1)
+		cap *= 2;
+	work_finish(w);
+	w->cls = malloc(cap);
+	w->gcls = malloc(cap);
+	w->age = malloc(cap * sizeof(uint32_t));
+	w->mus = malloc(cap * sizeof(double));
+	w->wts = malloc(cap * sizeof(double));
+	w->rows = malloc(cap * sizeof(*w->rows));
+	if (w->cls == NULL || w->gcls == NULL || w->age == NULL ||
+	    w->mus == NULL || w->wts == NULL || w->rows == NULL) {
+		work_finish(w);
+		return PZ_ENOMEM;
+	}
+	w->cap = cap;
+	return 0;
+}
+
+struct pz_tpe_cache {
+	struct work work;             /* reused by every suggestion */
+	const struct pz_space *space; /* the space the entries describe */
+	int int_categorical;
+	int n_groups;
+	struct pz_kde_cache *g; /* per group */
+};
+
+int pz_tpe_cache_create(struct pz_tpe_cache **out)
+{
+	*out = calloc(1, sizeof(**out));
+	return *out != NULL ? 0 : PZ_ENOMEM;
+}
+
+static void cache_clear(struct pz_tpe_cache *cache)
+{
+	for (int gi = 0; gi < cache->n_groups; gi++)
+		pz_kde_cache_finish(&cache->g[gi]);
+	free(cache->g);
+	cache->g = NULL;
+	cache->n_groups = 0;
+	cache->space = NULL;
+}
+
+void pz_tpe_cache_destroy(struct pz_tpe_cache *cache)
+{
+	if (cache == NULL)
+		return;
+	cache_clear(cache);
+	work_finish(&cache->work);
+	free(cache);
+}
+
 /* A group's pair of joint estimators, fitted on first use. */
 struct gfit {
 	int fitted, cat_fitted;
@@ -262,6 +358,13 @@ struct gfit {
 	struct pz_gmm_dim *cat_dims; /* of the categorical members */
 	struct pz_kde below, above;  /* all members, the good set of gamma */
 	struct pz_kde cbelow, cabove; /* categorical members, of cat_gamma */
+	/* The approximate g(x): `above` is a shape (pz_kde_fit_shape) whose
+	 * kernels are the cache's, one per slot (weight 0 where a slot is
+	 * not in the above set). */
+	int approx;
+	struct pz_kde_cache own; /* the entries when there is no cache */
+	struct pz_kde_cache *e;  /* the entries used: own or the cache's */
+	double *wslot;           /* per slot: the above kernel's weight */
 };
 
 struct ctx {
@@ -279,6 +382,7 @@ struct ctx {
 	const double **rows;   /* scratch, n_slots */
 	struct pz_gmm_dim *dims; /* per param */
 	struct gfit *gf;       /* per group (multivariate) */
+	struct pz_tpe_cache *cache; /* NULL: none */
 	double *out;
 };
 
@@ -587,6 +691,86 @@ static int group_active(const struct pz_group *g, const double *values)
 	        values[g->cond_param] == (double)g->cond_option);
 }
 
+/* n rounded down to the grid APPROX_MIN (1 + 1/APPROX_GRID)^k. */
+static int approx_n(int n)
+{
+	int x = APPROX_MIN;
+
+	while (x + x / APPROX_GRID <= n)
+		x += x / APPROX_GRID;
+	return x;
+}
+
+/* Group gi's cache entry: the study's, or the group's own. */
+static int cache_entry(struct ctx *c, int gi, struct pz_kde_cache **out)
+{
+	struct pz_tpe_cache *k = c->cache;
+
+	*out = &c->gf[gi].own;
+	if (k == NULL)
+		return 0;
+	if (k->space != c->space || k->int_categorical != c->cfg->int_categorical) {
+		cache_clear(k);
+		k->g = calloc((size_t)(c->space->n_groups ? c->space->n_groups : 1),
+		              sizeof(*k->g));
+		if (k->g == NULL)
+			return PZ_ENOMEM;
+		k->space = c->space;
+		k->n_groups = c->space->n_groups;
+		k->int_categorical = c->cfg->int_categorical;
+	}
+	*out = &k->g[gi];
+	return 0;
+}
+
+/*
+ * The approximate above estimator of group g: the shape of n_above
+ * kernels with the bandwidths of approx_n(n_above), its kernels the
+ * cache's, one per slot, with weights f->wslot (0: not a kernel).
+ */
+static int fit_approx(struct ctx *c, const struct pz_group *g,
+                      const struct pz_gmm_dim *dims, int D, struct gfit *f,
+                      int n_above, const struct pz_kde_opts *o)
+{
+	const struct pz_history *h = c->h;
+	struct pz_kde *k = &f->above;
+	struct pz_kde_cache *e;
+	double wsum = o->prior_weight, lss = 0;
+	size_t n = h->n_slots;
+	int rc;
+
+	for (size_t t = 0; t < n; t++)
+		wsum += f->wslot[t];
+	rc = pz_kde_fit_shape(k, dims, D, n_above, approx_n(n_above), wsum, o);
+	if (rc != 0)
+		return rc;
+	e = f->e;
+	if ((rc = pz_kde_cache_update(e, h, dims, g->members, D, k->sigma)) != 0)
+		goto fail;
+	free(k->center);
+	free(k->base);
+	free(k->scratch);
+	/* Borrowed from the entry: back to NULL before pz_kde_finish(). */
+	k->center = e->center;
+	k->stride = e->cap;
+	k->n = (int)n;
+	k->base = e->base;
+	k->scratch = e->scratch;
+	for (int d = 0; d < D; d++)
+		if (!dims[d].categorical)
+			lss += log(k->sigma[d]) + LOG_SQRT_2PI;
+	/* One log per kernel, as pz_kde_fit's: weight over truncated mass. */
+	for (size_t t = 0; t < n; t++)
+		k->base[t] = f->wslot[t] > 0
+		                     ? log(f->wslot[t] / wsum / e->mass[t]) - lss
+		                     : -INFINITY;
+	return 0;
+fail:
+	k->center = k->base = k->scratch = NULL;
+	pz_kde_finish(k);
+	return rc;
+}
+
 /*
  * Fit a pair of joint estimators over `D` params `members` (described by
  * dims): l(x) on the good trials, g(x) on the rest, over the trials where
@@ -598,7 +782,7 @@ static int group_active(const struct pz_group *g, const double *values)
 static int fit_pair(struct ctx *c, const struct pz_group *g,
                     const struct pz_gmm_dim *dims, const int *members, int D,
                     double sqrt_gamma, struct pz_kde *below,
-                    struct pz_kde *above)
+                    struct pz_kde *above, struct gfit *af)
 {
 	const struct pz_history *h = c->h;
 	const unsigned char *cls = c->cls;
@@ -618,6 +802,22 @@ static int fit_pair(struct ctx *c, const struct pz_group *g,
 		cls = c->gcls;
 	}
 	rank_ages(c, cls, first, n_cls);
+	if (af != NULL && n_cls[CLS_ABOVE] >= APPROX_MIN) {
+		int n_num = 0;
+
+		for (int d = 0; d < D; d++)
+			n_num += !dims[d].categorical;
+		if (n_num > 0) {
+			af->approx = 1;
+			rc = cache_entry(c, (int)(g - c->space->groups), &af->e);
+			if (rc == 0)
+				rc = pz_kde_cache_reserve(af->e, h->n_slots);
+			if (rc != 0)
+				return rc;
+			af->wslot = af->e->wslot;
+			memset(af->wslot, 0, h->n_slots * sizeof(double));
+		}
+	}
 	/* rows: below from the front of the scratch, above from the back. */
 	for (size_t t = 0; t < h->n_slots; t++) {
 		int k = cls[t];
@@ -631,13 +831,19 @@ static int fit_pair(struct ctx *c, const struct pz_group *g,
 		                   ? forgetting_weight(c->cfg->linear_forgetting,
 		                                       n_cls[k], c->age[t])
 		                   : 1.0;
+		if (k == CLS_ABOVE && af != NULL && af->approx)
+			af->wslot[t] = c->wts[slot];
 		n[k]++;
 	}
 	rc = pz_kde_fit(below, dims, members, D, c->rows, c->wts, n[1], &o);
 	if (rc != 0)
 		return rc;
-	rc = pz_kde_fit(above, dims, members, D, c->rows + cap - (size_t)n[2],
-	                c->wts + cap - (size_t)n[2], n[2], &o);
+	if (af != NULL && af->approx)
+		rc = fit_approx(c, g, dims, D, af, n[2], &o);
+	else
+		rc = pz_kde_fit(above, dims, members, D,
+		                c->rows + cap - (size_t)n[2],
+		                c->wts + cap - (size_t)n[2], n[2], &o);
 	if (rc != 0)
 		pz_kde_finish(below);
 	return rc;
@@ -679,7 +885,7 @@ static int fit_group(struct ctx *c, int gi)
 	if (rc != 0)
 		return rc;
 	rc = fit_pair(c, g, f->dims, g->members, g->n_members, 0, &f->below,
-	              &f->above);
+	              &f->above, f);
 	f->fitted = rc == 0;
 	return rc;
 }
@@ -693,7 +899,7 @@ static int fit_group_cat(struct ctx *c, int gi)
 	if (rc != 0)
 		return rc;
 	rc = fit_pair(c, g, f->cat_dims, f->cat_members, f->n_cat,
-	              c->cfg->categorical_gamma, &f->cbelow, &f->cabove);
+	              c->cfg->categorical_gamma, &f->cbelow, &f->cabove, NULL);
 	f->cat_fitted = rc == 0;
 	return rc;
 }
@@ -706,7 +912,7 @@ static int fit_group_cat(struct ctx *c, int gi)
  * then the numeric members, drawn from the group's l(x) given those
  * categories and scored by the group's l/g.
  */
-static int greedy_group(struct ctx *c, int gi, double *xg)
+static int greedy_group(struct ctx *c, int gi, double *xg, double *lg)
 {
 	const struct pz_group *g = &c->space->groups[gi];
 	struct gfit *f = &c->gf[gi];
@@ -750,7 +956,6 @@ static int greedy_group(struct ctx *c, int gi, double *xg)
 		/* The fits are done: the weights' scratch holds the draws'
 		 * cumulative weights. */
 		pz_kde_condition(&f->below, f->is_cat, xg, c->wts);
-		best = -INFINITY;
 		for (int j = 0; j < nc; j++) {
 			double *y = xg + (size_t)j * D;
 
@@ -758,26 +963,25 @@ static int greedy_group(struct ctx *c, int gi, double *xg)
 				y[k] = c->out[g->members[k]];
 			pz_kde_sample_given(&f->below, &c->rng, f->is_cat, c->wts,
 			                    y);
-			sc = ei_score(pz_kde_logpdf(&f->below, y),
-			              pz_kde_logpdf(&f->above, y));
-			if (j == 0 || sc > best) {
-				best = sc;
-				win = j;
-			}
 		}
 	} else {
 		if (!f->fitted && (rc = fit_group(c, gi)) != 0)
 			return rc;
-		for (int j = 0; j < nc; j++) {
-			double *y = xg + (size_t)j * D;
+		for (int j = 0; j < nc; j++)
+			pz_kde_sample(&f->below, &c->rng, xg + (size_t)j * D);
+	}
+	/* Score the draws: g(x) of all at once when approximated. */
+	if (f->approx)
+		pz_kde_logpdf_many(&f->above, xg, nc, lg);
+	best = -INFINITY;
+	for (int j = 0; j < nc; j++) {
+		const double *y = xg + (size_t)j * D;
 
-			pz_kde_sample(&f->below, &c->rng, y);
-			sc = ei_score(pz_kde_logpdf(&f->below, y),
-			              pz_kde_logpdf(&f->above, y));
-			if (j == 0 || sc > best) {
-				best = sc;
-				win = j;
-			}
+		sc = ei_score(pz_kde_logpdf(&f->below, y),
+		              f->approx ? lg[j] : pz_kde_logpdf(&f->above, y));
+		if (j == 0 || sc > best) {
+			best = sc;
+			win = j;
 		}
 	}
 	for (int k = 0; k < D; k++)
@@ -798,12 +1002,12 @@ static int tpe_joint(struct ctx *c)
 	for (int gi = 0; gi < s->n_groups; gi++)
 		if (s->groups[gi].n_members > max_d)
 			max_d = s->groups[gi].n_members;
-	xg = malloc((size_t)max_d * nc * sizeof(double));
+	xg = malloc((size_t)(max_d + 1) * nc * sizeof(double));
 	if (xg == NULL)
 		return PZ_ENOMEM;
 	for (int gi = 0; gi < s->n_groups && rc == 0; gi++)
 		if (group_active(&s->groups[gi], c->out))
-			rc = greedy_group(c, gi, xg);
+			rc = greedy_group(c, gi, xg, xg + (size_t)max_d * nc);
 	free(xg);
 	return rc;
 }
@@ -836,11 +1040,23 @@ int pz_tpe_suggest(const struct pz_space *space,
                    const struct pz_tpe_config *cfg, uint64_t seed,
                    uint64_t number, double *out, struct pz_error *err)
 {
+	return pz_tpe_suggest_cached(space, history, cfg, NULL, seed, number,
+	                             out, err);
+}
+
+int pz_tpe_suggest_cached(const struct pz_space *space,
+                          const struct pz_history *history,
+                          const struct pz_tpe_config *cfg,
+                          struct pz_tpe_cache *cache, uint64_t seed,
+                          uint64_t number, double *out, struct pz_error *err)
+{
 	struct ctx c;
+	struct work own_work, *wk;
 	size_t n;
 	int rc;
 
 	memset(&c, 0, sizeof(c));
+	memset(&own_work, 0, sizeof(own_work));
 	pz_rng_init(&c.rng, seed, number);
 	if (history->n_trials < (size_t)cfg->n_startup ||
 	    pz_history_n_ranked(history) == 0) {
@@ -850,22 +1066,23 @@ int pz_tpe_suggest(const struct pz_space *space,
 	c.space = space;
 	c.h = history;
 	c.cfg = cfg;
+	c.cache = cache;
 	c.out = out;
 	n = history->n_slots;
-	c.cls = malloc(n);
-	c.gcls = malloc(n);
-	c.age = malloc(n * sizeof(uint32_t));
-	c.mus = cfg->multivariate ? NULL : malloc(n * sizeof(double));
-	c.wts = malloc((n + 1) * sizeof(double));
-	c.rows = malloc(n * sizeof(*c.rows));
+	wk = cache != NULL ? &cache->work : &own_work;
+	if ((rc = work_reserve(wk, n)) != 0)
+		goto out;
+	c.cls = wk->cls;
+	c.gcls = wk->gcls;
+	c.age = wk->age;
+	c.mus = wk->mus;
+	c.wts = wk->wts;
+	c.rows = wk->rows;
 	c.dims = malloc((size_t)(space->n_params ? space->n_params : 1) *
 	                sizeof(*c.dims));
 	c.gf = calloc((size_t)(space->n_groups ? space->n_groups : 1),
 	              sizeof(*c.gf));
-	if (c.cls == NULL || c.gcls == NULL || c.age == NULL ||
-	    (c.mus == NULL && !cfg->multivariate) || c.wts == NULL ||
-	    c.rows == NULL ||
-	    c.dims == NULL || c.gf == NULL) {
+	if (c.dims == NULL || c.gf == NULL) {
 		rc = PZ_ENOMEM;
 		goto out;
 	}
@@ -881,6 +1098,8 @@ out:
 	for (int gi = 0; c.gf != NULL && gi < space->n_groups; gi++) {
 		struct gfit *f = &c.gf[gi];
 
+		if (f->approx) /* the entry's */
+			f->above.center = f->above.base = f->above.scratch = NULL;
 		if (f->fitted) {
 			pz_kde_finish(&f->below);
 			pz_kde_finish(&f->above);
@@ -889,6 +1108,7 @@ out:
 			pz_kde_finish(&f->cbelow);
 			pz_kde_finish(&f->cabove);
 		}
+		pz_kde_cache_finish(&f->own);
 		free(f->dims);
 		free(f->cat_dims);
 		free(f->cat_members);
@@ -897,12 +1117,7 @@ out:
 	free(c.gf);
 	free(c.gbest);
 	free(c.dims);
-	free(c.cls);
-	free(c.gcls);
-	free(c.age);
-	free(c.mus);
-	free(c.wts);
-	free(c.rows);
+	work_finish(&own_work);
 	if (rc != 0)
 		return pz_error_set(err, rc, "suggestion failed: %s",
 		                    pz_strerror(rc));

@@ -42,6 +42,7 @@ struct pz_history {
 	size_t *n_sorted;
 	size_t *cap_sorted;
 	size_t n_trials, n_ok, n_fail, n_pending, n_pruned;
+	uint64_t n_removed; /* pz_history_remove calls (caches check it) */
 };
 
 int pz_history_create(const struct pz_space *space, struct pz_history **out);

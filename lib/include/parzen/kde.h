@@ -47,6 +47,7 @@ struct pz_kde {
 	double prior_w; /* normalized weight of the prior component */
 	double prior_base;
 	double *scratch; /* n doubles */
+	size_t stride;   /* of center's columns; 0: n */
 };
 
 struct pz_kde_opts {
@@ -65,6 +66,18 @@ int pz_kde_fit(struct pz_kde *k, const struct pz_gmm_dim *dims,
                const int *members, int n_dims, const double *const *rows,
                const double *weights, int n, const struct pz_kde_opts *o);
 void pz_kde_finish(struct pz_kde *k);
+/*
+ * The same estimator's shape without its components: the categorical
+ * tables of n observations whose weights sum (with the prior's) to wsum,
+ * the bandwidths of n_scott observations, and the prior component;
+ * k->n is 0. TPE's approximate g(x) at large n (docs/space.md) gives it
+ * components kept between suggestions (lib/kde_cache.h): it sets n and
+ * stride and replaces center, base and scratch by arrays of its own,
+ * which it sets back to NULL before pz_kde_finish().
+ */
+int pz_kde_fit_shape(struct pz_kde *k, const struct pz_gmm_dim *dims,
+                     int n_dims, int n, int n_scott, double wsum,
+                     const struct pz_kde_opts *o);
 
 /* Draw one joint value: out[k] for dims[k], in value space. */
 void pz_kde_sample(const struct pz_kde *k, struct pz_rng *rng, double *out);
@@ -85,6 +98,17 @@ void pz_kde_sample_given(const struct pz_kde *k, struct pz_rng *rng,
 
 /* Log density of the joint value x[k] (value space). */
 double pz_kde_logpdf(const struct pz_kde *k, const double *x);
+/*
+ * The log densities of m joint values (xs[j * n_dims + k]) into out[j],
+ * for many components: the components are read once for all m points.
+ * Not bit for bit pz_kde_logpdf(): a term within the cut-off of the
+ * running largest term is summed where pz_kde_logpdf() compares with the
+ * final largest, and the sum is kept scaled by the running largest; the
+ * two agree to a relative error of the density below 1e-12 (the unit
+ * tests compare them). TPE's approximate g(x) uses it (docs/space.md).
+ */
+void pz_kde_logpdf_many(const struct pz_kde *k, const double *xs, int m,
+                        double *out);
 
 /*
  * The scoring loops exist twice on x86-64 with GCC: a portable build and

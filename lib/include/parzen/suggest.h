@@ -96,5 +96,12 @@ int pz_suggest_with(const struct pz_space *space,
                     const struct pz_history *history,
                     const struct pz_algo_config *cfg, uint64_t seed,
                     uint64_t number, double *out, struct pz_error *err);
+/* The same with the study's TPE cache (tpe.h; NULL: none), which changes
+ * no bit of the suggestion, only its cost. */
+int pz_suggest_with_cache(const struct pz_space *space,
+                          const struct pz_history *history,
+                          const struct pz_algo_config *cfg,
+                          struct pz_tpe_cache *cache, uint64_t seed,
+                          uint64_t number, double *out, struct pz_error *err);
 
 #endif

@@ -113,4 +113,22 @@ int pz_tpe_suggest(const struct pz_space *space,
                    const struct pz_tpe_config *cfg, uint64_t seed,
                    uint64_t number, double *out, struct pz_error *err);
 
+/*
+ * What a study keeps between suggestions to make the next one cheaper:
+ * the spatial indexes of the approximate g(x) (docs/space.md), built over
+ * ranges of the history's slots that only grow. Only an optimisation:
+ * pz_tpe_suggest_cached() gives the same bits with a fresh cache, a warm
+ * one or none (NULL), as long as the history it sees was only appended
+ * to or had states changed; anything else is detected and rebuilt. One
+ * cache serves one study (space) and one suggestion at a time.
+ */
+struct pz_tpe_cache;
+int pz_tpe_cache_create(struct pz_tpe_cache **out);
+void pz_tpe_cache_destroy(struct pz_tpe_cache *cache);
+int pz_tpe_suggest_cached(const struct pz_space *space,
+                          const struct pz_history *history,
+                          const struct pz_tpe_config *cfg,
+                          struct pz_tpe_cache *cache, uint64_t seed,
+                          uint64_t number, double *out, struct pz_error *err);
+
 #endif
