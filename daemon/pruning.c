@@ -177,7 +177,7 @@ int pz_pruning_report(struct pz_core *core, struct pz_study *s,
 		                       "must be a finite number");
 	if (step < 0 || step > PZ_REPORT_STEP_MAX)
 		return pz_error_set_at(err, PZ_ERANGE, "params.step",
-		                       "must be an integer from 0 to 2^53");
+		                       "must be an integer from 0 to 2^53 - 1");
 	if ((rc = check(s, number, attempt, step, value, added, err)) != 0)
 		return rc;
 	if (*added) {

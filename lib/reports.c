@@ -328,7 +328,7 @@ int pz_reports_add(struct pz_reports *r, uint64_t number, int64_t step,
 		                    "value: must be a finite number");
 	if (step < 0 || step > PZ_REPORT_STEP_MAX)
 		return pz_error_set(err, PZ_ERANGE,
-		                    "step: must be an integer in [0, 2^53]");
+		                    "step: must be an integer in [0, 2^53 - 1]");
 	if (number >= UINT32_MAX)
 		return pz_error_set(err, PZ_ERANGE,
 		                    "trial number %llu is too large",

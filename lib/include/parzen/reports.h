@@ -66,8 +66,9 @@ enum pz_report_state {
 	PZ_REPORT_PRUNED,      /* told "pruned" by its worker */
 };
 
-/* Steps are at most this (2^53, the last integer JSON numbers keep). */
-#define PZ_REPORT_STEP_MAX INT64_C(9007199254740992)
+/* Steps are at most 2^53 - 1, the largest integer every JSON reader keeps
+ * exactly (the protocol's bound for ids and steps). */
+#define PZ_REPORT_STEP_MAX INT64_C(9007199254740991)
 
 struct pz_report_trial {
 	int64_t *steps;  /* ascending, n of them */
