@@ -27,6 +27,8 @@
 #include <parzen/sample.h>
 #include <parzen/space.h>
 
+#include "space_file.h"
+
 #define TEXT_MAX 4096
 
 /* The tutorial's classifier space (single quotes for double ones). */
@@ -87,26 +89,7 @@ static struct pz_space *load(const char *squoted)
 
 static struct pz_space *load_file(const char *name)
 {
-	char path[512], *text;
-	struct pz_space *s = NULL;
-	struct pz_error err = {0};
-	FILE *f;
-	long n;
-
-	snprintf(path, sizeof(path), "%s/%s", PZ_TEST_DATA, name);
-	f = fopen(path, "rb");
-	assert_non_null(f);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	text = malloc((size_t)n + 1);
-	assert_non_null(text);
-	assert_int_equal(fread(text, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	if (pz_space_create_from_text(text, (size_t)n, "space", &s, &err) != 0)
-		fail_msg("%s refused: %s", name, err.msg);
-	free(text);
-	return s;
+	return test_space_file(PZ_TEST_DATA, name);
 }
 
 /* The compact JSON of `v` must be `squoted` (single quotes for double). */

@@ -27,28 +27,11 @@
 #include <parzen/space.h>
 #include <parzen/tpe.h>
 
+#include "space_file.h"
+
 static struct pz_space *load_space(const char *name)
 {
-	char path[1024], *text;
-	struct pz_space *s = NULL;
-	struct pz_error err;
-	FILE *f;
-	long n;
-
-	snprintf(path, sizeof(path), "%s/%s", PZ_SPACES_DIR, name);
-	f = fopen(path, "rb");
-	assert_non_null(f);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	text = malloc((size_t)n + 1);
-	assert_non_null(text);
-	assert_int_equal(fread(text, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	if (pz_space_create_from_text(text, (size_t)n, "space", &s, &err) != 0)
-		fail_msg("%s: %s", path, err.msg);
-	free(text);
-	return s;
+	return test_space_file(PZ_SPACES_DIR, name);
 }
 
 /* A loss that depends on every active numeric value. */
