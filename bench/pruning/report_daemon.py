@@ -41,6 +41,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
+from daemon import Daemon  # noqa: E402
 from results import machine, markers, write_section  # noqa: E402
 
 SPACE = {"x": {"$hp": "uniform", "label": "x", "low": 0, "high": 1}}
@@ -81,54 +82,6 @@ print(json.dumps({"reports": len(lat), "lat": lat}))
 
 def log(msg):
     print("report_daemon: " + msg, file=sys.stderr, flush=True)
-
-
-class Daemon:
-    def __init__(self, binary, workdir, durability):
-        self.binary = binary
-        self.workdir = workdir
-        self.durability = durability
-        self.socket = os.path.join(workdir, "parzend.sock")
-        self.db = os.path.join(workdir, "parzen.db")
-        self.proc = None
-
-    def start(self, timeout=120.0):
-        notify_path = os.path.join(self.workdir, "notify.sock")
-        if os.path.exists(notify_path):
-            os.unlink(notify_path)
-        notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        notify.bind(notify_path)
-        env = dict(os.environ, NOTIFY_SOCKET=notify_path)
-        with open(os.path.join(self.workdir, "parzend.log"), "ab") as out:
-            self.proc = subprocess.Popen(
-                [self.binary, "--socket", self.socket, "--db", self.db,
-                 "--durability", self.durability], env=env, stdout=out,
-                stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + timeout
-        try:
-            while time.monotonic() < deadline:
-                notify.settimeout(0.2)
-                try:
-                    if b"READY=1" in notify.recv(4096):
-                        return self
-                except socket.timeout:
-                    pass
-                if self.proc.poll() is not None:
-                    break
-        finally:
-            notify.close()
-        raise RuntimeError("parzend did not start")
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(60)
-
-    def rss_kib(self):
-        with open("/proc/%d/status" % self.proc.pid) as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-        return 0
 
 
 class Conn:
